@@ -1,0 +1,135 @@
+//! JWT bearer authentication (HS256) and the login rate limit.
+
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use axum::extract::FromRequestParts;
+use axum::http::{header, request::Parts};
+use jsonwebtoken::{decode, encode, errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+use time::OffsetDateTime;
+
+use crate::error::ApiError;
+use crate::state::{AppState, World};
+
+const FAILURE_WINDOW: Duration = Duration::from_secs(60);
+const MAX_FAILURES: usize = 5;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    iat: i64,
+    exp: i64,
+    /// Tokens from an older generation are revoked (dev control "expire all tokens").
+    gen: u64,
+}
+
+pub struct IssuedToken {
+    pub token: String,
+    pub expires_in: u64,
+}
+
+pub fn issue(state: &AppState, world: &World, username: &str) -> IssuedToken {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let ttl = world.token_ttl.as_secs();
+    let claims = Claims { sub: username.to_owned(), iat: now, exp: now + ttl as i64, gen: world.token_generation };
+    let token = encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(&state.settings.secrets.jwt_secret_key),
+    )
+    .expect("HS256 signing cannot fail");
+    IssuedToken { token, expires_in: ttl }
+}
+
+pub fn credentials_match(state: &AppState, username: &str, password: &str) -> bool {
+    let secrets = &state.settings.secrets;
+    // Compare both in constant time and without short-circuiting, so timing reveals neither.
+    let user_ok = secrets.admin_username.as_bytes().ct_eq(username.as_bytes());
+    let password_ok = secrets.admin_password.as_bytes().ct_eq(password.as_bytes());
+    (user_ok & password_ok).into()
+}
+
+/// Seconds until the client may try again, if it has used up its failures.
+pub fn retry_after(world: &mut World, client: IpAddr, now: Instant) -> Option<u64> {
+    let failures = world.login_failures.get_mut(&client)?;
+    while failures.front().is_some_and(|t| now.duration_since(*t) >= FAILURE_WINDOW) {
+        failures.pop_front();
+    }
+    if failures.len() < MAX_FAILURES {
+        return None;
+    }
+    let oldest = *failures.front()?;
+    let wait = FAILURE_WINDOW.saturating_sub(now.duration_since(oldest));
+    Some(wait.as_secs_f64().ceil().max(1.0) as u64)
+}
+
+pub fn record_failure(world: &mut World, client: IpAddr, now: Instant) {
+    world.login_failures.entry(client).or_default().push_back(now);
+}
+
+/// An authenticated admin; extracting it is what protects a route.
+pub struct Admin {
+    pub username: String,
+    pub expires_at: OffsetDateTime,
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(ApiError::Unauthorized("Not authenticated"))?;
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        let data = decode::<Claims>(token, &DecodingKey::from_secret(&state.settings.secrets.jwt_secret_key), &validation)
+            .map_err(|e| match e.kind() {
+                ErrorKind::ExpiredSignature => ApiError::Unauthorized("Token expired"),
+                _ => ApiError::Unauthorized("Invalid token"),
+            })?;
+        if data.claims.gen != state.world().token_generation {
+            return Err(ApiError::Unauthorized("Token expired"));
+        }
+        let expires_at = OffsetDateTime::from_unix_timestamp(data.claims.exp)
+            .map_err(|_| ApiError::Unauthorized("Invalid token"))?;
+        Ok(Admin { username: data.claims.sub, expires_at })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::Settings;
+
+    #[test]
+    fn five_failures_a_minute_then_wait_for_the_oldest_to_age_out() {
+        let state = AppState::new(Settings::for_tests(1));
+        let mut world = state.world();
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        let t0 = Instant::now();
+        for i in 0..5 {
+            assert_eq!(retry_after(&mut world, ip, t0), None);
+            record_failure(&mut world, ip, t0 + Duration::from_secs(i));
+        }
+        assert_eq!(retry_after(&mut world, ip, t0 + Duration::from_secs(10)), Some(50));
+        assert_eq!(retry_after(&mut world, ip, t0 + Duration::from_secs(60)), None);
+        let other: IpAddr = "10.0.0.2".parse().unwrap();
+        assert_eq!(retry_after(&mut world, other, t0), None);
+    }
+
+    #[test]
+    fn credentials_must_both_match() {
+        let state = AppState::new(Settings::for_tests(1));
+        assert!(credentials_match(&state, "admin", "correct horse battery staple"));
+        assert!(!credentials_match(&state, "admin", "wrong"));
+        assert!(!credentials_match(&state, "root", "correct horse battery staple"));
+    }
+}

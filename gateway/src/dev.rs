@@ -1,0 +1,101 @@
+//! `/__dev/*`: controls that let tests simulate the world around the dashboard.
+//! They exist only when the gateway is started with `--dev-controls`.
+
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::JsonBody;
+use crate::faults::Fault;
+use crate::state::{AppState, ServiceStatus};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/__dev/reset", post(reset))
+        .route("/__dev/services/{name}", put(set_service))
+        .route("/__dev/faults", post(add_fault).delete(clear_faults))
+        .route("/__dev/expire-tokens", post(expire_tokens))
+        .route("/__dev/token-ttl", put(set_token_ttl))
+        .route("/__dev/tick-capacity", put(set_tick_capacity))
+}
+
+async fn reset(State(state): State<AppState>) -> StatusCode {
+    state.reset();
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServiceChange {
+    version: Option<String>,
+    status: Option<ServiceStatus>,
+}
+
+/// A backend deploy: a service changes version and/or readiness.
+async fn set_service(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    JsonBody(change): JsonBody<ServiceChange>,
+) -> ApiResult<Json<Value>> {
+    let mut world = state.world();
+    let service = world.service_mut(&name).ok_or_else(|| ApiError::NotFound(format!("Unknown service: {name}")))?;
+    if let Some(version) = change.version {
+        service.version = version;
+    }
+    if let Some(status) = change.status {
+        service.status = status;
+    }
+    Ok(Json(json!(service)))
+}
+
+async fn add_fault(State(state): State<AppState>, JsonBody(fault): JsonBody<Fault>) -> ApiResult<StatusCode> {
+    fault.validate().map_err(|msg| ApiError::field(&["body"], msg, "value_error"))?;
+    state.world().faults.push(fault);
+    Ok(StatusCode::CREATED)
+}
+
+async fn clear_faults(State(state): State<AppState>) -> StatusCode {
+    state.world().faults.clear();
+    StatusCode::NO_CONTENT
+}
+
+async fn expire_tokens(State(state): State<AppState>) -> StatusCode {
+    state.world().token_generation += 1;
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+struct TokenTtl {
+    seconds: u64,
+}
+
+async fn set_token_ttl(State(state): State<AppState>, JsonBody(ttl): JsonBody<TokenTtl>) -> ApiResult<StatusCode> {
+    if ttl.seconds == 0 {
+        return Err(ApiError::field(&["body", "seconds"], "Input should be greater than 0", "greater_than"));
+    }
+    state.world().token_ttl = Duration::from_secs(ttl.seconds);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct TickCapacity {
+    /// Ticks per second the engine can perform; null for unlimited.
+    ticks_per_second: Option<f64>,
+}
+
+/// Simulates an overloaded tick engine, so `ticks_behind` grows.
+async fn set_tick_capacity(State(state): State<AppState>, JsonBody(c): JsonBody<TickCapacity>) -> ApiResult<StatusCode> {
+    if c.ticks_per_second.is_some_and(|v| !(v >= 0.0 && v.is_finite())) {
+        return Err(ApiError::field(&["body", "ticks_per_second"], "Input should be a non-negative number", "value_error"));
+    }
+    let mut world = state.world();
+    let rate = world.config.tick_rate();
+    world.game.set_capacity(Instant::now(), rate, c.ticks_per_second);
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,79 @@
+//! Errors in the FastAPI shape of the real Galaxy gateway, so the dashboard
+//! is tested against exactly what production sends.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// One entry of a FastAPI 422 `detail` list.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FieldError {
+    pub loc: Vec<Value>,
+    pub msg: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+impl FieldError {
+    pub fn new(loc: &[&str], msg: impl Into<String>, kind: &str) -> Self {
+        Self {
+            loc: loc.iter().map(|s| Value::from(*s)).collect(),
+            msg: msg.into(),
+            kind: kind.to_owned(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum ApiError {
+    Unauthorized(&'static str),
+    NotFound(String),
+    Conflict(String),
+    Validation(Vec<FieldError>),
+    TooManyRequests { retry_after_secs: u64 },
+    ServiceUnavailable(String),
+}
+
+impl ApiError {
+    pub fn field(loc: &[&str], msg: impl Into<String>, kind: &str) -> Self {
+        Self::Validation(vec![FieldError::new(loc, msg, kind)])
+    }
+}
+
+fn detail(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({ "detail": message }))).into_response()
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            ApiError::Unauthorized(message) => {
+                let mut response = detail(StatusCode::UNAUTHORIZED, message);
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                response
+            }
+            ApiError::NotFound(message) => detail(StatusCode::NOT_FOUND, &message),
+            ApiError::Conflict(message) => detail(StatusCode::CONFLICT, &message),
+            ApiError::ServiceUnavailable(message) => detail(StatusCode::SERVICE_UNAVAILABLE, &message),
+            ApiError::Validation(errors) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({ "detail": errors }))).into_response()
+            }
+            ApiError::TooManyRequests { retry_after_secs } => {
+                let mut response = detail(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Too many failed login attempts; try again later",
+                );
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                response
+            }
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,128 @@
+//! Request parsing that fails with FastAPI-shaped 422s instead of axum's plain-text 400s.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::state::AppState;
+
+/// A JSON request body.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| ApiError::field(&["body"], "Could not read the request body", "body_read_error"))?;
+        if bytes.is_empty() {
+            return Err(ApiError::field(&["body"], "Field required", "missing"));
+        }
+        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
+            let kind = if e.is_syntax() || e.is_eof() { "json_invalid" } else { "model_attributes_type" };
+            ApiError::field(&["body"], e.to_string(), kind)
+        })
+    }
+}
+
+/// Query parameters, last value wins as in FastAPI.
+pub struct QueryParams(HashMap<String, String>);
+
+impl QueryParams {
+    pub fn parse(raw: Option<&str>) -> ApiResult<Self> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or(""))
+            .map_err(|_| ApiError::field(&["query"], "Malformed query string", "query_invalid"))?;
+        Ok(Self(pairs.into_iter().collect()))
+    }
+
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    pub fn integer(&self, name: &str, min: u64, max: u64, default: u64) -> Result<u64, FieldError> {
+        let Some(raw) = self.text(name) else { return Ok(default) };
+        let value: u64 = raw
+            .parse()
+            .map_err(|_| FieldError::new(&["query", name], "Input should be a valid integer", "int_parsing"))?;
+        if value < min {
+            return Err(FieldError::new(&["query", name], format!("Input should be greater than or equal to {min}"), "greater_than_equal"));
+        }
+        if value > max {
+            return Err(FieldError::new(&["query", name], format!("Input should be less than or equal to {max}"), "less_than_equal"));
+        }
+        Ok(value)
+    }
+
+    pub fn choice<'a>(&self, name: &str, allowed: &[&'a str], default: &'a str) -> Result<&'a str, FieldError> {
+        match self.text(name) {
+            None => Ok(default),
+            Some(raw) => allowed.iter().copied().find(|a| *a == raw).ok_or_else(|| {
+                FieldError::new(
+                    &["query", name],
+                    format!("Input should be {}", allowed.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(" or ")),
+                    "enum",
+                )
+            }),
+        }
+    }
+}
+
+pub struct Page {
+    pub limit: usize,
+    pub offset: usize,
+}
+
+pub const MAX_LIMIT: u64 = 200;
+pub const DEFAULT_LIMIT: u64 = 50;
+
+/// `limit` (1 to 200, default 50) and `offset` (0 or more), reporting every bad value at once.
+pub fn page(query: &QueryParams, mut errors: Vec<FieldError>) -> ApiResult<Page> {
+    let limit = query.integer("limit", 1, MAX_LIMIT, DEFAULT_LIMIT).map_err(|e| errors.push(e)).ok();
+    let offset = query.integer("offset", 0, i64::MAX as u64, 0).map_err(|e| errors.push(e)).ok();
+    match (limit, offset) {
+        (Some(limit), Some(offset)) if errors.is_empty() => Ok(Page { limit: limit as usize, offset: offset as usize }),
+        _ => Err(ApiError::Validation(errors)),
+    }
+}
+
+/// A numeric id from the path.
+pub fn path_id(raw: &str, name: &str) -> ApiResult<u64> {
+    raw.parse()
+        .map_err(|_| ApiError::field(&["path", name], "Input should be a valid integer", "int_parsing"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_defaults_and_bounds() {
+        let p = page(&QueryParams::parse(None).unwrap(), vec![]).unwrap();
+        assert_eq!((p.limit, p.offset), (50, 0));
+        let p = page(&QueryParams::parse(Some("limit=200&offset=7")).unwrap(), vec![]).unwrap();
+        assert_eq!((p.limit, p.offset), (200, 7));
+        for bad in ["limit=0", "limit=201", "limit=x", "offset=-1", "limit=1.5"] {
+            assert!(page(&QueryParams::parse(Some(bad)).unwrap(), vec![]).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn all_bad_values_are_reported_together() {
+        let q = QueryParams::parse(Some("limit=0&offset=x")).unwrap();
+        match page(&q, vec![]) {
+            Err(ApiError::Validation(errors)) => assert_eq!(errors.len(), 2),
+            _ => panic!("expected a validation error"),
+        }
+    }
+
+    #[test]
+    fn choice_rejects_unknown_values() {
+        let q = QueryParams::parse(Some("sort=email")).unwrap();
+        assert!(q.choice("sort", &["username", "created_at"], "username").is_err());
+        assert_eq!(q.choice("order", &["asc", "desc"], "asc").unwrap(), "asc");
+    }
+}

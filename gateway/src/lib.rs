@@ -1,0 +1,101 @@
+//! Reference implementation of the Galaxy admin API (`api/openapi.yaml`),
+//! used for local runs and as the dashboard's test double.
+
+pub mod admin;
+pub mod auth;
+pub mod dev;
+pub mod error;
+pub mod extract;
+pub mod faults;
+pub mod game;
+pub mod players;
+pub mod public;
+pub mod runtime_config;
+pub mod settings;
+pub mod state;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderName, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use serde_json::json;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+pub use settings::Settings;
+pub use state::AppState;
+
+/// The whole API, mounted under the configured base path.
+pub fn router(state: AppState) -> Router {
+    let mut api = admin::routes().merge(public::routes());
+    if state.settings.dev_controls {
+        api = api.merge(dev::routes());
+    }
+    let api = api.fallback(not_found);
+    let base = state.settings.base_path.trim_end_matches('/').to_owned();
+    let app = if base.is_empty() { api } else { Router::new().nest(&base, api).fallback(not_found) };
+
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(state.settings.cors_origins.clone()))
+        .allow_credentials(true)
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE, Method::OPTIONS])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        // The login form counts down Retry-After, so the browser must let it read it.
+        .expose_headers([header::RETRY_AFTER])
+        .max_age(Duration::from_secs(600));
+
+    app.layer(middleware::from_fn_with_state(state.clone(), faults::inject))
+        .layer(cors)
+        .layer(middleware::from_fn_with_state(state.clone(), refuse_foreign_preflight))
+        .with_state(state)
+}
+
+async fn not_found() -> impl IntoResponse {
+    (StatusCode::NOT_FOUND, Json(json!({ "detail": "Not Found" })))
+}
+
+/// A CORS layer merely omits its headers for an unknown origin; answer such a
+/// preflight with an explicit 403 so the refusal is unmistakable in logs and tests.
+async fn refuse_foreign_preflight(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let is_preflight = request.method() == Method::OPTIONS
+        && request.headers().contains_key(HeaderName::from_static("access-control-request-method"));
+    if is_preflight {
+        let allowed = request
+            .headers()
+            .get(header::ORIGIN)
+            .is_some_and(|origin| state.settings.cors_origins.iter().any(|o| o == origin));
+        if !allowed {
+            return (StatusCode::FORBIDDEN, Json(json!({ "detail": "Origin not allowed" }))).into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// Serves the API until `shutdown` completes, over TLS when given a config.
+pub async fn serve(
+    listener: std::net::TcpListener,
+    state: AppState,
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let handle = axum_server::Handle::new();
+    let on_signal = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        on_signal.graceful_shutdown(Some(Duration::from_secs(5)));
+    });
+    listener.set_nonblocking(true)?;
+    match tls {
+        Some(config) => axum_server::from_tcp_rustls(listener, config).handle(handle).serve(app).await,
+        None => axum_server::from_tcp(listener).handle(handle).serve(app).await,
+    }
+}
+
+/// Installs the process-wide rustls crypto provider (ring); safe to call more than once.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

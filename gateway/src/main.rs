@@ -1,0 +1,145 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use galaxy_gateway::settings::{self, Source, DEFAULT_CORS_ORIGINS};
+use galaxy_gateway::{AppState, Settings};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+/// Reference Galaxy api-gateway: the admin API the dashboard uses, simulated for real.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "GATEWAY_LISTEN", default_value = "127.0.0.1:30002")]
+    listen: SocketAddr,
+    /// PEM certificate chain; with --tls-key, serve HTTPS.
+    #[arg(long, env = "TLS_CERT_FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, env = "TLS_KEY_FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Path prefix of the API.
+    #[arg(long, env = "API_BASE_PATH", default_value = "/api")]
+    base_path: String,
+    /// Number of seeded players (deterministic).
+    #[arg(long, env = "SEED_PLAYERS", default_value_t = 250, value_parser = clap::value_parser!(u64).range(0..=100_000))]
+    players: u64,
+    /// Game time at tick 0.
+    #[arg(long, env = "GAME_START_DATE", default_value = "2000-01-01T12:00:00Z")]
+    start_date: String,
+    /// Lifetime of issued tokens, in seconds.
+    #[arg(long, env = "JWT_EXPIRE_SECONDS", default_value_t = 3600)]
+    token_ttl_secs: u64,
+    /// Comma-separated origins allowed by CORS.
+    #[arg(long, env = "CORS_ORIGINS", default_value = DEFAULT_CORS_ORIGINS)]
+    cors_origins: String,
+    /// Folder with the files jwt_secret_key, galaxy_admin_username, galaxy_admin_password.
+    #[arg(long, env = "SECRETS_DIR")]
+    secrets_dir: Option<PathBuf>,
+    /// Generate or default absent secrets and print them (never in production).
+    #[arg(long)]
+    dev: bool,
+    /// Enable the /__dev/* endpoints that tests use to simulate faults and deploys.
+    #[arg(long)]
+    dev_controls: bool,
+}
+
+fn build_settings(args: &Args) -> Result<Settings, String> {
+    let start_date = OffsetDateTime::parse(&args.start_date, &Rfc3339)
+        .map_err(|e| format!("--start-date must be RFC 3339: {e}"))?;
+    if args.token_ttl_secs == 0 {
+        return Err("--token-ttl-secs must be positive".into());
+    }
+    let loaded = settings::load_secrets(args.secrets_dir.as_deref(), args.dev)?;
+    for (name, source) in loaded.sources {
+        match source {
+            Source::File => eprintln!("secret {name}: from {}", args.secrets_dir.as_deref().unwrap_or_else(|| ".".as_ref()).join(name).display()),
+            Source::Env => eprintln!("secret {name}: from ${}", name.to_ascii_uppercase()),
+            Source::Generated => eprintln!("secret {name}: generated for this dev run"),
+        }
+    }
+    if loaded.sources.iter().any(|(_, s)| *s == Source::Generated) {
+        eprintln!(
+            "dev admin credentials: username {:?} password {:?}",
+            loaded.secrets.admin_username, loaded.secrets.admin_password
+        );
+    }
+    Ok(Settings {
+        base_path: args.base_path.trim_end_matches('/').to_owned(),
+        players: args.players,
+        start_date,
+        token_ttl: Duration::from_secs(args.token_ttl_secs),
+        cors_origins: settings::parse_origins(&args.cors_origins)?,
+        dev_controls: args.dev_controls,
+        secrets: loaded.secrets,
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    eprintln!("gateway: shutting down");
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    galaxy_gateway::install_crypto_provider();
+    let args = Args::parse();
+    let settings = match build_settings(&args) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("gateway: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => match axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await {
+            Ok(config) => Some(config),
+            Err(e) => {
+                eprintln!("gateway: cannot load TLS certificate {} / key {}: {e}", cert.display(), key.display());
+                return ExitCode::from(2);
+            }
+        },
+        _ => None,
+    };
+    let listener = match std::net::TcpListener::bind(args.listen) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("gateway: cannot listen on {}: {e}", args.listen);
+            return ExitCode::from(2);
+        }
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    eprintln!(
+        "gateway: listening on {scheme}://{}{} ({} players{})",
+        args.listen,
+        settings.base_path,
+        settings.players,
+        if settings.dev_controls { ", dev controls on" } else { "" }
+    );
+    match galaxy_gateway::serve(listener, AppState::new(settings), tls, shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gateway: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

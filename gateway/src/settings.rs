@@ -1,0 +1,152 @@
+//! Start-up settings, including the secrets read the way the Galaxy
+//! deployment provides them: files in `SECRETS_DIR`, else environment variables.
+
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+use axum::http::HeaderValue;
+use time::OffsetDateTime;
+
+pub const DEFAULT_CORS_ORIGINS: &str = "https://localhost:30000,https://localhost:30001";
+
+#[derive(Clone)]
+pub struct Settings {
+    /// Prefix every API path is served under, for example `/api`; empty for none.
+    pub base_path: String,
+    pub players: u64,
+    pub start_date: OffsetDateTime,
+    pub token_ttl: Duration,
+    pub cors_origins: Vec<HeaderValue>,
+    pub dev_controls: bool,
+    pub secrets: Secrets,
+}
+
+#[derive(Clone)]
+pub struct Secrets {
+    pub jwt_secret_key: Vec<u8>,
+    pub admin_username: String,
+    pub admin_password: String,
+}
+
+// Never print secrets by accident.
+impl fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Secrets").field("admin_username", &self.admin_username).finish_non_exhaustive()
+    }
+}
+
+/// Where one secret came from, so start-up can say so without printing production values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    File,
+    Env,
+    Generated,
+}
+
+pub struct LoadedSecrets {
+    pub secrets: Secrets,
+    pub sources: [(&'static str, Source); 3],
+}
+
+fn read_secret(dir: Option<&Path>, name: &str) -> Result<Option<(String, Source)>, String> {
+    if let Some(dir) = dir {
+        let path = dir.join(name);
+        match std::fs::read_to_string(&path) {
+            Ok(value) if !value.trim().is_empty() => return Ok(Some((value.trim().to_owned(), Source::File))),
+            Ok(_) => return Err(format!("secret file {} is empty", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("cannot read secret file {}: {e}", path.display())),
+        }
+    }
+    match std::env::var(name.to_ascii_uppercase()) {
+        Ok(value) if !value.trim().is_empty() => Ok(Some((value.trim().to_owned(), Source::Env))),
+        _ => Ok(None),
+    }
+}
+
+pub fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).expect("the OS random source is available");
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Loads the three secrets. In dev mode an absent one is generated (the key,
+/// the password) or defaulted (the username `admin`); otherwise it is an error.
+pub fn load_secrets(dir: Option<&Path>, dev: bool) -> Result<LoadedSecrets, String> {
+    let get = |name: &'static str, fallback: &dyn Fn() -> String| -> Result<(String, Source), String> {
+        match read_secret(dir, name)? {
+            Some(found) => Ok(found),
+            None if dev => Ok((fallback(), Source::Generated)),
+            None => Err(format!(
+                "missing secret {name}: put it in $SECRETS_DIR/{name} or ${}, or start with --dev",
+                name.to_ascii_uppercase()
+            )),
+        }
+    };
+    let (key, key_source) = get("jwt_secret_key", &|| random_token(32))?;
+    let (username, user_source) = get("galaxy_admin_username", &|| "admin".to_owned())?;
+    let (password, password_source) = get("galaxy_admin_password", &|| random_token(12))?;
+    Ok(LoadedSecrets {
+        secrets: Secrets { jwt_secret_key: key.into_bytes(), admin_username: username, admin_password: password },
+        sources: [
+            ("jwt_secret_key", key_source),
+            ("galaxy_admin_username", user_source),
+            ("galaxy_admin_password", password_source),
+        ],
+    })
+}
+
+pub fn parse_origins(list: &str) -> Result<Vec<HeaderValue>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|origin| {
+            if origin == "*" {
+                return Err("CORS_ORIGINS must list origins explicitly; '*' is not allowed with credentials".to_owned());
+            }
+            HeaderValue::from_str(origin).map_err(|_| format!("invalid origin in CORS_ORIGINS: {origin}"))
+        })
+        .collect()
+}
+
+impl Settings {
+    /// Settings for tests: dev controls on, fixed credentials, loopback origins.
+    pub fn for_tests(players: u64) -> Self {
+        Settings {
+            base_path: "/api".to_owned(),
+            players,
+            start_date: time::macros::datetime!(2000-01-01 12:00:00 UTC),
+            token_ttl: Duration::from_secs(3600),
+            cors_origins: parse_origins(DEFAULT_CORS_ORIGINS).expect("valid default origins"),
+            dev_controls: true,
+            secrets: Secrets {
+                jwt_secret_key: b"test-secret-key-of-sufficient-length".to_vec(),
+                admin_username: "admin".to_owned(),
+                admin_password: "correct horse battery staple".to_owned(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_win_over_generation_and_missing_secrets_fail_outside_dev() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("galaxy_admin_username"), "captain\n").unwrap();
+        let loaded = load_secrets(Some(dir.path()), true).unwrap();
+        assert_eq!(loaded.secrets.admin_username, "captain");
+        assert_eq!(loaded.sources[1].1, Source::File);
+        assert_eq!(loaded.sources[2].1, Source::Generated);
+        assert!(load_secrets(Some(dir.path()), false).is_err());
+    }
+
+    #[test]
+    fn wildcard_origin_is_refused() {
+        assert!(parse_origins("*").is_err());
+        assert_eq!(parse_origins(DEFAULT_CORS_ORIGINS).unwrap().len(), 2);
+    }
+}

@@ -1,0 +1,193 @@
+//! The whole simulated world behind one lock: every handler holds it for a
+//! few microseconds, so a plain mutex is simpler and faster than finer locking.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::faults::Fault;
+use crate::game::{Game, GameStatus};
+use crate::players::Player;
+use crate::runtime_config::RuntimeConfig;
+use crate::settings::Settings;
+
+const AUDIT_CAPACITY: usize = 10_000;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Snapshot {
+    pub id: u64,
+    pub tick_number: u64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub game_time: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub size_bytes: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceStatus {
+    Ready,
+    NotReady,
+    Unknown,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Service {
+    pub name: &'static str,
+    pub version: String,
+    pub status: ServiceStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    pub checked_at: OffsetDateTime,
+}
+
+pub const GATEWAY_SERVICE: &str = "api_gateway";
+
+const INITIAL_VERSIONS: &[(&str, &str)] = &[
+    (GATEWAY_SERVICE, "1.4.0"),
+    ("physics", "1.2.0"),
+    ("tick_engine", "1.3.1"),
+    ("players", "1.1.0"),
+    ("galaxy", "1.0.2"),
+    ("web_client", "1.5.0"),
+];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub admin: String,
+    pub action: &'static str,
+    pub target: Option<String>,
+    pub detail: Option<String>,
+}
+
+pub struct World {
+    pub game: Game,
+    pub config: RuntimeConfig,
+    /// Oldest first; listings reverse it.
+    pub snapshots: Vec<Snapshot>,
+    next_snapshot_id: u64,
+    /// Sorted by id.
+    pub players: Vec<Player>,
+    /// Oldest first; listings reverse it.
+    pub audit: VecDeque<AuditEntry>,
+    pub services: Vec<Service>,
+    pub token_generation: u64,
+    pub token_ttl: Duration,
+    pub login_failures: HashMap<IpAddr, VecDeque<Instant>>,
+    pub faults: Vec<Fault>,
+}
+
+impl World {
+    pub fn new(settings: &Settings, players: Vec<Player>, token_generation: u64) -> Self {
+        let now = OffsetDateTime::now_utc();
+        Self {
+            game: Game::new(settings.start_date, Instant::now()),
+            config: RuntimeConfig::default(),
+            snapshots: Vec::new(),
+            next_snapshot_id: 1,
+            players,
+            audit: VecDeque::new(),
+            services: INITIAL_VERSIONS
+                .iter()
+                .map(|&(name, version)| Service {
+                    name,
+                    version: version.to_owned(),
+                    status: ServiceStatus::Ready,
+                    checked_at: now,
+                })
+                .collect(),
+            token_generation,
+            token_ttl: settings.token_ttl,
+            login_failures: HashMap::new(),
+            faults: Vec::new(),
+        }
+    }
+
+    /// The game status as of now.
+    pub fn status(&mut self) -> GameStatus {
+        let rate = self.config.tick_rate();
+        self.game.advance(Instant::now(), rate);
+        self.game.status(rate)
+    }
+
+    pub fn audit(&mut self, admin: &str, action: &'static str, target: Option<String>, detail: Option<String>) {
+        if self.audit.len() == AUDIT_CAPACITY {
+            self.audit.pop_front();
+        }
+        self.audit.push_back(AuditEntry {
+            at: OffsetDateTime::now_utc(),
+            admin: admin.to_owned(),
+            action,
+            target,
+            detail,
+        });
+    }
+
+    pub fn create_snapshot(&mut self) -> Snapshot {
+        let status = self.status();
+        let snapshot = Snapshot {
+            id: self.next_snapshot_id,
+            tick_number: status.tick,
+            game_time: status.game_time,
+            created_at: OffsetDateTime::now_utc(),
+            // A believable size: the world state grows with its players.
+            size_bytes: 48_000 + 512 * self.players.len() as u64 + 16 * status.tick,
+        };
+        self.next_snapshot_id += 1;
+        self.snapshots.push(snapshot.clone());
+        snapshot
+    }
+
+    pub fn player_index(&self, id: u64) -> Option<usize> {
+        self.players.binary_search_by_key(&id, |p| p.id).ok()
+    }
+
+    pub fn service_mut(&mut self, name: &str) -> Option<&mut Service> {
+        self.services.iter_mut().find(|s| s.name == name)
+    }
+
+    pub fn gateway(&self) -> &Service {
+        self.services
+            .iter()
+            .find(|s| s.name == GATEWAY_SERVICE)
+            .expect("the gateway is always listed")
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    seeded_players: Arc<Vec<Player>>,
+    world: Arc<Mutex<World>>,
+}
+
+impl AppState {
+    pub fn new(settings: Settings) -> Self {
+        let seeded_players = Arc::new(crate::players::seed(settings.players));
+        let world = World::new(&settings, seeded_players.as_ref().clone(), 0);
+        Self {
+            settings: Arc::new(settings),
+            seeded_players,
+            world: Arc::new(Mutex::new(world)),
+        }
+    }
+
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        // A panic while holding the lock cannot leave the world half-updated in a way
+        // that matters for a reference server, so recover instead of poisoning every request.
+        self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Back to the world at start-up; issued tokens stay valid.
+    pub fn reset(&self) {
+        let mut world = self.world();
+        let generation = world.token_generation;
+        *world = World::new(&self.settings, self.seeded_players.as_ref().clone(), generation);
+    }
+}

@@ -1,0 +1,87 @@
+//! A real gateway on a loopback port, and a client that speaks to it over HTTP.
+n// Each test binary uses a different subset of these helpers.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+
+use galaxy_gateway::{AppState, Settings};
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct Gateway {
+    pub base: String,
+    pub client: reqwest::Client,
+    _stop: oneshot::Sender<()>,
+}
+
+impl Gateway {
+    pub async fn start() -> Self {
+        Self::start_with(Settings::for_tests(250)).await
+    }
+
+    pub async fn start_with(settings: Settings) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}{}", listener.local_addr().unwrap(), settings.base_path);
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(galaxy_gateway::serve(listener, AppState::new(settings), None, async {
+            let _ = stopped.await;
+        }));
+        Gateway { base, client: reqwest::Client::new(), _stop: stop }
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, format!("{}{}", self.base, path))
+    }
+
+    pub async fn login(&self) -> String {
+        let response = self
+            .request(Method::POST, "/admin/auth/login")
+            .json(&json!({ "username": "admin", "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// An authenticated request.
+    pub async fn call(&self, token: &str, method: Method, path: &str, body: Option<Value>) -> Response {
+        let mut request = self.request(method, path).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// The JSON body of an authenticated GET that must succeed.
+    pub async fn get(&self, token: &str, path: &str) -> Value {
+        let (status, body) = read(self.call(token, Method::GET, path, None).await).await;
+        assert_eq!(status, 200, "GET {path}: {body}");
+        body
+    }
+
+    pub async fn dev(&self, method: Method, path: &str, body: Value) -> Response {
+        let response = self.request(method, path).json(&body).send().await.unwrap();
+        assert!(response.status().is_success(), "dev control {path} failed: {}", response.status());
+        response
+    }
+}
+
+/// Status and JSON body of a response.
+pub async fn read(response: Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    (status, body)
+}
+
+/// Asserts the FastAPI 422 shape and returns the `loc` of the first error.
+pub fn validation_loc(body: &Value) -> Vec<Value> {
+    let first = &body["detail"][0];
+    assert!(first["msg"].is_string() && first["type"].is_string(), "not a FastAPI 422: {body}");
+    first["loc"].as_array().expect("loc is a list").clone()
+}
