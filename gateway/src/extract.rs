@@ -78,11 +78,13 @@ pub struct Page {
 
 pub const MAX_LIMIT: u64 = 200;
 pub const DEFAULT_LIMIT: u64 = 50;
+/// The largest integer a browser's JSON numbers hold exactly (2^53 - 1).
+pub const MAX_SAFE_INTEGER: u64 = 9_007_199_254_740_991;
 
 /// `limit` (1 to 200, default 50) and `offset` (0 or more), reporting every bad value at once.
 pub fn page(query: &QueryParams, mut errors: Vec<FieldError>) -> ApiResult<Page> {
     let limit = query.integer("limit", 1, MAX_LIMIT, DEFAULT_LIMIT).map_err(|e| errors.push(e)).ok();
-    let offset = query.integer("offset", 0, i64::MAX as u64, 0).map_err(|e| errors.push(e)).ok();
+    let offset = query.integer("offset", 0, MAX_SAFE_INTEGER, 0).map_err(|e| errors.push(e)).ok();
     match (limit, offset) {
         (Some(limit), Some(offset)) if errors.is_empty() => Ok(Page { limit: limit as usize, offset: offset as usize }),
         _ => Err(ApiError::Validation(errors)),

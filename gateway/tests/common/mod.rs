@@ -1,5 +1,6 @@
 //! A real gateway on a loopback port, and a client that speaks to it over HTTP.
-n// Each test binary uses a different subset of these helpers.
+
+// Each test binary uses a different subset of these helpers.
 #![allow(dead_code)]
 
 use std::net::TcpListener;
