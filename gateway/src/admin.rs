@@ -26,8 +26,14 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/game/resume", post(resume))
         .route("/admin/config", get(list_config))
         .route("/admin/config/{key}", put(set_config).delete(reset_config))
-        .route("/admin/snapshots", get(list_snapshots).post(create_snapshot))
-        .route("/admin/snapshots/{id}", axum::routing::delete(delete_snapshot))
+        .route(
+            "/admin/snapshots",
+            get(list_snapshots).post(create_snapshot),
+        )
+        .route(
+            "/admin/snapshots/{id}",
+            axum::routing::delete(delete_snapshot),
+        )
         .route("/admin/snapshots/{id}/restore", post(restore_snapshot))
         .route("/admin/players", get(list_players))
         .route("/admin/players/{id}", get(get_player).delete(delete_player))
@@ -36,7 +42,8 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).expect("UTC times always format")
+    t.format(&time::format_description::well_known::Rfc3339)
+        .expect("UTC times always format")
 }
 
 fn status_json(s: GameStatus) -> Json<Value> {
@@ -94,7 +101,12 @@ async fn pause(admin: Admin, State(state): State<AppState>) -> Json<Value> {
     world.game.pause(Instant::now(), rate);
     if !was_paused {
         let tick = world.game.tick();
-        world.audit(&admin.username, "game.pause", None, Some(format!("paused at tick {tick}")));
+        world.audit(
+            &admin.username,
+            "game.pause",
+            None,
+            Some(format!("paused at tick {tick}")),
+        );
     }
     status_json(world.status())
 }
@@ -104,7 +116,12 @@ async fn resume(admin: Admin, State(state): State<AppState>) -> Json<Value> {
     if world.game.paused() {
         world.game.resume(Instant::now());
         let tick = world.game.tick();
-        world.audit(&admin.username, "game.resume", None, Some(format!("resumed at tick {tick}")));
+        world.audit(
+            &admin.username,
+            "game.resume",
+            None,
+            Some(format!("resumed at tick {tick}")),
+        );
     }
     status_json(world.status())
 }
@@ -127,33 +144,62 @@ async fn set_config(
     let mut world = state.world();
     // The tick count so far was earned at the old rate.
     let _ = world.status();
-    let item = world.config.set(&key, &body.value, OffsetDateTime::now_utc())?;
-    world.audit(&admin.username, "config.update", Some(key), Some(format!("value = {}", item.value)));
+    let item = world
+        .config
+        .set(&key, &body.value, OffsetDateTime::now_utc())?;
+    world.audit(
+        &admin.username,
+        "config.update",
+        Some(key),
+        Some(format!("value = {}", item.value)),
+    );
     Ok(Json(json!(item)))
 }
 
-async fn reset_config(admin: Admin, State(state): State<AppState>, Path(key): Path<String>) -> ApiResult<Json<Value>> {
+async fn reset_config(
+    admin: Admin,
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+) -> ApiResult<Json<Value>> {
     let mut world = state.world();
     let _ = world.status();
     let item = world.config.reset(&key, OffsetDateTime::now_utc())?;
-    world.audit(&admin.username, "config.reset", Some(key), Some(format!("value = {}", item.value)));
+    world.audit(
+        &admin.username,
+        "config.reset",
+        Some(key),
+        Some(format!("value = {}", item.value)),
+    );
     Ok(Json(json!(item)))
 }
 
 /// One page of `items`, newest first when `newest_first`.
-fn paginate<T: serde::Serialize>(items: &[T], query: Option<String>, newest_first: bool) -> ApiResult<Json<Value>> {
+fn paginate<T: serde::Serialize>(
+    items: &[T],
+    query: Option<String>,
+    newest_first: bool,
+) -> ApiResult<Json<Value>> {
     let query = QueryParams::parse(query.as_deref())?;
     let page = page(&query, vec![])?;
     let total = items.len();
     let selected: Vec<&T> = if newest_first {
-        items.iter().rev().skip(page.offset).take(page.limit).collect()
+        items
+            .iter()
+            .rev()
+            .skip(page.offset)
+            .take(page.limit)
+            .collect()
     } else {
         items.iter().skip(page.offset).take(page.limit).collect()
     };
     Ok(Json(json!({ "items": selected, "total": total })))
 }
 
-async fn list_snapshots(_: Admin, State(state): State<AppState>, RawQuery(query): RawQuery) -> ApiResult<Json<Value>> {
+async fn list_snapshots(
+    _: Admin,
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<Value>> {
     paginate(&state.world().snapshots, query, true)
 }
 
@@ -169,7 +215,11 @@ async fn create_snapshot(admin: Admin, State(state): State<AppState>) -> (Status
     (StatusCode::CREATED, Json(json!(snapshot)))
 }
 
-async fn restore_snapshot(admin: Admin, State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn restore_snapshot(
+    admin: Admin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let id = path_id(&id, "id")?;
     let mut world = state.world();
     let snapshot = world
@@ -179,7 +229,9 @@ async fn restore_snapshot(admin: Admin, State(state): State<AppState>, Path(id):
         .cloned()
         .ok_or_else(|| ApiError::NotFound(format!("Snapshot {id} not found")))?;
     if !world.game.paused() {
-        return Err(ApiError::Conflict("Pause the game before restoring a snapshot".into()));
+        return Err(ApiError::Conflict(
+            "Pause the game before restoring a snapshot".into(),
+        ));
     }
     world.game.restore(Instant::now(), snapshot.tick_number);
     world.audit(
@@ -191,7 +243,11 @@ async fn restore_snapshot(admin: Admin, State(state): State<AppState>, Path(id):
     Ok(status_json(world.status()))
 }
 
-async fn delete_snapshot(admin: Admin, State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<StatusCode> {
+async fn delete_snapshot(
+    admin: Admin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     let id = path_id(&id, "id")?;
     let mut world = state.world();
     let index = world
@@ -209,14 +265,28 @@ async fn delete_snapshot(admin: Admin, State(state): State<AppState>, Path(id): 
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn list_players(_: Admin, State(state): State<AppState>, RawQuery(query): RawQuery) -> ApiResult<Json<Value>> {
+async fn list_players(
+    _: Admin,
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<Value>> {
     let query = QueryParams::parse(query.as_deref())?;
     let mut errors = vec![];
-    let sort = query.choice("sort", &["username", "created_at"], "username").map_err(|e| errors.push(e)).ok();
-    let order = query.choice("order", &["asc", "desc"], "asc").map_err(|e| errors.push(e)).ok();
+    let sort = query
+        .choice("sort", &["username", "created_at"], "username")
+        .map_err(|e| errors.push(e))
+        .ok();
+    let order = query
+        .choice("order", &["asc", "desc"], "asc")
+        .map_err(|e| errors.push(e))
+        .ok();
     let search = query.text("search").unwrap_or("").trim().to_lowercase();
     if search.chars().count() > 100 {
-        errors.push(crate::error::FieldError::new(&["query", "search"], "String should have at most 100 characters", "string_too_long"));
+        errors.push(crate::error::FieldError::new(
+            &["query", "search"],
+            "String should have at most 100 characters",
+            "string_too_long",
+        ));
     }
     let page = page(&query, errors)?;
     let (sort, order) = (sort.unwrap_or("username"), order.unwrap_or("asc"));
@@ -229,29 +299,55 @@ async fn list_players(_: Admin, State(state): State<AppState>, RawQuery(query): 
         .collect();
     match sort {
         "created_at" => matching.sort_by_key(|p| (p.created_at, p.id)),
-        _ => matching.sort_by(|a, b| a.username.to_lowercase().cmp(&b.username.to_lowercase()).then(a.id.cmp(&b.id))),
+        _ => matching.sort_by(|a, b| {
+            a.username
+                .to_lowercase()
+                .cmp(&b.username.to_lowercase())
+                .then(a.id.cmp(&b.id))
+        }),
     }
     if order == "desc" {
         matching.reverse();
     }
     let total = matching.len();
-    let items: Vec<_> = matching.into_iter().skip(page.offset).take(page.limit).collect();
+    let items: Vec<_> = matching
+        .into_iter()
+        .skip(page.offset)
+        .take(page.limit)
+        .collect();
     Ok(Json(json!({ "items": items, "total": total })))
 }
 
-async fn get_player(_: Admin, State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn get_player(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let id = path_id(&id, "id")?;
     let world = state.world();
-    let index = world.player_index(id).ok_or_else(|| ApiError::NotFound(format!("Player {id} not found")))?;
+    let index = world
+        .player_index(id)
+        .ok_or_else(|| ApiError::NotFound(format!("Player {id} not found")))?;
     Ok(Json(json!(world.players[index])))
 }
 
-async fn delete_player(admin: Admin, State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<StatusCode> {
+async fn delete_player(
+    admin: Admin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     let id = path_id(&id, "id")?;
     let mut world = state.world();
-    let index = world.player_index(id).ok_or_else(|| ApiError::NotFound(format!("Player {id} not found")))?;
+    let index = world
+        .player_index(id)
+        .ok_or_else(|| ApiError::NotFound(format!("Player {id} not found")))?;
     let removed = world.players.remove(index);
-    world.audit(&admin.username, "player.delete", Some(format!("player {id}")), Some(removed.username));
+    world.audit(
+        &admin.username,
+        "player.delete",
+        Some(format!("player {id}")),
+        Some(removed.username),
+    );
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -264,7 +360,11 @@ async fn list_services(_: Admin, State(state): State<AppState>) -> Json<Value> {
     Json(json!({ "items": world.services }))
 }
 
-async fn list_audit(_: Admin, State(state): State<AppState>, RawQuery(query): RawQuery) -> ApiResult<Json<Value>> {
+async fn list_audit(
+    _: Admin,
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<Value>> {
     let world = state.world();
     let entries: Vec<_> = world.audit.iter().collect();
     paginate(&entries, query, true)

@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 
 use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts};
-use jsonwebtoken::{decode, encode, errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{
+    decode, encode, errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Header, Validation,
+};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
@@ -33,14 +35,22 @@ pub struct IssuedToken {
 pub fn issue(state: &AppState, world: &World, username: &str) -> IssuedToken {
     let now = OffsetDateTime::now_utc().unix_timestamp();
     let ttl = world.token_ttl.as_secs();
-    let claims = Claims { sub: username.to_owned(), iat: now, exp: now + ttl as i64, gen: world.token_generation };
+    let claims = Claims {
+        sub: username.to_owned(),
+        iat: now,
+        exp: now + ttl as i64,
+        gen: world.token_generation,
+    };
     let token = encode(
         &Header::new(Algorithm::HS256),
         &claims,
         &EncodingKey::from_secret(&state.settings.secrets.jwt_secret_key),
     )
     .expect("HS256 signing cannot fail");
-    IssuedToken { token, expires_in: ttl }
+    IssuedToken {
+        token,
+        expires_in: ttl,
+    }
 }
 
 pub fn credentials_match(state: &AppState, username: &str, password: &str) -> bool {
@@ -54,7 +64,10 @@ pub fn credentials_match(state: &AppState, username: &str, password: &str) -> bo
 /// Seconds until the client may try again, if it has used up its failures.
 pub fn retry_after(world: &mut World, client: IpAddr, now: Instant) -> Option<u64> {
     let failures = world.login_failures.get_mut(&client)?;
-    while failures.front().is_some_and(|t| now.duration_since(*t) >= FAILURE_WINDOW) {
+    while failures
+        .front()
+        .is_some_and(|t| now.duration_since(*t) >= FAILURE_WINDOW)
+    {
         failures.pop_front();
     }
     if failures.len() < MAX_FAILURES {
@@ -66,7 +79,11 @@ pub fn retry_after(world: &mut World, client: IpAddr, now: Instant) -> Option<u6
 }
 
 pub fn record_failure(world: &mut World, client: IpAddr, now: Instant) {
-    world.login_failures.entry(client).or_default().push_back(now);
+    world
+        .login_failures
+        .entry(client)
+        .or_default()
+        .push_back(now);
 }
 
 /// An authenticated admin; extracting it is what protects a route.
@@ -78,29 +95,42 @@ pub struct Admin {
 impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(ApiError::Unauthorized("Not authenticated"))?;
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
         validation.set_required_spec_claims(&["exp", "sub"]);
-        let data = decode::<Claims>(token, &DecodingKey::from_secret(&state.settings.secrets.jwt_secret_key), &validation)
-            .map_err(|e| match e.kind() {
-                ErrorKind::ExpiredSignature => ApiError::Unauthorized("Token expired"),
-                _ => ApiError::Unauthorized("Invalid token"),
-            })?;
+        let data = decode::<Claims>(
+            token,
+            &DecodingKey::from_secret(&state.settings.secrets.jwt_secret_key),
+            &validation,
+        )
+        .map_err(|e| match e.kind() {
+            ErrorKind::ExpiredSignature => ApiError::Unauthorized("Token expired"),
+            _ => ApiError::Unauthorized("Invalid token"),
+        })?;
         if data.claims.gen != state.world().token_generation {
             return Err(ApiError::Unauthorized("Token expired"));
         }
         let expires_at = OffsetDateTime::from_unix_timestamp(data.claims.exp)
             .map_err(|_| ApiError::Unauthorized("Invalid token"))?;
-        Ok(Admin { username: data.claims.sub, expires_at })
+        Ok(Admin {
+            username: data.claims.sub,
+            expires_at,
+        })
     }
 }
 
@@ -119,8 +149,14 @@ mod tests {
             assert_eq!(retry_after(&mut world, ip, t0), None);
             record_failure(&mut world, ip, t0 + Duration::from_secs(i));
         }
-        assert_eq!(retry_after(&mut world, ip, t0 + Duration::from_secs(10)), Some(50));
-        assert_eq!(retry_after(&mut world, ip, t0 + Duration::from_secs(60)), None);
+        assert_eq!(
+            retry_after(&mut world, ip, t0 + Duration::from_secs(10)),
+            Some(50)
+        );
+        assert_eq!(
+            retry_after(&mut world, ip, t0 + Duration::from_secs(60)),
+            None
+        );
         let other: IpAddr = "10.0.0.2".parse().unwrap();
         assert_eq!(retry_after(&mut world, other, t0), None);
     }
@@ -128,8 +164,16 @@ mod tests {
     #[test]
     fn credentials_must_both_match() {
         let state = AppState::new(Settings::for_tests(1));
-        assert!(credentials_match(&state, "admin", "correct horse battery staple"));
+        assert!(credentials_match(
+            &state,
+            "admin",
+            "correct horse battery staple"
+        ));
         assert!(!credentials_match(&state, "admin", "wrong"));
-        assert!(!credentials_match(&state, "root", "correct horse battery staple"));
+        assert!(!credentials_match(
+            &state,
+            "root",
+            "correct horse battery staple"
+        ));
     }
 }

@@ -44,7 +44,9 @@ async fn set_service(
     JsonBody(change): JsonBody<ServiceChange>,
 ) -> ApiResult<Json<Value>> {
     let mut world = state.world();
-    let service = world.service_mut(&name).ok_or_else(|| ApiError::NotFound(format!("Unknown service: {name}")))?;
+    let service = world
+        .service_mut(&name)
+        .ok_or_else(|| ApiError::NotFound(format!("Unknown service: {name}")))?;
     if let Some(version) = change.version {
         service.version = version;
     }
@@ -54,8 +56,13 @@ async fn set_service(
     Ok(Json(json!(service)))
 }
 
-async fn add_fault(State(state): State<AppState>, JsonBody(fault): JsonBody<Fault>) -> ApiResult<StatusCode> {
-    fault.validate().map_err(|msg| ApiError::field(&["body"], msg, "value_error"))?;
+async fn add_fault(
+    State(state): State<AppState>,
+    JsonBody(fault): JsonBody<Fault>,
+) -> ApiResult<StatusCode> {
+    fault
+        .validate()
+        .map_err(|msg| ApiError::field(&["body"], msg, "value_error"))?;
     state.world().faults.push(fault);
     Ok(StatusCode::CREATED)
 }
@@ -75,9 +82,16 @@ struct TokenTtl {
     seconds: u64,
 }
 
-async fn set_token_ttl(State(state): State<AppState>, JsonBody(ttl): JsonBody<TokenTtl>) -> ApiResult<StatusCode> {
+async fn set_token_ttl(
+    State(state): State<AppState>,
+    JsonBody(ttl): JsonBody<TokenTtl>,
+) -> ApiResult<StatusCode> {
     if ttl.seconds == 0 {
-        return Err(ApiError::field(&["body", "seconds"], "Input should be greater than 0", "greater_than"));
+        return Err(ApiError::field(
+            &["body", "seconds"],
+            "Input should be greater than 0",
+            "greater_than",
+        ));
     }
     state.world().token_ttl = Duration::from_secs(ttl.seconds);
     Ok(StatusCode::NO_CONTENT)
@@ -90,12 +104,23 @@ struct TickCapacity {
 }
 
 /// Simulates an overloaded tick engine, so `ticks_behind` grows.
-async fn set_tick_capacity(State(state): State<AppState>, JsonBody(c): JsonBody<TickCapacity>) -> ApiResult<StatusCode> {
-    if c.ticks_per_second.is_some_and(|v| !(v >= 0.0 && v.is_finite())) {
-        return Err(ApiError::field(&["body", "ticks_per_second"], "Input should be a non-negative number", "value_error"));
+async fn set_tick_capacity(
+    State(state): State<AppState>,
+    JsonBody(c): JsonBody<TickCapacity>,
+) -> ApiResult<StatusCode> {
+    if c.ticks_per_second
+        .is_some_and(|v| !(v >= 0.0 && v.is_finite()))
+    {
+        return Err(ApiError::field(
+            &["body", "ticks_per_second"],
+            "Input should be a non-negative number",
+            "value_error",
+        ));
     }
     let mut world = state.world();
     let rate = world.config.tick_rate();
-    world.game.set_capacity(Instant::now(), rate, c.ticks_per_second);
+    world
+        .game
+        .set_capacity(Instant::now(), rate, c.ticks_per_second);
     Ok(StatusCode::NO_CONTENT)
 }

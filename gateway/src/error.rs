@@ -58,10 +58,14 @@ impl IntoResponse for ApiError {
             }
             ApiError::NotFound(message) => detail(StatusCode::NOT_FOUND, &message),
             ApiError::Conflict(message) => detail(StatusCode::CONFLICT, &message),
-            ApiError::ServiceUnavailable(message) => detail(StatusCode::SERVICE_UNAVAILABLE, &message),
-            ApiError::Validation(errors) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({ "detail": errors }))).into_response()
+            ApiError::ServiceUnavailable(message) => {
+                detail(StatusCode::SERVICE_UNAVAILABLE, &message)
             }
+            ApiError::Validation(errors) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({ "detail": errors })),
+            )
+                .into_response(),
             ApiError::TooManyRequests { retry_after_secs } => {
                 let mut response = detail(
                     StatusCode::TOO_MANY_REQUESTS,

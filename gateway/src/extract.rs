@@ -16,14 +16,22 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|_| ApiError::field(&["body"], "Could not read the request body", "body_read_error"))?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
+            ApiError::field(
+                &["body"],
+                "Could not read the request body",
+                "body_read_error",
+            )
+        })?;
         if bytes.is_empty() {
             return Err(ApiError::field(&["body"], "Field required", "missing"));
         }
         serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
-            let kind = if e.is_syntax() || e.is_eof() { "json_invalid" } else { "model_attributes_type" };
+            let kind = if e.is_syntax() || e.is_eof() {
+                "json_invalid"
+            } else {
+                "model_attributes_type"
+            };
             ApiError::field(&["body"], e.to_string(), kind)
         })
     }
@@ -44,26 +52,52 @@ impl QueryParams {
     }
 
     pub fn integer(&self, name: &str, min: u64, max: u64, default: u64) -> Result<u64, FieldError> {
-        let Some(raw) = self.text(name) else { return Ok(default) };
-        let value: u64 = raw
-            .parse()
-            .map_err(|_| FieldError::new(&["query", name], "Input should be a valid integer", "int_parsing"))?;
+        let Some(raw) = self.text(name) else {
+            return Ok(default);
+        };
+        let value: u64 = raw.parse().map_err(|_| {
+            FieldError::new(
+                &["query", name],
+                "Input should be a valid integer",
+                "int_parsing",
+            )
+        })?;
         if value < min {
-            return Err(FieldError::new(&["query", name], format!("Input should be greater than or equal to {min}"), "greater_than_equal"));
+            return Err(FieldError::new(
+                &["query", name],
+                format!("Input should be greater than or equal to {min}"),
+                "greater_than_equal",
+            ));
         }
         if value > max {
-            return Err(FieldError::new(&["query", name], format!("Input should be less than or equal to {max}"), "less_than_equal"));
+            return Err(FieldError::new(
+                &["query", name],
+                format!("Input should be less than or equal to {max}"),
+                "less_than_equal",
+            ));
         }
         Ok(value)
     }
 
-    pub fn choice<'a>(&self, name: &str, allowed: &[&'a str], default: &'a str) -> Result<&'a str, FieldError> {
+    pub fn choice<'a>(
+        &self,
+        name: &str,
+        allowed: &[&'a str],
+        default: &'a str,
+    ) -> Result<&'a str, FieldError> {
         match self.text(name) {
             None => Ok(default),
             Some(raw) => allowed.iter().copied().find(|a| *a == raw).ok_or_else(|| {
                 FieldError::new(
                     &["query", name],
-                    format!("Input should be {}", allowed.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(" or ")),
+                    format!(
+                        "Input should be {}",
+                        allowed
+                            .iter()
+                            .map(|a| format!("'{a}'"))
+                            .collect::<Vec<_>>()
+                            .join(" or ")
+                    ),
                     "enum",
                 )
             }),
@@ -83,18 +117,32 @@ pub const MAX_SAFE_INTEGER: u64 = 9_007_199_254_740_991;
 
 /// `limit` (1 to 200, default 50) and `offset` (0 or more), reporting every bad value at once.
 pub fn page(query: &QueryParams, mut errors: Vec<FieldError>) -> ApiResult<Page> {
-    let limit = query.integer("limit", 1, MAX_LIMIT, DEFAULT_LIMIT).map_err(|e| errors.push(e)).ok();
-    let offset = query.integer("offset", 0, MAX_SAFE_INTEGER, 0).map_err(|e| errors.push(e)).ok();
+    let limit = query
+        .integer("limit", 1, MAX_LIMIT, DEFAULT_LIMIT)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let offset = query
+        .integer("offset", 0, MAX_SAFE_INTEGER, 0)
+        .map_err(|e| errors.push(e))
+        .ok();
     match (limit, offset) {
-        (Some(limit), Some(offset)) if errors.is_empty() => Ok(Page { limit: limit as usize, offset: offset as usize }),
+        (Some(limit), Some(offset)) if errors.is_empty() => Ok(Page {
+            limit: limit as usize,
+            offset: offset as usize,
+        }),
         _ => Err(ApiError::Validation(errors)),
     }
 }
 
 /// A numeric id from the path.
 pub fn path_id(raw: &str, name: &str) -> ApiResult<u64> {
-    raw.parse()
-        .map_err(|_| ApiError::field(&["path", name], "Input should be a valid integer", "int_parsing"))
+    raw.parse().map_err(|_| {
+        ApiError::field(
+            &["path", name],
+            "Input should be a valid integer",
+            "int_parsing",
+        )
+    })
 }
 
 #[cfg(test)]
@@ -105,10 +153,17 @@ mod tests {
     fn page_defaults_and_bounds() {
         let p = page(&QueryParams::parse(None).unwrap(), vec![]).unwrap();
         assert_eq!((p.limit, p.offset), (50, 0));
-        let p = page(&QueryParams::parse(Some("limit=200&offset=7")).unwrap(), vec![]).unwrap();
+        let p = page(
+            &QueryParams::parse(Some("limit=200&offset=7")).unwrap(),
+            vec![],
+        )
+        .unwrap();
         assert_eq!((p.limit, p.offset), (200, 7));
         for bad in ["limit=0", "limit=201", "limit=x", "offset=-1", "limit=1.5"] {
-            assert!(page(&QueryParams::parse(Some(bad)).unwrap(), vec![]).is_err(), "{bad}");
+            assert!(
+                page(&QueryParams::parse(Some(bad)).unwrap(), vec![]).is_err(),
+                "{bad}"
+            );
         }
     }
 
@@ -124,7 +179,9 @@ mod tests {
     #[test]
     fn choice_rejects_unknown_values() {
         let q = QueryParams::parse(Some("sort=email")).unwrap();
-        assert!(q.choice("sort", &["username", "created_at"], "username").is_err());
+        assert!(q
+            .choice("sort", &["username", "created_at"], "username")
+            .is_err());
         assert_eq!(q.choice("order", &["asc", "desc"], "asc").unwrap(), "asc");
     }
 }

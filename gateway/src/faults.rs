@@ -58,7 +58,10 @@ impl Fault {
 
     fn matches(&self, method: &Method, path: &str) -> bool {
         path.starts_with(&self.path_prefix)
-            && self.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method.as_str()))
+            && self
+                .method
+                .as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(method.as_str()))
     }
 }
 
@@ -77,7 +80,9 @@ fn take(state: &AppState, method: &Method, path: &str) -> Option<Fault> {
 
 pub async fn inject(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let relative = path.strip_prefix(state.settings.base_path.as_str()).unwrap_or(path);
+    let relative = path
+        .strip_prefix(state.settings.base_path.as_str())
+        .unwrap_or(path);
     if request.method() == Method::OPTIONS || relative.starts_with("/__dev") {
         return next.run(request).await;
     }
@@ -89,15 +94,23 @@ pub async fn inject(State(state): State<AppState>, request: Request, next: Next)
     }
     if fault.drop {
         // An erroring body makes hyper abort the connection mid-response.
-        let broken = futures_util::stream::once(async { Err::<Bytes, _>(std::io::Error::other("injected connection drop")) });
+        let broken = futures_util::stream::once(async {
+            Err::<Bytes, _>(std::io::Error::other("injected connection drop"))
+        });
         return Response::new(Body::from_stream(broken));
     }
     if fault.malformed {
-        return ([(header::CONTENT_TYPE, "application/json")], r#"{"tick": 12, "paused": tr"#).into_response();
+        return (
+            [(header::CONTENT_TYPE, "application/json")],
+            r#"{"tick": 12, "paused": tr"#,
+        )
+            .into_response();
     }
     match fault.status.and_then(|s| StatusCode::from_u16(s).ok()) {
         Some(status) => {
-            let body = fault.body.unwrap_or_else(|| json!({ "detail": format!("Injected fault: HTTP {}", status.as_u16()) }));
+            let body = fault.body.unwrap_or_else(
+                || json!({ "detail": format!("Injected fault: HTTP {}", status.as_u16()) }),
+            );
             (status, Json(body)).into_response()
         }
         None => next.run(request).await,

@@ -53,7 +53,9 @@ impl Game {
 
     /// Brings the tick count up to `now` at the given rate.
     pub fn advance(&mut self, now: Instant, tick_rate: f64) {
-        let elapsed = now.saturating_duration_since(self.last_update).as_secs_f64();
+        let elapsed = now
+            .saturating_duration_since(self.last_update)
+            .as_secs_f64();
         self.last_update = now;
         if self.paused || elapsed <= 0.0 {
             return;
@@ -143,7 +145,9 @@ impl Game {
         }
         let (first, last) = (self.samples.front(), self.samples.back());
         match (first, last) {
-            (Some(&(t0, n0)), Some(&(t1, n1))) if t1.duration_since(t0) >= Duration::from_secs(1) => {
+            (Some(&(t0, n0)), Some(&(t1, n1)))
+                if t1.duration_since(t0) >= Duration::from_secs(1) =>
+            {
                 let rate = (n1 - n0) as f64 / t1.duration_since(t0).as_secs_f64();
                 (rate * 100.0).round() / 100.0
             }

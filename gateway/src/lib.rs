@@ -36,39 +36,68 @@ pub fn router(state: AppState) -> Router {
     }
     let api = api.fallback(not_found);
     let base = state.settings.base_path.trim_end_matches('/').to_owned();
-    let app = if base.is_empty() { api } else { Router::new().nest(&base, api).fallback(not_found) };
+    let app = if base.is_empty() {
+        api
+    } else {
+        Router::new().nest(&base, api).fallback(not_found)
+    };
 
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::list(state.settings.cors_origins.clone()))
         .allow_credentials(true)
-        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE, Method::OPTIONS])
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
         // The login form counts down Retry-After, so the browser must let it read it.
         .expose_headers([header::RETRY_AFTER])
         .max_age(Duration::from_secs(600));
 
-    app.layer(middleware::from_fn_with_state(state.clone(), faults::inject))
-        .layer(cors)
-        .layer(middleware::from_fn_with_state(state.clone(), refuse_foreign_preflight))
-        .with_state(state)
+    app.layer(middleware::from_fn_with_state(
+        state.clone(),
+        faults::inject,
+    ))
+    .layer(cors)
+    .layer(middleware::from_fn_with_state(
+        state.clone(),
+        refuse_foreign_preflight,
+    ))
+    .with_state(state)
 }
 
 async fn not_found() -> impl IntoResponse {
-    (StatusCode::NOT_FOUND, Json(json!({ "detail": "Not Found" })))
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({ "detail": "Not Found" })),
+    )
 }
 
 /// A CORS layer merely omits its headers for an unknown origin; answer such a
 /// preflight with an explicit 403 so the refusal is unmistakable in logs and tests.
-async fn refuse_foreign_preflight(State(state): State<AppState>, request: Request, next: Next) -> Response {
+async fn refuse_foreign_preflight(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let is_preflight = request.method() == Method::OPTIONS
-        && request.headers().contains_key(HeaderName::from_static("access-control-request-method"));
+        && request
+            .headers()
+            .contains_key(HeaderName::from_static("access-control-request-method"));
     if is_preflight {
         let allowed = request
             .headers()
             .get(header::ORIGIN)
             .is_some_and(|origin| state.settings.cors_origins.iter().any(|o| o == origin));
         if !allowed {
-            return (StatusCode::FORBIDDEN, Json(json!({ "detail": "Origin not allowed" }))).into_response();
+            return (
+                StatusCode::FORBIDDEN,
+                Json(json!({ "detail": "Origin not allowed" })),
+            )
+                .into_response();
         }
     }
     next.run(request).await
@@ -90,8 +119,18 @@ pub async fn serve(
     });
     listener.set_nonblocking(true)?;
     match tls {
-        Some(config) => axum_server::from_tcp_rustls(listener, config).handle(handle).serve(app).await,
-        None => axum_server::from_tcp(listener).handle(handle).serve(app).await,
+        Some(config) => {
+            axum_server::from_tcp_rustls(listener, config)
+                .handle(handle)
+                .serve(app)
+                .await
+        }
+        None => {
+            axum_server::from_tcp(listener)
+                .handle(handle)
+                .serve(app)
+                .await
+        }
     }
 }
 

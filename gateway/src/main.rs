@@ -57,7 +57,14 @@ fn build_settings(args: &Args) -> Result<Settings, String> {
     let loaded = settings::load_secrets(args.secrets_dir.as_deref(), args.dev)?;
     for (name, source) in loaded.sources {
         match source {
-            Source::File => eprintln!("secret {name}: from {}", args.secrets_dir.as_deref().unwrap_or_else(|| ".".as_ref()).join(name).display()),
+            Source::File => eprintln!(
+                "secret {name}: from {}",
+                args.secrets_dir
+                    .as_deref()
+                    .unwrap_or_else(|| ".".as_ref())
+                    .join(name)
+                    .display()
+            ),
             Source::Env => eprintln!("secret {name}: from ${}", name.to_ascii_uppercase()),
             Source::Generated => eprintln!("secret {name}: generated for this dev run"),
         }
@@ -98,7 +105,9 @@ async fn shutdown_signal() {
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     galaxy_gateway::install_crypto_provider();
@@ -111,13 +120,19 @@ async fn main() -> ExitCode {
         }
     };
     let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => match axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await {
-            Ok(config) => Some(config),
-            Err(e) => {
-                eprintln!("gateway: cannot load TLS certificate {} / key {}: {e}", cert.display(), key.display());
-                return ExitCode::from(2);
+        (Some(cert), Some(key)) => {
+            match axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await {
+                Ok(config) => Some(config),
+                Err(e) => {
+                    eprintln!(
+                        "gateway: cannot load TLS certificate {} / key {}: {e}",
+                        cert.display(),
+                        key.display()
+                    );
+                    return ExitCode::from(2);
+                }
             }
-        },
+        }
         _ => None,
     };
     let listener = match std::net::TcpListener::bind(args.listen) {
@@ -133,7 +148,11 @@ async fn main() -> ExitCode {
         args.listen,
         settings.base_path,
         settings.players,
-        if settings.dev_controls { ", dev controls on" } else { "" }
+        if settings.dev_controls {
+            ", dev controls on"
+        } else {
+            ""
+        }
     );
     match galaxy_gateway::serve(listener, AppState::new(settings), tls, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,

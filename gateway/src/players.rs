@@ -74,7 +74,10 @@ mod tests {
         for p in &a {
             let n = &p.username;
             assert!((3..=20).contains(&n.len()), "{n}");
-            assert!(n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "{n}");
+            assert!(
+                n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+                "{n}"
+            );
             assert!(seen.insert(n.clone()), "duplicate {n}");
         }
     }

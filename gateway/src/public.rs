@@ -33,10 +33,15 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let world = state.world();
     let gateway = world.gateway();
     match gateway.status {
-        ServiceStatus::Ready => (StatusCode::OK, Json(json!({ "status": "ready", "version": gateway.version }))),
+        ServiceStatus::Ready => (
+            StatusCode::OK,
+            Json(json!({ "status": "ready", "version": gateway.version })),
+        ),
         other => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "not_ready", "reason": format!("api_gateway is {}", serde_json::to_value(other).unwrap_or_default().as_str().unwrap_or("unknown")) })),
+            Json(
+                json!({ "status": "not_ready", "reason": format!("api_gateway is {}", serde_json::to_value(other).unwrap_or_default().as_str().unwrap_or("unknown")) }),
+            ),
         ),
     }
 }

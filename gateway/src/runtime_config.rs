@@ -24,7 +24,10 @@ struct KeySpec {
 const KEYS: &[KeySpec] = &[
     KeySpec {
         key: "tick_rate",
-        kind: Kind::Number { min: 0.1, max: 100.0 },
+        kind: Kind::Number {
+            min: 0.1,
+            max: 100.0,
+        },
         default: || Value::from(1.0),
         description: "Simulation ticks per second",
     },
@@ -36,7 +39,10 @@ const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "max_players",
-        kind: Kind::Integer { min: 1, max: 100_000 },
+        kind: Kind::Integer {
+            min: 1,
+            max: 100_000,
+        },
         default: || Value::from(1000),
         description: "Maximum number of players connected at once",
     },
@@ -90,10 +96,16 @@ fn validate(kind: Kind, value: &Value) -> Result<Value, ApiError> {
                 .as_f64()
                 .ok_or_else(|| invalid("Input should be a valid number".into(), "float_type"))?;
             if n < min {
-                return Err(invalid(format!("Input should be greater than or equal to {min}"), "greater_than_equal"));
+                return Err(invalid(
+                    format!("Input should be greater than or equal to {min}"),
+                    "greater_than_equal",
+                ));
             }
             if n > max {
-                return Err(invalid(format!("Input should be less than or equal to {max}"), "less_than_equal"));
+                return Err(invalid(
+                    format!("Input should be less than or equal to {max}"),
+                    "less_than_equal",
+                ));
             }
             Ok(Value::from(n))
         }
@@ -102,10 +114,16 @@ fn validate(kind: Kind, value: &Value) -> Result<Value, ApiError> {
                 .as_i64()
                 .ok_or_else(|| invalid("Input should be a valid integer".into(), "int_type"))?;
             if n < min {
-                return Err(invalid(format!("Input should be greater than or equal to {min}"), "greater_than_equal"));
+                return Err(invalid(
+                    format!("Input should be greater than or equal to {min}"),
+                    "greater_than_equal",
+                ));
             }
             if n > max {
-                return Err(invalid(format!("Input should be less than or equal to {max}"), "less_than_equal"));
+                return Err(invalid(
+                    format!("Input should be less than or equal to {max}"),
+                    "less_than_equal",
+                ));
             }
             Ok(Value::from(n))
         }
@@ -114,7 +132,10 @@ fn validate(kind: Kind, value: &Value) -> Result<Value, ApiError> {
                 .as_str()
                 .ok_or_else(|| invalid("Input should be a valid string".into(), "string_type"))?;
             if s.chars().count() > max_chars {
-                return Err(invalid(format!("String should have at most {max_chars} characters"), "string_too_long"));
+                return Err(invalid(
+                    format!("String should have at most {max_chars} characters"),
+                    "string_too_long",
+                ));
             }
             Ok(Value::from(s))
         }
@@ -133,7 +154,12 @@ impl RuntimeConfig {
             .ok_or_else(|| ApiError::NotFound(format!("Unknown config key: {key}")))
     }
 
-    pub fn set(&mut self, key: &str, value: &Value, now: OffsetDateTime) -> Result<ConfigItem, ApiError> {
+    pub fn set(
+        &mut self,
+        key: &str,
+        value: &Value,
+        now: OffsetDateTime,
+    ) -> Result<ConfigItem, ApiError> {
         let index = self.position(key)?;
         let normalized = validate(KEYS[index].kind, value)?;
         let item = &mut self.items[index];
@@ -191,9 +217,15 @@ mod tests {
             ("motd", json!(5)),
             ("motd", json!("x".repeat(201))),
         ] {
-            assert!(matches!(c.set(key, &value, now()), Err(ApiError::Validation(_))), "{key}={value}");
+            assert!(
+                matches!(c.set(key, &value, now()), Err(ApiError::Validation(_))),
+                "{key}={value}"
+            );
         }
-        assert!(matches!(c.set("nope", &json!(1), now()), Err(ApiError::NotFound(_))));
+        assert!(matches!(
+            c.set("nope", &json!(1), now()),
+            Err(ApiError::NotFound(_))
+        ));
     }
 
     #[test]

@@ -32,7 +32,9 @@ pub struct Secrets {
 // Never print secrets by accident.
 impl fmt::Debug for Secrets {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Secrets").field("admin_username", &self.admin_username).finish_non_exhaustive()
+        f.debug_struct("Secrets")
+            .field("admin_username", &self.admin_username)
+            .finish_non_exhaustive()
     }
 }
 
@@ -53,7 +55,9 @@ fn read_secret(dir: Option<&Path>, name: &str) -> Result<Option<(String, Source)
     if let Some(dir) = dir {
         let path = dir.join(name);
         match std::fs::read_to_string(&path) {
-            Ok(value) if !value.trim().is_empty() => return Ok(Some((value.trim().to_owned(), Source::File))),
+            Ok(value) if !value.trim().is_empty() => {
+                return Ok(Some((value.trim().to_owned(), Source::File)))
+            }
             Ok(_) => return Err(format!("secret file {} is empty", path.display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(format!("cannot read secret file {}: {e}", path.display())),
@@ -74,21 +78,26 @@ pub fn random_token(bytes: usize) -> String {
 /// Loads the three secrets. In dev mode an absent one is generated (the key,
 /// the password) or defaulted (the username `admin`); otherwise it is an error.
 pub fn load_secrets(dir: Option<&Path>, dev: bool) -> Result<LoadedSecrets, String> {
-    let get = |name: &'static str, fallback: &dyn Fn() -> String| -> Result<(String, Source), String> {
-        match read_secret(dir, name)? {
-            Some(found) => Ok(found),
-            None if dev => Ok((fallback(), Source::Generated)),
-            None => Err(format!(
+    let get =
+        |name: &'static str, fallback: &dyn Fn() -> String| -> Result<(String, Source), String> {
+            match read_secret(dir, name)? {
+                Some(found) => Ok(found),
+                None if dev => Ok((fallback(), Source::Generated)),
+                None => Err(format!(
                 "missing secret {name}: put it in $SECRETS_DIR/{name} or ${}, or start with --dev",
                 name.to_ascii_uppercase()
             )),
-        }
-    };
+            }
+        };
     let (key, key_source) = get("jwt_secret_key", &|| random_token(32))?;
     let (username, user_source) = get("galaxy_admin_username", &|| "admin".to_owned())?;
     let (password, password_source) = get("galaxy_admin_password", &|| random_token(12))?;
     Ok(LoadedSecrets {
-        secrets: Secrets { jwt_secret_key: key.into_bytes(), admin_username: username, admin_password: password },
+        secrets: Secrets {
+            jwt_secret_key: key.into_bytes(),
+            admin_username: username,
+            admin_password: password,
+        },
         sources: [
             ("jwt_secret_key", key_source),
             ("galaxy_admin_username", user_source),

@@ -116,7 +116,13 @@ impl World {
         self.game.status(rate)
     }
 
-    pub fn audit(&mut self, admin: &str, action: &'static str, target: Option<String>, detail: Option<String>) {
+    pub fn audit(
+        &mut self,
+        admin: &str,
+        action: &'static str,
+        target: Option<String>,
+        detail: Option<String>,
+    ) {
         if self.audit.len() == AUDIT_CAPACITY {
             self.audit.pop_front();
         }
@@ -181,13 +187,19 @@ impl AppState {
     pub fn world(&self) -> MutexGuard<'_, World> {
         // A panic while holding the lock cannot leave the world half-updated in a way
         // that matters for a reference server, so recover instead of poisoning every request.
-        self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.world
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Back to the world at start-up; issued tokens stay valid.
     pub fn reset(&self) {
         let mut world = self.world();
         let generation = world.token_generation;
-        *world = World::new(&self.settings, self.seeded_players.as_ref().clone(), generation);
+        *world = World::new(
+            &self.settings,
+            self.seeded_players.as_ref().clone(),
+            generation,
+        );
     }
 }

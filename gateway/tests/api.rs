@@ -27,9 +27,16 @@ async fn login_issues_a_bearer_token_and_me_describes_it() {
     let (status, me) = read(gw.call(token, Method::GET, "/admin/auth/me", None).await).await;
     assert_eq!(status, 200);
     assert_eq!(me["username"], "admin");
-    let expires_at = time::OffsetDateTime::parse(me["expires_at"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
+    let expires_at = time::OffsetDateTime::parse(
+        me["expires_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
     let left = expires_at - time::OffsetDateTime::now_utc();
-    assert!(left > time::Duration::minutes(59) && left <= time::Duration::minutes(60), "{left}");
+    assert!(
+        left > time::Duration::minutes(59) && left <= time::Duration::minutes(60),
+        "{left}"
+    );
 }
 
 #[tokio::test]
@@ -52,8 +59,16 @@ async fn bad_credentials_get_401_and_the_sixth_failure_in_a_minute_gets_429() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 429, "even right credentials wait out the lockout");
-    let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert_eq!(
+        response.status(),
+        429,
+        "even right credentials wait out the lockout"
+    );
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&retry_after), "{retry_after}");
     let (_, body) = read(response).await;
     assert!(body["detail"].as_str().unwrap().contains("Too many"));
@@ -112,52 +127,117 @@ async fn every_admin_path_needs_a_valid_token() {
 #[tokio::test]
 async fn tokens_expire_by_time_and_by_revocation() {
     let gw = Gateway::start().await;
-    gw.dev(Method::PUT, "/__dev/token-ttl", json!({ "seconds": 1 })).await;
+    gw.dev(Method::PUT, "/__dev/token-ttl", json!({ "seconds": 1 }))
+        .await;
     let short = gw.login().await;
-    assert_eq!(gw.call(&short, Method::GET, "/admin/game/status", None).await.status(), 200);
+    assert_eq!(
+        gw.call(&short, Method::GET, "/admin/game/status", None)
+            .await
+            .status(),
+        200
+    );
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    let (status, body) = read(gw.call(&short, Method::GET, "/admin/game/status", None).await).await;
-    assert_eq!((status, body["detail"].as_str()), (401, Some("Token expired")));
+    let (status, body) = read(
+        gw.call(&short, Method::GET, "/admin/game/status", None)
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["detail"].as_str()),
+        (401, Some("Token expired"))
+    );
 
-    gw.dev(Method::PUT, "/__dev/token-ttl", json!({ "seconds": 3600 })).await;
+    gw.dev(Method::PUT, "/__dev/token-ttl", json!({ "seconds": 3600 }))
+        .await;
     let token = gw.login().await;
-    gw.dev(Method::POST, "/__dev/expire-tokens", json!({})).await;
-    assert_eq!(gw.call(&token, Method::GET, "/admin/game/status", None).await.status(), 401);
+    gw.dev(Method::POST, "/__dev/expire-tokens", json!({}))
+        .await;
+    assert_eq!(
+        gw.call(&token, Method::GET, "/admin/game/status", None)
+            .await
+            .status(),
+        401
+    );
     let fresh = gw.login().await;
-    assert_eq!(gw.call(&fresh, Method::GET, "/admin/game/status", None).await.status(), 200);
+    assert_eq!(
+        gw.call(&fresh, Method::GET, "/admin/game/status", None)
+            .await
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
 async fn the_game_ticks_pauses_and_resumes_idempotently() {
     let gw = Gateway::start().await;
     let token = gw.login().await;
-    gw.call(&token, Method::PUT, "/admin/config/tick_rate", Some(json!({ "value": 20 }))).await;
+    gw.call(
+        &token,
+        Method::PUT,
+        "/admin/config/tick_rate",
+        Some(json!({ "value": 20 })),
+    )
+    .await;
     let first = gw.get(&token, "/admin/game/status").await;
-    for key in ["tick", "game_time", "tick_rate", "actual_rate", "paused", "ticks_behind"] {
+    for key in [
+        "tick",
+        "game_time",
+        "tick_rate",
+        "actual_rate",
+        "paused",
+        "ticks_behind",
+    ] {
         assert!(first.get(key).is_some(), "status lacks {key}: {first}");
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let later = gw.get(&token, "/admin/game/status").await;
-    assert!(later["tick"].as_u64() > first["tick"].as_u64(), "{first} then {later}");
+    assert!(
+        later["tick"].as_u64() > first["tick"].as_u64(),
+        "{first} then {later}"
+    );
     assert_eq!(later["tick_rate"], 20.0);
 
-    let (code, paused) = read(gw.call(&token, Method::POST, "/admin/game/pause", None).await).await;
+    let (code, paused) = read(
+        gw.call(&token, Method::POST, "/admin/game/pause", None)
+            .await,
+    )
+    .await;
     assert_eq!((code, paused["paused"].as_bool()), (200, Some(true)));
-    let (code, again) = read(gw.call(&token, Method::POST, "/admin/game/pause", None).await).await;
+    let (code, again) = read(
+        gw.call(&token, Method::POST, "/admin/game/pause", None)
+            .await,
+    )
+    .await;
     assert_eq!((code, again["paused"].as_bool()), (200, Some(true)));
     tokio::time::sleep(Duration::from_millis(300)).await;
     let still = gw.get(&token, "/admin/game/status").await;
-    assert_eq!(still["tick"], paused["tick"], "pause really stops the clock");
+    assert_eq!(
+        still["tick"], paused["tick"],
+        "pause really stops the clock"
+    );
     assert_eq!(still["actual_rate"], 0.0);
 
-    let (code, resumed) = read(gw.call(&token, Method::POST, "/admin/game/resume", None).await).await;
+    let (code, resumed) = read(
+        gw.call(&token, Method::POST, "/admin/game/resume", None)
+            .await,
+    )
+    .await;
     assert_eq!((code, resumed["paused"].as_bool()), (200, Some(false)));
-    let (code, _) = read(gw.call(&token, Method::POST, "/admin/game/resume", None).await).await;
+    let (code, _) = read(
+        gw.call(&token, Method::POST, "/admin/game/resume", None)
+            .await,
+    )
+    .await;
     assert_eq!(code, 200);
 
     let tick = still["tick"].as_u64().unwrap();
-    let expected = time::macros::datetime!(2000-01-01 12:00:00 UTC) + time::Duration::seconds(tick as i64);
-    let game_time = time::OffsetDateTime::parse(still["game_time"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
+    let expected =
+        time::macros::datetime!(2000-01-01 12:00:00 UTC) + time::Duration::seconds(tick as i64);
+    let game_time = time::OffsetDateTime::parse(
+        still["game_time"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
     assert_eq!(game_time, expected, "one second of game time per tick");
 }
 
@@ -165,10 +245,25 @@ async fn the_game_ticks_pauses_and_resumes_idempotently() {
 async fn an_engine_without_capacity_falls_behind() {
     let gw = Gateway::start().await;
     let token = gw.login().await;
-    gw.call(&token, Method::PUT, "/admin/config/tick_rate", Some(json!({ "value": 50 }))).await;
-    gw.dev(Method::PUT, "/__dev/tick-capacity", json!({ "ticks_per_second": 5 })).await;
+    gw.call(
+        &token,
+        Method::PUT,
+        "/admin/config/tick_rate",
+        Some(json!({ "value": 50 })),
+    )
+    .await;
+    gw.dev(
+        Method::PUT,
+        "/__dev/tick-capacity",
+        json!({ "ticks_per_second": 5 }),
+    )
+    .await;
     tokio::time::sleep(Duration::from_millis(600)).await;
-    let (_, s) = read(gw.call(&token, Method::GET, "/admin/game/status", None).await).await;
+    let (_, s) = read(
+        gw.call(&token, Method::GET, "/admin/game/status", None)
+            .await,
+    )
+    .await;
     assert!(s["ticks_behind"].as_u64().unwrap() > 5, "{s}");
 }
 
@@ -178,26 +273,85 @@ async fn runtime_config_lists_updates_validates_and_resets() {
     let token = gw.login().await;
     let (code, list) = read(gw.call(&token, Method::GET, "/admin/config", None).await).await;
     assert_eq!(code, 200);
-    let keys: Vec<&str> = list["items"].as_array().unwrap().iter().map(|i| i["key"].as_str().unwrap()).collect();
-    assert_eq!(keys, ["tick_rate", "snapshot_interval", "max_players", "motd"]);
+    let keys: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        ["tick_rate", "snapshot_interval", "max_players", "motd"]
+    );
     let item = &list["items"][1];
-    assert_eq!((item["value"].clone(), item["default"].clone(), item["updated_at"].clone()), (json!(60), json!(60), Value::Null));
+    assert_eq!(
+        (
+            item["value"].clone(),
+            item["default"].clone(),
+            item["updated_at"].clone()
+        ),
+        (json!(60), json!(60), Value::Null)
+    );
     assert!(item["description"].is_string());
 
-    let (code, item) = read(gw.call(&token, Method::PUT, "/admin/config/max_players", Some(json!({ "value": 5000 }))).await).await;
+    let (code, item) = read(
+        gw.call(
+            &token,
+            Method::PUT,
+            "/admin/config/max_players",
+            Some(json!({ "value": 5000 })),
+        )
+        .await,
+    )
+    .await;
     assert_eq!((code, item["value"].clone()), (200, json!(5000)));
     assert!(item["updated_at"].is_string());
 
-    for (key, value) in [("tick_rate", json!(0)), ("tick_rate", json!(100.5)), ("snapshot_interval", json!("60")), ("motd", json!("x".repeat(201)))] {
-        let (code, body) = read(gw.call(&token, Method::PUT, &format!("/admin/config/{key}"), Some(json!({ "value": value }))).await).await;
+    for (key, value) in [
+        ("tick_rate", json!(0)),
+        ("tick_rate", json!(100.5)),
+        ("snapshot_interval", json!("60")),
+        ("motd", json!("x".repeat(201))),
+    ] {
+        let (code, body) = read(
+            gw.call(
+                &token,
+                Method::PUT,
+                &format!("/admin/config/{key}"),
+                Some(json!({ "value": value })),
+            )
+            .await,
+        )
+        .await;
         assert_eq!(code, 422, "{key}={value}");
         assert_eq!(validation_loc(&body), vec![json!("body"), json!("value")]);
     }
-    let (code, body) = read(gw.call(&token, Method::PUT, "/admin/config/warp_factor", Some(json!({ "value": 9 }))).await).await;
-    assert_eq!((code, body["detail"].as_str().unwrap()), (404, "Unknown config key: warp_factor"));
-    assert_eq!(gw.call(&token, Method::DELETE, "/admin/config/warp_factor", None).await.status(), 404);
+    let (code, body) = read(
+        gw.call(
+            &token,
+            Method::PUT,
+            "/admin/config/warp_factor",
+            Some(json!({ "value": 9 })),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (code, body["detail"].as_str().unwrap()),
+        (404, "Unknown config key: warp_factor")
+    );
+    assert_eq!(
+        gw.call(&token, Method::DELETE, "/admin/config/warp_factor", None)
+            .await
+            .status(),
+        404
+    );
 
-    let (code, item) = read(gw.call(&token, Method::DELETE, "/admin/config/max_players", None).await).await;
+    let (code, item) = read(
+        gw.call(&token, Method::DELETE, "/admin/config/max_players", None)
+            .await,
+    )
+    .await;
     assert_eq!((code, item["value"].clone()), (200, json!(1000)));
 }
 
@@ -205,15 +359,34 @@ async fn runtime_config_lists_updates_validates_and_resets() {
 async fn snapshots_are_created_listed_newest_first_restored_only_while_paused_and_deleted() {
     let gw = Gateway::start().await;
     let token = gw.login().await;
-    gw.call(&token, Method::PUT, "/admin/config/tick_rate", Some(json!({ "value": 50 }))).await;
+    gw.call(
+        &token,
+        Method::PUT,
+        "/admin/config/tick_rate",
+        Some(json!({ "value": 50 })),
+    )
+    .await;
     let mut created = vec![];
     for _ in 0..3 {
-        let (code, s) = read(gw.call(&token, Method::POST, "/admin/snapshots", None).await).await;
+        let (code, s) = read(
+            gw.call(&token, Method::POST, "/admin/snapshots", None)
+                .await,
+        )
+        .await;
         assert_eq!(code, 201);
         created.push(s);
         tokio::time::sleep(Duration::from_millis(60)).await;
     }
-    let (code, list) = read(gw.call(&token, Method::GET, "/admin/snapshots?limit=2&offset=0", None).await).await;
+    let (code, list) = read(
+        gw.call(
+            &token,
+            Method::GET,
+            "/admin/snapshots?limit=2&offset=0",
+            None,
+        )
+        .await,
+    )
+    .await;
     assert_eq!((code, list["total"].as_u64()), (200, Some(3)));
     let items = list["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
@@ -221,7 +394,16 @@ async fn snapshots_are_created_listed_newest_first_restored_only_while_paused_an
     for key in ["id", "tick_number", "game_time", "created_at", "size_bytes"] {
         assert!(items[0].get(key).is_some(), "{key}");
     }
-    let (_, second_page) = read(gw.call(&token, Method::GET, "/admin/snapshots?limit=2&offset=2", None).await).await;
+    let (_, second_page) = read(
+        gw.call(
+            &token,
+            Method::GET,
+            "/admin/snapshots?limit=2&offset=2",
+            None,
+        )
+        .await,
+    )
+    .await;
     assert_eq!(second_page["items"][0]["id"], created[0]["id"]);
 
     let first_id = created[0]["id"].as_u64().unwrap();
@@ -230,15 +412,44 @@ async fn snapshots_are_created_listed_newest_first_restored_only_while_paused_an
     assert_eq!(code, 409);
     assert!(body["detail"].as_str().unwrap().contains("Pause"));
 
-    gw.call(&token, Method::POST, "/admin/game/pause", None).await;
+    gw.call(&token, Method::POST, "/admin/game/pause", None)
+        .await;
     let (code, status) = read(gw.call(&token, Method::POST, &restore, None).await).await;
     assert_eq!(code, 200);
-    assert_eq!(status["tick"], created[0]["tick_number"], "restore moves the tick back");
+    assert_eq!(
+        status["tick"], created[0]["tick_number"],
+        "restore moves the tick back"
+    );
     assert_eq!(status["game_time"], created[0]["game_time"]);
-    assert_eq!(gw.call(&token, Method::POST, "/admin/snapshots/999/restore", None).await.status(), 404);
+    assert_eq!(
+        gw.call(&token, Method::POST, "/admin/snapshots/999/restore", None)
+            .await
+            .status(),
+        404
+    );
 
-    assert_eq!(gw.call(&token, Method::DELETE, &format!("/admin/snapshots/{first_id}"), None).await.status(), 204);
-    assert_eq!(gw.call(&token, Method::DELETE, &format!("/admin/snapshots/{first_id}"), None).await.status(), 404);
+    assert_eq!(
+        gw.call(
+            &token,
+            Method::DELETE,
+            &format!("/admin/snapshots/{first_id}"),
+            None
+        )
+        .await
+        .status(),
+        204
+    );
+    assert_eq!(
+        gw.call(
+            &token,
+            Method::DELETE,
+            &format!("/admin/snapshots/{first_id}"),
+            None
+        )
+        .await
+        .status(),
+        404
+    );
     let (_, list) = read(gw.call(&token, Method::GET, "/admin/snapshots", None).await).await;
     assert_eq!(list["total"], 2);
 }
@@ -247,17 +458,33 @@ async fn snapshots_are_created_listed_newest_first_restored_only_while_paused_an
 async fn list_parameters_are_validated() {
     let gw = Gateway::start().await;
     let token = gw.login().await;
-    for query in ["limit=0", "limit=201", "limit=ten", "offset=-1", "sort=email", "order=up"] {
+    for query in [
+        "limit=0",
+        "limit=201",
+        "limit=ten",
+        "offset=-1",
+        "sort=email",
+        "order=up",
+    ] {
         for path in ["/admin/players", "/admin/snapshots", "/admin/audit"] {
-            if (query.starts_with("sort") || query.starts_with("order")) && path != "/admin/players" {
+            if (query.starts_with("sort") || query.starts_with("order")) && path != "/admin/players"
+            {
                 continue;
             }
-            let (code, body) = read(gw.call(&token, Method::GET, &format!("{path}?{query}"), None).await).await;
+            let (code, body) = read(
+                gw.call(&token, Method::GET, &format!("{path}?{query}"), None)
+                    .await,
+            )
+            .await;
             assert_eq!(code, 422, "{path}?{query}");
             assert_eq!(validation_loc(&body)[0], "query");
         }
     }
-    let (code, _) = read(gw.call(&token, Method::GET, "/admin/players/abc", None).await).await;
+    let (code, _) = read(
+        gw.call(&token, Method::GET, "/admin/players/abc", None)
+            .await,
+    )
+    .await;
     assert_eq!(code, 422);
 }
 
@@ -268,7 +495,12 @@ async fn players_are_searched_sorted_paginated_fetched_and_deleted() {
     let (code, all) = read(gw.call(&token, Method::GET, "/admin/players", None).await).await;
     assert_eq!((code, all["total"].as_u64()), (200, Some(250)));
     assert_eq!(all["items"].as_array().unwrap().len(), 50, "default limit");
-    let names: Vec<&str> = all["items"].as_array().unwrap().iter().map(|p| p["username"].as_str().unwrap()).collect();
+    let names: Vec<&str> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["username"].as_str().unwrap())
+        .collect();
     let mut sorted = names.clone();
     sorted.sort_by_key(|n| n.to_lowercase());
     assert_eq!(names, sorted, "sorted by username by default");
@@ -276,27 +508,102 @@ async fn players_are_searched_sorted_paginated_fetched_and_deleted() {
         assert!(all["items"][0].get(key).is_some(), "{key}");
     }
 
-    let (_, newest) = read(gw.call(&token, Method::GET, "/admin/players?sort=created_at&order=desc&limit=5", None).await).await;
-    let dates: Vec<&str> = newest["items"].as_array().unwrap().iter().map(|p| p["created_at"].as_str().unwrap()).collect();
+    let (_, newest) = read(
+        gw.call(
+            &token,
+            Method::GET,
+            "/admin/players?sort=created_at&order=desc&limit=5",
+            None,
+        )
+        .await,
+    )
+    .await;
+    let dates: Vec<&str> = newest["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["created_at"].as_str().unwrap())
+        .collect();
     assert!(dates.windows(2).all(|w| w[0] >= w[1]), "{dates:?}");
 
-    let (_, found) = read(gw.call(&token, Method::GET, "/admin/players?search=NOVA&limit=200", None).await).await;
+    let (_, found) = read(
+        gw.call(
+            &token,
+            Method::GET,
+            "/admin/players?search=NOVA&limit=200",
+            None,
+        )
+        .await,
+    )
+    .await;
     let total = found["total"].as_u64().unwrap();
     assert!(total > 0 && total < 250);
-    assert!(found["items"].as_array().unwrap().iter().all(|p| p["username"].as_str().unwrap().contains("nova")));
+    assert!(found["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["username"].as_str().unwrap().contains("nova")));
 
-    let (_, page2) = read(gw.call(&token, Method::GET, "/admin/players?limit=10&offset=10", None).await).await;
+    let (_, page2) = read(
+        gw.call(
+            &token,
+            Method::GET,
+            "/admin/players?limit=10&offset=10",
+            None,
+        )
+        .await,
+    )
+    .await;
     assert_eq!(page2["items"][0]["username"], all["items"][10]["username"]);
 
-    let (_, empty) = read(gw.call(&token, Method::GET, "/admin/players?search=nobody_here", None).await).await;
-    assert_eq!((empty["total"].as_u64(), empty["items"].as_array().unwrap().len()), (Some(0), 0));
+    let (_, empty) = read(
+        gw.call(
+            &token,
+            Method::GET,
+            "/admin/players?search=nobody_here",
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (
+            empty["total"].as_u64(),
+            empty["items"].as_array().unwrap().len()
+        ),
+        (Some(0), 0)
+    );
 
-    let (code, player) = read(gw.call(&token, Method::GET, "/admin/players/42", None).await).await;
+    let (code, player) = read(
+        gw.call(&token, Method::GET, "/admin/players/42", None)
+            .await,
+    )
+    .await;
     assert_eq!((code, player["id"].as_u64()), (200, Some(42)));
-    assert_eq!(gw.call(&token, Method::GET, "/admin/players/4242", None).await.status(), 404);
-    assert_eq!(gw.call(&token, Method::DELETE, "/admin/players/42", None).await.status(), 204);
-    assert_eq!(gw.call(&token, Method::GET, "/admin/players/42", None).await.status(), 404);
-    assert_eq!(gw.call(&token, Method::DELETE, "/admin/players/42", None).await.status(), 404);
+    assert_eq!(
+        gw.call(&token, Method::GET, "/admin/players/4242", None)
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        gw.call(&token, Method::DELETE, "/admin/players/42", None)
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(
+        gw.call(&token, Method::GET, "/admin/players/42", None)
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        gw.call(&token, Method::DELETE, "/admin/players/42", None)
+            .await
+            .status(),
+        404
+    );
 }
 
 #[tokio::test]
@@ -305,30 +612,77 @@ async fn services_and_versions_follow_a_backend_deploy() {
     let token = gw.login().await;
     let (code, versions) = read(gw.request(Method::GET, "/versions").send().await.unwrap()).await;
     assert_eq!(code, 200);
-    for name in ["api_gateway", "physics", "tick_engine", "players", "galaxy", "web_client"] {
+    for name in [
+        "api_gateway",
+        "physics",
+        "tick_engine",
+        "players",
+        "galaxy",
+        "web_client",
+    ] {
         assert!(versions[name].is_string(), "{name}");
     }
     assert_eq!(versions["api_gateway"], "1.4.0");
 
-    gw.dev(Method::PUT, "/__dev/services/physics", json!({ "version": "1.3.0", "status": "not_ready" })).await;
+    gw.dev(
+        Method::PUT,
+        "/__dev/services/physics",
+        json!({ "version": "1.3.0", "status": "not_ready" }),
+    )
+    .await;
     let (_, versions) = read(gw.request(Method::GET, "/versions").send().await.unwrap()).await;
     assert_eq!(versions["physics"], "1.3.0");
     let (code, services) = read(gw.call(&token, Method::GET, "/admin/services", None).await).await;
     assert_eq!(code, 200);
-    let physics = services["items"].as_array().unwrap().iter().find(|s| s["name"] == "physics").unwrap().clone();
-    assert_eq!((physics["version"].as_str(), physics["status"].as_str()), (Some("1.3.0"), Some("not_ready")));
+    let physics = services["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "physics")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (physics["version"].as_str(), physics["status"].as_str()),
+        (Some("1.3.0"), Some("not_ready"))
+    );
     assert!(physics["checked_at"].is_string());
 }
 
 #[tokio::test]
 async fn health_reports_liveness_and_readiness() {
     let gw = Gateway::start().await;
-    let (code, live) = read(gw.request(Method::GET, "/health/live").send().await.unwrap()).await;
+    let (code, live) = read(
+        gw.request(Method::GET, "/health/live")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!((code, live), (200, json!({ "status": "alive" })));
-    let (code, ready) = read(gw.request(Method::GET, "/health/ready").send().await.unwrap()).await;
-    assert_eq!((code, ready), (200, json!({ "status": "ready", "version": "1.4.0" })));
-    gw.dev(Method::PUT, "/__dev/services/api_gateway", json!({ "status": "not_ready" })).await;
-    let (code, ready) = read(gw.request(Method::GET, "/health/ready").send().await.unwrap()).await;
+    let (code, ready) = read(
+        gw.request(Method::GET, "/health/ready")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (code, ready),
+        (200, json!({ "status": "ready", "version": "1.4.0" }))
+    );
+    gw.dev(
+        Method::PUT,
+        "/__dev/services/api_gateway",
+        json!({ "status": "not_ready" }),
+    )
+    .await;
+    let (code, ready) = read(
+        gw.request(Method::GET, "/health/ready")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!((code, ready["status"].as_str()), (503, Some("not_ready")));
     assert!(ready["reason"].is_string());
 }
@@ -337,37 +691,92 @@ async fn health_reports_liveness_and_readiness() {
 async fn every_mutating_action_is_audited_newest_first() {
     let gw = Gateway::start().await;
     let token = gw.login().await;
-    gw.call(&token, Method::POST, "/admin/game/pause", None).await;
-    gw.call(&token, Method::PUT, "/admin/config/motd", Some(json!({ "value": "hello" }))).await;
-    gw.call(&token, Method::DELETE, "/admin/config/motd", None).await;
-    let (_, snapshot) = read(gw.call(&token, Method::POST, "/admin/snapshots", None).await).await;
+    gw.call(&token, Method::POST, "/admin/game/pause", None)
+        .await;
+    gw.call(
+        &token,
+        Method::PUT,
+        "/admin/config/motd",
+        Some(json!({ "value": "hello" })),
+    )
+    .await;
+    gw.call(&token, Method::DELETE, "/admin/config/motd", None)
+        .await;
+    let (_, snapshot) = read(
+        gw.call(&token, Method::POST, "/admin/snapshots", None)
+            .await,
+    )
+    .await;
     let id = snapshot["id"].as_u64().unwrap();
-    gw.call(&token, Method::POST, &format!("/admin/snapshots/{id}/restore"), None).await;
-    gw.call(&token, Method::DELETE, &format!("/admin/snapshots/{id}"), None).await;
-    gw.call(&token, Method::DELETE, "/admin/players/7", None).await;
-    gw.call(&token, Method::POST, "/admin/game/resume", None).await;
+    gw.call(
+        &token,
+        Method::POST,
+        &format!("/admin/snapshots/{id}/restore"),
+        None,
+    )
+    .await;
+    gw.call(
+        &token,
+        Method::DELETE,
+        &format!("/admin/snapshots/{id}"),
+        None,
+    )
+    .await;
+    gw.call(&token, Method::DELETE, "/admin/players/7", None)
+        .await;
+    gw.call(&token, Method::POST, "/admin/game/resume", None)
+        .await;
 
-    let (code, audit) = read(gw.call(&token, Method::GET, "/admin/audit?limit=200", None).await).await;
+    let (code, audit) = read(
+        gw.call(&token, Method::GET, "/admin/audit?limit=200", None)
+            .await,
+    )
+    .await;
     assert_eq!(code, 200);
-    let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
     assert_eq!(
         actions,
         [
-            "game.resume", "player.delete", "snapshot.delete", "snapshot.restore", "snapshot.create",
-            "config.reset", "config.update", "game.pause", "auth.login",
+            "game.resume",
+            "player.delete",
+            "snapshot.delete",
+            "snapshot.restore",
+            "snapshot.create",
+            "config.reset",
+            "config.update",
+            "game.pause",
+            "auth.login",
         ]
     );
     assert_eq!(audit["total"], 9);
     let entry = &audit["items"][1];
-    assert_eq!((entry["admin"].as_str(), entry["target"].as_str()), (Some("admin"), Some("player 7")));
+    assert_eq!(
+        (entry["admin"].as_str(), entry["target"].as_str()),
+        (Some("admin"), Some("player 7"))
+    );
     assert!(entry["at"].is_string() && entry.get("detail").is_some());
-    let (_, page) = read(gw.call(&token, Method::GET, "/admin/audit?limit=1&offset=8", None).await).await;
+    let (_, page) = read(
+        gw.call(&token, Method::GET, "/admin/audit?limit=1&offset=8", None)
+            .await,
+    )
+    .await;
     assert_eq!(page["items"][0]["action"], "auth.login");
 }
 
 #[tokio::test]
 async fn unknown_paths_are_fastapi_404s() {
     let gw = Gateway::start().await;
-    let (code, body) = read(gw.request(Method::GET, "/admin/warp-drive").send().await.unwrap()).await;
+    let (code, body) = read(
+        gw.request(Method::GET, "/admin/warp-drive")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!((code, body), (404, json!({ "detail": "Not Found" })));
 }

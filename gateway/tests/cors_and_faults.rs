@@ -19,20 +19,32 @@ async fn preflight_from_the_dashboard_origin_is_allowed_with_credentials() {
         .request(Method::OPTIONS, "/admin/config/motd")
         .header("origin", DASHBOARD)
         .header("access-control-request-method", "PUT")
-        .header("access-control-request-headers", "authorization,content-type")
+        .header(
+            "access-control-request-headers",
+            "authorization,content-type",
+        )
         .send()
         .await
         .unwrap();
     assert!(response.status().is_success());
     let h = response.headers();
-    assert_eq!(h["access-control-allow-origin"], DASHBOARD, "echoes the origin, never *");
+    assert_eq!(
+        h["access-control-allow-origin"], DASHBOARD,
+        "echoes the origin, never *"
+    );
     assert_eq!(h["access-control-allow-credentials"], "true");
     let methods = h["access-control-allow-methods"].to_str().unwrap();
     for m in ["GET", "POST", "PUT", "DELETE", "OPTIONS"] {
         assert!(methods.contains(m), "{methods}");
     }
-    let headers = h["access-control-allow-headers"].to_str().unwrap().to_lowercase();
-    assert!(headers.contains("authorization") && headers.contains("content-type"), "{headers}");
+    let headers = h["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(
+        headers.contains("authorization") && headers.contains("content-type"),
+        "{headers}"
+    );
 }
 
 #[tokio::test]
@@ -46,19 +58,39 @@ async fn preflight_from_another_origin_is_refused() {
         .await
         .unwrap();
     assert_eq!(response.status(), 403);
-    assert!(response.headers().get("access-control-allow-origin").is_none());
+    assert!(response
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
 }
 
 #[tokio::test]
 async fn simple_requests_carry_cors_headers_only_for_allowed_origins() {
     let gw = Gateway::start().await;
-    let allowed = gw.request(Method::GET, "/versions").header("origin", DASHBOARD).send().await.unwrap();
+    let allowed = gw
+        .request(Method::GET, "/versions")
+        .header("origin", DASHBOARD)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(allowed.headers()["access-control-allow-origin"], DASHBOARD);
-    let foreign = gw.request(Method::GET, "/versions").header("origin", "https://evil.example.com").send().await.unwrap();
-    assert!(foreign.headers().get("access-control-allow-origin").is_none());
+    let foreign = gw
+        .request(Method::GET, "/versions")
+        .header("origin", "https://evil.example.com")
+        .send()
+        .await
+        .unwrap();
+    assert!(foreign
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
     let throttled = {
         for _ in 0..5 {
-            gw.request(Method::POST, "/admin/auth/login").json(&json!({"username": "x", "password": "y"})).send().await.unwrap();
+            gw.request(Method::POST, "/admin/auth/login")
+                .json(&json!({"username": "x", "password": "y"}))
+                .send()
+                .await
+                .unwrap();
         }
         gw.request(Method::POST, "/admin/auth/login")
             .header("origin", DASHBOARD)
@@ -68,26 +100,67 @@ async fn simple_requests_carry_cors_headers_only_for_allowed_origins() {
             .unwrap()
     };
     assert_eq!(throttled.status(), 429);
-    let exposed = throttled.headers()["access-control-expose-headers"].to_str().unwrap().to_lowercase();
-    assert!(exposed.contains("retry-after"), "the browser may read Retry-After: {exposed}");
+    let exposed = throttled.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(
+        exposed.contains("retry-after"),
+        "the browser may read Retry-After: {exposed}"
+    );
 }
 
 #[tokio::test]
 async fn injected_status_faults_hit_the_next_n_requests_then_stop() {
     let gw = Gateway::start().await;
     let token = gw.login().await;
-    gw.dev(Method::POST, "/__dev/faults", json!({ "path_prefix": "/admin/game", "count": 2, "status": 500 })).await;
+    gw.dev(
+        Method::POST,
+        "/__dev/faults",
+        json!({ "path_prefix": "/admin/game", "count": 2, "status": 500 }),
+    )
+    .await;
     for _ in 0..2 {
-        let (code, body) = read(gw.call(&token, Method::GET, "/admin/game/status", None).await).await;
+        let (code, body) = read(
+            gw.call(&token, Method::GET, "/admin/game/status", None)
+                .await,
+        )
+        .await;
         assert_eq!(code, 500);
         assert!(body["detail"].as_str().unwrap().contains("Injected"));
     }
-    assert_eq!(gw.call(&token, Method::GET, "/admin/game/status", None).await.status(), 200);
+    assert_eq!(
+        gw.call(&token, Method::GET, "/admin/game/status", None)
+            .await
+            .status(),
+        200
+    );
 
-    let detail = json!({ "detail": [{ "loc": ["body", "value"], "msg": "Nope", "type": "value_error" }] });
-    gw.dev(Method::POST, "/__dev/faults", json!({ "path_prefix": "/admin/config", "method": "PUT", "status": 422, "body": detail })).await;
-    assert_eq!(gw.call(&token, Method::GET, "/admin/config", None).await.status(), 200, "other methods pass");
-    let (code, body) = read(gw.call(&token, Method::PUT, "/admin/config/motd", Some(json!({"value": "x"}))).await).await;
+    let detail =
+        json!({ "detail": [{ "loc": ["body", "value"], "msg": "Nope", "type": "value_error" }] });
+    gw.dev(
+        Method::POST,
+        "/__dev/faults",
+        json!({ "path_prefix": "/admin/config", "method": "PUT", "status": 422, "body": detail }),
+    )
+    .await;
+    assert_eq!(
+        gw.call(&token, Method::GET, "/admin/config", None)
+            .await
+            .status(),
+        200,
+        "other methods pass"
+    );
+    let (code, body) = read(
+        gw.call(
+            &token,
+            Method::PUT,
+            "/admin/config/motd",
+            Some(json!({"value": "x"})),
+        )
+        .await,
+    )
+    .await;
     assert_eq!((code, body), (422, detail));
 }
 
@@ -95,35 +168,82 @@ async fn injected_status_faults_hit_the_next_n_requests_then_stop() {
 async fn injected_malformed_bodies_delays_and_drops() {
     let gw = Gateway::start().await;
     let token = gw.login().await;
-    gw.dev(Method::POST, "/__dev/faults", json!({ "path_prefix": "/admin/game/status", "malformed": true })).await;
-    let response = gw.call(&token, Method::GET, "/admin/game/status", None).await;
+    gw.dev(
+        Method::POST,
+        "/__dev/faults",
+        json!({ "path_prefix": "/admin/game/status", "malformed": true }),
+    )
+    .await;
+    let response = gw
+        .call(&token, Method::GET, "/admin/game/status", None)
+        .await;
     assert_eq!(response.status(), 200);
-    assert!(response.json::<serde_json::Value>().await.is_err(), "body is not valid JSON");
+    assert!(
+        response.json::<serde_json::Value>().await.is_err(),
+        "body is not valid JSON"
+    );
 
-    gw.dev(Method::POST, "/__dev/faults", json!({ "path_prefix": "/admin/game/status", "delay_ms": 400 })).await;
+    gw.dev(
+        Method::POST,
+        "/__dev/faults",
+        json!({ "path_prefix": "/admin/game/status", "delay_ms": 400 }),
+    )
+    .await;
     let started = Instant::now();
-    assert_eq!(gw.call(&token, Method::GET, "/admin/game/status", None).await.status(), 200);
+    assert_eq!(
+        gw.call(&token, Method::GET, "/admin/game/status", None)
+            .await
+            .status(),
+        200
+    );
     assert!(started.elapsed() >= Duration::from_millis(400));
 
-    gw.dev(Method::POST, "/__dev/faults", json!({ "path_prefix": "/admin/game/status", "drop": true })).await;
+    gw.dev(
+        Method::POST,
+        "/__dev/faults",
+        json!({ "path_prefix": "/admin/game/status", "drop": true }),
+    )
+    .await;
     let dropped = async {
-        let response = gw.request(Method::GET, "/admin/game/status").bearer_auth(&token).send().await?;
+        let response = gw
+            .request(Method::GET, "/admin/game/status")
+            .bearer_auth(&token)
+            .send()
+            .await?;
         response.bytes().await
     };
     assert!(dropped.await.is_err(), "the connection is cut");
 
-    gw.dev(Method::POST, "/__dev/faults", json!({ "path_prefix": "/versions", "count": 10, "status": 503 })).await;
+    gw.dev(
+        Method::POST,
+        "/__dev/faults",
+        json!({ "path_prefix": "/versions", "count": 10, "status": 503 }),
+    )
+    .await;
     gw.dev(Method::DELETE, "/__dev/faults", json!({})).await;
-    assert_eq!(gw.request(Method::GET, "/versions").send().await.unwrap().status(), 200);
+    assert_eq!(
+        gw.request(Method::GET, "/versions")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
 async fn reset_restores_the_seeded_world_and_keeps_tokens() {
     let gw = Gateway::start().await;
     let token = gw.login().await;
-    gw.call(&token, Method::DELETE, "/admin/players/1", None).await;
+    gw.call(&token, Method::DELETE, "/admin/players/1", None)
+        .await;
     gw.dev(Method::POST, "/__dev/reset", json!({})).await;
-    assert_eq!(gw.call(&token, Method::GET, "/admin/players/1", None).await.status(), 200);
+    assert_eq!(
+        gw.call(&token, Method::GET, "/admin/players/1", None)
+            .await
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -132,7 +252,12 @@ async fn dev_controls_do_not_exist_without_the_flag() {
     settings.dev_controls = false;
     let gw = Gateway::start_with(settings).await;
     for path in ["/__dev/reset", "/__dev/expire-tokens", "/__dev/faults"] {
-        let response = gw.request(Method::POST, path).json(&json!({})).send().await.unwrap();
+        let response = gw
+            .request(Method::POST, path)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 404, "{path}");
     }
 }
@@ -150,16 +275,28 @@ async fn serves_tls_with_a_given_certificate() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(galaxy_gateway::serve(listener, AppState::new(Settings::for_tests(1)), Some(config), async {
-        let _ = stopped.await;
-    }));
+    tokio::spawn(galaxy_gateway::serve(
+        listener,
+        AppState::new(Settings::for_tests(1)),
+        Some(config),
+        async {
+            let _ = stopped.await;
+        },
+    ));
     let client = reqwest::Client::builder()
         .add_root_certificate(reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap())
         .resolve("localhost", ([127, 0, 0, 1], port).into())
         .build()
         .unwrap();
-    let response = client.get(format!("https://localhost:{port}/api/health/live")).send().await.unwrap();
+    let response = client
+        .get(format!("https://localhost:{port}/api/health/live"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     let plain = reqwest::get(format!("http://127.0.0.1:{port}/api/health/live")).await;
-    assert!(plain.map(|r| !r.status().is_success()).unwrap_or(true), "plain HTTP is not served on the TLS port");
+    assert!(
+        plain.map(|r| !r.status().is_success()).unwrap_or(true),
+        "plain HTTP is not served on the TLS port"
+    );
 }

@@ -25,16 +25,30 @@ impl Gateway {
 
     pub async fn start_with(settings: Settings) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = format!("http://{}{}", listener.local_addr().unwrap(), settings.base_path);
+        let base = format!(
+            "http://{}{}",
+            listener.local_addr().unwrap(),
+            settings.base_path
+        );
         let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(galaxy_gateway::serve(listener, AppState::new(settings), None, async {
-            let _ = stopped.await;
-        }));
-        Gateway { base, client: reqwest::Client::new(), _stop: stop }
+        tokio::spawn(galaxy_gateway::serve(
+            listener,
+            AppState::new(settings),
+            None,
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        Gateway {
+            base,
+            client: reqwest::Client::new(),
+            _stop: stop,
+        }
     }
 
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.client.request(method, format!("{}{}", self.base, path))
+        self.client
+            .request(method, format!("{}{}", self.base, path))
     }
 
     pub async fn login(&self) -> String {
@@ -50,7 +64,13 @@ impl Gateway {
     }
 
     /// An authenticated request.
-    pub async fn call(&self, token: &str, method: Method, path: &str, body: Option<Value>) -> Response {
+    pub async fn call(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Response {
         let mut request = self.request(method, path).bearer_auth(token);
         if let Some(body) = body {
             request = request.json(&body);
@@ -67,7 +87,11 @@ impl Gateway {
 
     pub async fn dev(&self, method: Method, path: &str, body: Value) -> Response {
         let response = self.request(method, path).json(&body).send().await.unwrap();
-        assert!(response.status().is_success(), "dev control {path} failed: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "dev control {path} failed: {}",
+            response.status()
+        );
         response
     }
 }
@@ -76,13 +100,20 @@ impl Gateway {
 pub async fn read(response: Response) -> (u16, Value) {
     let status = response.status().as_u16();
     let text = response.text().await.unwrap();
-    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
     (status, body)
 }
 
 /// Asserts the FastAPI 422 shape and returns the `loc` of the first error.
 pub fn validation_loc(body: &Value) -> Vec<Value> {
     let first = &body["detail"][0];
-    assert!(first["msg"].is_string() && first["type"].is_string(), "not a FastAPI 422: {body}");
+    assert!(
+        first["msg"].is_string() && first["type"].is_string(),
+        "not a FastAPI 422: {body}"
+    );
     first["loc"].as_array().expect("loc is a list").clone()
 }

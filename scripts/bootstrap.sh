@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Installs what building and testing need, idempotently: each step checks first
+# and installs only what is missing or at the wrong version. Only the package
+# registries are used (Debian, crates.io, npm, PyPI); trunk never downloads tools.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+DEBIAN_PACKAGES=(nginx-light bubblewrap chromium mkcert openssl curl ca-certificates wrk)
+TRUNK_VERSION_REQ="~0.21"   # 0.22 needs a newer rustc than these machines have
+
+debian_packages() {
+    local missing=() pkg
+    for pkg in "${DEBIAN_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    if [ ${#missing[@]} -eq 0 ]; then
+        note "Debian packages: all present"
+        return
+    fi
+    say "Installing Debian packages: ${missing[*]}"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+wasm_target() {
+    if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+        note "Rust target wasm32-unknown-unknown: present"
+    else
+        say "Adding the Rust target wasm32-unknown-unknown"
+        rustup target add wasm32-unknown-unknown
+    fi
+}
+
+trunk_cli() {
+    local have
+    have=$(trunk --version 2>/dev/null | awk '{print $2}') || true
+    if [[ "$have" == 0.21.* ]]; then
+        note "trunk $have: present"
+    else
+        say "Installing trunk $TRUNK_VERSION_REQ (found: ${have:-none}); this takes about 10 minutes"
+        cargo install trunk --version "$TRUNK_VERSION_REQ" --locked
+    fi
+}
+
+wasm_bindgen_cli() {
+    local want have
+    want=$(locked_wasm_bindgen_version)
+    [ -n "$want" ] || die "no wasm-bindgen in Cargo.lock"
+    have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}') || true
+    if [ "$have" = "$want" ]; then
+        note "wasm-bindgen-cli $have: present"
+    else
+        say "Installing wasm-bindgen-cli $want (found: ${have:-none}); this takes about 6 minutes"
+        # Not --locked: one of its locked dependencies is missing from the registry mirror.
+        cargo install wasm-bindgen-cli --version "$want" --force
+    fi
+}
+
+# npm_install DIR WHAT: npm ci in DIR unless its lock file is already installed.
+npm_install() {
+    local dir=$1 what=$2 want stamp="$1/node_modules/.lock.sha256"
+    want=$(sha256sum "$dir/package-lock.json" | awk '{print $1}')
+    if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+        note "$what: present"
+        return
+    fi
+    say "Installing $what (npm ci, ${dir#"$ROOT"/}/package-lock.json)"
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+    echo "$want" >"$stamp"
+}
+
+python_tools() {
+    local want stamp="$VENV/.requirements.sha256"
+    want=$(sha256sum "$ROOT/tests/requirements.txt" | awk '{print $1}')
+    if [ -x "$VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+        note "Python tools (tests/requirements.txt): present in .venv"
+        return
+    fi
+    say "Installing Python tools from tests/requirements.txt into .venv"
+    [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/tests/requirements.txt"
+    echo "$want" >"$stamp"
+}
+
+say "Bootstrap: checking build and test tools"
+debian_packages
+wasm_target
+trunk_cli
+wasm_bindgen_cli
+npm_install "$ROOT/scripts/tools" "wasm-opt (npm binaryen)"
+npm_install "$ROOT/tests/e2e" "browser test packages (playwright-core)"
+python_tools
+# trunk must find both tools locally, or it would try to download them.
+tools=$(cd "$ROOT" && trunk tools show 2>/dev/null)
+grep -q "Location: .*/wasm-bindgen$" <<<"$tools" || die "trunk does not find wasm-bindgen $(locked_wasm_bindgen_version) on PATH"
+grep -q "Location: .*/wasm-opt$" <<<"$tools" || die "trunk does not find wasm-opt (Trunk.toml's version) on PATH"
+note "trunk finds wasm-bindgen and wasm-opt locally"
+say "Bootstrap: done"

@@ -1,0 +1,90 @@
+# Shared by the project's scripts: paths, logging, background processes.
+# shellcheck shell=bash
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV="$ROOT/.venv"
+RUN_DIR="$ROOT/.dev"
+export PATH="$ROOT/scripts/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+note() { printf '    %s\n' "$*" >&2; }
+die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# Runs a command as root: directly when we are root, else through sudo.
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"
+    elif command -v sudo >/dev/null; then sudo "$@"
+    else die "need root for: $* (install sudo or run as root)"
+    fi
+}
+
+# The wasm-bindgen version Cargo.lock pins (trunk needs the CLI at exactly this version).
+locked_wasm_bindgen_version() {
+    awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
+}
+
+# The dashboard's version, from Cargo.toml: the single source of truth.
+dashboard_version() {
+    sed -n 's/^version = "\(.*\)"$/\1/p' "$ROOT/Cargo.toml" | head -n 1
+}
+
+BACKGROUND_PIDS=()
+
+# start_bg NAME LOGFILE CMD...: runs CMD in the background, remembering it for stop_all.
+start_bg() {
+    local name=$1 log=$2
+    shift 2
+    "$@" >"$log" 2>&1 &
+    BACKGROUND_PIDS+=("$!")
+    note "$name started (pid $!, log $log)"
+}
+
+stop_all() {
+    local pid
+    for pid in "${BACKGROUND_PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${BACKGROUND_PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    BACKGROUND_PIDS=()
+}
+
+# wait_for_url URL [SECONDS]: until the URL answers (any status, TLS not verified).
+wait_for_url() {
+    local url=$1 deadline=$((SECONDS + ${2:-30}))
+    until curl -sk -o /dev/null "$url"; do
+        [ "$SECONDS" -lt "$deadline" ] || return 1
+        sleep 0.2
+    done
+}
+
+# make_cert DIR: a TLS certificate for localhost and 127.0.0.1 (mkcert when present, else openssl).
+make_cert() {
+    local dir=$1
+    mkdir -p "$dir"
+    if [ -s "$dir/tls.crt" ] && [ -s "$dir/tls.key" ] && openssl x509 -checkend 86400 -noout -in "$dir/tls.crt" >/dev/null; then
+        return
+    fi
+    if command -v mkcert >/dev/null; then
+        note "creating a certificate for localhost with mkcert in $dir"
+        mkcert -cert-file "$dir/tls.crt" -key-file "$dir/tls.key" localhost 127.0.0.1 ::1 >/dev/null 2>&1
+    else
+        note "creating a self-signed certificate for localhost with openssl in $dir"
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
+            -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1" \
+            -keyout "$dir/tls.key" -out "$dir/tls.crt" >/dev/null 2>&1
+    fi
+}
+
+# write_config_js FILE API_BASE_URL ENVIRONMENT [EXTRA_JS_PROPERTIES]
+write_config_js() {
+    mkdir -p "$(dirname "$1")"
+    cat >"$1" <<JS
+window.GALAXY_CONFIG = {
+  API_BASE_URL: "$2",
+  ENVIRONMENT: "$3",${4:+
+  $4}
+};
+JS
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs the project's nginx configuration the way the image runs it in Kubernetes:
+# Debian's nginx under bubblewrap, read-only root filesystem, UID/GID 101, only
+# /tmp writable (the emptyDir), and the dist, TLS secret and ConfigMap mounted
+# read-only where the manifests mount them.
+#
+# usage: nginx-sandbox.sh --dist DIR --tls DIR --config DIR --work DIR [--port PORT]
+#   --config DIR holds config.js (the ConfigMap); --tls DIR holds tls.crt and tls.key.
+#   --port other than 8443 rewrites only the listen port, for a NodePort-like local address.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+port=8443 dist="" tls="" config="" work=""
+while [ $# -gt 0 ]; do
+    case $1 in
+        --dist) dist=$2; shift 2 ;;
+        --tls) tls=$2; shift 2 ;;
+        --config) config=$2; shift 2 ;;
+        --work) work=$2; shift 2 ;;
+        --port) port=$2; shift 2 ;;
+        *) die "unknown argument $1" ;;
+    esac
+done
+[ -f "$dist/index.html" ] || die "--dist must be a built dashboard (no index.html in '$dist')"
+[ -f "$tls/tls.crt" ] && [ -f "$tls/tls.key" ] || die "--tls must hold tls.crt and tls.key"
+[ -f "$config/config.js" ] || die "--config must hold config.js"
+[ -n "$work" ] || die "--work is required"
+
+# Assemble /etc/nginx and /usr/share/nginx/html as the image has them; every
+# mount point exists beforehand so bubblewrap never writes to the host.
+rm -rf "$work"
+mkdir -p "$work/etc-nginx/conf.d" "$work/etc-nginx/tls" "$work/etc-nginx/galaxy" "$work/html/admin"
+cp /etc/nginx/mime.types "$work/etc-nginx/mime.types"
+cp "$ROOT/nginx/nginx.conf" "$ROOT/nginx/security-headers.conf" "$work/etc-nginx/"
+sed "s/^\(    listen \)8443 /\1$port /" "$ROOT/nginx/admin.conf" >"$work/etc-nginx/conf.d/admin.conf"
+
+exec bwrap \
+    --ro-bind / / \
+    --dev /dev \
+    --proc /proc \
+    --tmpfs /tmp \
+    --ro-bind "$work/etc-nginx" /etc/nginx \
+    --ro-bind "$(realpath "$tls")" /etc/nginx/tls \
+    --ro-bind "$(realpath "$config")" /etc/nginx/galaxy \
+    --ro-bind "$work/html" /usr/share/nginx/html \
+    --ro-bind "$(realpath "$dist")" /usr/share/nginx/html/admin \
+    --unshare-user --uid 101 --gid 101 \
+    --unshare-pid --unshare-ipc --unshare-uts \
+    --die-with-parent \
+    --new-session \
+    /usr/sbin/nginx -e stderr -c /etc/nginx/nginx.conf -g "daemon off;"

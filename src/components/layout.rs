@@ -1,0 +1,106 @@
+//! The authenticated frame: header with environment, operator and session
+//! time; sidebar navigation; banners that must be seen on every page.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, A};
+
+use crate::api::use_api;
+use crate::config::Config;
+use crate::format;
+use crate::session::use_session;
+use crate::status::{use_game_status, GameStatusStore};
+
+/// Warn this long before the session ends.
+const EXPIRY_WARNING_MS: f64 = 5.0 * 60.0 * 1000.0;
+
+#[component]
+pub fn Layout() -> impl IntoView {
+    let config = expect_context::<Config>();
+    GameStatusStore::provide_polling(
+        use_api(),
+        Duration::from_millis(config.status_poll_ms.into()),
+    );
+    view! {
+        <div class="shell">
+            <Header />
+            <nav class="sidebar" aria-label="Main">
+                <A href="/" exact=true>"Overview"</A>
+            </nav>
+            <main class="content" id="main">
+                <Banners />
+                <Outlet />
+            </main>
+        </div>
+    }
+}
+
+#[component]
+fn EnvironmentBadge() -> impl IntoView {
+    let config = expect_context::<Config>();
+    config.environment.map(|env| {
+        view! {
+            <span class=format!("env-badge env-{}", env.label()) title="Environment">
+                {env.label().to_uppercase()}
+            </span>
+        }
+    })
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let session = use_session();
+    let now = RwSignal::new(js_sys::Date::now());
+    if let Ok(handle) =
+        set_interval_with_handle(move || now.set(js_sys::Date::now()), Duration::from_secs(1))
+    {
+        on_cleanup(move || handle.clear());
+    }
+    let left_ms = move || {
+        session
+            .active()
+            .map(|a| a.expires_at_ms - now.get())
+            .unwrap_or(0.0)
+    };
+    view! {
+        <header class="topbar">
+            <span class="brand">"Galaxy admin"</span>
+            <EnvironmentBadge />
+            <span class="spacer"></span>
+            <span class="operator">{move || session.active().map(|a| a.username).unwrap_or_default()}</span>
+            <span
+                class="session-time"
+                class:expiring=move || left_ms() < EXPIRY_WARNING_MS
+                title="Time left in this session"
+            >
+                {move || format!("Session {}", format::remaining(left_ms()))}
+            </span>
+            <button type="button" class="button" on:click=move |_| session.end()>"Log out"</button>
+        </header>
+        <Show when=move || left_ms() < EXPIRY_WARNING_MS>
+            <div class="banner warning" role="status">
+                {move || format!("Your session ends in {}. Save your work and log in again.", format::remaining(left_ms()))}
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+fn Banners() -> impl IntoView {
+    let status = use_game_status();
+    let paused = move || status.latest.with(|s| s.as_ref().is_some_and(|s| s.paused));
+    let outage = move || {
+        status
+            .error
+            .with(|e| e.as_ref().filter(|e| e.is_outage()).map(|e| e.message()))
+    };
+    view! {
+        <Show when=paused>
+            <div class="banner paused" role="status">"The game is paused. Players see a frozen universe until it is resumed."</div>
+        </Show>
+        {move || outage().map(|message| view! {
+            <div class="banner error" role="alert">{message} " Retrying automatically."</div>
+        })}
+    }
+}
