@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Command 2 of the README: every test of the repository.
-#   lint, unit and integration tests (cargo), the API contract (schemathesis against
-#   a live reference gateway), and browser tests (Chromium against the project's nginx
-#   config, sandboxed as in the pod, and the reference gateway over TLS).
+#   lint      rustfmt, clippy (native and wasm32), yamllint
+#   unit      cargo test --workspace: unit tests and the gateway's integration tests over HTTP
+#   contract  schemathesis against a live reference gateway and api/openapi.yaml
+#   e2e       Chromium against the project's nginx config (sandboxed as in the pod) and the
+#             reference gateway, all over TLS
+# With no argument it runs all of them; name stages to run only those (e.g. `scripts/test.sh e2e`).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -11,67 +14,89 @@ cd "$ROOT"
 NGINX_PORT=38001 GATEWAY_TLS_PORT=38002 GATEWAY_PLAIN_PORT=38003
 TEST_DIR="$RUN_DIR/test"
 PASSED=0
+STAGES=("$@")
+[ ${#STAGES[@]} -gt 0 ] || STAGES=(lint unit contract e2e)
 
-count_cargo() { PASSED=$((PASSED + $(grep -Eo '^test result: ok\. [0-9]+ passed' "$1" | awk '{s += $4} END {print s + 0}'))); }
+wants() { [[ " ${STAGES[*]} " == *" $1 "* ]]; }
+
+stage_lint() {
+    say "Lint: rustfmt, clippy (native and wasm32), yamllint"
+    cargo fmt --all -- --check
+    cargo clippy --quiet --workspace --all-targets -- -D warnings
+    cargo clippy --quiet -p galaxy-admin-dashboard --target wasm32-unknown-unknown -- -D warnings
+    "$VENV/bin/yamllint" --strict api/openapi.yaml
+}
+
+stage_unit() {
+    say "Unit and integration tests (cargo test --workspace)"
+    cargo test --workspace 2>&1 | tee "$TEST_DIR/cargo-test.log"
+    PASSED=$((PASSED + $(grep -Eo '^test result: ok\. [0-9]+ passed' "$TEST_DIR/cargo-test.log" | awk '{s += $4} END {print s + 0}')))
+}
+
+build_servers() {
+    "$ROOT/scripts/build-dashboard.sh"
+    say "Building the reference gateway"
+    cargo build --release --quiet -p galaxy-gateway
+    make_cert "$TEST_DIR/tls"
+    export GALAXY_ADMIN_USERNAME=admin GALAXY_ADMIN_PASSWORD="test-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    export JWT_SECRET_KEY="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+}
+
+stage_contract() {
+    say "API contract: schemathesis against a live reference gateway"
+    start_bg "gateway (plain HTTP, for schemathesis)" "$TEST_DIR/gateway-contract.log" \
+        target/release/galaxy-gateway --listen "127.0.0.1:$GATEWAY_PLAIN_PORT"
+    wait_for_url "http://127.0.0.1:$GATEWAY_PLAIN_PORT/api/health/live" || die "gateway did not start; see $TEST_DIR/gateway-contract.log"
+    GALAXY_TOKEN=$(curl -sf "http://127.0.0.1:$GATEWAY_PLAIN_PORT/api/admin/auth/login" -H 'content-type: application/json' \
+        -d "{\"username\":\"admin\",\"password\":\"$GALAXY_ADMIN_PASSWORD\"}" | "$VENV/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+    export GALAXY_TOKEN
+    "$VENV/bin/schemathesis" --config-file api/schemathesis.toml run api/openapi.yaml \
+        --url "http://127.0.0.1:$GATEWAY_PLAIN_PORT/api" --no-color 2>&1 | tee "$TEST_DIR/schemathesis.log" | tail -n 25
+    PASSED=$((PASSED + $(grep -Eo '[0-9]+ passed' "$TEST_DIR/schemathesis.log" | tail -n 1 | awk '{print $1}')))
+}
+
+stage_e2e() {
+    say "Browser tests: Chromium → nginx (sandboxed) → reference gateway, all over TLS"
+    # Served copies, so tests can simulate a deploy (version.json) or a bad ConfigMap (config.js).
+    rm -rf "$TEST_DIR/dist" "$TEST_DIR/config"
+    cp -r dist "$TEST_DIR/dist"
+    write_config_js "$TEST_DIR/config/config.js" "https://localhost:$GATEWAY_TLS_PORT/api" dev "VERSION_POLL_MS: 1000,"
+    start_bg "gateway (TLS, dev controls)" "$TEST_DIR/gateway-e2e.log" \
+        target/release/galaxy-gateway --listen "127.0.0.1:$GATEWAY_TLS_PORT" \
+        --tls-cert "$TEST_DIR/tls/tls.crt" --tls-key "$TEST_DIR/tls/tls.key" --dev-controls \
+        --cors-origins "https://localhost:$NGINX_PORT"
+    start_bg nginx "$TEST_DIR/nginx.log" scripts/nginx-sandbox.sh \
+        --dist "$TEST_DIR/dist" --tls "$TEST_DIR/tls" --config "$TEST_DIR/config" --work "$TEST_DIR/nginx" --port "$NGINX_PORT"
+    wait_for_url "https://localhost:$GATEWAY_TLS_PORT/api/health/live" || die "gateway did not start; see $TEST_DIR/gateway-e2e.log"
+    wait_for_url "https://localhost:$NGINX_PORT/health" || die "nginx did not start; see $TEST_DIR/nginx.log"
+    local ca
+    if command -v mkcert >/dev/null; then ca="$(mkcert -CAROOT)/rootCA.pem"; else ca="$TEST_DIR/tls/tls.crt"; fi
+    rm -rf tests/e2e/artifacts
+    (
+        cd tests/e2e
+        DASHBOARD_URL="https://localhost:$NGINX_PORT" GATEWAY_URL="https://localhost:$GATEWAY_TLS_PORT/api" \
+            ADMIN_USERNAME=admin ADMIN_PASSWORD="$GALAXY_ADMIN_PASSWORD" NODE_EXTRA_CA_CERTS="$ca" \
+            E2E_DIST="$TEST_DIR/dist" E2E_CONFIG_DIR="$TEST_DIR/config" \
+            node --test --test-concurrency=1 --test-reporter=spec ${E2E_ONLY:+--test-name-pattern="$E2E_ONLY"} ./*.test.mjs
+    ) 2>&1 | tee "$TEST_DIR/e2e.log"
+    PASSED=$((PASSED + $(grep -E '^ℹ pass [0-9]+' "$TEST_DIR/e2e.log" | awk '{print $3}')))
+    [ -z "$(ls tests/e2e/artifacts 2>/dev/null)" ] || note "screenshots of failures: tests/e2e/artifacts/"
+}
 
 "$ROOT/scripts/bootstrap.sh"
-
 for port in $NGINX_PORT $GATEWAY_TLS_PORT $GATEWAY_PLAIN_PORT; do
     if curl -sk -o /dev/null --max-time 1 "https://127.0.0.1:$port/" || curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
         die "port $port is in use; stop whatever listens there (an earlier test run?) and retry"
     fi
 done
-
-say "Lint: rustfmt and clippy (native and wasm32)"
-cargo fmt --all -- --check
-cargo clippy --quiet --workspace --all-targets -- -D warnings
-cargo clippy --quiet -p galaxy-admin-dashboard --target wasm32-unknown-unknown -- -D warnings
-"$VENV/bin/yamllint" --strict api/openapi.yaml
-
-say "Unit and integration tests (cargo test --workspace)"
 mkdir -p "$TEST_DIR"
-cargo test --workspace 2>&1 | tee "$TEST_DIR/cargo-test.log"
-count_cargo "$TEST_DIR/cargo-test.log"
-
-"$ROOT/scripts/build-dashboard.sh"
-say "Building the reference gateway"
-cargo build --release --quiet -p galaxy-gateway
-
 trap stop_all EXIT
-make_cert "$TEST_DIR/tls"
-export GALAXY_ADMIN_USERNAME=admin GALAXY_ADMIN_PASSWORD="test-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-export JWT_SECRET_KEY="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
-say "API contract: schemathesis against a live reference gateway"
-start_bg "gateway (plain HTTP, for schemathesis)" "$TEST_DIR/gateway-contract.log" \
-    target/release/galaxy-gateway --listen "127.0.0.1:$GATEWAY_PLAIN_PORT"
-wait_for_url "http://127.0.0.1:$GATEWAY_PLAIN_PORT/api/health/live" || die "gateway did not start; see $TEST_DIR/gateway-contract.log"
-GALAXY_TOKEN=$(curl -sf "http://127.0.0.1:$GATEWAY_PLAIN_PORT/api/admin/auth/login" -H 'content-type: application/json' \
-    -d "{\"username\":\"admin\",\"password\":\"$GALAXY_ADMIN_PASSWORD\"}" | "$VENV/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
-export GALAXY_TOKEN
-"$VENV/bin/schemathesis" --config-file api/schemathesis.toml run api/openapi.yaml \
-    --url "http://127.0.0.1:$GATEWAY_PLAIN_PORT/api" --no-color 2>&1 | tee "$TEST_DIR/schemathesis.log" | tail -n 25
-PASSED=$((PASSED + $(grep -Eo '[0-9]+ passed' "$TEST_DIR/schemathesis.log" | tail -n 1 | awk '{print $1}')))
+wants lint && stage_lint
+wants unit && stage_unit
+if wants contract || wants e2e; then build_servers; fi
+wants contract && stage_contract
+wants e2e && stage_e2e
 
-say "Browser tests: Chromium → nginx (sandboxed) → reference gateway, all over TLS"
-write_config_js "$TEST_DIR/config/config.js" "https://localhost:$GATEWAY_TLS_PORT/api" dev
-start_bg "gateway (TLS, dev controls)" "$TEST_DIR/gateway-e2e.log" \
-    target/release/galaxy-gateway --listen "127.0.0.1:$GATEWAY_TLS_PORT" \
-    --tls-cert "$TEST_DIR/tls/tls.crt" --tls-key "$TEST_DIR/tls/tls.key" --dev-controls \
-    --cors-origins "https://localhost:$NGINX_PORT"
-start_bg nginx "$TEST_DIR/nginx.log" scripts/nginx-sandbox.sh \
-    --dist dist --tls "$TEST_DIR/tls" --config "$TEST_DIR/config" --work "$TEST_DIR/nginx" --port "$NGINX_PORT"
-wait_for_url "https://localhost:$GATEWAY_TLS_PORT/api/health/live" || die "gateway did not start; see $TEST_DIR/gateway-e2e.log"
-wait_for_url "https://localhost:$NGINX_PORT/health" || die "nginx did not start; see $TEST_DIR/nginx.log"
-if command -v mkcert >/dev/null; then ca="$(mkcert -CAROOT)/rootCA.pem"; else ca="$TEST_DIR/tls/tls.crt"; fi
-rm -rf tests/e2e/artifacts
-(
-    cd tests/e2e
-    DASHBOARD_URL="https://localhost:$NGINX_PORT" GATEWAY_URL="https://localhost:$GATEWAY_TLS_PORT/api" \
-        ADMIN_USERNAME=admin ADMIN_PASSWORD="$GALAXY_ADMIN_PASSWORD" NODE_EXTRA_CA_CERTS="$ca" \
-        node --test --test-concurrency=1 --test-reporter=spec ./*.test.mjs
-) 2>&1 | tee "$TEST_DIR/e2e.log"
-PASSED=$((PASSED + $(grep -E '^ℹ pass [0-9]+' "$TEST_DIR/e2e.log" | awk '{print $3}')))
-
-say "All tests passed"
+say "All tests passed (${STAGES[*]})"
 echo "total: $PASSED passed, 0 failed"

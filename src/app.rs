@@ -7,11 +7,15 @@ use leptos_router::path;
 
 use crate::api::Api;
 use crate::components::layout::Layout;
+use crate::components::version_watch::{NewBuildBanner, ServicesWatch};
 use crate::config::{self, Config};
 use crate::pages::{
-    config_error::ConfigErrorPage, login::LoginPage, not_found::NotFound, overview::OverviewPage,
+    audit::AuditPage, config_error::ConfigErrorPage, login::LoginPage, not_found::NotFound,
+    overview::OverviewPage, player_detail::PlayerDetailPage, players::PlayersPage,
+    runtime_config::RuntimeConfigPage, services::ServicesPage, snapshots::SnapshotsPage,
 };
 use crate::session::{use_session, Session};
+use crate::toast::{ToastHost, Toasts};
 
 /// Where the router is mounted; routes and links below are relative to it.
 pub const BASE: &str = "/admin";
@@ -24,6 +28,7 @@ pub fn start() {
     {
         boot.remove();
     }
+    crate::theme::init();
     match config::load() {
         Ok(config) => leptos::mount::mount_to_body(move || view! { <App config=config.clone() /> }),
         Err(error) => {
@@ -38,16 +43,36 @@ fn App(config: Config) -> impl IntoView {
     provide_context(session);
     provide_context(Api::new(config.api_base_url.clone(), session));
     provide_context(config);
+    Toasts::provide();
     view! {
+        <NewBuildBanner />
+        <ServicesWatch />
+        <ToastHost />
         <Router base=BASE>
             <Routes fallback=|| view! { <NotFound /> }>
                 <Route path=path!("/login") view=LoginPage />
                 <ParentRoute path=path!("") view=RequireSession>
                     <Route path=path!("") view=OverviewPage />
+                    <Route path=path!("/config") view=RuntimeConfigPage />
+                    <Route path=path!("/snapshots") view=SnapshotsPage />
+                    <Route path=path!("/players") view=PlayersPage />
+                    <Route path=path!("/players/:id") view=PlayerDetailPage />
+                    <Route path=path!("/services") view=ServicesPage />
+                    <Route path=path!("/audit") view=AuditPage />
                     <Route path=path!("/*any") view=NotFound />
                 </ParentRoute>
             </Routes>
         </Router>
+    }
+}
+
+/// A link target inside the dashboard. `<A>` resolves only relative hrefs
+/// against the router base (unlike `navigate`), so absolute ones get it here.
+pub fn href(path: &str) -> String {
+    if path == "/" {
+        format!("{BASE}/")
+    } else {
+        format!("{BASE}{path}")
     }
 }
 
@@ -112,6 +137,12 @@ mod tests {
         );
         assert_eq!(relative_location("/admin", ""), "/");
         assert_eq!(relative_location("/elsewhere", ""), "/");
+    }
+
+    #[test]
+    fn links_live_under_the_base() {
+        assert_eq!(href("/"), "/admin/");
+        assert_eq!(href("/players/42"), "/admin/players/42");
     }
 
     #[test]

@@ -13,14 +13,23 @@ pub fn remaining(ms: f64) -> String {
     }
 }
 
-/// Game time as the gateway sends it (RFC 3339), shown without the T and Z noise.
-pub fn game_time(rfc3339: &str) -> String {
+/// A timestamp as the gateway sends it (RFC 3339), shown without the T and Z noise.
+pub fn timestamp(rfc3339: &str) -> String {
     match rfc3339.split_once('T') {
         Some((date, time)) => format!(
             "{date} {} UTC",
             time.trim_end_matches('Z').split('.').next().unwrap_or(time)
         ),
         None => rfc3339.to_owned(),
+    }
+}
+
+/// Bytes in the largest unit that keeps the number readable.
+pub fn bytes(n: u64) -> String {
+    match n {
+        0..1_024 => format!("{n} B"),
+        1_024..1_048_576 => format!("{:.1} KiB", n as f64 / 1024.0),
+        _ => format!("{:.1} MiB", n as f64 / 1_048_576.0),
     }
 }
 
@@ -50,9 +59,16 @@ mod tests {
     }
 
     #[test]
-    fn game_time_is_readable() {
-        assert_eq!(game_time("2000-01-01T12:00:42Z"), "2000-01-01 12:00:42 UTC");
-        assert_eq!(game_time("garbage"), "garbage");
+    fn timestamps_are_readable() {
+        assert_eq!(timestamp("2000-01-01T12:00:42Z"), "2000-01-01 12:00:42 UTC");
+        assert_eq!(timestamp("garbage"), "garbage");
+    }
+
+    #[test]
+    fn bytes_pick_a_unit() {
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(176_128), "172.0 KiB");
+        assert_eq!(bytes(5 * 1_048_576), "5.0 MiB");
     }
 
     #[test]

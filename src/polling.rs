@@ -1,9 +1,15 @@
-//! Timers that respect the operator's machine: nothing runs while the tab is
-//! hidden, and everything is cleaned up with the component that started it.
+//! Timers that respect the operator's machine and the gateway: nothing runs
+//! while the tab is hidden, failures back off exponentially, and everything
+//! stops with the component that started it.
 
+use std::future::Future;
 use std::time::Duration;
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// A check on becoming visible again happens at most this often.
+const VISIBLE_RECHECK_GAP_MS: f64 = 30_000.0;
 
 pub fn page_visible() -> bool {
     web_sys::window()
@@ -11,32 +17,157 @@ pub fn page_visible() -> bool {
         .is_none_or(|d| d.visibility_state() == web_sys::VisibilityState::Visible)
 }
 
-/// Runs `tick` now, then every `interval` while the tab is visible, and at
-/// once when the tab becomes visible again.
-pub fn poll_while_visible(interval: Duration, tick: impl Fn() + Clone + Send + Sync + 'static) {
-    tick();
-    let on_interval = tick.clone();
-    if let Ok(handle) = set_interval_with_handle(
-        move || {
-            if page_visible() {
-                on_interval();
-            }
-        },
+/// The wait before the next check: the interval while all is well, doubling
+/// with each consecutive failure, never more than `max`.
+pub fn next_delay(interval: Duration, failures: u32, max: Duration) -> Duration {
+    let factor = 2u32.saturating_pow(failures.min(16));
+    interval.saturating_mul(factor).min(max.max(interval))
+}
+
+struct WatchState {
+    failures: u32,
+    running: bool,
+    last_check_ms: f64,
+    timer: Option<TimeoutHandle>,
+}
+
+/// Runs `check` now and then every `interval` while the tab is visible. A check
+/// that returns `false` failed: the next waits twice as long, up to `max`. When
+/// the tab becomes visible again it checks at once, at most every 30 s (or
+/// every `interval`, if shorter). Stops when the calling component is disposed.
+pub fn watch<F, Fut>(interval: Duration, max: Duration, check: F)
+where
+    F: Fn() -> Fut + Clone + 'static,
+    Fut: Future<Output = bool> + 'static,
+{
+    let state = StoredValue::new_local(WatchState {
+        failures: 0,
+        running: false,
+        last_check_ms: 0.0,
+        timer: None,
+    });
+    let run = Runner {
+        state,
         interval,
-    ) {
-        on_cleanup(move || handle.clear());
-    }
+        max,
+        check,
+    };
+    run.clone().check_now();
+    let gap = VISIBLE_RECHECK_GAP_MS.min(interval.as_millis() as f64);
+    let on_visible = run.clone();
     let listener = window_event_listener(leptos::ev::visibilitychange, move |_| {
-        if page_visible() {
-            tick();
+        if !page_visible() {
+            return;
+        }
+        let (due, idle) = state
+            .try_with_value(|s| {
+                (
+                    !s.running && js_sys::Date::now() - s.last_check_ms >= gap,
+                    !s.running && s.timer.is_none(),
+                )
+            })
+            .unwrap_or((false, false));
+        if due {
+            on_visible.clone().check_now();
+        } else if idle {
+            // Checked recently, and a tick was skipped while hidden: resume the schedule.
+            on_visible.clone().schedule();
         }
     });
     on_cleanup(move || listener.remove());
+    let _ = run;
+}
+
+#[derive(Clone)]
+struct Runner<F> {
+    state: StoredValue<WatchState, LocalStorage>,
+    interval: Duration,
+    max: Duration,
+    check: F,
+}
+
+impl<F, Fut> Runner<F>
+where
+    F: Fn() -> Fut + Clone + 'static,
+    Fut: Future<Output = bool> + 'static,
+{
+    fn check_now(self) {
+        let start = self.state.try_update_value(|s| {
+            if s.running {
+                return false;
+            }
+            if let Some(timer) = s.timer.take() {
+                timer.clear();
+            }
+            s.running = true;
+            s.last_check_ms = js_sys::Date::now();
+            true
+        });
+        if start != Some(true) {
+            return;
+        }
+        spawn_local(async move {
+            let ok = (self.check)().await;
+            let alive = self.state.try_update_value(|s| {
+                s.running = false;
+                s.failures = if ok { 0 } else { s.failures.saturating_add(1) };
+            });
+            if alive.is_some() {
+                self.schedule();
+            }
+        });
+    }
+
+    fn schedule(self) {
+        let Some(failures) = self.state.try_with_value(|s| s.failures) else {
+            return;
+        };
+        let delay = next_delay(self.interval, failures, self.max);
+        let state = self.state;
+        let next = self.clone();
+        let timer = set_timeout_with_handle(
+            move || {
+                if page_visible() {
+                    next.check_now();
+                } else {
+                    // Hidden: skip; the visibility listener picks up when the tab comes back.
+                    state.try_update_value(|s| s.timer = None);
+                }
+            },
+            delay,
+        )
+        .ok();
+        state.try_update_value(|s| s.timer = timer);
+    }
 }
 
 /// Sets the document title for the current page.
 pub fn set_title(page: &str) {
     if let Some(document) = web_sys::window().and_then(|w| w.document()) {
         document.set_title(&format!("{page} · Galaxy admin"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_the_interval_and_caps() {
+        let minute = Duration::from_secs(60);
+        let cap = Duration::from_secs(300);
+        let schedule: Vec<u64> = (0..6)
+            .map(|f| next_delay(minute, f, cap).as_secs())
+            .collect();
+        assert_eq!(schedule, [60, 120, 240, 300, 300, 300]);
+        assert_eq!(
+            next_delay(Duration::from_secs(2), 40, Duration::from_secs(30)),
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            next_delay(Duration::from_secs(600), 0, cap),
+            Duration::from_secs(600),
+            "never shorter than the interval"
+        );
     }
 }

@@ -1,14 +1,15 @@
 //! The live game status, polled once for the whole shell so the overview and
-//! the "game paused" banner on every page agree.
+//! the "game paused" banner on every page agree. It is also the dashboard's
+//! heartbeat: its outages drive the one "gateway unavailable" banner, and its
+//! recovery makes pages that showed an error load again by themselves.
 
 use std::time::Duration;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::api::types::GameStatus;
 use crate::api::{Api, ApiError};
-use crate::polling::poll_while_visible;
+use crate::polling::watch;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lag {
@@ -30,12 +31,15 @@ pub fn lag(ticks_behind: u64) -> Lag {
 pub struct GameStatusStore {
     pub latest: RwSignal<Option<GameStatus>>,
     pub error: RwSignal<Option<ApiError>>,
-    in_flight: StoredValue<bool>,
+    recoveries: RwSignal<u32>,
 }
 
 pub fn use_game_status() -> GameStatusStore {
     expect_context::<GameStatusStore>()
 }
+
+/// While the gateway fails, status checks back off to at most this interval.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 impl GameStatusStore {
     /// Provides the store and polls it for as long as the calling component lives.
@@ -43,33 +47,48 @@ impl GameStatusStore {
         let store = Self {
             latest: RwSignal::new(None),
             error: RwSignal::new(None),
-            in_flight: StoredValue::new(false),
+            recoveries: RwSignal::new(0),
         };
         provide_context(store);
-        poll_while_visible(interval, move || store.refresh(api));
+        watch(interval, MAX_BACKOFF, move || async move {
+            let result = api.get::<GameStatus>("/admin/game/status").await;
+            let ok =
+                !matches!(&result, Err(e) if e.is_outage() || matches!(e, ApiError::Malformed(_)));
+            store.apply(result);
+            ok
+        });
         store
     }
 
-    pub fn refresh(&self, api: Api) {
-        // A slow gateway must not pile up requests.
-        if self.in_flight.get_value() {
-            return;
-        }
-        self.in_flight.set_value(true);
-        let store = *self;
-        spawn_local(async move {
-            let result = api.get::<GameStatus>("/admin/game/status").await;
-            store.in_flight.try_set_value(false);
-            store.apply(result);
-        });
+    /// The banner text while the gateway is unreachable or failing.
+    pub fn outage(&self) -> Option<String> {
+        self.error.with(|e| {
+            e.as_ref()
+                .filter(|e| e.is_outage())
+                .map(ApiError::outage_message)
+        })
+    }
+
+    /// Read it in a loader to load again once the gateway is back.
+    pub fn recoveries(&self) -> u32 {
+        self.recoveries.get()
     }
 
     pub fn apply(&self, result: Result<GameStatus, ApiError>) {
         match result {
             Ok(status) => {
                 self.latest.try_set(Some(status));
+                let was_down = self
+                    .error
+                    .try_get_untracked()
+                    .flatten()
+                    .is_some_and(|e| e.is_outage());
                 self.error.try_set(None);
+                if was_down {
+                    self.recoveries.try_update(|n| *n += 1);
+                }
             }
+            // The session is over; the shell is about to give way to the login page.
             Err(ApiError::Unauthorized(_)) => {}
             Err(error) => {
                 self.error.try_set(Some(error));

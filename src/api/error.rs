@@ -35,6 +35,20 @@ impl ApiError {
             || matches!(self, ApiError::Status { status, .. } if *status >= 500)
     }
 
+    /// What the one "gateway unavailable" banner says while this error lasts.
+    pub fn outage_message(&self) -> String {
+        match self {
+            ApiError::Unreachable => {
+                "Cannot reach the Galaxy gateway. Check your connection or VPN.".to_owned()
+            }
+            ApiError::Timeout => "The Galaxy gateway is not answering.".to_owned(),
+            ApiError::Status { status, .. } => {
+                format!("The Galaxy gateway is unavailable (HTTP {status}).")
+            }
+            other => other.message(),
+        }
+    }
+
     pub fn message(&self) -> String {
         match self {
             ApiError::Unauthorized(detail) => detail.clone(),
@@ -184,5 +198,10 @@ mod tests {
         assert!(e.is_outage());
         assert_eq!(e.message(), "The Galaxy gateway is unavailable (HTTP 502)");
         assert!(ApiError::Unreachable.is_outage() && ApiError::Timeout.is_outage());
+        let injected = from_response(500, r#"{"detail":"Injected fault"}"#, None);
+        assert_eq!(
+            injected.outage_message(),
+            "The Galaxy gateway is unavailable (HTTP 500)."
+        );
     }
 }

@@ -39,28 +39,34 @@ impl Api {
         self.base.get_value()
     }
 
-    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+    // Api is Copy and paths are owned, so a call's future borrows nothing from its caller.
+    pub async fn get<T: DeserializeOwned>(self, path: impl Into<String>) -> Result<T, ApiError> {
         self.json(Method::GET, path, None).await
     }
 
     /// A call whose answer is JSON.
     pub async fn json<T: DeserializeOwned>(
-        &self,
+        self,
         method: Method,
-        path: &str,
+        path: impl Into<String>,
         body: Option<Value>,
     ) -> Result<T, ApiError> {
         let text = self.call(method, path, body).await?;
         serde_json::from_str(&text).map_err(|e| ApiError::Malformed(e.to_string()))
     }
 
+    /// A call whose answer has no body (204).
+    pub async fn empty(self, method: Method, path: impl Into<String>) -> Result<(), ApiError> {
+        self.call(method, path, None).await.map(|_| ())
+    }
+
     async fn call(
-        &self,
+        self,
         method: Method,
-        path: &str,
+        path: impl Into<String>,
         body: Option<Value>,
     ) -> Result<String, ApiError> {
-        let url = format!("{}{}", self.base.get_value(), path);
+        let url = format!("{}{}", self.base.get_value(), path.into());
         let token = self.session.token_untracked();
         let mut builder = RequestBuilder::new(&url)
             .method(method)

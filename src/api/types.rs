@@ -17,3 +17,66 @@ pub struct GameStatus {
     pub paused: bool,
     pub ticks_behind: u64,
 }
+
+/// One page of a paginated list.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+}
+
+/// An unpaginated list.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Items<T> {
+    pub items: Vec<T>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ConfigItem {
+    pub key: String,
+    pub value: serde_json::Value,
+    pub default: serde_json::Value,
+    pub description: String,
+    pub updated_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Snapshot {
+    pub id: u64,
+    pub tick_number: u64,
+    pub game_time: String,
+    pub created_at: String,
+    pub size_bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Player {
+    pub id: u64,
+    pub username: String,
+    pub ship_id: Option<u64>,
+    pub created_at: String,
+    pub online: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Service {
+    pub name: String,
+    pub version: String,
+    pub status: String,
+    pub checked_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct AuditEntry {
+    pub at: String,
+    pub admin: String,
+    pub action: String,
+    pub target: Option<String>,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Readiness {
+    pub status: String,
+    pub version: Option<String>,
+}

@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::format;
 use crate::session::use_session;
 use crate::status::{use_game_status, GameStatusStore};
+use crate::theme::ThemeToggle;
 
 /// Warn this long before the session ends.
 const EXPIRY_WARNING_MS: f64 = 5.0 * 60.0 * 1000.0;
@@ -23,12 +24,18 @@ pub fn Layout() -> impl IntoView {
         Duration::from_millis(config.status_poll_ms.into()),
     );
     view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
         <div class="shell">
             <Header />
             <nav class="sidebar" aria-label="Main">
-                <A href="/" exact=true>"Overview"</A>
+                <A href=crate::app::href("/") exact=true>"Overview"</A>
+                <A href=crate::app::href("/config")>"Runtime config"</A>
+                <A href=crate::app::href("/snapshots")>"Snapshots"</A>
+                <A href=crate::app::href("/players")>"Players"</A>
+                <A href=crate::app::href("/services")>"Services"</A>
+                <A href=crate::app::href("/audit")>"Audit log"</A>
             </nav>
-            <main class="content" id="main">
+            <main class="content" id="main" tabindex="-1">
                 <Banners />
                 <Outlet />
             </main>
@@ -37,11 +44,11 @@ pub fn Layout() -> impl IntoView {
 }
 
 #[component]
-fn EnvironmentBadge() -> impl IntoView {
+pub fn EnvironmentBadge() -> impl IntoView {
     let config = expect_context::<Config>();
     config.environment.map(|env| {
         view! {
-            <span class=format!("env-badge env-{}", env.label()) title="Environment">
+            <span class=format!("env-badge env-{}", env.label()) title="Environment" data-testid="environment">
                 {env.label().to_uppercase()}
             </span>
         }
@@ -68,19 +75,21 @@ fn Header() -> impl IntoView {
             <span class="brand">"Galaxy admin"</span>
             <EnvironmentBadge />
             <span class="spacer"></span>
-            <span class="operator">{move || session.active().map(|a| a.username).unwrap_or_default()}</span>
+            <ThemeToggle />
+            <span class="operator" data-testid="operator">{move || session.active().map(|a| a.username).unwrap_or_default()}</span>
             <span
                 class="session-time"
                 class:expiring=move || left_ms() < EXPIRY_WARNING_MS
                 title="Time left in this session"
+                data-testid="session-time"
             >
                 {move || format!("Session {}", format::remaining(left_ms()))}
             </span>
             <button type="button" class="button" on:click=move |_| session.end()>"Log out"</button>
         </header>
         <Show when=move || left_ms() < EXPIRY_WARNING_MS>
-            <div class="banner warning" role="status">
-                {move || format!("Your session ends in {}. Save your work and log in again.", format::remaining(left_ms()))}
+            <div class="banner warning session-warning" role="status">
+                {move || format!("Your session ends in {}. Finish what you are doing and log in again.", format::remaining(left_ms()))}
             </div>
         </Show>
     }
@@ -90,17 +99,12 @@ fn Header() -> impl IntoView {
 fn Banners() -> impl IntoView {
     let status = use_game_status();
     let paused = move || status.latest.with(|s| s.as_ref().is_some_and(|s| s.paused));
-    let outage = move || {
-        status
-            .error
-            .with(|e| e.as_ref().filter(|e| e.is_outage()).map(|e| e.message()))
-    };
     view! {
+        {move || status.outage().map(|message| view! {
+            <div class="banner error outage" role="alert">{message} " Retrying automatically."</div>
+        })}
         <Show when=paused>
             <div class="banner paused" role="status">"The game is paused. Players see a frozen universe until it is resumed."</div>
         </Show>
-        {move || outage().map(|message| view! {
-            <div class="banner error" role="alert">{message} " Retrying automatically."</div>
-        })}
     }
 }

@@ -1,1 +1,5 @@
+pub mod dialog;
 pub mod layout;
+pub mod load;
+pub mod pagination;
+pub mod version_watch;

@@ -1,4 +1,10 @@
+pub mod audit;
 pub mod config_error;
 pub mod login;
 pub mod not_found;
 pub mod overview;
+pub mod player_detail;
+pub mod players;
+pub mod runtime_config;
+pub mod services;
+pub mod snapshots;

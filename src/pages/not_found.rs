@@ -8,7 +8,7 @@ pub fn NotFound() -> impl IntoView {
         <section class="page not-found">
             <h1>"Page not found"</h1>
             <p>"There is no such page in the Galaxy admin dashboard."</p>
-            <A href="/">"Go to the overview"</A>
+            <A href=crate::app::href("/")>"Go to the overview"</A>
         </section>
     }
 }

@@ -1,11 +1,13 @@
 use gloo_net::http::Method;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::api::types::GameStatus;
 use crate::api::use_api;
+use crate::components::dialog::ConfirmDialog;
 use crate::format;
+use crate::mutation::Mutation;
 use crate::status::{lag, use_game_status, Lag};
+use crate::toast::use_toasts;
 
 #[component]
 pub fn OverviewPage() -> impl IntoView {
@@ -38,7 +40,7 @@ fn StatusCards(status: GameStatus) -> impl IntoView {
             </div>
             <div class="card">
                 <dt>"Game time"</dt>
-                <dd data-testid="game-time">{format::game_time(&status.game_time)}</dd>
+                <dd data-testid="game-time">{format::timestamp(&status.game_time)}</dd>
             </div>
             <div class="card">
                 <dt>"Tick rate"</dt>
@@ -65,51 +67,55 @@ fn StatusCards(status: GameStatus) -> impl IntoView {
 fn GameControls(paused: bool) -> impl IntoView {
     let api = use_api();
     let store = use_game_status();
-    let busy = RwSignal::new(false);
+    let toasts = use_toasts();
+    let mutation = Mutation::new();
     let confirming = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let act = move |path: &'static str| {
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            let result = api.json::<GameStatus>(Method::POST, path, None).await;
-            busy.try_set(false);
-            confirming.try_set(false);
-            match result {
-                Ok(s) => store.apply(Ok(s)),
-                Err(e) => {
-                    error.try_set(Some(e.message()));
-                }
-            }
-        });
+    let pause = move || {
+        mutation.run(
+            api.json::<GameStatus>(Method::POST, "/admin/game/pause", None),
+            move |s| {
+                confirming.set(false);
+                store.apply(Ok(s));
+                toasts.success("Game paused");
+            },
+        )
+    };
+    let resume = move |_| {
+        mutation.run(
+            api.json::<GameStatus>(Method::POST, "/admin/game/resume", None),
+            move |s| {
+                store.apply(Ok(s));
+                toasts.success("Game resumed");
+            },
+        )
     };
     view! {
         <div class="controls">
             {if paused {
                 view! {
-                    <button type="button" class="button primary" disabled=busy on:click=move |_| act("/admin/game/resume")>
-                        {move || if busy.get() { "Resuming…" } else { "Resume game" }}
+                    <button type="button" class="button primary" disabled=mutation.busy() on:click=resume>
+                        {move || if mutation.busy.get() { "Resuming…" } else { "Resume game" }}
                     </button>
+                    {move || mutation.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
                 }.into_any()
             } else {
                 view! {
-                    <Show
-                        when=move || confirming.get()
-                        fallback=move || view! {
-                            <button type="button" class="button danger" on:click=move |_| confirming.set(true)>"Pause game"</button>
-                        }
-                    >
-                        <div class="confirm" role="group" aria-label="Confirm pause">
-                            <span>"Pause the game for every player?"</span>
-                            <button type="button" class="button danger" disabled=busy on:click=move |_| act("/admin/game/pause")>
-                                {move || if busy.get() { "Pausing…" } else { "Yes, pause" }}
-                            </button>
-                            <button type="button" class="button" disabled=busy on:click=move |_| confirming.set(false)>"Cancel"</button>
-                        </div>
-                    </Show>
+                    <button type="button" class="button danger" on:click=move |_| { mutation.clear(); confirming.set(true) }>
+                        "Pause game"
+                    </button>
                 }.into_any()
             }}
-            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+            <Show when=move || confirming.get()>
+                <ConfirmDialog
+                    title="Pause the game?".to_owned()
+                    message="Time stops for every player until the game is resumed. Players stay connected.".to_owned()
+                    confirm_label="Pause game".to_owned()
+                    busy=mutation.busy()
+                    error=mutation.message()
+                    on_confirm=Callback::new(move |_| pause())
+                    on_cancel=Callback::new(move |_| confirming.set(false))
+                />
+            </Show>
         </div>
     }
 }

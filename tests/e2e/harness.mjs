@@ -1,6 +1,6 @@
 // Shared by the browser tests: Debian's Chromium through playwright-core, the
 // dashboard served by the project's nginx config, the reference gateway's dev controls.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -79,4 +79,65 @@ export async function login(page, path = '/') {
 export async function shownTick(page) {
   const text = await page.getByTestId('tick').textContent();
   return Number(text.replace(/\D/g, ''));
+}
+
+/** Where the served dist and config.js live, so tests can simulate a deploy or a bad ConfigMap. */
+const servedDist = () => required('E2E_DIST');
+const servedConfig = () => required('E2E_CONFIG_DIR');
+
+/** The config.js the tests normally run with. */
+export const defaultConfig = () => ({
+  API_BASE_URL: env.gateway,
+  ENVIRONMENT: 'dev',
+  VERSION_POLL_MS: 1000,
+});
+
+/** Replaces the served config.js (the ConfigMap); `null` removes it. */
+export function writeConfig(config) {
+  const file = join(servedConfig(), 'config.js');
+  if (config === null) rmSync(file, { force: true });
+  else writeFileSync(file, typeof config === 'string' ? config : `window.GALAXY_CONFIG = ${JSON.stringify(config)};\n`);
+}
+
+/** Replaces the served version.json, as a deploy of another build would. */
+export function writeServedVersion(version) {
+  writeFileSync(join(servedDist(), 'version.json'), `{"version":"${version}"}\n`);
+}
+
+export function runningVersion() {
+  return JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'dist', 'version.json'), 'utf8')).version;
+}
+
+const axeSource = readFileSync(join(import.meta.dirname, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+
+/** Runs axe-core on the page; returns the serious and critical violations. */
+export async function seriousA11yViolations(page) {
+  // evaluate() runs through DevTools, so the page's CSP does not block axe.
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact}: ${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/** Counts requests whose URL contains `part`, from now on. */
+export function countRequests(page, part) {
+  const counter = { count: 0 };
+  page.on('request', (r) => { if (r.url().includes(part)) counter.count += 1; });
+  return counter;
+}
+
+/** Pretends the tab was hidden or shown, as switching tabs does. */
+export async function setVisibility(page, state) {
+  await page.evaluate((s) => {
+    Object.defineProperty(document, 'visibilityState', { value: s, configurable: true });
+    Object.defineProperty(document, 'hidden', { value: s === 'hidden', configurable: true });
+    document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
+  }, state);
+}
+
+/** Logs in at `path` and waits until the shell is there. */
+export async function loginAndWait(page, path = '/') {
+  await login(page, path);
+  await page.getByTestId('operator').waitFor();
 }

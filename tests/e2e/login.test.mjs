@@ -1,11 +1,15 @@
+// Sessions: login, errors, deep links through a login, expiry, logout.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
-import { dev, env, launchBrowser, login, shownTick, withPage } from './harness.mjs';
+import { after, afterEach, before, beforeEach, test } from 'node:test';
+import {
+  defaultConfig, dev, env, launchBrowser, login, loginAndWait, shownTick, withPage, writeConfig,
+} from './harness.mjs';
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
 beforeEach(async () => { await dev('POST', '/reset', {}); });
+afterEach(() => writeConfig(defaultConfig()));
 
 test('an operator logs in through nginx and sees the game ticking', async () => {
   await withPage(browser, 'login-and-tick', async (page) => {
@@ -27,6 +31,10 @@ test('an operator logs in through nginx and sees the game ticking', async () => 
       { timeout: 10_000 },
     );
     assert.ok((await shownTick(page)) > first, 'the tick advances without a reload');
+    assert.equal(await page.getByTestId('operator').textContent(), env.username);
+    assert.match(await page.getByTestId('session-time').textContent(), /^Session (59 min|1 h)/);
+    const token = await page.evaluate(() => sessionStorage.getItem('galaxy_admin_token'));
+    assert.ok(token && !page.url().includes(token), 'the token is in sessionStorage, never in the URL');
   });
 });
 
@@ -38,5 +46,91 @@ test('bad credentials get a clear message and no session', async () => {
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByText('Incorrect username or password.').waitFor();
     assert.equal(await page.evaluate(() => sessionStorage.length), 0);
-  }, { allowConsoleErrors: true }); // the browser logs the 401 itself
+  }, { allowConsoleErrors: true }); // the browser itself logs the 401
+});
+
+test('rate limiting counts down Retry-After and blocks the button meanwhile', async () => {
+  await withPage(browser, 'rate-limit', async (page) => {
+    await page.goto(`${env.dashboard}/admin/login`);
+    await page.getByLabel('Username').fill(env.username);
+    await page.getByLabel('Password').fill('wrong');
+    const button = page.getByRole('button', { name: 'Log in' });
+    for (let i = 0; i < 6; i += 1) {
+      await button.click();
+      await page.waitForFunction(() => !document.querySelector('button[type=submit]').textContent.includes('…'));
+    }
+    const notice = page.getByText(/Too many failed attempts\. Try again in \d+ s\./);
+    await notice.waitFor();
+    const first = Number((await notice.textContent()).match(/in (\d+) s/)[1]);
+    assert.ok(first > 0 && first <= 60, `${first}`);
+    assert.ok(await button.isDisabled());
+    await page.waitForFunction((n) => {
+      const m = document.body.textContent.match(/Try again in (\d+) s/);
+      return m && Number(m[1]) < n;
+    }, first, { timeout: 3000 });
+  }, { allowConsoleErrors: true });
+});
+
+test('a deep link loaded cold survives the login round trip', async () => {
+  await withPage(browser, 'deep-link', async (page) => {
+    await page.goto(`${env.dashboard}/admin/players/42`);
+    await page.waitForURL(/\/admin\/login\?next=%2Fplayers%2F42$/);
+    await page.getByLabel('Username').fill(env.username);
+    await page.getByLabel('Password').fill(env.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(/\/admin\/players\/42$/);
+    await page.getByRole('heading', { level: 1 }).filter({ hasText: /_/ }).waitFor();
+    assert.equal(await page.title(), 'Player 42 · Galaxy admin');
+  });
+});
+
+test('a 401 mid-session stops everything and asks to log in again once, keeping the place', async () => {
+  await withPage(browser, 'expired-mid-session', async (page) => {
+    await loginAndWait(page, '/players?search=nova');
+    await page.locator('table.players').waitFor();
+    const statusCalls = [];
+    page.on('request', (r) => { if (r.url().includes('/admin/game/status')) statusCalls.push(Date.now()); });
+    await dev('POST', '/expire-tokens', {});
+    await page.waitForURL(/\/admin\/login\?next=%2Fplayers%3Fsearch%3Dnova$/, { timeout: 10_000 });
+    await page.getByText('Your session expired. Log in again to continue where you were.').waitFor();
+    assert.equal(await page.locator('.toast').count(), 0, 'no flood of error toasts');
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('galaxy_admin_token')), null);
+    const before = statusCalls.length;
+    await page.waitForTimeout(4500);
+    assert.equal(statusCalls.length, before, 'pollers stopped');
+
+    await page.getByLabel('Username').fill(env.username);
+    await page.getByLabel('Password').fill(env.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(/\/admin\/players\?search=nova$/);
+    assert.equal(await page.locator('#player-search').inputValue(), 'nova');
+  }, { allowConsoleErrors: true });
+});
+
+test('the header warns a few minutes before the session ends', async () => {
+  await dev('PUT', '/token-ttl', { seconds: 200 });
+  await withPage(browser, 'expiry-warning', async (page) => {
+    await loginAndWait(page);
+    await page.getByText(/Your session ends in 3 min \d\d s\./).waitFor();
+    assert.match(await page.getByTestId('session-time').getAttribute('class'), /expiring/);
+  });
+});
+
+test('logout clears the session and returns to the login page', async () => {
+  await withPage(browser, 'logout', async (page) => {
+    await loginAndWait(page);
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByLabel('Username').waitFor();
+    assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+    await page.goto(`${env.dashboard}/admin/`);
+    await page.waitForURL(/\/admin\/login/);
+  });
+});
+
+test('an unreachable gateway is named on the login page', async () => {
+  writeConfig({ ...defaultConfig(), API_BASE_URL: 'https://localhost:9/api' });
+  await withPage(browser, 'unreachable-login', async (page) => {
+    await login(page, '/');
+    await page.getByText('Cannot reach the Galaxy gateway at https://localhost:9/api.', { exact: false }).waitFor();
+  }, { allowConsoleErrors: true });
 });

@@ -1,0 +1,87 @@
+use gloo_net::http::Method;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use crate::api::types::Player;
+use crate::api::{use_api, ApiError};
+use crate::components::dialog::ConfirmDialog;
+use crate::components::load::render;
+use crate::format;
+use crate::mutation::Mutation;
+use crate::status::use_game_status;
+use crate::toast::use_toasts;
+
+#[component]
+pub fn PlayerDetailPage() -> impl IntoView {
+    let api = use_api();
+    let game = use_game_status();
+    let toasts = use_toasts();
+    let navigate = use_navigate();
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    Effect::new(move |_| crate::polling::set_title(&format!("Player {}", id.get())));
+    let player = LocalResource::new(move || {
+        let id = id.get();
+        game.recoveries();
+        async move {
+            if id.is_empty() || !id.chars().all(|c| c.is_ascii_digit()) {
+                return Err(ApiError::Status {
+                    status: 404,
+                    detail: format!("There is no player {id}"),
+                });
+            }
+            api.get::<Player>(format!("/admin/players/{id}")).await
+        }
+    });
+    let retry = Callback::new(move |_| player.refetch());
+    let deleting = RwSignal::new(false);
+    let delete = Mutation::new();
+
+    view! {
+        <section class="page player-detail">
+            <p><A href=crate::app::href("/players")>"← All players"</A></p>
+            {move || match player.get() {
+                Some(Err(ApiError::Status { status: 404, .. })) => view! {
+                    <h1>"Player not found"</h1>
+                    <p class="empty">{format!("There is no player with id {}. It may have been deleted.", id.get())}</p>
+                }.into_any(),
+                state => render(state, "player", retry, |p| {
+                    let name = p.username.clone();
+                    let navigate = navigate.clone();
+                    let confirm_delete = Callback::new(move |_| {
+                        let (name, navigate) = (name.clone(), navigate.clone());
+                        delete.run(api.empty(Method::DELETE, format!("/admin/players/{}", p.id)), move |_| {
+                            toasts.success(format!("Player {name} deleted"));
+                            navigate("/players", Default::default());
+                        });
+                    });
+                    view! {
+                        <h1>{p.username.clone()}</h1>
+                        <dl class="facts">
+                            <dt>"Id"</dt><dd>{p.id}</dd>
+                            <dt>"Ship"</dt><dd>{p.ship_id.map(|s| format!("#{s}")).unwrap_or_else(|| "none".to_owned())}</dd>
+                            <dt>"Joined"</dt><dd>{format::timestamp(&p.created_at)}</dd>
+                            <dt>"Status"</dt><dd>{if p.online { "Online" } else { "Offline" }}</dd>
+                        </dl>
+                        <button type="button" class="button danger" on:click=move |_| { delete.clear(); deleting.set(true) }>
+                            "Delete player"
+                        </button>
+                        <Show when=move || deleting.get()>
+                            <ConfirmDialog
+                                title=format!("Delete player {}?", p.username)
+                                message="The player's account and ship are removed for good. This cannot be undone.".to_owned()
+                                confirm_label="Delete player".to_owned()
+                                require_text=p.username.clone()
+                                busy=delete.busy()
+                                error=delete.message()
+                                on_confirm=confirm_delete
+                                on_cancel=Callback::new(move |_| deleting.set(false))
+                            />
+                        </Show>
+                    }.into_any()
+                }),
+            }}
+        </section>
+    }
+}

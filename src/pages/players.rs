@@ -1,0 +1,153 @@
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+use crate::api::types::{Page, Player};
+use crate::api::use_api;
+use crate::components::load::{render, Empty};
+use crate::components::pagination::Pagination;
+use crate::format;
+use crate::query::{PlayersQuery, Sort, PAGE_SIZES};
+use crate::status::use_game_status;
+
+/// Typing waits this long before asking the gateway.
+const SEARCH_DEBOUNCE: Duration = Duration::from_millis(300);
+
+#[component]
+pub fn PlayersPage() -> impl IntoView {
+    crate::polling::set_title("Players");
+    let api = use_api();
+    let game = use_game_status();
+    let navigate = use_navigate();
+    let params = use_query_map();
+    let query = Memo::new(move |_| params.with(|p| PlayersQuery::from_pairs(|k| p.get_str(k))));
+    let show = Callback::new(move |q: PlayersQuery| {
+        navigate(&format!("/players{}", q.to_query()), Default::default())
+    });
+
+    let list = LocalResource::new(move || {
+        let path = query.get().api_path();
+        game.recoveries();
+        async move { api.get::<Page<Player>>(path).await }
+    });
+    let retry = Callback::new(move |_| list.refetch());
+
+    // The box follows the URL (back button) but typing only navigates once the operator pauses.
+    let typed = RwSignal::new(query.get_untracked().search);
+    Effect::new(move |_| typed.set(query.get().search));
+    let debounce = StoredValue::new(None::<TimeoutHandle>);
+    let on_search = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        typed.set(text.clone());
+        if let Some(handle) = debounce.get_value() {
+            handle.clear();
+        }
+        let handle = set_timeout_with_handle(
+            move || {
+                let current = query.get_untracked();
+                if current.search != text {
+                    show.run(current.searching(text));
+                }
+            },
+            SEARCH_DEBOUNCE,
+        )
+        .ok();
+        debounce.set_value(handle);
+    };
+    on_cleanup(move || {
+        if let Some(handle) = debounce.try_get_value().flatten() {
+            handle.clear();
+        }
+    });
+
+    let sort_header = move |label: &'static str, sort: Sort| {
+        let aria = move || {
+            let q = query.get();
+            match (q.sort == sort, q.descending) {
+                (false, _) => "none",
+                (true, false) => "ascending",
+                (true, true) => "descending",
+            }
+        };
+        view! {
+            <th scope="col" aria-sort=aria>
+                <button type="button" class="sort" on:click=move |_| show.run(query.get_untracked().sorted_by(sort))>
+                    {label}
+                    <span aria-hidden="true">{move || match aria() { "ascending" => " ▲", "descending" => " ▼", _ => "" }}</span>
+                </button>
+            </th>
+        }
+    };
+
+    view! {
+        <section class="page">
+            <h1>"Players"</h1>
+            <div class="toolbar">
+                <label for="player-search" class="visually-hidden">"Search players"</label>
+                <input
+                    id="player-search"
+                    type="search"
+                    placeholder="Search by username"
+                    maxlength="100"
+                    autocomplete="off"
+                    prop:value=typed
+                    on:input=on_search
+                />
+                <label for="page-size">"Per page"</label>
+                <select
+                    id="page-size"
+                    on:change=move |ev| {
+                        if let Ok(size) = event_target_value(&ev).parse() {
+                            show.run(query.get_untracked().with_size(size));
+                        }
+                    }
+                >
+                    {PAGE_SIZES.iter().map(|&n| view! {
+                        <option value=n.to_string() selected=move || query.get().size == n>{n}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            {move || render(list.get(), "players", retry, |data| {
+                let q = query.get_untracked();
+                if data.total == 0 {
+                    let message = if q.search.trim().is_empty() {
+                        "There are no players yet.".to_owned()
+                    } else {
+                        format!("No players match “{}”.", q.search.trim())
+                    };
+                    return view! { <Empty message /> }.into_any();
+                }
+                view! {
+                    <table class="data players">
+                        <thead>
+                            <tr>
+                                {sort_header("Username", Sort::Username)}
+                                <th scope="col">"Ship"</th>
+                                {sort_header("Joined", Sort::CreatedAt)}
+                                <th scope="col">"Status"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {data.items.into_iter().map(|p| view! {
+                                <tr>
+                                    <td class="name"><A href=crate::app::href(&format!("/players/{}", p.id))>{p.username}</A></td>
+                                    <td>{p.ship_id.map(|s| format!("#{s}")).unwrap_or_else(|| "—".to_owned())}</td>
+                                    <td>{format::timestamp(&p.created_at)}</td>
+                                    <td>{if p.online { "Online" } else { "Offline" }}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <Pagination
+                        page=q.page
+                        size=q.size
+                        total=data.total
+                        on_page=Callback::new(move |page| show.run(query.get_untracked().with_page(page)))
+                    />
+                }.into_any()
+            })}
+        </section>
+    }
+}

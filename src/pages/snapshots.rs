@@ -1,0 +1,217 @@
+use gloo_net::http::Method;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+use crate::api::types::{GameStatus, Page, Snapshot};
+use crate::api::use_api;
+use crate::components::dialog::{ConfirmDialog, Modal};
+use crate::components::load::{render, Empty};
+use crate::components::pagination::Pagination;
+use crate::format;
+use crate::mutation::Mutation;
+use crate::query::page_param;
+use crate::status::use_game_status;
+use crate::toast::use_toasts;
+
+const PAGE_SIZE: u32 = 20;
+
+#[derive(Clone, PartialEq)]
+enum Pending {
+    /// Restore asked while the game runs: explain, offer to pause first.
+    NeedsPause(Snapshot),
+    Restore(Snapshot),
+    Delete(Snapshot),
+}
+
+#[component]
+pub fn SnapshotsPage() -> impl IntoView {
+    crate::polling::set_title("Snapshots");
+    let api = use_api();
+    let toasts = use_toasts();
+    let game = use_game_status();
+    let navigate = use_navigate();
+    let query = use_query_map();
+    let page = Memo::new(move |_| page_param(query.read().get("page").as_deref()));
+    let list = LocalResource::new(move || {
+        let offset = (page.get() - 1) * PAGE_SIZE;
+        game.recoveries();
+        async move {
+            api.get::<Page<Snapshot>>(format!(
+                "/admin/snapshots?limit={PAGE_SIZE}&offset={offset}"
+            ))
+            .await
+        }
+    });
+    let retry = Callback::new(move |_| list.refetch());
+    let go_to_page =
+        Callback::new(move |p: u32| navigate(&format!("/snapshots?page={p}"), Default::default()));
+
+    let create = Mutation::new();
+    let action = Mutation::new();
+    let pending = RwSignal::new(None::<Pending>);
+    let close = Callback::new(move |_| {
+        action.clear();
+        pending.set(None);
+    });
+    let on_create = move |_| {
+        create.run(
+            api.json::<Snapshot>(Method::POST, "/admin/snapshots", None),
+            move |s| {
+                toasts.success(format!(
+                    "Snapshot #{} taken at tick {}",
+                    s.id, s.tick_number
+                ));
+                list.refetch();
+            },
+        )
+    };
+    let ask_restore = move |s: Snapshot| {
+        action.clear();
+        let paused = game
+            .latest
+            .with_untracked(|g| g.as_ref().is_some_and(|g| g.paused));
+        pending.set(Some(if paused {
+            Pending::Restore(s)
+        } else {
+            Pending::NeedsPause(s)
+        }));
+    };
+    let pause_then_confirm = move |s: Snapshot| {
+        action.run(
+            api.json::<GameStatus>(Method::POST, "/admin/game/pause", None),
+            move |status| {
+                game.apply(Ok(status));
+                toasts.success("Game paused");
+                pending.set(Some(Pending::Restore(s)));
+            },
+        );
+    };
+    let restore = move |s: Snapshot| {
+        let path = format!("/admin/snapshots/{}/restore", s.id);
+        action.run(
+            api.json::<GameStatus>(Method::POST, path, None),
+            move |status| {
+                game.apply(Ok(status));
+                toasts.success(format!(
+                    "Restored snapshot #{}: the world is back at tick {}",
+                    s.id, s.tick_number
+                ));
+                pending.set(None);
+            },
+        );
+    };
+    let delete = move |s: Snapshot| {
+        action.run(
+            api.empty(Method::DELETE, format!("/admin/snapshots/{}", s.id)),
+            move |_| {
+                toasts.success(format!("Snapshot #{} deleted", s.id));
+                pending.set(None);
+                list.refetch();
+            },
+        );
+    };
+
+    view! {
+        <section class="page">
+            <div class="page-head">
+                <h1>"Snapshots"</h1>
+                <button type="button" class="button primary" disabled=create.busy() on:click=on_create>
+                    {move || if create.busy.get() { "Taking snapshot…" } else { "Take snapshot" }}
+                </button>
+            </div>
+            {move || create.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+            {move || render(list.get(), "snapshots", retry, |data| {
+                if data.total == 0 {
+                    return view! { <Empty message="No snapshots yet. Take one to be able to roll the world back." /> }.into_any();
+                }
+                view! {
+                    <table class="data">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Snapshot"</th>
+                                <th scope="col">"Tick"</th>
+                                <th scope="col">"Game time"</th>
+                                <th scope="col">"Taken"</th>
+                                <th scope="col">"Size"</th>
+                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {data.items.into_iter().map(|s| {
+                                let (for_restore, for_delete) = (s.clone(), s.clone());
+                                view! {
+                                    <tr>
+                                        <td>{format!("#{}", s.id)}</td>
+                                        <td class="num">{format::integer(s.tick_number)}</td>
+                                        <td>{format::timestamp(&s.game_time)}</td>
+                                        <td>{format::timestamp(&s.created_at)}</td>
+                                        <td class="num">{format::bytes(s.size_bytes)}</td>
+                                        <td class="actions">
+                                            <button type="button" class="button" on:click=move |_| ask_restore(for_restore.clone())>
+                                                "Restore"
+                                            </button>
+                                            <button type="button" class="button" on:click=move |_| { action.clear(); pending.set(Some(Pending::Delete(for_delete.clone()))) }>
+                                                "Delete"
+                                            </button>
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <Pagination page=page.get_untracked() size=PAGE_SIZE total=data.total on_page=go_to_page />
+                }.into_any()
+            })}
+            {move || pending.get().map(|p| match p {
+                Pending::NeedsPause(s) => {
+                    let target = s.clone();
+                    view! {
+                        <Modal title="Pause the game first".to_owned() on_close=close>
+                            <p>
+                                {format!("Snapshot #{} is from tick {}. A snapshot can only be restored while the game is paused.", s.id, format::integer(s.tick_number))}
+                            </p>
+                            {move || action.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+                            <div class="modal-actions">
+                                <button type="button" class="button" on:click=move |_| close.run(())>"Cancel"</button>
+                                <button type="button" class="button danger" disabled=action.busy() on:click=move |_| pause_then_confirm(target.clone())>
+                                    {move || if action.busy.get() { "Pausing…" } else { "Pause the game" }}
+                                </button>
+                            </div>
+                        </Modal>
+                    }.into_any()
+                }
+                Pending::Restore(s) => {
+                    let target = s.clone();
+                    view! {
+                        <ConfirmDialog
+                            title=format!("Restore snapshot #{}?", s.id)
+                            message=format!(
+                                "The world goes back to tick {} (game time {}). Everything that happened after that tick is lost.",
+                                format::integer(s.tick_number), format::timestamp(&s.game_time)
+                            )
+                            confirm_label=format!("Restore tick {}", s.tick_number)
+                            busy=action.busy()
+                            error=action.message()
+                            on_confirm=Callback::new(move |_| restore(target.clone()))
+                            on_cancel=close
+                        />
+                    }.into_any()
+                }
+                Pending::Delete(s) => {
+                    let target = s.clone();
+                    view! {
+                        <ConfirmDialog
+                            title=format!("Delete snapshot #{}?", s.id)
+                            message=format!("The snapshot of tick {} is removed for good.", format::integer(s.tick_number))
+                            confirm_label="Delete snapshot".to_owned()
+                            busy=action.busy()
+                            error=action.message()
+                            on_confirm=Callback::new(move |_| delete(target.clone()))
+                            on_cancel=close
+                        />
+                    }.into_any()
+                }
+            })}
+        </section>
+    }
+}

@@ -1,0 +1,79 @@
+//! Short-lived notices: a mutation succeeded, services were updated.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Success,
+    Info,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Toast {
+    id: u64,
+    kind: Kind,
+    text: String,
+}
+
+#[derive(Clone, Copy)]
+pub struct Toasts {
+    list: RwSignal<Vec<Toast>>,
+    next_id: StoredValue<u64>,
+}
+
+pub fn use_toasts() -> Toasts {
+    expect_context::<Toasts>()
+}
+
+impl Toasts {
+    pub fn provide() -> Self {
+        let toasts = Self {
+            list: RwSignal::new(Vec::new()),
+            next_id: StoredValue::new(0),
+        };
+        provide_context(toasts);
+        toasts
+    }
+
+    pub fn success(&self, text: impl Into<String>) {
+        self.push(Kind::Success, text.into(), Duration::from_secs(4));
+    }
+
+    pub fn info(&self, text: impl Into<String>, for_how_long: Duration) {
+        self.push(Kind::Info, text.into(), for_how_long);
+    }
+
+    fn push(&self, kind: Kind, text: String, for_how_long: Duration) {
+        let id = self.next_id.get_value();
+        self.next_id.set_value(id + 1);
+        self.list.update(|l| l.push(Toast { id, kind, text }));
+        let list = self.list;
+        set_timeout(
+            move || list.try_update(|l| l.retain(|t| t.id != id)).unwrap_or(()),
+            for_how_long,
+        );
+    }
+
+    fn dismiss(&self, id: u64) {
+        self.list.update(|l| l.retain(|t| t.id != id));
+    }
+}
+
+#[component]
+pub fn ToastHost() -> impl IntoView {
+    let toasts = use_toasts();
+    view! {
+        <div class="toasts" role="status" aria-live="polite">
+            <For each=move || toasts.list.get() key=|t| t.id let:toast>
+                <div class=match toast.kind { Kind::Success => "toast success", Kind::Info => "toast info" }>
+                    <span>{toast.text.clone()}</span>
+                    <button type="button" class="toast-close" aria-label="Dismiss" on:click=move |_| toasts.dismiss(toast.id)>
+                        "×"
+                    </button>
+                </div>
+            </For>
+        </div>
+    }
+}

@@ -1,0 +1,99 @@
+// Keyboard use, dialogs, themes, and axe-core on every page.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, test } from 'node:test';
+import { dev, env, launchBrowser, loginAndWait, seriousA11yViolations, withPage } from './harness.mjs';
+
+let browser;
+before(async () => { browser = await launchBrowser(); });
+after(async () => { await browser?.close(); });
+beforeEach(async () => { await dev('POST', '/reset', {}); });
+
+const pages = ['/', '/config', '/snapshots', '/players', '/players/3', '/services', '/audit', '/nowhere'];
+
+test('axe-core finds no serious or critical violation on any page, in both themes', async () => {
+  await withPage(browser, 'axe-login', async (page) => {
+    await page.goto(`${env.dashboard}/admin/login`);
+    await page.getByLabel('Username').waitFor();
+    assert.deepEqual(await seriousA11yViolations(page), [], 'login');
+  });
+  for (const scheme of ['light', 'dark']) {
+    await withPage(browser, `axe-${scheme}`, async (page) => {
+      await page.emulateMedia({ colorScheme: scheme });
+      await loginAndWait(page);
+      for (const path of pages) {
+        await page.goto(`${env.dashboard}/admin${path}`);
+        await page.locator('main h1').waitFor();
+        await page.waitForLoadState('networkidle');
+        assert.deepEqual(await seriousA11yViolations(page), [], `${path} (${scheme})`);
+      }
+      await page.goto(`${env.dashboard}/admin/players/3`);
+      await page.getByRole('button', { name: 'Delete player' }).click();
+      await page.getByRole('dialog').waitFor();
+      assert.deepEqual(await seriousA11yViolations(page), [], `delete dialog (${scheme})`);
+    });
+  }
+});
+
+test('dialogs take focus, keep Tab inside, close on Escape and give focus back', async () => {
+  await withPage(browser, 'dialog-focus', async (page) => {
+    await loginAndWait(page);
+    const opener = page.getByRole('button', { name: 'Pause game' });
+    await opener.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Pause the game?' });
+    await dialog.waitFor();
+    const inside = () => page.evaluate(() => document.activeElement?.closest('[role=dialog]') !== null);
+    assert.ok(await inside(), 'focus moved into the dialog');
+    for (let i = 0; i < 5; i += 1) {
+      await page.keyboard.press('Tab');
+      assert.ok(await inside(), `Tab ${i + 1} stays inside`);
+    }
+    await page.keyboard.press('Shift+Tab');
+    assert.ok(await inside());
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Pause game');
+    assert.equal(await page.getByTestId('game-state').textContent(), 'Running');
+  });
+});
+
+test('every input has a label and focus is visible', async () => {
+  await withPage(browser, 'labels-focus', async (page) => {
+    await loginAndWait(page, '/players');
+    await page.locator('table.players').waitFor();
+    const unlabeled = await page.evaluate(() => [...document.querySelectorAll('input, select')]
+      .filter((el) => !el.labels?.length && !el.getAttribute('aria-label')).map((el) => el.outerHTML));
+    assert.deepEqual(unlabeled, []);
+    await page.keyboard.press('Tab');
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    assert.notEqual(outline, 'none');
+  });
+});
+
+test('the theme follows the OS until chosen, and the choice is remembered', async () => {
+  await withPage(browser, 'theme', async (page) => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await loginAndWait(page);
+    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const dark = await background();
+    await page.getByRole('button', { name: 'Dark theme' }).click();
+    await page.getByRole('button', { name: 'Light theme' }).waitFor();
+    const light = await background();
+    assert.notEqual(light, dark);
+    await page.reload();
+    await page.getByRole('button', { name: 'Light theme' }).waitFor();
+    assert.equal(await background(), light, 'remembered across reloads despite the dark OS');
+  });
+});
+
+test('the layout holds from 1280 px down to a tablet', async () => {
+  await withPage(browser, 'responsive', async (page) => {
+    await loginAndWait(page, '/players');
+    await page.locator('table.players').waitFor();
+    for (const width of [1280, 1024, 768]) {
+      await page.setViewportSize({ width, height: 900 });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `no horizontal scroll at ${width}px (${overflow}px)`);
+    }
+  });
+});

@@ -1,0 +1,80 @@
+// Start-up: config.js problems, the environment badge, the loading indicator, the crash screen, not found.
+import assert from 'node:assert/strict';
+import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { defaultConfig, dev, env, launchBrowser, loginAndWait, withPage, writeConfig } from './harness.mjs';
+
+let browser;
+before(async () => { browser = await launchBrowser(); });
+after(async () => { await browser?.close(); });
+beforeEach(async () => { await dev('POST', '/reset', {}); });
+afterEach(() => writeConfig(defaultConfig()));
+
+const configErrorCases = [
+  ['a missing config.js', null, /window\.GALAXY_CONFIG is not defined/],
+  ['a config.js without API_BASE_URL', { ENVIRONMENT: 'dev' }, /API_BASE_URL is required/],
+  ['a plain-http API_BASE_URL', { API_BASE_URL: 'http://gateway/api' }, /API_BASE_URL must be an absolute https URL/],
+  ['an unknown environment', { API_BASE_URL: '/api', ENVIRONMENT: 'production' }, /ENVIRONMENT must be dev, staging or prod/],
+  ['a misspelt key', { API_BASE_URL: '/api', STATUS_POLL: 5 }, /STATUS_POLL is not a known setting/],
+];
+
+for (const [name, config, message] of configErrorCases) {
+  test(`${name} shows a configuration error naming the key and the file`, async () => {
+    writeConfig(config);
+    await withPage(browser, `config-${name}`, async (page) => {
+      await page.goto(`${env.dashboard}/admin/overview/deep/link`);
+      await page.getByRole('heading', { name: 'The dashboard is not configured' }).waitFor();
+      assert.match(await page.locator('.config-error').textContent(), message);
+      assert.match(await page.locator('.fatal').textContent(), /\/admin\/config\.js/);
+    }, { allowConsoleErrors: config === null }); // a missing file is a 404 in the console
+  });
+}
+
+test('the environment badge is on every page and prod stands out', async () => {
+  await withPage(browser, 'env-badge', async (page) => {
+    await loginAndWait(page);
+    assert.equal(await page.getByTestId('environment').textContent(), 'DEV');
+    await page.getByRole('link', { name: 'Players' }).click();
+    assert.equal(await page.getByTestId('environment').textContent(), 'DEV');
+  });
+  writeConfig({ ...defaultConfig(), ENVIRONMENT: 'prod' });
+  await withPage(browser, 'env-badge-prod', async (page) => {
+    await loginAndWait(page);
+    const badge = page.getByTestId('environment');
+    assert.equal(await badge.textContent(), 'PROD');
+    const background = await badge.evaluate((el) => getComputedStyle(el).backgroundColor);
+    assert.notEqual(background, 'rgba(0, 0, 0, 0)', 'prod has a filled, loud badge');
+  });
+});
+
+test('index.html shows a loading indicator until the app starts', async () => {
+  const html = await (await fetch(`${env.dashboard}/admin/`)).text();
+  assert.match(html, /id="boot"[^>]*role="status"/);
+  assert.match(html, /Loading Galaxy admin/);
+  await withPage(browser, 'boot-removed', async (page) => {
+    await page.goto(`${env.dashboard}/admin/login`);
+    await page.getByLabel('Username').waitFor();
+    assert.equal(await page.locator('#boot').count(), 0, 'removed once the app runs');
+  });
+});
+
+test('a panic replaces the page with a readable message and a reload button', async () => {
+  await withPage(browser, 'panic', async (page) => {
+    await page.goto(`${env.dashboard}/admin/login`);
+    await page.getByLabel('Username').waitFor();
+    await page.evaluate(() => { try { window.wasmBindings.crash_for_diagnostics(); } catch { /* the trap */ } });
+    await page.getByRole('heading', { name: 'The dashboard stopped' }).waitFor();
+    assert.match(await page.locator('.fatal-detail').textContent(), /crash requested for diagnostics/);
+    await page.getByRole('link', { name: 'Reload' }).click();
+    await page.getByLabel('Username').waitFor();
+  }, { allowConsoleErrors: true });
+});
+
+test('unknown routes inside /admin show a not-found page in the shell', async () => {
+  await withPage(browser, 'not-found', async (page) => {
+    await loginAndWait(page, '/warp/drive');
+    await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+    assert.equal(await page.title(), 'Not found · Galaxy admin');
+    await page.getByRole('link', { name: 'Go to the overview' }).click();
+    await page.getByTestId('tick').waitFor();
+  });
+});
