@@ -12,4 +12,8 @@ if ! trunk build --release --offline >"$log" 2>&1; then
     die "trunk build failed (log: $log)"
 fi
 grep -E '^(warning|error)' "$log" >&2 || true
+# Hashed assets are immutable: compress them once, for nginx's gzip_static.
+# index.html and version.json stay uncompressed: tiny, revalidated, and replaced in place.
+find dist -type f \( -name '*.js' -o -name '*.wasm' -o -name '*.css' -o -name '*.svg' \) ! -name config.js \
+    -exec gzip -9 --keep --no-name --force {} +
 note "dist/: $(find dist -type f | wc -l) files, wasm $(du -k dist/*.wasm | awk '{print $1}') KiB"

@@ -77,9 +77,16 @@ make_cert() {
     fi
 }
 
-# write_config_js FILE API_BASE_URL ENVIRONMENT [EXTRA_JS_PROPERTIES]
+# api_origin URL: the origin of an absolute URL, nothing for a same-origin path.
+api_origin() {
+    sed -n 's#^\(https://[^/]*\).*#\1#p' <<<"$1"
+}
+
+# write_config_js FILE API_BASE_URL ENVIRONMENT [EXTRA_JS_PROPERTIES]: the ConfigMap's
+# two files, config.js and beside it csp.conf allowing that API origin in connect-src.
 write_config_js() {
     mkdir -p "$(dirname "$1")"
+    printf 'set $csp_connect_src "%s";\n' "$(api_origin "$2")" >"$(dirname "$1")/csp.conf"
     cat >"$1" <<JS
 window.GALAXY_CONFIG = {
   API_BASE_URL: "$2",

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Runs the project's nginx configuration the way the image runs it in Kubernetes:
 # Debian's nginx under bubblewrap, read-only root filesystem, UID/GID 101, only
-# /tmp writable (the emptyDir), and the dist, TLS secret and ConfigMap mounted
-# read-only where the manifests mount them.
+# /tmp writable (the emptyDir; here WORK/tmp, so tests can see what nginx wrote),
+# and the dist, TLS secret and ConfigMap mounted read-only where the manifests mount them.
 #
 # usage: nginx-sandbox.sh --dist DIR --tls DIR --config DIR --work DIR [--port PORT]
-#   --config DIR holds config.js (the ConfigMap); --tls DIR holds tls.crt and tls.key.
+#   --config DIR holds config.js and csp.conf (the ConfigMap); --tls DIR holds tls.crt and tls.key.
 #   --port other than 8443 rewrites only the listen port, for a NodePort-like local address.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -23,22 +23,24 @@ while [ $# -gt 0 ]; do
 done
 [ -f "$dist/index.html" ] || die "--dist must be a built dashboard (no index.html in '$dist')"
 [ -f "$tls/tls.crt" ] && [ -f "$tls/tls.key" ] || die "--tls must hold tls.crt and tls.key"
-[ -f "$config/config.js" ] || die "--config must hold config.js"
+[ -f "$config/config.js" ] && [ -f "$config/csp.conf" ] || die "--config must hold config.js and csp.conf (the ConfigMap)"
 [ -n "$work" ] || die "--work is required"
 
 # Assemble /etc/nginx and /usr/share/nginx/html as the image has them; every
 # mount point exists beforehand so bubblewrap never writes to the host.
 rm -rf "$work"
-mkdir -p "$work/etc-nginx/conf.d" "$work/etc-nginx/tls" "$work/etc-nginx/galaxy" "$work/html/admin"
+mkdir -p "$work/etc-nginx/conf.d" "$work/etc-nginx/tls" "$work/etc-nginx/galaxy" "$work/html/admin" "$work/tmp"
 cp /etc/nginx/mime.types "$work/etc-nginx/mime.types"
 cp "$ROOT/nginx/nginx.conf" "$ROOT/nginx/security-headers.conf" "$work/etc-nginx/"
+# As the image build does: allow the inline loader of the index.html being served.
+node "$ROOT/scripts/csp-script-hashes.mjs" "$dist/index.html" >"$work/etc-nginx/csp-script-hashes.conf"
 sed "s/^\(    listen \)8443 /\1$port /" "$ROOT/nginx/admin.conf" >"$work/etc-nginx/conf.d/admin.conf"
 
 exec bwrap \
     --ro-bind / / \
     --dev /dev \
     --proc /proc \
-    --tmpfs /tmp \
+    --bind "$work/tmp" /tmp \
     --ro-bind "$work/etc-nginx" /etc/nginx \
     --ro-bind "$(realpath "$tls")" /etc/nginx/tls \
     --ro-bind "$(realpath "$config")" /etc/nginx/galaxy \
