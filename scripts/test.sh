@@ -5,6 +5,8 @@
 #   contract  schemathesis against a live reference gateway and api/openapi.yaml
 #   e2e       Chromium against the project's nginx config (sandboxed as in the pod) and the
 #             reference gateway, all over TLS
+#   serving   the image's nginx proven under bubblewrap (TLS, headers, caching, CSP, reload,
+#             read-only root), and a rolling update replayed with two real releases
 # With no argument it runs all of them; name stages to run only those (e.g. `scripts/test.sh e2e`).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -15,7 +17,7 @@ NGINX_PORT=38001 GATEWAY_TLS_PORT=38002 GATEWAY_PLAIN_PORT=38003
 TEST_DIR="$RUN_DIR/test"
 PASSED=0
 STAGES=("$@")
-[ ${#STAGES[@]} -gt 0 ] || STAGES=(lint unit contract e2e)
+[ ${#STAGES[@]} -gt 0 ] || STAGES=(lint unit contract e2e serving)
 
 wants() { [[ " ${STAGES[*]} " == *" $1 "* ]]; }
 
@@ -83,8 +85,43 @@ stage_e2e() {
     [ -z "$(ls tests/e2e/artifacts 2>/dev/null)" ] || note "screenshots of failures: tests/e2e/artifacts/"
 }
 
+# Release N+1 for the rolling-update test: the same sources with the patch version
+# bumped, built by the same script into their own folder (sharing the cargo cache).
+build_next_release() {
+    local next="$TEST_DIR/next-release" version bumped
+    version=$(dashboard_version)
+    bumped=$(awk -F. '{print $1 "." $2 "." $3 + 1}' <<<"$version")
+    say "Building release $bumped of the dashboard, for the rolling-update test"
+    rm -rf "$next"
+    mkdir -p "$next/gateway"
+    cp -r Cargo.lock index.html Trunk.toml src style public scripts "$next/"
+    cp -r gateway/Cargo.toml gateway/src "$next/gateway/"
+    sed "0,/^version = \"$version\"/s//version = \"$bumped\"/" Cargo.toml >"$next/Cargo.toml"
+    CARGO_TARGET_DIR="$ROOT/target" "$next/scripts/build-dashboard.sh"
+    # What the image build does with the release it replaces.
+    scripts/carry-previous-assets.sh dist "$next/dist"
+}
+
+stage_serving() {
+    say "Serving: the image's nginx under bubblewrap, and a rolling update"
+    local dir="$TEST_DIR/serving"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    cp -r dist "$dir/dist"
+    write_config_js "$dir/config/config.js" "https://localhost:$GATEWAY_TLS_PORT/api" prod
+    build_next_release
+    (
+        cd tests/serving
+        SERVING_DIST="$dir/dist" SERVING_CONFIG="$dir/config" SERVING_TLS="$TEST_DIR/tls" SERVING_WORK="$dir/work" \
+            SERVING_API_ORIGIN="https://localhost:$GATEWAY_TLS_PORT" \
+            ROLLOUT_OLD_DIST="$ROOT/dist" ROLLOUT_NEW_DIST="$TEST_DIR/next-release/dist" \
+            node --test --test-concurrency=1 --test-reporter=spec ./*.test.mjs
+    ) 2>&1 | tee "$TEST_DIR/serving.log"
+    PASSED=$((PASSED + $(grep -E '^ℹ pass [0-9]+' "$TEST_DIR/serving.log" | awk '{print $3}')))
+}
+
 "$ROOT/scripts/bootstrap.sh"
-for port in $NGINX_PORT $GATEWAY_TLS_PORT $GATEWAY_PLAIN_PORT; do
+for port in $NGINX_PORT $GATEWAY_TLS_PORT $GATEWAY_PLAIN_PORT 8443 38030 38031 38032; do
     if curl -sk -o /dev/null --max-time 1 "https://127.0.0.1:$port/" || curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
         die "port $port is in use; stop whatever listens there (an earlier test run?) and retry"
     fi
@@ -94,9 +131,10 @@ trap stop_all EXIT
 
 wants lint && stage_lint
 wants unit && stage_unit
-if wants contract || wants e2e; then build_servers; fi
+if wants contract || wants e2e || wants serving; then build_servers; fi
 wants contract && stage_contract
 wants e2e && stage_e2e
+wants serving && stage_serving
 
 say "All tests passed (${STAGES[*]})"
 echo "total: $PASSED passed, 0 failed"
