@@ -2,6 +2,9 @@
 # Installs what building and testing need, idempotently: each step checks first
 # and installs only what is missing or at the wrong version. Only the package
 # registries are used (Debian, crates.io, npm, PyPI); trunk never downloads tools.
+#
+#   scripts/bootstrap.sh                everything (build and test)
+#   scripts/bootstrap.sh --build-tools  only what building the dashboard needs (the image's builder stage)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -82,14 +85,19 @@ python_tools() {
     echo "$want" >"$stamp"
 }
 
-say "Bootstrap: checking build and test tools"
-debian_packages
+build_only=false
+[ "${1:-}" = "--build-tools" ] && build_only=true
+
+say "Bootstrap: checking $($build_only && echo "build tools" || echo "build and test tools")"
+$build_only || debian_packages
 wasm_target
 trunk_cli
 wasm_bindgen_cli
 npm_install "$ROOT/scripts/tools" "wasm-opt (npm binaryen)"
-npm_install "$ROOT/tests/e2e" "browser test packages (playwright-core)"
-python_tools
+if ! $build_only; then
+    npm_install "$ROOT/tests/e2e" "browser test packages (playwright-core, axe-core)"
+    python_tools
+fi
 # trunk must find both tools locally, or it would try to download them.
 tools=$(cd "$ROOT" && trunk tools show 2>/dev/null)
 grep -q "Location: .*/wasm-bindgen$" <<<"$tools" || die "trunk does not find wasm-bindgen $(locked_wasm_bindgen_version) on PATH"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Command 2 of the README: every test of the repository.
-#   lint      rustfmt, clippy (native and wasm32), yamllint
+#   lint      rustfmt, clippy (native and wasm32), yamllint, hadolint
 #   unit      cargo test --workspace: unit tests and the gateway's integration tests over HTTP
 #   contract  schemathesis against a live reference gateway and api/openapi.yaml
 #   e2e       Chromium against the project's nginx config (sandboxed as in the pod) and the
@@ -22,11 +22,12 @@ STAGES=("$@")
 wants() { [[ " ${STAGES[*]} " == *" $1 "* ]]; }
 
 stage_lint() {
-    say "Lint: rustfmt, clippy (native and wasm32), yamllint"
+    say "Lint: rustfmt, clippy (native and wasm32), yamllint, hadolint"
     cargo fmt --all -- --check
     cargo clippy --quiet --workspace --all-targets -- -D warnings
     cargo clippy --quiet -p galaxy-admin-dashboard --target wasm32-unknown-unknown -- -D warnings
     "$VENV/bin/yamllint" --strict api/openapi.yaml
+    "$VENV/bin/hadolint" Dockerfile
 }
 
 stage_unit() {
