@@ -72,16 +72,17 @@ npm_install() {
     echo "$want" >"$stamp"
 }
 
-python_tools() {
-    local want stamp="$VENV/.requirements.sha256"
-    want=$(sha256sum "$ROOT/tests/requirements.txt" | awk '{print $1}')
-    if [ -x "$VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
-        note "Python tools (tests/requirements.txt): present in .venv"
+# python_venv VENV REQUIREMENTS: a project-local venv with exactly those pinned tools.
+python_venv() {
+    local venv=$1 requirements=$2 want stamp="$1/.requirements.sha256"
+    want=$(sha256sum "$requirements" | awk '{print $1}')
+    if [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+        note "Python tools (${requirements#"$ROOT"/}): present in ${venv#"$ROOT"/}"
         return
     fi
-    say "Installing Python tools from tests/requirements.txt into .venv"
-    [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/tests/requirements.txt"
+    say "Installing Python tools from ${requirements#"$ROOT"/} into ${venv#"$ROOT"/}"
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
     echo "$want" >"$stamp"
 }
 
@@ -96,7 +97,8 @@ wasm_bindgen_cli
 npm_install "$ROOT/scripts/tools" "wasm-opt (npm binaryen)"
 if ! $build_only; then
     npm_install "$ROOT/tests/e2e" "browser test packages (playwright-core, axe-core)"
-    python_tools
+    python_venv "$VENV" "$ROOT/tests/requirements.txt"
+    python_venv "$ROOT/.venv-checkov" "$ROOT/tests/requirements-checkov.txt"
 fi
 # trunk must find both tools locally, or it would try to download them.
 tools=$(cd "$ROOT" && trunk tools show 2>/dev/null)

@@ -5,6 +5,8 @@
 #   contract  schemathesis against a live reference gateway and api/openapi.yaml
 #   e2e       Chromium against the project's nginx config (sandboxed as in the pod) and the
 #             reference gateway, all over TLS
+#   k8s       every overlay rendered by kustomize, validated offline (kubernetes-validate,
+#             yamllint, checkov) and cross-checked against nginx and the image (pytest)
 #   serving   the image's nginx proven under bubblewrap (TLS, headers, caching, CSP, reload,
 #             read-only root), and a rolling update replayed with two real releases
 # With no argument it runs all of them; name stages to run only those (e.g. `scripts/test.sh e2e`).
@@ -17,7 +19,7 @@ NGINX_PORT=38001 GATEWAY_TLS_PORT=38002 GATEWAY_PLAIN_PORT=38003
 TEST_DIR="$RUN_DIR/test"
 PASSED=0
 STAGES=("$@")
-[ ${#STAGES[@]} -gt 0 ] || STAGES=(lint unit contract e2e serving)
+[ ${#STAGES[@]} -gt 0 ] || STAGES=(lint unit k8s contract e2e serving)
 
 wants() { [[ " ${STAGES[*]} " == *" $1 "* ]]; }
 
@@ -34,6 +36,25 @@ stage_unit() {
     say "Unit and integration tests (cargo test --workspace)"
     cargo test --workspace 2>&1 | tee "$TEST_DIR/cargo-test.log"
     PASSED=$((PASSED + $(grep -Eo '^test result: ok\. [0-9]+ passed' "$TEST_DIR/cargo-test.log" | awk '{s += $4} END {print s + 0}')))
+}
+
+stage_k8s() {
+    say "Kubernetes: render every overlay, validate offline, cross-check with nginx and the image"
+    local dir="$TEST_DIR/k8s" overlay rendered=()
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    for overlay in k8s/overlays/*/; do
+        overlay=$(basename "$overlay")
+        kubectl kustomize "k8s/overlays/$overlay" >"$dir/$overlay.yaml"
+        rendered+=("$dir/$overlay.yaml")
+        note "rendered $overlay: $(grep -c '^kind:' "$dir/$overlay.yaml") objects"
+    done
+    "$VENV/bin/kubernetes-validate" --strict --quiet --kubernetes-version 1.37 "${rendered[@]}"
+    "$VENV/bin/yamllint" --strict k8s
+    "$ROOT/.venv-checkov/bin/checkov" --config-file .checkov.yaml --framework kubernetes $(printf -- '-f %s ' "${rendered[@]}")
+    "$ROOT/.venv-checkov/bin/checkov" --config-file .checkov.yaml --framework dockerfile -f Dockerfile
+    "$VENV/bin/pytest" -q tests/k8s 2>&1 | tee "$dir/pytest.log"
+    PASSED=$((PASSED + $(grep -Eo '[0-9]+ passed' "$dir/pytest.log" | tail -n 1 | awk '{print $1}')))
 }
 
 build_servers() {
@@ -132,6 +153,7 @@ trap stop_all EXIT
 
 wants lint && stage_lint
 wants unit && stage_unit
+wants k8s && stage_k8s
 if wants contract || wants e2e || wants serving; then build_servers; fi
 wants contract && stage_contract
 wants e2e && stage_e2e
