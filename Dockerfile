@@ -16,6 +16,10 @@ FROM ${PREVIOUS_IMAGE} AS previous
 
 FROM rust:1.95-bookworm@sha256:6258907abe69656e41cd992e0b705cdcfabcbbe3db374f92ed2d47121282d4a1 AS build
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+# zopfli pre-compresses the assets (scripts/build-dashboard.sh), as in the bootstrap.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends zopfli=1.0.3-1 \
+    && rm -rf /var/lib/apt/lists/*
 # wasm-opt (npm binaryen) and the CSP hash script run on node.
 COPY --from=node /usr/local/bin/node /usr/local/bin/node
 COPY --from=node /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/npm

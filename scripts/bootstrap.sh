@@ -8,7 +8,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-DEBIAN_PACKAGES=(nginx-light bubblewrap chromium mkcert openssl curl ca-certificates wrk)
+DEBIAN_PACKAGES=(nginx-light bubblewrap chromium mkcert openssl curl ca-certificates wrk zopfli)
 TRUNK_VERSION_REQ="~0.21"   # 0.22 needs a newer rustc than these machines have
 
 debian_packages() {

@@ -24,12 +24,29 @@ pub fn timestamp(rfc3339: &str) -> String {
     }
 }
 
+/// `value` with a fixed number of decimals. Integer arithmetic on purpose: the
+/// standard exact-float formatter costs several KB of wasm for this one job.
+pub fn fixed(value: f64, decimals: u32) -> String {
+    let scale = 10u64.pow(decimals);
+    let scaled = (value.abs() * scale as f64).round() as u64;
+    let sign = if value < 0.0 && scaled != 0 { "-" } else { "" };
+    if decimals == 0 {
+        return format!("{sign}{scaled}");
+    }
+    format!(
+        "{sign}{}.{:0width$}",
+        scaled / scale,
+        scaled % scale,
+        width = decimals as usize
+    )
+}
+
 /// Bytes in the largest unit that keeps the number readable.
 pub fn bytes(n: u64) -> String {
     match n {
         0..1_024 => format!("{n} B"),
-        1_024..1_048_576 => format!("{:.1} KiB", n as f64 / 1024.0),
-        _ => format!("{:.1} MiB", n as f64 / 1_048_576.0),
+        1_024..1_048_576 => format!("{} KiB", fixed(n as f64 / 1024.0, 1)),
+        _ => format!("{} MiB", fixed(n as f64 / 1_048_576.0, 1)),
     }
 }
 
@@ -62,6 +79,19 @@ mod tests {
     fn timestamps_are_readable() {
         assert_eq!(timestamp("2000-01-01T12:00:42Z"), "2000-01-01 12:00:42 UTC");
         assert_eq!(timestamp("garbage"), "garbage");
+    }
+
+    #[test]
+    fn fixed_rounds_like_the_formatter() {
+        assert_eq!(fixed(1.0, 2), "1.00");
+        assert_eq!(fixed(0.995, 2), "1.00");
+        assert_eq!(fixed(12.345, 1), "12.3");
+        assert_eq!(fixed(-2.5, 2), "-2.50");
+        assert_eq!(fixed(-0.001, 2), "0.00");
+        assert_eq!(fixed(7.6, 0), "8");
+        for x in [0.1, 1.25, 3.3333, 99.99, 100.0] {
+            assert_eq!(fixed(x, 2), format!("{x:.2}"), "{x}");
+        }
     }
 
     #[test]

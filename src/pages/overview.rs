@@ -45,8 +45,8 @@ fn StatusCards(status: GameStatus) -> impl IntoView {
             <div class="card">
                 <dt>"Tick rate"</dt>
                 <dd data-testid="tick-rate">
-                    {format!("{:.2}/s actual", status.actual_rate)}
-                    <span class="sub">{format!(" of {:.2}/s configured", status.tick_rate)}</span>
+                    {format!("{}/s actual", format::fixed(status.actual_rate, 2))}
+                    <span class="sub">{format!(" of {}/s configured", format::fixed(status.tick_rate, 2))}</span>
                 </dd>
             </div>
             <div class="card">

@@ -64,9 +64,15 @@ test('every input has a label and focus is visible', async () => {
     const unlabeled = await page.evaluate(() => [...document.querySelectorAll('input, select')]
       .filter((el) => !el.labels?.length && !el.getAttribute('aria-label')).map((el) => el.outerHTML));
     assert.deepEqual(unlabeled, []);
+    // Start from a known place in the document, then move by keyboard.
+    await page.locator('main h1').click();
     await page.keyboard.press('Tab');
-    const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
-    assert.notEqual(outline, 'none');
+    const focused = await page.evaluate(() => ({
+      tag: document.activeElement?.tagName,
+      outline: getComputedStyle(document.activeElement).outlineStyle,
+    }));
+    assert.notEqual(focused.tag, 'BODY', 'Tab reaches a control');
+    assert.notEqual(focused.outline, 'none', `${focused.tag} shows a focus ring`);
   });
 });
 
