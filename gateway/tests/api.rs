@@ -131,9 +131,7 @@ async fn tokens_expire_by_time_and_by_revocation() {
         .await;
     let short = gw.login().await;
     assert_eq!(
-        gw.call(&short, Method::GET, "/admin/game/status", None)
-            .await
-            .status(),
+        gw.status(&short, Method::GET, "/admin/game/status").await,
         200
     );
     tokio::time::sleep(Duration::from_millis(2100)).await;
@@ -153,16 +151,12 @@ async fn tokens_expire_by_time_and_by_revocation() {
     gw.dev(Method::POST, "/__dev/expire-tokens", json!({}))
         .await;
     assert_eq!(
-        gw.call(&token, Method::GET, "/admin/game/status", None)
-            .await
-            .status(),
+        gw.status(&token, Method::GET, "/admin/game/status").await,
         401
     );
     let fresh = gw.login().await;
     assert_eq!(
-        gw.call(&fresh, Method::GET, "/admin/game/status", None)
-            .await
-            .status(),
+        gw.status(&fresh, Method::GET, "/admin/game/status").await,
         200
     );
 }
@@ -341,9 +335,8 @@ async fn runtime_config_lists_updates_validates_and_resets() {
         (404, "Unknown config key: warp_factor")
     );
     assert_eq!(
-        gw.call(&token, Method::DELETE, "/admin/config/warp_factor", None)
-            .await
-            .status(),
+        gw.status(&token, Method::DELETE, "/admin/config/warp_factor")
+            .await,
         404
     );
 
@@ -422,32 +415,27 @@ async fn snapshots_are_created_listed_newest_first_restored_only_while_paused_an
     );
     assert_eq!(status["game_time"], created[0]["game_time"]);
     assert_eq!(
-        gw.call(&token, Method::POST, "/admin/snapshots/999/restore", None)
-            .await
-            .status(),
+        gw.status(&token, Method::POST, "/admin/snapshots/999/restore")
+            .await,
         404
     );
 
     assert_eq!(
-        gw.call(
+        gw.status(
             &token,
             Method::DELETE,
-            &format!("/admin/snapshots/{first_id}"),
-            None
+            &format!("/admin/snapshots/{first_id}")
         )
-        .await
-        .status(),
+        .await,
         204
     );
     assert_eq!(
-        gw.call(
+        gw.status(
             &token,
             Method::DELETE,
-            &format!("/admin/snapshots/{first_id}"),
-            None
+            &format!("/admin/snapshots/{first_id}")
         )
-        .await
-        .status(),
+        .await,
         404
     );
     let (_, list) = read(gw.call(&token, Method::GET, "/admin/snapshots", None).await).await;
@@ -581,27 +569,19 @@ async fn players_are_searched_sorted_paginated_fetched_and_deleted() {
     .await;
     assert_eq!((code, player["id"].as_u64()), (200, Some(42)));
     assert_eq!(
-        gw.call(&token, Method::GET, "/admin/players/4242", None)
-            .await
-            .status(),
+        gw.status(&token, Method::GET, "/admin/players/4242").await,
         404
     );
     assert_eq!(
-        gw.call(&token, Method::DELETE, "/admin/players/42", None)
-            .await
-            .status(),
+        gw.status(&token, Method::DELETE, "/admin/players/42").await,
         204
     );
     assert_eq!(
-        gw.call(&token, Method::GET, "/admin/players/42", None)
-            .await
-            .status(),
+        gw.status(&token, Method::GET, "/admin/players/42").await,
         404
     );
     assert_eq!(
-        gw.call(&token, Method::DELETE, "/admin/players/42", None)
-            .await
-            .status(),
+        gw.status(&token, Method::DELETE, "/admin/players/42").await,
         404
     );
 }

@@ -130,9 +130,7 @@ async fn injected_status_faults_hit_the_next_n_requests_then_stop() {
         assert!(body["detail"].as_str().unwrap().contains("Injected"));
     }
     assert_eq!(
-        gw.call(&token, Method::GET, "/admin/game/status", None)
-            .await
-            .status(),
+        gw.status(&token, Method::GET, "/admin/game/status").await,
         200
     );
 
@@ -145,9 +143,7 @@ async fn injected_status_faults_hit_the_next_n_requests_then_stop() {
     )
     .await;
     assert_eq!(
-        gw.call(&token, Method::GET, "/admin/config", None)
-            .await
-            .status(),
+        gw.status(&token, Method::GET, "/admin/config").await,
         200,
         "other methods pass"
     );
@@ -191,9 +187,7 @@ async fn injected_malformed_bodies_delays_and_drops() {
     .await;
     let started = Instant::now();
     assert_eq!(
-        gw.call(&token, Method::GET, "/admin/game/status", None)
-            .await
-            .status(),
+        gw.status(&token, Method::GET, "/admin/game/status").await,
         200
     );
     assert!(started.elapsed() >= Duration::from_millis(400));
@@ -239,9 +233,7 @@ async fn reset_restores_the_seeded_world_and_keeps_tokens() {
         .await;
     gw.dev(Method::POST, "/__dev/reset", json!({})).await;
     assert_eq!(
-        gw.call(&token, Method::GET, "/admin/players/1", None)
-            .await
-            .status(),
+        gw.status(&token, Method::GET, "/admin/players/1").await,
         200
     );
 }

@@ -78,6 +78,11 @@ impl Gateway {
         request.send().await.unwrap()
     }
 
+    /// The status of an authenticated call without a body.
+    pub async fn status(&self, token: &str, method: Method, path: &str) -> u16 {
+        self.call(token, method, path, None).await.status().as_u16()
+    }
+
     /// The JSON body of an authenticated GET that must succeed.
     pub async fn get(&self, token: &str, path: &str) -> Value {
         let (status, body) = read(self.call(token, Method::GET, path, None).await).await;
