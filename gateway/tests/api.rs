@@ -24,7 +24,7 @@ async fn login_issues_a_bearer_token_and_me_describes_it() {
     let token = body["access_token"].as_str().unwrap();
     assert_eq!(token.split('.').count(), 3, "a JWT");
 
-    let (status, me) = read(gw.call(token, Method::GET, "/admin/auth/me", None).await).await;
+    let (status, me) = gw.send(token, Method::GET, "/admin/auth/me", None).await;
     assert_eq!(status, 200);
     assert_eq!(me["username"], "admin");
     let expires_at = time::OffsetDateTime::parse(
@@ -135,11 +135,9 @@ async fn tokens_expire_by_time_and_by_revocation() {
         200
     );
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    let (status, body) = read(
-        gw.call(&short, Method::GET, "/admin/game/status", None)
-            .await,
-    )
-    .await;
+    let (status, body) = gw
+        .send(&short, Method::GET, "/admin/game/status", None)
+        .await;
     assert_eq!(
         (status, body["detail"].as_str()),
         (401, Some("Token expired"))
@@ -191,17 +189,13 @@ async fn the_game_ticks_pauses_and_resumes_idempotently() {
     );
     assert_eq!(later["tick_rate"], 20.0);
 
-    let (code, paused) = read(
-        gw.call(&token, Method::POST, "/admin/game/pause", None)
-            .await,
-    )
-    .await;
+    let (code, paused) = gw
+        .send(&token, Method::POST, "/admin/game/pause", None)
+        .await;
     assert_eq!((code, paused["paused"].as_bool()), (200, Some(true)));
-    let (code, again) = read(
-        gw.call(&token, Method::POST, "/admin/game/pause", None)
-            .await,
-    )
-    .await;
+    let (code, again) = gw
+        .send(&token, Method::POST, "/admin/game/pause", None)
+        .await;
     assert_eq!((code, again["paused"].as_bool()), (200, Some(true)));
     tokio::time::sleep(Duration::from_millis(300)).await;
     let still = gw.get(&token, "/admin/game/status").await;
@@ -211,17 +205,13 @@ async fn the_game_ticks_pauses_and_resumes_idempotently() {
     );
     assert_eq!(still["actual_rate"], 0.0);
 
-    let (code, resumed) = read(
-        gw.call(&token, Method::POST, "/admin/game/resume", None)
-            .await,
-    )
-    .await;
+    let (code, resumed) = gw
+        .send(&token, Method::POST, "/admin/game/resume", None)
+        .await;
     assert_eq!((code, resumed["paused"].as_bool()), (200, Some(false)));
-    let (code, _) = read(
-        gw.call(&token, Method::POST, "/admin/game/resume", None)
-            .await,
-    )
-    .await;
+    let (code, _) = gw
+        .send(&token, Method::POST, "/admin/game/resume", None)
+        .await;
     assert_eq!(code, 200);
 
     let tick = still["tick"].as_u64().unwrap();
@@ -253,11 +243,9 @@ async fn an_engine_without_capacity_falls_behind() {
     )
     .await;
     tokio::time::sleep(Duration::from_millis(600)).await;
-    let (_, s) = read(
-        gw.call(&token, Method::GET, "/admin/game/status", None)
-            .await,
-    )
-    .await;
+    let (_, s) = gw
+        .send(&token, Method::GET, "/admin/game/status", None)
+        .await;
     assert!(s["ticks_behind"].as_u64().unwrap() > 5, "{s}");
 }
 
@@ -265,7 +253,7 @@ async fn an_engine_without_capacity_falls_behind() {
 async fn runtime_config_lists_updates_validates_and_resets() {
     let gw = Gateway::start().await;
     let token = gw.login().await;
-    let (code, list) = read(gw.call(&token, Method::GET, "/admin/config", None).await).await;
+    let (code, list) = gw.send(&token, Method::GET, "/admin/config", None).await;
     assert_eq!(code, 200);
     let keys: Vec<&str> = list["items"]
         .as_array()
@@ -288,16 +276,14 @@ async fn runtime_config_lists_updates_validates_and_resets() {
     );
     assert!(item["description"].is_string());
 
-    let (code, item) = read(
-        gw.call(
+    let (code, item) = gw
+        .send(
             &token,
             Method::PUT,
             "/admin/config/max_players",
             Some(json!({ "value": 5000 })),
         )
-        .await,
-    )
-    .await;
+        .await;
     assert_eq!((code, item["value"].clone()), (200, json!(5000)));
     assert!(item["updated_at"].is_string());
 
@@ -307,29 +293,25 @@ async fn runtime_config_lists_updates_validates_and_resets() {
         ("snapshot_interval", json!("60")),
         ("motd", json!("x".repeat(201))),
     ] {
-        let (code, body) = read(
-            gw.call(
+        let (code, body) = gw
+            .send(
                 &token,
                 Method::PUT,
                 &format!("/admin/config/{key}"),
                 Some(json!({ "value": value })),
             )
-            .await,
-        )
-        .await;
+            .await;
         assert_eq!(code, 422, "{key}={value}");
         assert_eq!(validation_loc(&body), vec![json!("body"), json!("value")]);
     }
-    let (code, body) = read(
-        gw.call(
+    let (code, body) = gw
+        .send(
             &token,
             Method::PUT,
             "/admin/config/warp_factor",
             Some(json!({ "value": 9 })),
         )
-        .await,
-    )
-    .await;
+        .await;
     assert_eq!(
         (code, body["detail"].as_str().unwrap()),
         (404, "Unknown config key: warp_factor")
@@ -340,11 +322,9 @@ async fn runtime_config_lists_updates_validates_and_resets() {
         404
     );
 
-    let (code, item) = read(
-        gw.call(&token, Method::DELETE, "/admin/config/max_players", None)
-            .await,
-    )
-    .await;
+    let (code, item) = gw
+        .send(&token, Method::DELETE, "/admin/config/max_players", None)
+        .await;
     assert_eq!((code, item["value"].clone()), (200, json!(1000)));
 }
 
@@ -361,25 +341,21 @@ async fn snapshots_are_created_listed_newest_first_restored_only_while_paused_an
     .await;
     let mut created = vec![];
     for _ in 0..3 {
-        let (code, s) = read(
-            gw.call(&token, Method::POST, "/admin/snapshots", None)
-                .await,
-        )
-        .await;
+        let (code, s) = gw
+            .send(&token, Method::POST, "/admin/snapshots", None)
+            .await;
         assert_eq!(code, 201);
         created.push(s);
         tokio::time::sleep(Duration::from_millis(60)).await;
     }
-    let (code, list) = read(
-        gw.call(
+    let (code, list) = gw
+        .send(
             &token,
             Method::GET,
             "/admin/snapshots?limit=2&offset=0",
             None,
         )
-        .await,
-    )
-    .await;
+        .await;
     assert_eq!((code, list["total"].as_u64()), (200, Some(3)));
     let items = list["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
@@ -387,27 +363,25 @@ async fn snapshots_are_created_listed_newest_first_restored_only_while_paused_an
     for key in ["id", "tick_number", "game_time", "created_at", "size_bytes"] {
         assert!(items[0].get(key).is_some(), "{key}");
     }
-    let (_, second_page) = read(
-        gw.call(
+    let (_, second_page) = gw
+        .send(
             &token,
             Method::GET,
             "/admin/snapshots?limit=2&offset=2",
             None,
         )
-        .await,
-    )
-    .await;
+        .await;
     assert_eq!(second_page["items"][0]["id"], created[0]["id"]);
 
     let first_id = created[0]["id"].as_u64().unwrap();
     let restore = format!("/admin/snapshots/{first_id}/restore");
-    let (code, body) = read(gw.call(&token, Method::POST, &restore, None).await).await;
+    let (code, body) = gw.send(&token, Method::POST, &restore, None).await;
     assert_eq!(code, 409);
     assert!(body["detail"].as_str().unwrap().contains("Pause"));
 
     gw.call(&token, Method::POST, "/admin/game/pause", None)
         .await;
-    let (code, status) = read(gw.call(&token, Method::POST, &restore, None).await).await;
+    let (code, status) = gw.send(&token, Method::POST, &restore, None).await;
     assert_eq!(code, 200);
     assert_eq!(
         status["tick"], created[0]["tick_number"],
@@ -438,7 +412,7 @@ async fn snapshots_are_created_listed_newest_first_restored_only_while_paused_an
         .await,
         404
     );
-    let (_, list) = read(gw.call(&token, Method::GET, "/admin/snapshots", None).await).await;
+    let (_, list) = gw.send(&token, Method::GET, "/admin/snapshots", None).await;
     assert_eq!(list["total"], 2);
 }
 
@@ -459,20 +433,16 @@ async fn list_parameters_are_validated() {
             {
                 continue;
             }
-            let (code, body) = read(
-                gw.call(&token, Method::GET, &format!("{path}?{query}"), None)
-                    .await,
-            )
-            .await;
+            let (code, body) = gw
+                .send(&token, Method::GET, &format!("{path}?{query}"), None)
+                .await;
             assert_eq!(code, 422, "{path}?{query}");
             assert_eq!(validation_loc(&body)[0], "query");
         }
     }
-    let (code, _) = read(
-        gw.call(&token, Method::GET, "/admin/players/abc", None)
-            .await,
-    )
-    .await;
+    let (code, _) = gw
+        .send(&token, Method::GET, "/admin/players/abc", None)
+        .await;
     assert_eq!(code, 422);
 }
 
@@ -480,7 +450,7 @@ async fn list_parameters_are_validated() {
 async fn players_are_searched_sorted_paginated_fetched_and_deleted() {
     let gw = Gateway::start().await;
     let token = gw.login().await;
-    let (code, all) = read(gw.call(&token, Method::GET, "/admin/players", None).await).await;
+    let (code, all) = gw.send(&token, Method::GET, "/admin/players", None).await;
     assert_eq!((code, all["total"].as_u64()), (200, Some(250)));
     assert_eq!(all["items"].as_array().unwrap().len(), 50, "default limit");
     let names: Vec<&str> = all["items"]
@@ -496,16 +466,14 @@ async fn players_are_searched_sorted_paginated_fetched_and_deleted() {
         assert!(all["items"][0].get(key).is_some(), "{key}");
     }
 
-    let (_, newest) = read(
-        gw.call(
+    let (_, newest) = gw
+        .send(
             &token,
             Method::GET,
             "/admin/players?sort=created_at&order=desc&limit=5",
             None,
         )
-        .await,
-    )
-    .await;
+        .await;
     let dates: Vec<&str> = newest["items"]
         .as_array()
         .unwrap()
@@ -514,16 +482,14 @@ async fn players_are_searched_sorted_paginated_fetched_and_deleted() {
         .collect();
     assert!(dates.windows(2).all(|w| w[0] >= w[1]), "{dates:?}");
 
-    let (_, found) = read(
-        gw.call(
+    let (_, found) = gw
+        .send(
             &token,
             Method::GET,
             "/admin/players?search=NOVA&limit=200",
             None,
         )
-        .await,
-    )
-    .await;
+        .await;
     let total = found["total"].as_u64().unwrap();
     assert!(total > 0 && total < 250);
     assert!(found["items"]
@@ -532,28 +498,24 @@ async fn players_are_searched_sorted_paginated_fetched_and_deleted() {
         .iter()
         .all(|p| p["username"].as_str().unwrap().contains("nova")));
 
-    let (_, page2) = read(
-        gw.call(
+    let (_, page2) = gw
+        .send(
             &token,
             Method::GET,
             "/admin/players?limit=10&offset=10",
             None,
         )
-        .await,
-    )
-    .await;
+        .await;
     assert_eq!(page2["items"][0]["username"], all["items"][10]["username"]);
 
-    let (_, empty) = read(
-        gw.call(
+    let (_, empty) = gw
+        .send(
             &token,
             Method::GET,
             "/admin/players?search=nobody_here",
             None,
         )
-        .await,
-    )
-    .await;
+        .await;
     assert_eq!(
         (
             empty["total"].as_u64(),
@@ -562,11 +524,9 @@ async fn players_are_searched_sorted_paginated_fetched_and_deleted() {
         (Some(0), 0)
     );
 
-    let (code, player) = read(
-        gw.call(&token, Method::GET, "/admin/players/42", None)
-            .await,
-    )
-    .await;
+    let (code, player) = gw
+        .send(&token, Method::GET, "/admin/players/42", None)
+        .await;
     assert_eq!((code, player["id"].as_u64()), (200, Some(42)));
     assert_eq!(
         gw.status(&token, Method::GET, "/admin/players/4242").await,
@@ -612,7 +572,7 @@ async fn services_and_versions_follow_a_backend_deploy() {
     .await;
     let (_, versions) = read(gw.request(Method::GET, "/versions").send().await.unwrap()).await;
     assert_eq!(versions["physics"], "1.3.0");
-    let (code, services) = read(gw.call(&token, Method::GET, "/admin/services", None).await).await;
+    let (code, services) = gw.send(&token, Method::GET, "/admin/services", None).await;
     assert_eq!(code, 200);
     let physics = services["items"]
         .as_array()
@@ -682,11 +642,9 @@ async fn every_mutating_action_is_audited_newest_first() {
     .await;
     gw.call(&token, Method::DELETE, "/admin/config/motd", None)
         .await;
-    let (_, snapshot) = read(
-        gw.call(&token, Method::POST, "/admin/snapshots", None)
-            .await,
-    )
-    .await;
+    let (_, snapshot) = gw
+        .send(&token, Method::POST, "/admin/snapshots", None)
+        .await;
     let id = snapshot["id"].as_u64().unwrap();
     gw.call(
         &token,
@@ -707,11 +665,9 @@ async fn every_mutating_action_is_audited_newest_first() {
     gw.call(&token, Method::POST, "/admin/game/resume", None)
         .await;
 
-    let (code, audit) = read(
-        gw.call(&token, Method::GET, "/admin/audit?limit=200", None)
-            .await,
-    )
-    .await;
+    let (code, audit) = gw
+        .send(&token, Method::GET, "/admin/audit?limit=200", None)
+        .await;
     assert_eq!(code, 200);
     let actions: Vec<&str> = audit["items"]
         .as_array()
@@ -740,11 +696,9 @@ async fn every_mutating_action_is_audited_newest_first() {
         (Some("admin"), Some("player 7"))
     );
     assert!(entry["at"].is_string() && entry.get("detail").is_some());
-    let (_, page) = read(
-        gw.call(&token, Method::GET, "/admin/audit?limit=1&offset=8", None)
-            .await,
-    )
-    .await;
+    let (_, page) = gw
+        .send(&token, Method::GET, "/admin/audit?limit=1&offset=8", None)
+        .await;
     assert_eq!(page["items"][0]["action"], "auth.login");
 }
 

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{read, Gateway};
+use common::Gateway;
 use galaxy_gateway::{AppState, Settings};
 use reqwest::Method;
 use serde_json::json;
@@ -121,11 +121,9 @@ async fn injected_status_faults_hit_the_next_n_requests_then_stop() {
     )
     .await;
     for _ in 0..2 {
-        let (code, body) = read(
-            gw.call(&token, Method::GET, "/admin/game/status", None)
-                .await,
-        )
-        .await;
+        let (code, body) = gw
+            .send(&token, Method::GET, "/admin/game/status", None)
+            .await;
         assert_eq!(code, 500);
         assert!(body["detail"].as_str().unwrap().contains("Injected"));
     }
@@ -147,16 +145,14 @@ async fn injected_status_faults_hit_the_next_n_requests_then_stop() {
         200,
         "other methods pass"
     );
-    let (code, body) = read(
-        gw.call(
+    let (code, body) = gw
+        .send(
             &token,
             Method::PUT,
             "/admin/config/motd",
             Some(json!({"value": "x"})),
         )
-        .await,
-    )
-    .await;
+        .await;
     assert_eq!((code, body), (422, detail));
 }
 

@@ -78,6 +78,17 @@ impl Gateway {
         request.send().await.unwrap()
     }
 
+    /// Status and JSON body of an authenticated call.
+    pub async fn send(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        read(self.call(token, method, path, body).await).await
+    }
+
     /// The status of an authenticated call without a body.
     pub async fn status(&self, token: &str, method: Method, path: &str) -> u16 {
         self.call(token, method, path, None).await.status().as_u16()
