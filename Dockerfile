@@ -33,7 +33,7 @@ COPY . .
 COPY --from=previous /usr/share/nginx/html /previous
 RUN scripts/build-dashboard.sh \
     && scripts/carry-previous-assets.sh /previous/admin dist \
-    && node scripts/csp-script-hashes.mjs dist/index.html > /csp-script-hashes.conf
+    && node scripts/csp-hashes.mjs dist/index.html > /csp-hashes.conf
 
 FROM nginxinc/nginx-unprivileged:1.29-alpine-slim@sha256:59678856b05324b7f6371f26eb1520be7fcd8bdc8ab380fc4913db8503e5a842
 ARG VERSION
@@ -51,7 +51,7 @@ USER 0
 RUN rm -f /etc/nginx/conf.d/default.conf
 COPY nginx/nginx.conf nginx/security-headers.conf /etc/nginx/
 COPY nginx/admin.conf /etc/nginx/conf.d/admin.conf
-COPY --from=build /csp-script-hashes.conf /etc/nginx/csp-script-hashes.conf
+COPY --from=build /csp-hashes.conf /etc/nginx/csp-hashes.conf
 COPY --from=build /src/dist /usr/share/nginx/html/admin
 # /etc/nginx/galaxy (config.js, csp.conf) comes from the ConfigMap and /etc/nginx/tls
 # from the galaxy-tls secret; without them nginx refuses to start, on purpose.

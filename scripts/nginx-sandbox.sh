@@ -4,13 +4,14 @@
 # /tmp writable (the emptyDir; here WORK/tmp, so tests can see what nginx wrote),
 # and the dist, TLS secret and ConfigMap mounted read-only where the manifests mount them.
 #
-# usage: nginx-sandbox.sh --dist DIR --tls DIR --config DIR --work DIR [--port PORT]
+# usage: nginx-sandbox.sh --dist DIR --tls DIR --config DIR --work DIR [--port PORT] [--csp-option OPT]...
 #   --config DIR holds config.js and csp.conf (the ConfigMap); --tls DIR holds tls.crt and tls.key.
 #   --port other than 8443 rewrites only the listen port, for a NodePort-like local address.
+#   --csp-option passes an option to scripts/csp-hashes.mjs, for the benchmark's react-admin peer.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-port=8443 dist="" tls="" config="" work=""
+port=8443 dist="" tls="" config="" work="" hash_args=()
 while [ $# -gt 0 ]; do
     case $1 in
         --dist) dist=$2; shift 2 ;;
@@ -18,6 +19,7 @@ while [ $# -gt 0 ]; do
         --config) config=$2; shift 2 ;;
         --work) work=$2; shift 2 ;;
         --port) port=$2; shift 2 ;;
+        --csp-option) hash_args+=("$2"); shift 2 ;;
         *) die "unknown argument $1" ;;
     esac
 done
@@ -33,7 +35,7 @@ mkdir -p "$work/etc-nginx/conf.d" "$work/etc-nginx/tls" "$work/etc-nginx/galaxy"
 cp /etc/nginx/mime.types "$work/etc-nginx/mime.types"
 cp "$ROOT/nginx/nginx.conf" "$ROOT/nginx/security-headers.conf" "$work/etc-nginx/"
 # As the image build does: allow the inline loader of the index.html being served.
-node "$ROOT/scripts/csp-script-hashes.mjs" "$dist/index.html" >"$work/etc-nginx/csp-script-hashes.conf"
+node "$ROOT/scripts/csp-hashes.mjs" "${hash_args[@]}" "$dist/index.html" >"$work/etc-nginx/csp-hashes.conf"
 sed "s/^\(    listen \)8443 /\1$port /" "$ROOT/nginx/admin.conf" >"$work/etc-nginx/conf.d/admin.conf"
 
 exec bwrap \

@@ -146,6 +146,7 @@ test('the CSP allows exactly the served loader, the API origin, and nothing unsa
   const hashes = await inlineScriptHashes(page.body.toString());
   assert.ok(hashes.length > 0);
   for (const hash of hashes) assert.ok(directives['script-src'].includes(hash), `${hash} in ${csp}`);
+  assert.deepEqual(directives['style-src'], ["'self'"], 'no inline style in the dashboard');
   assert.deepEqual(directives['connect-src'], ["'self'", apiOrigin]);
   assert.deepEqual(directives['frame-ancestors'], ["'none'"]);
   assert.deepEqual(directives['object-src'], ["'none'"]);
