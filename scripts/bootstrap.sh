@@ -59,19 +59,6 @@ wasm_bindgen_cli() {
     fi
 }
 
-# npm_install DIR WHAT: npm ci in DIR unless its lock file is already installed.
-npm_install() {
-    local dir=$1 what=$2 want stamp="$1/node_modules/.lock.sha256"
-    want=$(sha256sum "$dir/package-lock.json" | awk '{print $1}')
-    if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
-        note "$what: present"
-        return
-    fi
-    say "Installing $what (npm ci, ${dir#"$ROOT"/}/package-lock.json)"
-    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
-    echo "$want" >"$stamp"
-}
-
 # python_venv VENV REQUIREMENTS: a project-local venv with exactly those pinned tools.
 python_venv() {
     local venv=$1 requirements=$2 want stamp="$1/.requirements.sha256"

@@ -28,6 +28,19 @@ dashboard_version() {
     sed -n 's/^version = "\(.*\)"$/\1/p' "$ROOT/Cargo.toml" | head -n 1
 }
 
+# npm_install DIR WHAT: npm ci in DIR unless its lock file is already installed.
+npm_install() {
+    local dir=$1 what=$2 want stamp="$1/node_modules/.lock.sha256"
+    want=$(sha256sum "$dir/package-lock.json" | awk '{print $1}')
+    if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+        note "$what: present"
+        return
+    fi
+    say "Installing $what (npm ci, ${dir#"$ROOT"/}/package-lock.json)"
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+    echo "$want" >"$stamp"
+}
+
 BACKGROUND_PIDS=()
 
 # start_bg NAME LOGFILE CMD...: runs CMD in the background, remembering it for stop_all.
