@@ -11,9 +11,10 @@ fn Login() -> impl IntoView {
         <main class="login">
             <form class="login-card" on:submit=|ev| ev.prevent_default()>
                 <label for="username">"Username"</label>
-                <input id="username" prop:value=name on:input=move |ev| name.set(event_target_value(&ev)) />
+                <input id="username" name="username" autocomplete="username" prop:value=name
+                    on:input=move |ev| name.set(event_target_value(&ev)) />
                 <label for="password">"Password"</label>
-                <input id="password" type="password" />
+                <input id="password" name="password" type="password" autocomplete="current-password" />
                 <button type="submit">"Log in"</button>
             </form>
         </main>
