@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # The benchmarks: prints figures, asserts nothing (these machines are noisy).
-# Builds the dashboard and the Leptos floor with the same release profile, serves both
-# with the project's nginx configuration (sandboxed as in the pod) next to the reference
-# gateway seeded with 100000 players, and writes bench/results/latest.{md,json}.
-#   BENCH_IDLE_SECONDS=300  length of each idle-tab phase (visible, then hidden)
+# Builds the dashboard, the Leptos floor (same release profile) and the react-admin peer
+# (Vite, installed from the npm registry here), serves each with the project's nginx
+# configuration (sandboxed as in the pod) next to the reference gateway seeded with
+# 100000 players, and writes bench/results/latest.{md,json}. About 12 minutes once built.
+#   BENCH_IDLE_SECONDS=300  how long the idle tabs stay open (visible and hidden at once)
 #   BENCH_RUNS=5            cold loads per app and measure (medians are reported)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 BENCH_DIR="$RUN_DIR/bench"
-GATEWAY_PORT=38052 DASHBOARD_PORT=38061 FLOOR_PORT=38062
+GATEWAY_PORT=38052 DASHBOARD_PORT=38061 FLOOR_PORT=38062 PEER_PORT=38063
 
 "$ROOT/scripts/bootstrap.sh"
 command -v twiggy >/dev/null || { say "Installing twiggy (crates.io), to report what the wasm is made of"; cargo install twiggy --locked; }
@@ -24,6 +25,14 @@ say "Building the Leptos floor (bench/leptos-floor) with the same profile"
         trunk build --release --offline >"$RUN_DIR/floor-build.log" 2>&1 || { cat "$RUN_DIR/floor-build.log"; exit 1; }
     find dist -type f \( -name '*.js' -o -name '*.wasm' -o -name 'index.html' \) -exec zopfli --i15 {} +
 )
+npm_install "$ROOT/bench/react-admin" "the react-admin peer's packages"
+say "Building the react-admin peer (bench/react-admin) with Vite"
+(
+    cd bench/react-admin
+    npm run --silent build >"$RUN_DIR/peer-build.log" 2>&1 || { cat "$RUN_DIR/peer-build.log"; exit 1; }
+    # Served as the dashboard is: every compressible file pre-compressed, zopfli.
+    find dist -type f \( -name '*.js' -o -name '*.css' -o -name 'index.html' \) -exec zopfli --i15 {} +
+)
 say "Building the reference gateway"
 cargo build --release --quiet -p galaxy-gateway
 
@@ -36,19 +45,25 @@ export JWT_SECRET_KEY="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 trap stop_all EXIT
 start_bg gateway "$BENCH_DIR/gateway.log" target/release/galaxy-gateway --listen "127.0.0.1:$GATEWAY_PORT" \
     --tls-cert "$BENCH_DIR/tls/tls.crt" --tls-key "$BENCH_DIR/tls/tls.key" --players 100000 \
-    --cors-origins "https://localhost:$DASHBOARD_PORT,https://localhost:$FLOOR_PORT"
+    --cors-origins "https://localhost:$DASHBOARD_PORT,https://localhost:$FLOOR_PORT,https://localhost:$PEER_PORT"
 start_bg "nginx (dashboard)" "$BENCH_DIR/nginx-dashboard.log" scripts/nginx-sandbox.sh --dist dist \
     --tls "$BENCH_DIR/tls" --config "$BENCH_DIR/config" --work "$BENCH_DIR/nginx-dashboard" --port "$DASHBOARD_PORT"
 start_bg "nginx (floor)" "$BENCH_DIR/nginx-floor.log" scripts/nginx-sandbox.sh --dist bench/leptos-floor/dist \
     --tls "$BENCH_DIR/tls" --config "$BENCH_DIR/config" --work "$BENCH_DIR/nginx-floor" --port "$FLOOR_PORT"
-for url in "https://localhost:$GATEWAY_PORT/api/health/live" "https://localhost:$DASHBOARD_PORT/health" "https://localhost:$FLOOR_PORT/health"; do
+# emotion (MUI's CSS-in-JS) fills empty <style> elements through CSSOM, so the peer needs
+# those allowed by hash; it loads every script by URL. See scripts/csp-hashes.mjs.
+start_bg "nginx (react-admin)" "$BENCH_DIR/nginx-react-admin.log" scripts/nginx-sandbox.sh --dist bench/react-admin/dist \
+    --tls "$BENCH_DIR/tls" --config "$BENCH_DIR/config" --work "$BENCH_DIR/nginx-react-admin" --port "$PEER_PORT" \
+    --csp-option --allow-no-script --csp-option --empty-style
+for url in "https://localhost:$GATEWAY_PORT/api/health/live" "https://localhost:$DASHBOARD_PORT/health" \
+    "https://localhost:$FLOOR_PORT/health" "https://localhost:$PEER_PORT/health"; do
     wait_for_url "$url" 60 || die "$url did not answer; see $BENCH_DIR/*.log"
 done
 
 twiggy top -n 15 target/wasm-bindgen/release/galaxy-admin-dashboard_bg.wasm >"$BENCH_DIR/twiggy.txt"
-say "Measuring (about $(( ( ${BENCH_IDLE_SECONDS:-300} * 2 + 240 ) / 60 )) minutes)"
-BENCH_APPS="dashboard=https://localhost:$DASHBOARD_PORT,leptos-floor=https://localhost:$FLOOR_PORT" \
+say "Measuring (about $(( ( ${BENCH_IDLE_SECONDS:-300} + 60 ) / 60 )) minutes: idle tabs while the timed measures run)"
+BENCH_APPS="dashboard=https://localhost:$DASHBOARD_PORT,react-admin=https://localhost:$PEER_PORT,leptos-floor=https://localhost:$FLOOR_PORT" \
     ADMIN_USERNAME=admin ADMIN_PASSWORD="$GALAXY_ADMIN_PASSWORD" BENCH_WORK="$BENCH_DIR" \
-    BENCH_DISTS="dashboard=$ROOT/dist,leptos-floor=$ROOT/bench/leptos-floor/dist" \
+    BENCH_DISTS="dashboard=$ROOT/dist,react-admin=$ROOT/bench/react-admin/dist,leptos-floor=$ROOT/bench/leptos-floor/dist" \
     node bench/run.mjs
 cat bench/results/latest.md
