@@ -4,6 +4,8 @@
 
 use serde_json::Value;
 
+use crate::format;
+
 enum Rule {
     Number { min: f64, max: f64 },
     Integer { min: i64, max: i64 },
@@ -41,12 +43,18 @@ fn rule(key: &str, default: &Value) -> Rule {
 pub fn validate(key: &str, default: &Value, input: &str) -> Result<Value, String> {
     match rule(key, default) {
         Rule::Number { min, max } => {
-            let n: f64 = input
-                .trim()
-                .parse()
-                .map_err(|_| "Enter a number".to_owned())?;
-            if !n.is_finite() || n < min || n > max {
-                return Err(format!("Must be between {min} and {max}"));
+            // serde_json's parser, already in the bundle for responses: the standard
+            // one would add its own few KB of wasm. It takes JSON's number syntax.
+            let n: f64 = serde_json::from_str(input.trim())
+                .ok()
+                .filter(|n: &f64| n.is_finite())
+                .ok_or_else(|| "Enter a number".to_owned())?;
+            if n < min || n > max {
+                return Err(format!(
+                    "Must be between {} and {}",
+                    format::decimal(min),
+                    format::decimal(max)
+                ));
             }
             Ok(Value::from(n))
         }
@@ -100,6 +108,23 @@ mod tests {
             Ok(json!("Welcome, pilots"))
         );
         assert!(validate("motd", &json!(""), &"é".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn mistakes_are_explained() {
+        let tick_rate = |input| validate("tick_rate", &json!(1.0), input);
+        assert_eq!(
+            tick_rate("0.05"),
+            Err("Must be between 0.1 and 100".to_owned())
+        );
+        for not_a_number in ["", "fast", "inf", "1.2.3", "1e999"] {
+            assert_eq!(
+                tick_rate(not_a_number),
+                Err("Enter a number".to_owned()),
+                "{not_a_number:?}"
+            );
+        }
+        assert_eq!(tick_rate("1e1"), Ok(json!(10.0)));
     }
 
     #[test]

@@ -41,6 +41,12 @@ pub fn fixed(value: f64, decimals: u32) -> String {
     )
 }
 
+/// A number as a person writes it: up to three decimals, no trailing zeros.
+pub fn decimal(value: f64) -> String {
+    let text = fixed(value, 3);
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
 /// Bytes in the largest unit that keeps the number readable.
 pub fn bytes(n: u64) -> String {
     match n {
@@ -92,6 +98,14 @@ mod tests {
         for x in [0.1, 1.25, 3.3333, 99.99, 100.0] {
             assert_eq!(fixed(x, 2), format!("{x:.2}"), "{x}");
         }
+    }
+
+    #[test]
+    fn decimals_drop_trailing_zeros() {
+        assert_eq!(decimal(0.1), "0.1");
+        assert_eq!(decimal(100.0), "100");
+        assert_eq!(decimal(-0.25), "-0.25");
+        assert_eq!(decimal(0.0), "0");
     }
 
     #[test]
