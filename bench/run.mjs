@@ -5,6 +5,7 @@ import { mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFile
 import os from 'node:os';
 import { join } from 'node:path';
 import { chromium } from '../tests/e2e/node_modules/playwright-core/index.mjs';
+import { contributors } from './wasm-contributors.mjs';
 
 const env = (name, fallback) => process.env[name] ?? fallback ?? (() => { throw new Error(`${name} is not set: run scripts/bench.sh`); })();
 const APPS = Object.fromEntries(env('BENCH_APPS').split(',').map((kv) => kv.split('=')));
@@ -266,9 +267,10 @@ const result = {
   },
   settings: { runs: RUNS, idle_seconds: IDLE_SECONDS, idle_tabs: 'visible and hidden side by side, during the other measures', throttling: { cpu: 4, ...SLOW } },
   apps: summary,
-  twiggy_top: readFileSync(join(env('BENCH_WORK'), 'twiggy.txt'), 'utf8'),
+  dashboard_wasm_contributors: contributors(readFileSync(join(env('BENCH_WORK'), 'twiggy.csv'), 'utf8')),
 };
 
+const wasmParts = result.dashboard_wasm_contributors;
 const kb = (b) => (b == null ? 'n/a' : `${(b / 1000).toFixed(1)} KB`);
 const ms = (x) => (x == null ? 'n/a' : `${Math.round(x)} ms`);
 const rawGz = (x) => (x == null ? 'n/a' : `${kb(x.raw)} / ${kb(x.gz)}`);
@@ -305,11 +307,15 @@ const md = [
   '',
   ...apps.filter((a) => summary[a].overviewFiles).map((a) => `- ${a}: ${byFile(summary[a].overviewFiles)}`),
   '',
-  'Biggest contributors to the dashboard wasm (twiggy top, before wasm-opt):',
+  `Biggest contributors to the dashboard wasm (twiggy, before wasm-opt, custom sections left out: ${kb(wasmParts.totalBytes)} in ${wasmParts.items} items). Generic code counts for the crate that defines it, so reactive_graph and tachys include the app's own reactive closures and views:`,
   '',
-  '```',
-  result.twiggy_top.trim(),
-  '```',
+  '| crate | bytes | share |',
+  '|---|---|---|',
+  ...wasmParts.crates.map((c) => `| ${c.name} | ${kb(c.bytes)} | ${c.percent.toFixed(1)} % |`),
+  '',
+  '| biggest items | bytes |',
+  '|---|---|',
+  ...wasmParts.functions.slice(0, 10).map((f) => `| \`${f.name.replace(/\|/g, '\\|')}\` | ${kb(f.bytes)} |`),
 ].join('\n');
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
 writeFileSync(join(import.meta.dirname, 'results', 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);

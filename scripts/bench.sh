@@ -60,7 +60,7 @@ for url in "https://localhost:$GATEWAY_PORT/api/health/live" "https://localhost:
     wait_for_url "$url" 60 || die "$url did not answer; see $BENCH_DIR/*.log"
 done
 
-twiggy top -n 15 target/wasm-bindgen/release/galaxy-admin-dashboard_bg.wasm >"$BENCH_DIR/twiggy.txt"
+twiggy top -n 1000000 -f csv target/wasm-bindgen/release/galaxy-admin-dashboard_bg.wasm >"$BENCH_DIR/twiggy.csv"
 say "Measuring (about $(( ( ${BENCH_IDLE_SECONDS:-300} + 60 ) / 60 )) minutes: idle tabs while the timed measures run)"
 BENCH_APPS="dashboard=https://localhost:$DASHBOARD_PORT,react-admin=https://localhost:$PEER_PORT,leptos-floor=https://localhost:$FLOOR_PORT" \
     ADMIN_USERNAME=admin ADMIN_PASSWORD="$GALAXY_ADMIN_PASSWORD" BENCH_WORK="$BENCH_DIR" \
