@@ -1,19 +1,14 @@
 use gloo_net::http::Method;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::api::types::{GameStatus, Page, Snapshot};
+use crate::api::types::{GameStatus, Snapshot};
 use crate::api::use_api;
 use crate::components::dialog::{ConfirmDialog, Modal};
-use crate::components::load::{render, Empty};
-use crate::components::pagination::Pagination;
+use crate::components::paged_list::PagedList;
 use crate::format;
 use crate::mutation::Mutation;
-use crate::query::page_param;
 use crate::status::use_game_status;
 use crate::toast::use_toasts;
-
-const PAGE_SIZE: u32 = 20;
 
 #[derive(Clone, PartialEq)]
 enum Pending {
@@ -29,22 +24,7 @@ pub fn SnapshotsPage() -> impl IntoView {
     let api = use_api();
     let toasts = use_toasts();
     let game = use_game_status();
-    let navigate = use_navigate();
-    let query = use_query_map();
-    let page = Memo::new(move |_| page_param(query.read().get("page").as_deref()));
-    let list = LocalResource::new(move || {
-        let offset = (page.get() - 1) * PAGE_SIZE;
-        game.recoveries();
-        async move {
-            api.get::<Page<Snapshot>>(format!(
-                "/admin/snapshots?limit={PAGE_SIZE}&offset={offset}"
-            ))
-            .await
-        }
-    });
-    let retry = Callback::new(move |_| list.refetch());
-    let go_to_page =
-        Callback::new(move |p: u32| navigate(&format!("/snapshots?page={p}"), Default::default()));
+    let list = PagedList::<Snapshot>::new("/admin/snapshots", "/snapshots", 20);
 
     let create = Mutation::new();
     let action = Mutation::new();
@@ -120,48 +100,42 @@ pub fn SnapshotsPage() -> impl IntoView {
                 </button>
             </div>
             {move || create.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-            {move || render(list.get(), "snapshots", retry, |data| {
-                if data.total == 0 {
-                    return view! { <Empty message="No snapshots yet. Take one to be able to roll the world back." /> }.into_any();
-                }
-                view! {
-                    <table class="data">
-                        <thead>
-                            <tr>
-                                <th scope="col">"Snapshot"</th>
-                                <th scope="col">"Tick"</th>
-                                <th scope="col">"Game time"</th>
-                                <th scope="col">"Taken"</th>
-                                <th scope="col">"Size"</th>
-                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {data.items.into_iter().map(|s| {
-                                let (for_restore, for_delete) = (s.clone(), s.clone());
-                                view! {
-                                    <tr>
-                                        <td>{format!("#{}", s.id)}</td>
-                                        <td class="num">{format::integer(s.tick_number)}</td>
-                                        <td>{format::timestamp(&s.game_time)}</td>
-                                        <td>{format::timestamp(&s.created_at)}</td>
-                                        <td class="num">{format::bytes(s.size_bytes)}</td>
-                                        <td class="actions">
-                                            <button type="button" class="button" on:click=move |_| ask_restore(for_restore.clone())>
-                                                "Restore"
-                                            </button>
-                                            <button type="button" class="button" on:click=move |_| { action.clear(); pending.set(Some(Pending::Delete(for_delete.clone()))) }>
-                                                "Delete"
-                                            </button>
-                                        </td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                    <Pagination page=page.get_untracked() size=PAGE_SIZE total=data.total on_page=go_to_page />
-                }.into_any()
-            })}
+            {list.view("snapshots", "No snapshots yet. Take one to be able to roll the world back.", move |snapshots| view! {
+                <table class="data">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Snapshot"</th>
+                            <th scope="col">"Tick"</th>
+                            <th scope="col">"Game time"</th>
+                            <th scope="col">"Taken"</th>
+                            <th scope="col">"Size"</th>
+                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {snapshots.into_iter().map(|s| {
+                            let (for_restore, for_delete) = (s.clone(), s.clone());
+                            view! {
+                                <tr>
+                                    <td>{format!("#{}", s.id)}</td>
+                                    <td class="num">{format::integer(s.tick_number)}</td>
+                                    <td>{format::timestamp(&s.game_time)}</td>
+                                    <td>{format::timestamp(&s.created_at)}</td>
+                                    <td class="num">{format::bytes(s.size_bytes)}</td>
+                                    <td class="actions">
+                                        <button type="button" class="button" on:click=move |_| ask_restore(for_restore.clone())>
+                                            "Restore"
+                                        </button>
+                                        <button type="button" class="button" on:click=move |_| { action.clear(); pending.set(Some(Pending::Delete(for_delete.clone()))) }>
+                                            "Delete"
+                                        </button>
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any())}
             {move || pending.get().map(|p| match p {
                 Pending::NeedsPause(s) => {
                     let target = s.clone();
