@@ -3,7 +3,7 @@
 # Builds the dashboard, the Leptos floor (same release profile) and the react-admin peer
 # (Vite, installed from the npm registry here), serves each with the project's nginx
 # configuration (sandboxed as in the pod) next to the reference gateway seeded with
-# 100000 players, and writes bench/results/latest.{md,json}. About 12 minutes once built.
+# 100000 players, and writes bench/results/latest.{md,json}. About 6 minutes once built.
 #   BENCH_IDLE_SECONDS=300  how long the idle tabs stay open (visible and hidden at once)
 #   BENCH_RUNS=5            cold loads per app and measure (medians are reported)
 set -euo pipefail
