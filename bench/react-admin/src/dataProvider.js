@@ -66,7 +66,7 @@ export const dataProvider = {
     return { data: json };
   },
   async getMany(resource, { ids }) {
-    return { data: await Promise.all(ids.map(async (id) => (await this.getOne(resource, { id })).data)) };
+    return { data: await Promise.all(ids.map(async (id) => (await dataProvider.getOne(resource, { id })).data)) };
   },
   async update(resource, { id, data }) {
     if (resource !== 'config') return unsupported(`Editing ${resource}`)();
