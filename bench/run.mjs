@@ -235,6 +235,7 @@ const size = (app) => {
 const summary = Object.fromEntries(apps.map((app) => {
   const f = figures[app];
   const m = (runs, key, field) => median(runs.map((r) => r[key]?.[field]).filter((x) => x != null));
+  const timings = (runs) => runs.map((r) => ({ login: r.login.ms, overview: r.overview?.ms ?? null }));
   return [app, {
     ...size(app),
     loginBytes: m(f.cold, 'login', 'bytes'),
@@ -245,7 +246,7 @@ const summary = Object.fromEntries(apps.map((app) => {
     loginReadyThrottledMs: m(f.throttled, 'login', 'ms'),
     overviewLiveMs: m(f.cold, 'overview', 'ms'),
     overviewLiveThrottledMs: m(f.throttled, 'overview', 'ms'),
-    runs: { cold: f.cold.map((r) => ({ login: r.login.ms, overview: r.overview?.ms ?? null })), throttled: f.throttled.map((r) => ({ login: r.login.ms, overview: r.overview?.ms ?? null })) },
+    runs: { cold: timings(f.cold), throttled: timings(f.throttled) },
     idle: idleResults[app],
     playersSearch100k: search[app] ?? null,
     nginx: load[app],

@@ -11,7 +11,15 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 BENCH_DIR="$RUN_DIR/bench"
-GATEWAY_PORT=38052 DASHBOARD_PORT=38061 FLOOR_PORT=38062 PEER_PORT=38063
+GATEWAY_PORT=38052
+# The apps measured side by side: each one's build, the port its nginx listens on, and
+# the options its nginx sandbox needs. emotion (MUI's CSS-in-JS) fills empty <style>
+# elements through CSSOM, so the react-admin peer needs those allowed by hash, and it
+# loads every script by URL (see scripts/csp-hashes.mjs).
+APPS=(dashboard react-admin leptos-floor)
+declare -A DIST=([dashboard]=dist [react-admin]=bench/react-admin/dist [leptos-floor]=bench/leptos-floor/dist)
+declare -A PORT=([dashboard]=38061 [leptos-floor]=38062 [react-admin]=38063)
+declare -A SANDBOX_OPTIONS=([react-admin]="--csp-option --allow-no-script --csp-option --empty-style")
 
 "$ROOT/scripts/bootstrap.sh"
 command -v twiggy >/dev/null || { say "Installing twiggy (crates.io), to report what the wasm is made of"; cargo install twiggy --locked; }
@@ -20,18 +28,16 @@ command -v twiggy >/dev/null || { say "Installing twiggy (crates.io), to report 
 say "Building the Leptos floor (bench/leptos-floor) with the same profile"
 (
     cd bench/leptos-floor
-    registry="${CARGO_HOME:-$HOME/.cargo}/registry/src"
-    RUSTFLAGS="--cfg erase_components --remap-path-prefix=$registry=" CARGO_TARGET_DIR="$ROOT/target/bench" \
+    RUSTFLAGS="$(release_rustflags)" CARGO_TARGET_DIR="$ROOT/target/bench" \
         trunk build --release --offline >"$RUN_DIR/floor-build.log" 2>&1 || { cat "$RUN_DIR/floor-build.log"; exit 1; }
-    find dist -type f \( -name '*.js' -o -name '*.wasm' -o -name 'index.html' \) -exec zopfli --i15 {} +
+    precompress dist
 )
 npm_install "$ROOT/bench/react-admin" "the react-admin peer's packages"
 say "Building the react-admin peer (bench/react-admin) with Vite"
 (
     cd bench/react-admin
     npm run --silent build >"$RUN_DIR/peer-build.log" 2>&1 || { cat "$RUN_DIR/peer-build.log"; exit 1; }
-    # Served as the dashboard is: every compressible file pre-compressed, zopfli.
-    find dist -type f \( -name '*.js' -o -name '*.css' -o -name 'index.html' \) -exec zopfli --i15 {} +
+    precompress dist
 )
 say "Building the reference gateway"
 cargo build --release --quiet -p galaxy-gateway
@@ -43,27 +49,28 @@ write_config_js "$BENCH_DIR/config/config.js" "https://localhost:$GATEWAY_PORT/a
 export GALAXY_ADMIN_USERNAME=admin GALAXY_ADMIN_PASSWORD="bench-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export JWT_SECRET_KEY="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 trap stop_all EXIT
+urls=() bench_apps=() bench_dists=()
+for app in "${APPS[@]}"; do
+    urls+=("https://localhost:${PORT[$app]}")
+    bench_apps+=("$app=https://localhost:${PORT[$app]}")
+    bench_dists+=("$app=$ROOT/${DIST[$app]}")
+done
 start_bg gateway "$BENCH_DIR/gateway.log" target/release/galaxy-gateway --listen "127.0.0.1:$GATEWAY_PORT" \
     --tls-cert "$BENCH_DIR/tls/tls.crt" --tls-key "$BENCH_DIR/tls/tls.key" --players 100000 \
-    --cors-origins "https://localhost:$DASHBOARD_PORT,https://localhost:$FLOOR_PORT,https://localhost:$PEER_PORT"
-start_bg "nginx (dashboard)" "$BENCH_DIR/nginx-dashboard.log" scripts/nginx-sandbox.sh --dist dist \
-    --tls "$BENCH_DIR/tls" --config "$BENCH_DIR/config" --work "$BENCH_DIR/nginx-dashboard" --port "$DASHBOARD_PORT"
-start_bg "nginx (floor)" "$BENCH_DIR/nginx-floor.log" scripts/nginx-sandbox.sh --dist bench/leptos-floor/dist \
-    --tls "$BENCH_DIR/tls" --config "$BENCH_DIR/config" --work "$BENCH_DIR/nginx-floor" --port "$FLOOR_PORT"
-# emotion (MUI's CSS-in-JS) fills empty <style> elements through CSSOM, so the peer needs
-# those allowed by hash; it loads every script by URL. See scripts/csp-hashes.mjs.
-start_bg "nginx (react-admin)" "$BENCH_DIR/nginx-react-admin.log" scripts/nginx-sandbox.sh --dist bench/react-admin/dist \
-    --tls "$BENCH_DIR/tls" --config "$BENCH_DIR/config" --work "$BENCH_DIR/nginx-react-admin" --port "$PEER_PORT" \
-    --csp-option --allow-no-script --csp-option --empty-style
-for url in "https://localhost:$GATEWAY_PORT/api/health/live" "https://localhost:$DASHBOARD_PORT/health" \
-    "https://localhost:$FLOOR_PORT/health" "https://localhost:$PEER_PORT/health"; do
+    --cors-origins "$(IFS=,; echo "${urls[*]}")"
+for app in "${APPS[@]}"; do
+    # shellcheck disable=SC2086 # the options are words
+    start_bg "nginx ($app)" "$BENCH_DIR/nginx-$app.log" scripts/nginx-sandbox.sh --dist "${DIST[$app]}" \
+        --tls "$BENCH_DIR/tls" --config "$BENCH_DIR/config" --work "$BENCH_DIR/nginx-$app" --port "${PORT[$app]}" \
+        ${SANDBOX_OPTIONS[$app]:-}
+done
+for url in "https://localhost:$GATEWAY_PORT/api/health/live" "${urls[@]/%//health}"; do
     wait_for_url "$url" 60 || die "$url did not answer; see $BENCH_DIR/*.log"
 done
 
 twiggy top -n 1000000 -f csv target/wasm-bindgen/release/galaxy-admin-dashboard_bg.wasm >"$BENCH_DIR/twiggy.csv"
 say "Measuring (about $(( ( ${BENCH_IDLE_SECONDS:-300} + 60 ) / 60 )) minutes: idle tabs while the timed measures run)"
-BENCH_APPS="dashboard=https://localhost:$DASHBOARD_PORT,react-admin=https://localhost:$PEER_PORT,leptos-floor=https://localhost:$FLOOR_PORT" \
+BENCH_APPS="$(IFS=,; echo "${bench_apps[*]}")" BENCH_DISTS="$(IFS=,; echo "${bench_dists[*]}")" \
     ADMIN_USERNAME=admin ADMIN_PASSWORD="$GALAXY_ADMIN_PASSWORD" BENCH_WORK="$BENCH_DIR" \
-    BENCH_DISTS="dashboard=$ROOT/dist,react-admin=$ROOT/bench/react-admin/dist,leptos-floor=$ROOT/bench/leptos-floor/dist" \
     node bench/run.mjs
 cat bench/results/latest.md
