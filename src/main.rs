@@ -1,25 +1,17 @@
 //! Galaxy admin dashboard: a client-side Leptos app served at `/admin/`.
+//!
+//! Three kinds of module, each in its folder, each depending only on the ones before it:
+//! `infra` (the gateway client, session, settings, timers), `ui` (building blocks with no
+//! knowledge of Galaxy), `pages` (one folder per area, owning that area's logic). `app` wires
+//! them into the router and the shell; `routes` is the single source of every path.
 
-mod api;
 mod app;
-mod components;
-mod config;
-mod config_rules;
-mod format;
-mod jwt;
-mod mutation;
+mod infra;
 mod pages;
-mod panic;
-mod polling;
-mod query;
-mod semver;
-mod session;
-mod status;
-mod theme;
-mod toast;
-mod versions;
+mod routes;
+mod ui;
 
 fn main() {
-    panic::install();
+    infra::panic::install();
     app::start();
 }

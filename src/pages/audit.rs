@@ -1,18 +1,21 @@
 use leptos::prelude::*;
 
-use crate::api::types::AuditEntry;
-use crate::components::paged_list::PagedList;
-use crate::format;
+use crate::infra::api::types::AuditEntry;
+use crate::pages::overview::status::use_game_status;
+use crate::routes::Route;
+use crate::ui::format;
+use crate::ui::paged_list::PagedList;
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
-    crate::polling::set_title("Audit log");
-    let audit = PagedList::<AuditEntry>::new("/admin/audit", "/audit", 50);
+    crate::infra::polling::set_title("Audit log");
+    let game = use_game_status();
+    let audit = PagedList::<AuditEntry>::new("/admin/audit", Route::Audit, 50, game.recoveries());
     view! {
         <section class="page">
             <div class="page-head">
                 <h1>"Audit log"</h1>
-                <button type="button" class="button" on:click=move |_| audit.refetch()>"Refresh"</button>
+                {audit.refresh_button()}
             </div>
             {audit.view("the audit log", "No admin actions recorded yet.", |entries| view! {
                 <table class="data">

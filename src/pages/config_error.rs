@@ -1,11 +1,11 @@
 use leptos::prelude::*;
 
-use crate::config::{ConfigError, CONFIG_FILE};
+use crate::infra::settings::{ConfigError, CONFIG_FILE};
 
 /// Shown instead of the app when `config.js` is missing or wrong, naming the key and the file.
 #[component]
 pub fn ConfigErrorPage(error: ConfigError) -> impl IntoView {
-    crate::polling::set_title("Configuration error");
+    crate::infra::polling::set_title("Configuration error");
     let what = match &error.key {
         Some(key) => format!("{key} {}", error.message),
         None => error.message.clone(),

@@ -7,14 +7,14 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 use serde_json::json;
 
-use crate::api::types::Token;
-use crate::api::{use_api, ApiError};
-use crate::app::safe_next;
-use crate::session::use_session;
+use crate::infra::api::types::Token;
+use crate::infra::api::{use_api, ApiError};
+use crate::infra::session::use_session;
+use crate::routes::safe_next;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    crate::polling::set_title("Log in");
+    crate::infra::polling::set_title("Log in");
     let api = use_api();
     let session = use_session();
     let navigate = use_navigate();
@@ -60,21 +60,18 @@ pub fn LoginPage() -> impl IntoView {
         }
         busy.set(true);
         error.set(None);
-        let body = json!({ "username": username.get_untracked().trim(), "password": password.get_untracked() });
+        let name = username.get_untracked().trim().to_owned();
+        let body = json!({ "username": name, "password": password.get_untracked() });
         spawn_local(async move {
             let result = api
                 .json::<Token>(Method::POST, "/admin/auth/login", Some(body))
                 .await;
             busy.try_set(false);
             match result {
-                Ok(token) => match session.begin(token.access_token) {
-                    Ok(()) => {
-                        password.try_set(String::new());
-                    }
-                    Err(message) => {
-                        error.try_set(Some(message.to_owned()));
-                    }
-                },
+                Ok(token) => {
+                    password.try_set(String::new());
+                    session.begin(token.access_token, name, token.expires_in);
+                }
                 Err(ApiError::Unauthorized(_)) => {
                     error.try_set(Some("Incorrect username or password.".to_owned()));
                 }

@@ -1,9 +1,11 @@
+//! One module per area of the console; an area's folder holds its own logic.
+
 pub mod audit;
 pub mod config_error;
+pub mod deploy;
 pub mod login;
 pub mod not_found;
 pub mod overview;
-pub mod player_detail;
 pub mod players;
 pub mod runtime_config;
 pub mod services;

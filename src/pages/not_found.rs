@@ -3,12 +3,12 @@ use leptos_router::components::A;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
-    crate::polling::set_title("Not found");
+    crate::infra::polling::set_title("Not found");
     view! {
         <section class="page not-found">
             <h1>"Page not found"</h1>
             <p>"There is no such page in the Galaxy admin dashboard."</p>
-            <A href=crate::app::href("/")>"Go to the overview"</A>
+            <A href=crate::routes::Route::Overview.href()>"Go to the overview"</A>
         </section>
     }
 }

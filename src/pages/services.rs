@@ -1,11 +1,12 @@
 use leptos::prelude::*;
 
-use crate::api::types::{Items, Readiness, Service};
-use crate::api::{use_api, ApiError};
-use crate::components::load::render;
-use crate::format;
-use crate::status::use_game_status;
-use crate::versions::RUNNING;
+use crate::infra::api::types::{Items, Readiness, Service};
+use crate::infra::api::{use_api, ApiError};
+use crate::pages::deploy::versions::RUNNING;
+use crate::pages::deploy::Deploys;
+use crate::pages::overview::status::use_game_status;
+use crate::ui::format;
+use crate::ui::load::render;
 
 fn status_label(status: &str) -> (&'static str, &'static str) {
     match status {
@@ -17,15 +18,19 @@ fn status_label(status: &str) -> (&'static str, &'static str) {
 
 #[component]
 pub fn ServicesPage() -> impl IntoView {
-    crate::polling::set_title("Services");
+    crate::infra::polling::set_title("Services");
     let api = use_api();
     let game = use_game_status();
+    let recoveries = game.recoveries();
+    let deploys = Deploys::seen();
     let services = LocalResource::new(move || {
-        game.recoveries();
+        recoveries.track();
+        deploys.track();
         async move { api.get::<Items<Service>>("/admin/services").await }
     });
     let readiness = LocalResource::new(move || {
-        game.recoveries();
+        recoveries.track();
+        deploys.track();
         async move { api.get::<Readiness>("/health/ready").await }
     });
     let retry = Callback::new(move |_| {

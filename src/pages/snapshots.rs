@@ -1,14 +1,20 @@
+use std::time::Duration;
+
 use gloo_net::http::Method;
 use leptos::prelude::*;
 
-use crate::api::types::{GameStatus, Snapshot};
-use crate::api::use_api;
-use crate::components::dialog::{ConfirmDialog, Modal};
-use crate::components::paged_list::PagedList;
-use crate::format;
-use crate::mutation::Mutation;
-use crate::status::use_game_status;
-use crate::toast::use_toasts;
+use crate::infra::api::types::{GameStatus, Snapshot};
+use crate::infra::api::use_api;
+use crate::infra::mutation::Mutation;
+use crate::infra::polling::page_visible;
+use crate::pages::overview::status::use_game_status;
+use crate::routes::Route;
+use crate::ui::dialog::{ConfirmDialog, Modal};
+use crate::ui::format;
+use crate::ui::paged_list::PagedList;
+use crate::ui::toast::use_toasts;
+
+const AUTO_REFRESH: Duration = Duration::from_secs(10);
 
 #[derive(Clone, PartialEq)]
 enum Pending {
@@ -20,11 +26,25 @@ enum Pending {
 
 #[component]
 pub fn SnapshotsPage() -> impl IntoView {
-    crate::polling::set_title("Snapshots");
+    crate::infra::polling::set_title("Snapshots");
     let api = use_api();
     let toasts = use_toasts();
     let game = use_game_status();
-    let list = PagedList::<Snapshot>::new("/admin/snapshots", "/snapshots", 20);
+    // Scheduled snapshots appear without the operator asking: look again now and then.
+    let tick = RwSignal::new(0u32);
+    if let Ok(handle) = set_interval_with_handle(
+        move || {
+            if page_visible() {
+                tick.update(|n| *n = n.wrapping_add(1));
+            }
+        },
+        AUTO_REFRESH,
+    ) {
+        on_cleanup(move || handle.clear());
+    }
+    let recoveries = game.recoveries();
+    let reload = Signal::derive(move || recoveries.get().wrapping_add(tick.get()));
+    let list = PagedList::<Snapshot>::new("/admin/snapshots", Route::Snapshots, 20, reload);
 
     let create = Mutation::new();
     let action = Mutation::new();
@@ -95,6 +115,7 @@ pub fn SnapshotsPage() -> impl IntoView {
         <section class="page">
             <div class="page-head">
                 <h1>"Snapshots"</h1>
+                {list.refresh_button()}
                 <button type="button" class="button primary" disabled=create.busy() on:click=on_create>
                     {move || if create.busy.get() { "Taking snapshot…" } else { "Take snapshot" }}
                 </button>
@@ -140,13 +161,13 @@ pub fn SnapshotsPage() -> impl IntoView {
                 Pending::NeedsPause(s) => {
                     let target = s.clone();
                     view! {
-                        <Modal title="Pause the game first".to_owned() on_close=close>
+                        <Modal title="Pause the game first".to_owned() on_close=close busy=action.busy()>
                             <p>
                                 {format!("Snapshot #{} is from tick {}. A snapshot can only be restored while the game is paused.", s.id, format::integer(s.tick_number))}
                             </p>
                             {move || action.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
                             <div class="modal-actions">
-                                <button type="button" class="button" on:click=move |_| close.run(())>"Cancel"</button>
+                                <button type="button" class="button" disabled=action.busy() on:click=move |_| close.run(())>"Cancel"</button>
                                 <button type="button" class="button danger" disabled=action.busy() on:click=move |_| pause_then_confirm(target.clone())>
                                     {move || if action.busy.get() { "Pausing…" } else { "Pause the game" }}
                                 </button>

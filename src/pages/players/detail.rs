@@ -3,14 +3,16 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use crate::api::types::Player;
-use crate::api::{use_api, ApiError};
-use crate::components::dialog::ConfirmDialog;
-use crate::components::load::render;
-use crate::format;
-use crate::mutation::Mutation;
-use crate::status::use_game_status;
-use crate::toast::use_toasts;
+use super::query::is_uuid;
+use crate::infra::api::types::Player;
+use crate::infra::api::{use_api, ApiError};
+use crate::infra::mutation::Mutation;
+use crate::pages::overview::status::use_game_status;
+use crate::routes::Route;
+use crate::ui::dialog::ConfirmDialog;
+use crate::ui::format;
+use crate::ui::load::render;
+use crate::ui::toast::use_toasts;
 
 #[component]
 pub fn PlayerDetailPage() -> impl IntoView {
@@ -20,12 +22,14 @@ pub fn PlayerDetailPage() -> impl IntoView {
     let navigate = use_navigate();
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
-    Effect::new(move |_| crate::polling::set_title(&format!("Player {}", id.get())));
+    Effect::new(move |_| crate::infra::polling::set_title(&format!("Player {}", id.get())));
+    let recoveries = game.recoveries();
     let player = LocalResource::new(move || {
         let id = id.get();
-        game.recoveries();
+        recoveries.track();
         async move {
-            if id.is_empty() || !id.chars().all(|c| c.is_ascii_digit()) {
+            // Only a malformed id is known not to exist; a well-formed one is always asked for.
+            if !is_uuid(&id) {
                 return Err(ApiError::Status {
                     status: 404,
                     detail: format!("There is no player {id}"),
@@ -40,7 +44,7 @@ pub fn PlayerDetailPage() -> impl IntoView {
 
     view! {
         <section class="page player-detail">
-            <p><A href=crate::app::href("/players")>"← All players"</A></p>
+            <p><A href=Route::Players.href()>"← All players"</A></p>
             {move || match player.get() {
                 Some(Err(ApiError::Status { status: 404, .. })) => view! {
                     <h1>"Player not found"</h1>
@@ -48,19 +52,20 @@ pub fn PlayerDetailPage() -> impl IntoView {
                 }.into_any(),
                 state => render(state, "player", retry, |p| {
                     let name = p.username.clone();
+                    let path = format!("/admin/players/{}", p.id);
                     let navigate = navigate.clone();
                     let confirm_delete = Callback::new(move |_| {
                         let (name, navigate) = (name.clone(), navigate.clone());
-                        delete.run(api.empty(Method::DELETE, format!("/admin/players/{}", p.id)), move |_| {
+                        delete.run(api.empty(Method::DELETE, path.clone()), move |_| {
                             toasts.success(format!("Player {name} deleted"));
-                            navigate("/players", Default::default());
+                            navigate(&Route::Players.path(), Default::default());
                         });
                     });
                     view! {
                         <h1>{p.username.clone()}</h1>
                         <dl class="facts">
-                            <dt>"Id"</dt><dd>{p.id}</dd>
-                            <dt>"Ship"</dt><dd>{p.ship_id.map(|s| format!("#{s}")).unwrap_or_else(|| "none".to_owned())}</dd>
+                            <dt>"Id"</dt><dd><code>{p.id.clone()}</code></dd>
+                            <dt>"Ship"</dt><dd><code>{p.ship_id.clone()}</code></dd>
                             <dt>"Joined"</dt><dd>{format::timestamp(&p.created_at)}</dd>
                             <dt>"Status"</dt><dd>{if p.online { "Online" } else { "Offline" }}</dd>
                         </dl>

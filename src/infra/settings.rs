@@ -4,7 +4,8 @@
 
 use serde_json::{Map, Value};
 
-pub const CONFIG_FILE: &str = "/admin/config.js";
+use crate::infra::api::url::normalise_base;
+pub use crate::routes::CONFIG_JS as CONFIG_FILE;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {
@@ -25,7 +26,8 @@ impl Environment {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
-    /// Without a trailing slash: an absolute https URL or a same-origin path.
+    /// Without a trailing slash (see `api::url`): an absolute https URL, or a
+    /// same-origin path, which is empty for the origin's root.
     pub api_base_url: String,
     pub environment: Option<Environment>,
     pub status_poll_ms: u32,
@@ -78,26 +80,16 @@ fn api_base_url(object: &Map<String, Value>) -> Result<String, ConfigError> {
     let key = "API_BASE_URL";
     let raw = match object.get(key) {
         None | Some(Value::Null) => return Err(ConfigError::key(key, "is required")),
-        Some(Value::String(s)) => s.trim(),
+        Some(Value::String(s)) => s,
         Some(_) => return Err(ConfigError::key(key, "must be a string")),
     };
-    let valid_path = raw.starts_with('/') && !raw.starts_with("//");
-    let valid_url = raw.strip_prefix("https://").is_some_and(|rest| {
-        !rest.is_empty() && !rest.starts_with('/') && !rest.contains(char::is_whitespace)
-    });
-    if !(valid_path || valid_url) {
-        return Err(ConfigError::key(
+    normalise_base(raw).ok_or_else(|| {
+        ConfigError::key(
             key,
             format!(
                 "must be an absolute https URL or a same-origin path such as /api, not {raw:?}"
             ),
-        ));
-    }
-    let trimmed = raw.trim_end_matches('/');
-    Ok(if trimmed.is_empty() {
-        "/".to_owned()
-    } else {
-        trimmed.to_owned()
+        )
     })
 }
 
@@ -217,6 +209,11 @@ mod tests {
                 ("/api", Some(expected), 5000)
             );
         }
+        let root = parse(&json!({ "API_BASE_URL": "/" })).unwrap();
+        assert_eq!(
+            root.api_base_url, "",
+            "the origin's root joins as /admin/..."
+        );
     }
 
     #[test]

@@ -1,38 +1,72 @@
+//! The players list: search, sort and paging in the URL; the detail page.
+
+pub mod detail;
+pub mod query;
+
 use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
 
-use crate::api::types::{Page, Player};
-use crate::api::use_api;
-use crate::components::load::{render, Empty};
-use crate::components::pagination::Pagination;
-use crate::format;
-use crate::query::{PlayersQuery, Sort, PAGE_SIZES};
-use crate::status::use_game_status;
+use crate::infra::api::types::{Page, Player};
+use crate::infra::api::use_api;
+use crate::pages::overview::status::use_game_status;
+use crate::routes::Route;
+use crate::ui::format;
+use crate::ui::load::{render, Empty, Loading};
+use crate::ui::pagination::{clamp, Pagination};
+use query::{PlayersQuery, Sort, PAGE_SIZES};
 
 /// Typing waits this long before asking the gateway.
 const SEARCH_DEBOUNCE: Duration = Duration::from_millis(300);
 
 #[component]
 pub fn PlayersPage() -> impl IntoView {
-    crate::polling::set_title("Players");
+    crate::infra::polling::set_title("Players");
     let api = use_api();
     let game = use_game_status();
     let navigate = use_navigate();
     let params = use_query_map();
     let query = Memo::new(move |_| params.with(|p| PlayersQuery::from_pairs(|k| p.get_str(k))));
-    let show = Callback::new(move |q: PlayersQuery| {
-        navigate(&format!("/players{}", q.to_query()), Default::default())
+    let go = Callback::new(move |(q, replace): (PlayersQuery, bool)| {
+        let options = NavigateOptions {
+            replace,
+            ..Default::default()
+        };
+        navigate(
+            &format!("{}{}", Route::Players.path(), q.to_query()),
+            options,
+        )
     });
+    let show = Callback::new(move |q: PlayersQuery| go.run((q, false)));
 
+    let recoveries = game.recoveries();
     let list = LocalResource::new(move || {
         let path = query.get().api_path();
-        game.recoveries();
+        recoveries.track();
         async move { api.get::<Page<Player>>(path).await }
     });
     let retry = Callback::new(move |_| list.refetch());
+
+    // A page past the end (an old link, fewer players now) becomes the last page.
+    let clamped = RwSignal::new(None::<(u32, u32)>);
+    Effect::new(move |_| {
+        if let Some(Ok(data)) = list.get() {
+            let q = query.get_untracked();
+            match clamp(q.page, q.size, data.total) {
+                Some(last) => {
+                    clamped.set(Some((q.page, last)));
+                    go.run((q.with_page(last), true));
+                }
+                None if clamped.with_untracked(|c| c.is_some_and(|(_, to)| to != q.page)) => {
+                    clamped.set(None)
+                }
+                None => {}
+            }
+        }
+    });
 
     // The box follows the URL (back button) but typing only navigates once the operator pauses.
     let typed = RwSignal::new(query.get_untracked().search);
@@ -109,8 +143,14 @@ pub fn PlayersPage() -> impl IntoView {
                     }).collect_view()}
                 </select>
             </div>
+            {move || clamped.get().map(|(asked, last)| view! {
+                <p class="notice" role="status">{format!("There is no page {asked}; showing the last page, {last}.")}</p>
+            })}
             {move || render(list.get(), "players", retry, |data| {
                 let q = query.get_untracked();
+                if clamp(q.page, q.size, data.total).is_some() {
+                    return view! { <Loading what="players" /> }.into_any();
+                }
                 if data.total == 0 {
                     let message = if q.search.trim().is_empty() {
                         "There are no players yet.".to_owned()
@@ -132,8 +172,8 @@ pub fn PlayersPage() -> impl IntoView {
                         <tbody>
                             {data.items.into_iter().map(|p| view! {
                                 <tr>
-                                    <td class="name"><A href=crate::app::href(&format!("/players/{}", p.id))>{p.username}</A></td>
-                                    <td>{p.ship_id.map(|s| format!("#{s}")).unwrap_or_else(|| "—".to_owned())}</td>
+                                    <td class="name"><A href=Route::Player(p.id).href()>{p.username}</A></td>
+                                    <td><code title=p.ship_id.clone()>{short_id(&p.ship_id)}</code></td>
                                     <td>{format::timestamp(&p.created_at)}</td>
                                     <td>{if p.online { "Online" } else { "Offline" }}</td>
                                 </tr>
@@ -150,4 +190,9 @@ pub fn PlayersPage() -> impl IntoView {
             })}
         </section>
     }
+}
+
+/// The first group of a UUID, enough to tell ships apart at a glance.
+fn short_id(id: &str) -> String {
+    format!("{}…", id.split('-').next().unwrap_or(id))
 }

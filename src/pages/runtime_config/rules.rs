@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::format;
+use crate::ui::format;
 
 enum Rule {
     Number { min: f64, max: f64 },

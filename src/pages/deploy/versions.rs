@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::semver::Version;
+use crate::pages::deploy::semver::Version;
 
 /// The running build's version, from Cargo.toml.
 pub const RUNNING: &str = env!("CARGO_PKG_VERSION");

@@ -141,6 +141,29 @@ where
     }
 }
 
+/// The time, once a second, for everything that counts down or up (session
+/// time left, "updated N s ago"): one timer for the whole shell.
+#[derive(Clone, Copy)]
+pub struct Clock(ReadSignal<f64>);
+
+impl Clock {
+    /// Starts the clock for as long as the calling component lives.
+    pub fn provide() {
+        let (now, set_now) = signal(js_sys::Date::now());
+        if let Ok(handle) = set_interval_with_handle(
+            move || set_now.set(js_sys::Date::now()),
+            Duration::from_secs(1),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+        provide_context(Clock(now));
+    }
+
+    pub fn use_now() -> ReadSignal<f64> {
+        expect_context::<Clock>().0
+    }
+}
+
 /// Sets the document title for the current page.
 pub fn set_title(page: &str) {
     if let Some(document) = web_sys::window().and_then(|w| w.document()) {

@@ -1,24 +1,45 @@
 //! Tells operators about deploys: a persistent banner when a newer dashboard
-//! build is served, a short toast when backend services change version.
+//! build is served, a short toast when backend services change version (and
+//! the pages that show versions load again).
+
+pub mod semver;
+pub mod versions;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use gloo_net::http::Request;
+use gloo_net::http::RequestBuilder;
 use leptos::prelude::*;
 use serde::Deserialize;
 use web_sys::RequestCache;
 
-use crate::api::use_api;
-use crate::config::Config;
-use crate::polling::watch;
-use crate::semver::Version;
-use crate::toast::use_toasts;
-use crate::versions::{changed_services, describe, BannerDecision, RUNNING};
+use crate::infra::api::{send, use_api};
+use crate::infra::polling::watch;
+use crate::infra::settings::Config;
+use crate::pages::deploy::semver::Version;
+use crate::pages::deploy::versions::{changed_services, describe, BannerDecision, RUNNING};
+use crate::ui::toast::use_toasts;
 
 /// Version-poll errors wait at most this long before the next try.
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 const SERVICES_TOAST: Duration = Duration::from_secs(10);
+/// A version check that takes longer is abandoned, so one hung request never
+/// stops new-build detection: the next check is scheduled as after any failure.
+const VERSION_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Counts backend deploys seen in this tab; pages that show versions reload on it.
+#[derive(Clone, Copy)]
+pub struct Deploys(RwSignal<u32>);
+
+impl Deploys {
+    pub fn provide() {
+        provide_context(Deploys(RwSignal::new(0)));
+    }
+
+    pub fn seen() -> Signal<u32> {
+        expect_context::<Deploys>().0.into()
+    }
+}
 
 #[derive(Deserialize)]
 struct VersionFile {
@@ -27,15 +48,14 @@ struct VersionFile {
 
 async fn served_version() -> Option<String> {
     // Bypass every cache: the point is to see what the server has now.
-    let response = Request::get("/admin/version.json")
-        .cache(RequestCache::NoStore)
-        .send()
-        .await
-        .ok()?;
-    if !response.ok() {
+    let request = RequestBuilder::new(crate::routes::VERSION_JSON).cache(RequestCache::NoStore);
+    let answer = send(request, None, VERSION_TIMEOUT).await.ok()?;
+    if answer.status != 200 {
         return None;
     }
-    response.json::<VersionFile>().await.ok().map(|v| v.version)
+    serde_json::from_str::<VersionFile>(&answer.text)
+        .ok()
+        .map(|v| v.version)
 }
 
 #[component]
@@ -91,6 +111,7 @@ pub fn ServicesWatch() -> impl IntoView {
     let config = expect_context::<Config>();
     let api = use_api();
     let toasts = use_toasts();
+    let deploys = expect_context::<Deploys>().0;
     let known = StoredValue::new(None::<BTreeMap<String, String>>);
     watch(
         Duration::from_millis(config.version_poll_ms.into()),
@@ -110,6 +131,7 @@ pub fn ServicesWatch() -> impl IntoView {
             });
             if let Some(changes) = changes.filter(|c| !c.is_empty()) {
                 toasts.info(describe(&changes), SERVICES_TOAST);
+                deploys.try_update(|n| *n = n.wrapping_add(1));
             }
             true
         },

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::ApiError;
+use crate::infra::api::ApiError;
 
 #[component]
 pub fn Loading(#[prop(into)] what: String) -> impl IntoView {

@@ -1,4 +1,6 @@
-//! The gateway's JSON, as described in `api/openapi.yaml`.
+//! The gateway's JSON, as described in `api/openapi.yaml`, with Galaxy's own
+//! types: UUIDs stay opaque strings, BIGINT ticks are u64 (serde_json reads
+//! integers exactly, never through an f64).
 
 use serde::Deserialize;
 
@@ -38,11 +40,14 @@ pub struct ConfigItem {
     pub default: serde_json::Value,
     pub description: String,
     pub updated_at: Option<String>,
+    /// The entity tag a change sends back as If-Match.
+    pub etag: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Snapshot {
-    pub id: u64,
+    /// SERIAL.
+    pub id: u32,
     pub tick_number: u64,
     pub game_time: String,
     pub created_at: String,
@@ -51,9 +56,11 @@ pub struct Snapshot {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Player {
-    pub id: u64,
+    /// UUID.
+    pub id: String,
     pub username: String,
-    pub ship_id: Option<u64>,
+    /// UUID.
+    pub ship_id: String,
     pub created_at: String,
     pub online: bool,
 }

@@ -18,6 +18,9 @@ pub enum ApiError {
     RateLimited { retry_after_secs: u32 },
     /// 422 with FastAPI's list of field errors.
     Validation(Vec<FieldIssue>),
+    /// 412: someone changed the resource since it was loaded; `current` is its
+    /// state now, as the gateway sent it (null if it sent none).
+    Stale { detail: String, current: Value },
     /// Any other error status, with the server's `detail`.
     Status { status: u16, detail: String },
     /// The request never got an answer: DNS, TLS, CORS, refused or dropped connection.
@@ -66,6 +69,7 @@ impl ApiError {
                 })
                 .collect::<Vec<_>>()
                 .join("; "),
+            ApiError::Stale { detail, .. } => detail.clone(),
             ApiError::Status { status, detail } => format!("{detail} (HTTP {status})"),
             ApiError::Unreachable => {
                 "Cannot reach the Galaxy gateway. Check your connection or VPN.".to_owned()
@@ -108,6 +112,14 @@ pub fn from_response(status: u16, body: &str, retry_after: Option<&str>) -> ApiE
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap_or(60)
                 .clamp(1, 3600),
+        },
+        (412, _) => ApiError::Stale {
+            detail: text_detail
+                .unwrap_or_else(|| "Changed by someone else since you loaded it".to_owned()),
+            current: json
+                .as_ref()
+                .map(|j| j["current"].clone())
+                .unwrap_or_default(),
         },
         (_, Some(Value::Array(list))) if !list.is_empty() => {
             ApiError::Validation(field_issues(list))
@@ -186,6 +198,28 @@ mod tests {
                 retry_after_secs: 60
             }
         );
+    }
+
+    #[test]
+    fn precondition_failed_carries_the_current_state() {
+        let body = r#"{"detail":"tick_rate was changed by someone else since you loaded it","current":{"key":"tick_rate","value":5}}"#;
+        match from_response(412, body, None) {
+            ApiError::Stale { detail, current } => {
+                assert_eq!(
+                    detail,
+                    "tick_rate was changed by someone else since you loaded it"
+                );
+                assert_eq!(current["value"], 5);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            from_response(412, "", None),
+            ApiError::Stale {
+                current: Value::Null,
+                ..
+            }
+        ));
     }
 
     #[test]

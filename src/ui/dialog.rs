@@ -1,36 +1,30 @@
-//! Modal dialogs: focus moves in, Tab stays in, Escape closes, and focus goes
-//! back where it was.
+//! Modal dialogs on the native `<dialog>` and `showModal()`: the browser makes
+//! the rest of the page inert, keeps focus inside and closes on Escape. While
+//! the dialog's request runs it stays open and modal: nothing closes it, so a
+//! late answer can never act on another dialog opened after it.
 
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
-
-const FOCUSABLE: &str = "button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), a[href], [tabindex]:not([tabindex='-1'])";
-
-fn focusables(root: &web_sys::Element) -> Vec<web_sys::HtmlElement> {
-    let Ok(list) = root.query_selector_all(FOCUSABLE) else {
-        return vec![];
-    };
-    (0..list.length())
-        .filter_map(|i| list.item(i))
-        .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
-        .collect()
-}
 
 #[component]
 pub fn Modal(
     /// Heading, also the dialog's accessible name.
     title: String,
     on_close: Callback<()>,
+    /// While true, Escape, the backdrop and Cancel leave the dialog open.
+    #[prop(into, optional)]
+    busy: Signal<bool>,
     children: Children,
 ) -> impl IntoView {
-    let panel = NodeRef::<leptos::html::Div>::new();
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
     let opener = SendWrapper::new(
         web_sys::window()
             .and_then(|w| w.document())
             .and_then(|d| d.active_element()),
     );
     on_cleanup(move || {
+        // The dialog leaves the DOM rather than closing, so give focus back by hand.
         if let Some(el) = opener
             .take()
             .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
@@ -39,64 +33,57 @@ pub fn Modal(
         }
     });
     Effect::new(move |_| {
-        if let Some(panel) = panel.get() {
-            // The first field if there is one, else the first button.
-            let first = panel
-                .query_selector("input:not([disabled])")
-                .ok()
-                .flatten()
-                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-                .or_else(|| focusables(&panel).into_iter().next());
-            if let Some(first) = first {
-                let _ = first.focus();
+        if let Some(d) = dialog.get() {
+            if !d.open() {
+                let _ = d.show_modal();
             }
         }
     });
-    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Escape" {
-            ev.prevent_default();
+    let close = move || {
+        if !busy.get_untracked() {
             on_close.run(());
-            return;
         }
-        if ev.key() != "Tab" {
-            return;
+    };
+    // Escape: `cancel` first, which can be refused while busy...
+    let on_cancel = move |ev: web_sys::Event| {
+        ev.prevent_default();
+        close();
+    };
+    // ...but Chromium closes anyway on a second Escape without user activation
+    // in between; then the dialog reopens if its request still runs.
+    let on_native_close = move |_| {
+        if busy.get_untracked() {
+            if let Some(d) = dialog.get_untracked() {
+                let _ = d.show_modal();
+            }
+        } else {
+            on_close.run(());
         }
-        let Some(panel) = panel.get_untracked() else {
-            return;
-        };
-        let items = focusables(&panel);
-        let (Some(first), Some(last)) = (items.first(), items.last()) else {
-            return;
-        };
-        let active = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.active_element());
-        let at = |el: &web_sys::HtmlElement| {
-            active
-                .as_ref()
-                .is_some_and(|a| a == el.unchecked_ref::<web_sys::Element>())
-        };
-        if ev.shift_key() && at(first) {
-            ev.prevent_default();
-            let _ = last.focus();
-        } else if !ev.shift_key() && at(last) {
-            ev.prevent_default();
-            let _ = first.focus();
+    };
+    // Padding lives on the body, so only the backdrop hits the dialog element itself.
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        let on_backdrop = dialog.get_untracked().is_some_and(|d| {
+            ev.target()
+                .is_some_and(|t| t == *d.unchecked_ref::<web_sys::EventTarget>())
+        });
+        if on_backdrop {
+            close();
         }
     };
     view! {
-        <div class="modal-backdrop" on:click=move |_| on_close.run(())></div>
-        <div
+        <dialog
             class="modal"
-            role="dialog"
-            aria-modal="true"
             aria-labelledby="modal-title"
-            node_ref=panel
-            on:keydown=on_keydown
+            node_ref=dialog
+            on:cancel=on_cancel
+            on:close=on_native_close
+            on:click=on_click
         >
-            <h2 id="modal-title">{title}</h2>
-            {children()}
-        </div>
+            <div class="modal-body">
+                <h2 id="modal-title">{title}</h2>
+                {children()}
+            </div>
+        </dialog>
     }
 }
 
@@ -117,7 +104,7 @@ pub fn ConfirmDialog(
     let required = require_text.clone();
     let matches = move || required.as_ref().is_none_or(|r| typed.get() == *r);
     view! {
-        <Modal title on_close=on_cancel>
+        <Modal title on_close=on_cancel busy>
             <p>{message}</p>
             {require_text.map(|text| view! {
                 <label for="confirm-text">{format!("Type {text} to confirm")}</label>

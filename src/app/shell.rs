@@ -6,19 +6,22 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 
-use crate::api::use_api;
-use crate::config::Config;
-use crate::format;
-use crate::session::use_session;
-use crate::status::{use_game_status, GameStatusStore};
-use crate::theme::ThemeToggle;
+use crate::infra::api::use_api;
+use crate::infra::polling::Clock;
+use crate::infra::session::use_session;
+use crate::infra::settings::Config;
+use crate::pages::overview::status::{use_game_status, GameStatusStore};
+use crate::routes::Route;
+use crate::ui::format;
+use crate::ui::theme::ThemeToggle;
 
 /// Warn this long before the session ends.
 const EXPIRY_WARNING_MS: f64 = 5.0 * 60.0 * 1000.0;
 
 #[component]
-pub fn Layout() -> impl IntoView {
+pub fn Shell() -> impl IntoView {
     let config = expect_context::<Config>();
+    Clock::provide();
     GameStatusStore::provide_polling(
         use_api(),
         Duration::from_millis(config.status_poll_ms.into()),
@@ -28,12 +31,12 @@ pub fn Layout() -> impl IntoView {
         <div class="shell">
             <Header />
             <nav class="sidebar" aria-label="Main">
-                <A href=crate::app::href("/") exact=true>"Overview"</A>
-                <A href=crate::app::href("/config")>"Runtime config"</A>
-                <A href=crate::app::href("/snapshots")>"Snapshots"</A>
-                <A href=crate::app::href("/players")>"Players"</A>
-                <A href=crate::app::href("/services")>"Services"</A>
-                <A href=crate::app::href("/audit")>"Audit log"</A>
+                <A href=Route::Overview.href() exact=true>"Overview"</A>
+                <A href=Route::Config.href()>"Runtime config"</A>
+                <A href=Route::Snapshots.href()>"Snapshots"</A>
+                <A href=Route::Players.href()>"Players"</A>
+                <A href=Route::Services.href()>"Services"</A>
+                <A href=Route::Audit.href()>"Audit log"</A>
             </nav>
             <main class="content" id="main" tabindex="-1">
                 <Banners />
@@ -58,18 +61,19 @@ pub fn EnvironmentBadge() -> impl IntoView {
 #[component]
 fn Header() -> impl IntoView {
     let session = use_session();
-    let now = RwSignal::new(js_sys::Date::now());
-    if let Ok(handle) =
-        set_interval_with_handle(move || now.set(js_sys::Date::now()), Duration::from_secs(1))
-    {
-        on_cleanup(move || handle.clear());
-    }
+    let now = Clock::use_now();
     let left_ms = move || {
         session
             .active()
             .map(|a| a.expires_at_ms - now.get())
             .unwrap_or(0.0)
     };
+    // At zero the gateway refuses the token anyway: end the session now, not at the next 401.
+    Effect::new(move |_| {
+        if left_ms() <= 0.0 {
+            session.expire();
+        }
+    });
     view! {
         <header class="topbar">
             <span class="brand">"Galaxy admin"</span>

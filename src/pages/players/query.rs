@@ -1,5 +1,9 @@
-//! The players list's view (search, sort, page) kept in the URL query, so a
-//! link or the back button restores exactly what the operator was looking at.
+//! The players pages' URL state: the list's view (search, sort, page) kept in
+//! the query, so a link or the back button restores exactly what the operator
+//! was looking at, and the player id in the path.
+
+use crate::infra::api::url::encode;
+use crate::ui::pagination::{offset, page_param};
 
 pub const PAGE_SIZES: [u32; 3] = [25, 50, 100];
 const DEFAULT_SIZE: u32 = 25;
@@ -41,18 +45,14 @@ impl Default for PlayersQuery {
     }
 }
 
-/// Percent-encodes a query value (RFC 3986 unreserved characters pass).
-pub fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(byte as char)
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
+/// Whether `id` is a UUID in its canonical text form (8-4-4-4-12 hex digits),
+/// as Galaxy's players have; anything else cannot name a player.
+pub fn is_uuid(id: &str) -> bool {
+    id.len() == 36
+        && id.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
 }
 
 impl PlayersQuery {
@@ -68,10 +68,7 @@ impl PlayersQuery {
                 _ => Sort::Username,
             },
             descending: get("order") == Some("desc"),
-            page: get("page")
-                .and_then(|p| p.parse().ok())
-                .filter(|p| *p >= 1)
-                .unwrap_or(d.page),
+            page: page_param(get("page")),
             size: get("size")
                 .and_then(|s| s.parse().ok())
                 .filter(|s| PAGE_SIZES.contains(s))
@@ -107,7 +104,7 @@ impl PlayersQuery {
 
     /// The gateway request for this view.
     pub fn api_path(&self) -> String {
-        let offset = (self.page.saturating_sub(1) as u64) * self.size as u64;
+        let offset = offset(self.page, self.size);
         let mut path = format!(
             "/admin/players?sort={}&order={}&limit={}&offset={offset}",
             self.sort.as_str(),
@@ -153,11 +150,6 @@ impl PlayersQuery {
             ..self.clone()
         }
     }
-}
-
-/// Number of pages for `total` items, at least 1.
-pub fn page_count(total: u64, size: u32) -> u32 {
-    (total.div_ceil(size.max(1) as u64)).max(1) as u32
 }
 
 #[cfg(test)]
@@ -207,7 +199,6 @@ mod tests {
             q.api_path(),
             "/admin/players?sort=username&order=asc&limit=50&offset=100&search=x"
         );
-        assert_eq!(encode("<b>&ü"), "%3Cb%3E%26%C3%BC");
     }
 
     #[test]
@@ -221,27 +212,32 @@ mod tests {
         assert!(!by_name.sorted_by(Sort::CreatedAt).descending);
         assert_eq!(q.searching("ace".into()).page, 1);
         assert_eq!(q.with_size(100).page, 1);
-        assert_eq!(page_count(0, 25), 1);
-        assert_eq!(page_count(251, 25), 11);
     }
-}
-
-/// A `?page=N` parameter (1-based); anything else is page 1.
-pub fn page_param(raw: Option<&str>) -> u32 {
-    raw.and_then(|p| p.parse().ok())
-        .filter(|p| *p >= 1)
-        .unwrap_or(1)
-}
-
-#[cfg(test)]
-mod page_param_tests {
-    use super::page_param;
 
     #[test]
-    fn page_param_defaults_to_one() {
-        assert_eq!(page_param(Some("3")), 3);
-        for bad in [None, Some("0"), Some("-1"), Some("x")] {
-            assert_eq!(page_param(bad), 1);
+    fn only_canonical_uuids_name_a_player() {
+        assert!(is_uuid("0b7c6f0e-3f9a-4c41-9d2e-2f0d7c1a5b33"));
+        assert!(is_uuid("0B7C6F0E-3F9A-4C41-9D2E-2F0D7C1A5B33"));
+        for bad in [
+            "",
+            "42",
+            "0b7c6f0e3f9a4c419d2e2f0d7c1a5b33",
+            "0b7c6f0e-3f9a-4c41-9d2e-2f0d7c1a5b3",
+            "0b7c6f0e-3f9a-4c41-9d2e-2f0d7c1a5b333",
+            "0b7c6f0e-3f9a-4c41-9d2e_2f0d7c1a5b33",
+            "zb7c6f0e-3f9a-4c41-9d2e-2f0d7c1a5b33",
+            "{0b7c6f0e-3f9a-4c41-9d2e-2f0d7c1a5b3}",
+        ] {
+            assert!(!is_uuid(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_absurd_page_is_kept_for_clamping_not_wrapped() {
+        let q = parse("page=99999999999999");
+        assert_eq!(q.page, u32::MAX);
+        assert!(q
+            .api_path()
+            .contains(&format!("offset={}", (u64::from(u32::MAX) - 1) * 25)));
     }
 }

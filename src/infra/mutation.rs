@@ -6,7 +6,7 @@ use std::future::Future;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::ApiError;
+use crate::infra::api::ApiError;
 
 #[derive(Clone, Copy)]
 pub struct Mutation {

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use crate::api::types::GameStatus;
-use crate::api::{Api, ApiError};
-use crate::polling::watch;
+use crate::infra::api::types::GameStatus;
+use crate::infra::api::{Api, ApiError};
+use crate::infra::polling::watch;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lag {
@@ -30,7 +30,10 @@ pub fn lag(ticks_behind: u64) -> Lag {
 #[derive(Clone, Copy)]
 pub struct GameStatusStore {
     pub latest: RwSignal<Option<GameStatus>>,
+    /// Why the last check failed, while it is the latest word.
     pub error: RwSignal<Option<ApiError>>,
+    /// When `latest` arrived, on this machine's clock.
+    pub updated_at_ms: RwSignal<Option<f64>>,
     recoveries: RwSignal<u32>,
 }
 
@@ -47,6 +50,7 @@ impl GameStatusStore {
         let store = Self {
             latest: RwSignal::new(None),
             error: RwSignal::new(None),
+            updated_at_ms: RwSignal::new(None),
             recoveries: RwSignal::new(0),
         };
         provide_context(store);
@@ -69,15 +73,16 @@ impl GameStatusStore {
         })
     }
 
-    /// Read it in a loader to load again once the gateway is back.
-    pub fn recoveries(&self) -> u32 {
-        self.recoveries.get()
+    /// Changes each time the gateway comes back: a loader that reads it loads again then.
+    pub fn recoveries(&self) -> Signal<u32> {
+        self.recoveries.into()
     }
 
     pub fn apply(&self, result: Result<GameStatus, ApiError>) {
         match result {
             Ok(status) => {
                 self.latest.try_set(Some(status));
+                self.updated_at_ms.try_set(Some(js_sys::Date::now()));
                 let was_down = self
                     .error
                     .try_get_untracked()

@@ -1,6 +1,0 @@
-pub mod dialog;
-pub mod layout;
-pub mod load;
-pub mod paged_list;
-pub mod pagination;
-pub mod version_watch;

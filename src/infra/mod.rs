@@ -1,0 +1,9 @@
+//! What every page stands on: the gateway client, the session, the settings
+//! from config.js, timers and mutations, the panic hook.
+
+pub mod api;
+pub mod mutation;
+pub mod panic;
+pub mod polling;
+pub mod session;
+pub mod settings;

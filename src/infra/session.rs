@@ -1,0 +1,159 @@
+//! The operator's session. The token lives in `sessionStorage` (per tab, gone
+//! when the tab closes), never in a URL or a log.
+//!
+//! When it ends is counted on this machine's clock from the gateway's
+//! `expires_in`, never from the token's `exp` against this clock: a laptop
+//! clock hours off would otherwise refuse a fresh token or warn too late.
+
+use leptos::prelude::*;
+
+const STORAGE_KEY: &str = "galaxy_admin_session";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Active {
+    pub token: String,
+    pub username: String,
+    /// Milliseconds since the Unix epoch on this machine's clock, as `Date.now()` counts.
+    pub expires_at_ms: f64,
+}
+
+impl Active {
+    /// `expires_at_ms`, the username and the token, one per line (a token and a
+    /// username have no line breaks).
+    fn stored(&self) -> String {
+        format!("{}\n{}\n{}", self.expires_at_ms, self.username, self.token)
+    }
+
+    fn from_stored(text: &str) -> Option<Self> {
+        let mut lines = text.splitn(3, '\n');
+        let expires_at_ms = lines.next()?.parse().ok()?;
+        let username = lines.next()?.to_owned();
+        let token = lines.next().filter(|t| !t.is_empty())?.to_owned();
+        Some(Self {
+            token,
+            username,
+            expires_at_ms,
+        })
+    }
+}
+
+/// When a token that lasts `expires_in_secs` from `now_ms` ends.
+pub fn expires_at(now_ms: f64, expires_in_secs: u64) -> f64 {
+    now_ms + expires_in_secs as f64 * 1000.0
+}
+
+#[derive(Clone, Copy)]
+pub struct Session {
+    active: RwSignal<Option<Active>>,
+    /// Set when the session ended by itself (a 401, or its time ran out), so
+    /// the login page can say why.
+    expired: RwSignal<bool>,
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}
+
+impl Session {
+    /// The session this tab already had, if it has time left.
+    pub fn restore() -> Self {
+        let active = storage()
+            .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
+            .and_then(|text| Active::from_stored(&text))
+            .filter(|a| a.expires_at_ms > now_ms());
+        if active.is_none() {
+            if let Some(s) = storage() {
+                let _ = s.remove_item(STORAGE_KEY);
+            }
+        }
+        Self {
+            active: RwSignal::new(active),
+            expired: RwSignal::new(false),
+        }
+    }
+
+    pub fn begin(&self, token: String, username: String, expires_in_secs: u64) {
+        let active = Active {
+            token,
+            username,
+            expires_at_ms: expires_at(now_ms(), expires_in_secs),
+        };
+        if let Some(s) = storage() {
+            let _ = s.set_item(STORAGE_KEY, &active.stored());
+        }
+        self.expired.set(false);
+        self.active.set(Some(active));
+    }
+
+    fn clear(&self) {
+        if let Some(s) = storage() {
+            let _ = s.remove_item(STORAGE_KEY);
+        }
+        self.active.set(None);
+    }
+
+    /// The operator logged out.
+    pub fn end(&self) {
+        self.expired.set(false);
+        self.clear();
+    }
+
+    /// The gateway refused the token, or its time ran out. Idempotent, so a
+    /// burst of 401s from several pollers ends the session once.
+    pub fn expire(&self) {
+        if self.active.with_untracked(Option::is_some) {
+            self.expired.set(true);
+            self.clear();
+        }
+    }
+
+    pub fn active(&self) -> Option<Active> {
+        self.active.get()
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.active.with(Option::is_some)
+    }
+
+    pub fn was_expired(&self) -> bool {
+        self.expired.get()
+    }
+
+    pub fn token_untracked(&self) -> Option<String> {
+        self.active
+            .with_untracked(|a| a.as_ref().map(|a| a.token.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_counts_from_this_clock_whatever_the_token_says() {
+        // A clock three hours behind the gateway's still gets the full hour.
+        let skewed_now = 1_700_000_000_000.0 - 3.0 * 3600.0 * 1000.0;
+        assert_eq!(expires_at(skewed_now, 3600) - skewed_now, 3_600_000.0);
+    }
+
+    #[test]
+    fn a_stored_session_round_trips_and_garbage_is_none() {
+        let active = Active {
+            token: "aaa.bbb.ccc".into(),
+            username: "admin".into(),
+            expires_at_ms: 1_700_000_123_456.0,
+        };
+        assert_eq!(Active::from_stored(&active.stored()), Some(active));
+        for bad in ["", "x\nadmin\ntoken", "1\nadmin", "1\nadmin\n", "eyJ.a.b"] {
+            assert_eq!(Active::from_stored(bad), None, "{bad:?}");
+        }
+    }
+}

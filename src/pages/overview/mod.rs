@@ -1,0 +1,171 @@
+//! The overview: the live game status and the controls that pause and resume it.
+//! Everything here is built once and reads the status store reactively, so a
+//! poll changes the figures and nothing else: an open dialog, an error or a
+//! request in flight survive any number of polls.
+
+pub mod status;
+
+use gloo_net::http::Method;
+use leptos::prelude::*;
+
+use crate::infra::api::types::GameStatus;
+use crate::infra::api::use_api;
+use crate::infra::mutation::Mutation;
+use crate::infra::polling::Clock;
+use crate::ui::dialog::ConfirmDialog;
+use crate::ui::format;
+use crate::ui::toast::use_toasts;
+use status::{lag, use_game_status, Lag};
+
+#[component]
+pub fn OverviewPage() -> impl IntoView {
+    crate::infra::polling::set_title("Overview");
+    let status = use_game_status();
+    let loaded = move || status.latest.with(Option::is_some);
+    let first_load = move || match status.error.get() {
+        Some(e) => view! { <p class="load-error" role="alert">{e.message()}</p> }.into_any(),
+        None => view! { <p class="loading" aria-busy="true">"Loading game status…"</p> }.into_any(),
+    };
+    view! {
+        <section class="page overview">
+            <h1>"Overview"</h1>
+            <Show when=loaded fallback=first_load>
+                <StatusCards />
+                <Freshness />
+                <GameControls />
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn StatusCards() -> impl IntoView {
+    let store = use_game_status();
+    let field = move |f: fn(&GameStatus) -> String| {
+        move || store.latest.with(|s| s.as_ref().map(f).unwrap_or_default())
+    };
+    let paused = move || store.latest.with(|s| s.as_ref().is_some_and(|s| s.paused));
+    let lag_class = move || {
+        let behind = store
+            .latest
+            .with(|s| s.as_ref().map_or(0, |s| s.ticks_behind));
+        match lag(behind) {
+            Lag::Healthy => "card lag ok",
+            Lag::Warning => "card lag warning",
+            Lag::Critical => "card lag critical",
+        }
+    };
+    view! {
+        <dl class="cards" class:stale=move || store.error.with(Option::is_some)>
+            <div class="card">
+                <dt>"Tick"</dt>
+                <dd class="tick" data-testid="tick">{field(|s| format::integer(s.tick))}</dd>
+            </div>
+            <div class="card">
+                <dt>"Game time"</dt>
+                <dd data-testid="game-time">{field(|s| format::timestamp(&s.game_time))}</dd>
+            </div>
+            <div class="card">
+                <dt>"Tick rate"</dt>
+                <dd data-testid="tick-rate">
+                    {field(|s| format!("{}/s actual", format::fixed(s.actual_rate, 2)))}
+                    <span class="sub">{field(|s| format!(" of {}/s configured", format::fixed(s.tick_rate, 2)))}</span>
+                </dd>
+            </div>
+            <div class="card">
+                <dt>"State"</dt>
+                <dd data-testid="game-state" class=move || if paused() { "state paused" } else { "state running" }>
+                    {move || if paused() { "Paused" } else { "Running" }}
+                </dd>
+            </div>
+            <div class=lag_class>
+                <dt>"Ticks behind"</dt>
+                <dd data-testid="ticks-behind">{field(|s| format::integer(s.ticks_behind))}</dd>
+            </div>
+        </dl>
+    }
+}
+
+/// How old the figures are, and why they stopped updating if they did.
+#[component]
+fn Freshness() -> impl IntoView {
+    let store = use_game_status();
+    let now = Clock::use_now();
+    let age = move || {
+        store
+            .updated_at_ms
+            .get()
+            .map(|at| format!("Updated {} ago", format::remaining(now.get() - at)))
+    };
+    view! {
+        <p class="freshness" data-testid="freshness">{age}</p>
+        {move || store.error.get().map(|e| view! {
+            <p class="form-error" role="alert" data-testid="status-error">
+                {format!("Could not refresh the status: {} The figures above are the last ones received.", e.message())}
+            </p>
+        })}
+    }
+}
+
+#[component]
+fn GameControls() -> impl IntoView {
+    let api = use_api();
+    let store = use_game_status();
+    let toasts = use_toasts();
+    let mutation = Mutation::new();
+    let confirming = RwSignal::new(false);
+    let paused = Memo::new(move |_| store.latest.with(|s| s.as_ref().is_some_and(|s| s.paused)));
+    let pause = move || {
+        mutation.run(
+            api.json::<GameStatus>(Method::POST, "/admin/game/pause", None),
+            move |s| {
+                confirming.set(false);
+                store.apply(Ok(s));
+                toasts.success("Game paused");
+            },
+        )
+    };
+    let resume = move |_| {
+        mutation.run(
+            api.json::<GameStatus>(Method::POST, "/admin/game/resume", None),
+            move |s| {
+                store.apply(Ok(s));
+                toasts.success("Game resumed");
+            },
+        )
+    };
+    let ask_pause = move |_| {
+        mutation.clear();
+        confirming.set(true)
+    };
+    view! {
+        <div class="controls">
+            <Show
+                when=move || paused.get()
+                fallback=move || view! {
+                    <button type="button" class="button danger" disabled=mutation.busy() on:click=ask_pause>
+                        "Pause game"
+                    </button>
+                }
+            >
+                <button type="button" class="button primary" disabled=mutation.busy() on:click=resume>
+                    {move || if mutation.busy.get() { "Resuming…" } else { "Resume game" }}
+                </button>
+            </Show>
+            <Show when=move || !confirming.get()>
+                {move || mutation.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+            </Show>
+            <Show when=move || confirming.get()>
+                <ConfirmDialog
+                    title="Pause the game?".to_owned()
+                    message="Time stops for every player until the game is resumed. Players stay connected.".to_owned()
+                    confirm_label="Pause game".to_owned()
+                    busy=mutation.busy()
+                    error=mutation.message()
+                    on_confirm=Callback::new(move |_| pause())
+                    on_cancel=Callback::new(move |_| confirming.set(false))
+                />
+            </Show>
+        </div>
+    }
+}

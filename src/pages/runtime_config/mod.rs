@@ -1,0 +1,223 @@
+//! Runtime config: one row per key, each change sent with the entity tag of
+//! the value it was based on, so two operators never silently overwrite each
+//! other: the second is told, sees the current value and chooses.
+
+pub mod rules;
+
+use std::collections::BTreeMap;
+
+use gloo_net::http::Method;
+use leptos::prelude::*;
+use serde_json::{json, Value};
+
+use crate::infra::api::types::{ConfigItem, Items};
+use crate::infra::api::{use_api, ApiError};
+use crate::infra::mutation::Mutation;
+use crate::pages::overview::status::use_game_status;
+use crate::ui::format;
+use crate::ui::load::render;
+use crate::ui::toast::use_toasts;
+use rules::{display, validate};
+
+/// Unsaved input by key, with the entity tag it was typed against. Rows are
+/// rebuilt when the list loads again (after a gateway outage, say); the
+/// operator's typing is not lost with them.
+type Drafts = StoredValue<BTreeMap<String, (String, String)>>;
+
+#[component]
+pub fn RuntimeConfigPage() -> impl IntoView {
+    crate::infra::polling::set_title("Runtime config");
+    let api = use_api();
+    let recoveries = use_game_status().recoveries();
+    let items = LocalResource::new(move || {
+        recoveries.track();
+        async move { api.get::<Items<ConfigItem>>("/admin/config").await }
+    });
+    let retry = Callback::new(move |_| items.refetch());
+    let drafts: Drafts = StoredValue::new(BTreeMap::new());
+    view! {
+        <section class="page">
+            <h1>"Runtime config"</h1>
+            <p class="hint">"Changes apply to the running game at once and are recorded in the audit log."</p>
+            {move || render(items.get(), "runtime config", retry, |list| view! {
+                <table class="data config-table">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Key"</th>
+                            <th scope="col">"Value"</th>
+                            <th scope="col">"Default"</th>
+                            <th scope="col">"Last change"</th>
+                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {list.items.into_iter().map(|item| view! { <ConfigRow item drafts /> }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any())}
+        </section>
+    }
+}
+
+/// What a change does, kept so it can be applied again after a conflict.
+#[derive(Clone)]
+enum Change {
+    Set(Value),
+    Reset,
+}
+
+#[component]
+fn ConfigRow(item: ConfigItem, drafts: Drafts) -> impl IntoView {
+    let api = use_api();
+    let toasts = use_toasts();
+    let key = item.key.clone();
+    let (typed, typed_against) = drafts
+        .with_value(|d| d.get(&key).cloned())
+        .unwrap_or_else(|| (display(&item.value), item.etag.clone()));
+    let item = RwSignal::new(item);
+    let input = RwSignal::new(typed);
+    // The entity tag the operator's view is based on; a change applies only if it still holds.
+    let based_on = RwSignal::new(typed_against);
+    // Save and Reset are one mutation: they can no longer race each other.
+    let change = Mutation::new();
+    let last = StoredValue::new(Change::Reset);
+
+    let local = move || item.with(|i| validate(&i.key, &i.default, &input.get()));
+    let changed = move || item.with(|i| local().is_ok_and(|v| v != i.value));
+    let theirs = move || {
+        change.error.with(|e| match e {
+            Some(ApiError::Stale { current, .. }) => {
+                serde_json::from_value::<ConfigItem>(current.clone()).ok()
+            }
+            _ => None,
+        })
+    };
+    // The server's own message wins once it has spoken (both FastAPI shapes).
+    let message = move || match change.error.get() {
+        Some(ApiError::Stale { .. }) | None => local().err(),
+        Some(e) => Some(e.message()),
+    };
+
+    let key_for_draft = key.clone();
+    let on_input = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        change.clear();
+        drafts.update_value(|d| {
+            d.insert(
+                key_for_draft.clone(),
+                (text.clone(), based_on.get_untracked()),
+            );
+        });
+        input.set(text);
+    };
+    let key_for_settle = key.clone();
+    let settle = move |now: ConfigItem| {
+        drafts.update_value(|d| {
+            d.remove(&key_for_settle);
+        });
+        input.set(display(&now.value));
+        based_on.set(now.etag.clone());
+        item.set(now);
+    };
+    let settle_ok = settle.clone();
+    let apply = move |what: Change, if_match: String| {
+        last.set_value(what.clone());
+        let path = format!("/admin/config/{}", item.with_untracked(|i| i.key.clone()));
+        let (method, body) = match &what {
+            Change::Set(value) => (Method::PUT, Some(json!({ "value": value }))),
+            Change::Reset => (Method::DELETE, None),
+        };
+        let settle = settle_ok.clone();
+        change.run(
+            api.json_if_match::<ConfigItem>(method, path, body, Some(if_match)),
+            move |now| {
+                toasts.success(match what {
+                    Change::Set(_) => format!("{} set to {}", now.key, display(&now.value)),
+                    Change::Reset => format!("{} reset to its default", now.key),
+                });
+                settle(now);
+            },
+        );
+    };
+    let apply_save = apply.clone();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Ok(value) = local() {
+            apply_save(Change::Set(value), based_on.get_untracked());
+        }
+    };
+    let apply_reset = apply.clone();
+    let on_reset = move |_| apply_reset(Change::Reset, based_on.get_untracked());
+    // After a conflict: mine again, against the value now there...
+    let apply_again = apply.clone();
+    let reapply = move |_| {
+        if let Some(now) = theirs() {
+            apply_again(last.get_value(), now.etag);
+        }
+    };
+    // ...or theirs, dropping what I typed.
+    let take_theirs = move |_| {
+        if let Some(now) = theirs() {
+            change.clear();
+            settle(now);
+        }
+    };
+
+    let field_id = format!("config-{key}");
+    let error_id = format!("{field_id}-error");
+    view! {
+        <tr data-key=key.clone()>
+            <th scope="row">
+                <label for=field_id.clone()>
+                    <code>{key.clone()}</code>
+                    <span class="description">{move || item.with(|i| i.description.clone())}</span>
+                </label>
+            </th>
+            <td>
+                <form class="config-form" on:submit=on_submit>
+                    <input
+                        id=field_id
+                        prop:value=input
+                        on:input=on_input
+                        aria-invalid=move || message().is_some().to_string()
+                        aria-describedby=error_id.clone()
+                    />
+                    <button type="submit" class="button primary" disabled=move || change.busy.get() || !changed()>
+                        {move || if change.busy.get() && matches!(last.get_value(), Change::Set(_)) { "Saving…" } else { "Save" }}
+                    </button>
+                </form>
+                <p class="field-error" id=error_id role="alert">{message}</p>
+                {move || theirs().map(|now| view! {
+                    <div class="conflict" role="alert" data-testid="conflict">
+                        <p>
+                            {format!(
+                                "Changed by someone else since you loaded it: it is now {} (changed {}).",
+                                display(&now.value),
+                                now.updated_at.as_deref().map(format::timestamp).unwrap_or_else(|| "at start".to_owned()),
+                            )}
+                        </p>
+                        <button type="button" class="button primary" disabled=change.busy() on:click=reapply.clone()>
+                            {match last.get_value() {
+                                Change::Set(_) => "Apply my value anyway",
+                                Change::Reset => "Reset anyway",
+                            }}
+                        </button>
+                        <button type="button" class="button" disabled=change.busy() on:click=take_theirs.clone()>"Keep their value"</button>
+                    </div>
+                })}
+            </td>
+            <td><code>{move || item.with(|i| display(&i.default))}</code></td>
+            <td>{move || item.with(|i| i.updated_at.as_deref().map(format::timestamp).unwrap_or_else(|| "never".to_owned()))}</td>
+            <td>
+                <button
+                    type="button"
+                    class="button"
+                    disabled=move || change.busy.get() || item.with(|i| i.value == i.default)
+                    on:click=on_reset
+                >
+                    {move || if change.busy.get() && matches!(last.get_value(), Change::Reset) { "Resetting…" } else { "Reset to default" }}
+                </button>
+            </td>
+        </tr>
+    }
+}

@@ -1,0 +1,208 @@
+//! Every path of the dashboard, stated once: the router's segments, the links,
+//! the post-login destination and the files nginx serves beside the app.
+
+/// The router's base; with a trailing slash it is the public base, as in
+/// `Trunk.toml`'s `public_url` and nginx's `location /admin/`.
+macro_rules! base {
+    () => {
+        "/admin"
+    };
+}
+
+pub const BASE: &str = base!();
+/// Run-time settings, mounted from the ConfigMap.
+pub const CONFIG_JS: &str = concat!(base!(), "/config.js");
+/// The served build's version, polled for new deploys.
+pub const VERSION_JSON: &str = concat!(base!(), "/version.json");
+
+// The first path segment of each area, shared by the router and `Route::path`.
+pub const LOGIN: &str = "login";
+pub const CONFIG: &str = "config";
+pub const SNAPSHOTS: &str = "snapshots";
+pub const PLAYERS: &str = "players";
+pub const SERVICES: &str = "services";
+pub const AUDIT: &str = "audit";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    Overview,
+    Login,
+    Config,
+    Snapshots,
+    Players,
+    /// A player by id, as it appears in the URL (validated by the page).
+    Player(String),
+    Services,
+    Audit,
+}
+
+impl Route {
+    /// The path below the base, for the router's `navigate`.
+    pub fn path(&self) -> String {
+        let segment = match self {
+            Route::Overview => return "/".to_owned(),
+            Route::Player(id) => return format!("/{PLAYERS}/{id}"),
+            Route::Login => LOGIN,
+            Route::Config => CONFIG,
+            Route::Snapshots => SNAPSHOTS,
+            Route::Players => PLAYERS,
+            Route::Services => SERVICES,
+            Route::Audit => AUDIT,
+        };
+        format!("/{segment}")
+    }
+
+    /// A link target: `<A>` resolves only relative hrefs against the router
+    /// base (unlike `navigate`), so links carry it.
+    pub fn href(&self) -> String {
+        match self {
+            Route::Overview => concat!(base!(), "/").to_owned(),
+            other => format!("{BASE}{}", other.path()),
+        }
+    }
+
+    /// The route a path below the base names, if any (a trailing slash is allowed).
+    pub fn parse(path: &str) -> Option<Route> {
+        let path = path.strip_prefix('/')?;
+        let path = path.strip_suffix('/').unwrap_or(path);
+        let mut segments = path.split('/');
+        let route = match (segments.next()?, segments.next()) {
+            ("", None) => Route::Overview,
+            (PLAYERS, Some(id)) if !id.is_empty() => Route::Player(id.to_owned()),
+            (_, Some(_)) => return None,
+            (LOGIN, None) => Route::Login,
+            (CONFIG, None) => Route::Config,
+            (SNAPSHOTS, None) => Route::Snapshots,
+            (PLAYERS, None) => Route::Players,
+            (SERVICES, None) => Route::Services,
+            (AUDIT, None) => Route::Audit,
+            _ => return None,
+        };
+        segments.next().is_none().then_some(route)
+    }
+}
+
+/// The path below the base, with its query: what `?next=` carries through a login.
+pub fn relative_location(pathname: &str, search: &str) -> String {
+    let path = pathname
+        .strip_prefix(BASE)
+        .filter(|p| p.starts_with('/'))
+        .unwrap_or("/");
+    match search.strip_prefix('?').unwrap_or(search) {
+        "" => path.to_owned(),
+        query => format!("{path}?{query}"),
+    }
+}
+
+/// Only a known page of the dashboard may be a post-login destination: never
+/// another site, never the login page itself.
+pub fn safe_next(next: Option<&str>) -> String {
+    let Some(next) = next else {
+        return "/".to_owned();
+    };
+    let path = next.split(['?', '#']).next().unwrap_or_default();
+    match Route::parse(path) {
+        Some(Route::Login) | None => "/".to_owned(),
+        Some(_) if next.contains('\\') => "/".to_owned(),
+        Some(_) => next.to_owned(),
+    }
+}
+
+/// The login page, sending the operator back to `here` afterwards.
+pub fn login_then(here: &str) -> String {
+    let next = here != "/";
+    let mut path = Route::Login.path();
+    if next {
+        path.push_str("?next=");
+        path.push_str(&crate::infra::api::url::encode(here));
+    }
+    path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_base_is_stated_once() {
+        assert_eq!(BASE, "/admin");
+        assert_eq!(CONFIG_JS, "/admin/config.js");
+        assert_eq!(VERSION_JSON, "/admin/version.json");
+    }
+
+    #[test]
+    fn every_route_round_trips_through_its_path() {
+        let id = "0b7c6f0e-3f9a-4c41-9d2e-2f0d7c1a5b33".to_owned();
+        for route in [
+            Route::Overview,
+            Route::Login,
+            Route::Config,
+            Route::Snapshots,
+            Route::Players,
+            Route::Player(id),
+            Route::Services,
+            Route::Audit,
+        ] {
+            assert_eq!(
+                Route::parse(&route.path()),
+                Some(route.clone()),
+                "{route:?}"
+            );
+            assert!(route.href().starts_with("/admin/"), "{route:?}");
+        }
+        assert_eq!(Route::Overview.href(), "/admin/");
+        assert_eq!(Route::Players.href(), "/admin/players");
+        assert_eq!(Route::parse("/players/"), Some(Route::Players));
+        for unknown in [
+            "",
+            "players",
+            "/nope",
+            "/players/x/y",
+            "/config/x",
+            "//players",
+        ] {
+            assert_eq!(Route::parse(unknown), None, "{unknown}");
+        }
+    }
+
+    #[test]
+    fn relative_location_strips_the_base_and_keeps_the_query() {
+        assert_eq!(relative_location("/admin/players/42", ""), "/players/42");
+        assert_eq!(
+            relative_location("/admin/players", "?search=nova&page=2"),
+            "/players?search=nova&page=2"
+        );
+        assert_eq!(relative_location("/admin", "?"), "/");
+        assert_eq!(relative_location("/elsewhere", ""), "/");
+    }
+
+    #[test]
+    fn next_must_be_a_page_of_the_dashboard() {
+        assert_eq!(safe_next(Some("/players/42")), "/players/42");
+        assert_eq!(
+            safe_next(Some("/players?search=ace&page=2")),
+            "/players?search=ace&page=2"
+        );
+        for bad in [
+            "https://evil.example.com",
+            "//evil.example.com",
+            "/\\evil.example.com",
+            "/players?x=\\y",
+            "players",
+            "/login?next=/x",
+            "/unknown",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn login_carries_where_the_operator_was() {
+        assert_eq!(login_then("/"), "/login");
+        assert_eq!(
+            login_then("/players?search=a b"),
+            "/login?next=%2Fplayers%3Fsearch%3Da%20b"
+        );
+    }
+}

@@ -1,0 +1,10 @@
+//! Building blocks with no knowledge of Galaxy: dialogs, loading states,
+//! paged tables, toasts, the theme and formatting.
+
+pub mod dialog;
+pub mod format;
+pub mod load;
+pub mod paged_list;
+pub mod pagination;
+pub mod theme;
+pub mod toast;
