@@ -50,10 +50,10 @@ USER 0
 # Nothing of the stock configuration runs: its server listens on 8080.
 RUN rm -f /etc/nginx/conf.d/default.conf
 COPY nginx/nginx.conf nginx/security-headers.conf /etc/nginx/
-COPY nginx/admin.conf /etc/nginx/conf.d/admin.conf
+COPY nginx/admin.conf nginx/status.conf /etc/nginx/conf.d/
 COPY --from=build /csp-hashes.conf /etc/nginx/csp-hashes.conf
 COPY --from=build /src/dist /usr/share/nginx/html/admin
-# /etc/nginx/galaxy (config.js, csp.conf) comes from the ConfigMap and /etc/nginx/tls
+# /etc/nginx/galaxy (config.js, csp.conf, edge.conf) comes from the ConfigMap and /etc/nginx/tls
 # from the galaxy-tls secret; without them nginx refuses to start, on purpose.
 USER 101
 EXPOSE 8443

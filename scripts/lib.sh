@@ -115,9 +115,11 @@ api_origin() {
 }
 
 # write_config_js FILE API_BASE_URL ENVIRONMENT [EXTRA_JS_PROPERTIES]: the ConfigMap's
-# two files, config.js and beside it csp.conf allowing that API origin in connect-src.
+# files, config.js and beside it csp.conf allowing that API origin in connect-src, and
+# edge.conf of the local-dev overlay: a local nginx is the edge, like the dev node port.
 write_config_js() {
     mkdir -p "$(dirname "$1")"
+    cp "$ROOT/k8s/overlays/local-dev/edge.conf" "$(dirname "$1")/edge.conf"
     printf 'set $csp_connect_src "%s";\n' "$(api_origin "$2")" >"$(dirname "$1")/csp.conf"
     cat >"$1" <<JS
 window.GALAXY_CONFIG = {

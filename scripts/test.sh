@@ -49,6 +49,9 @@ stage_k8s() {
         rendered+=("$dir/$overlay.yaml")
         note "rendered $overlay: $(grep -c '^kind:' "$dir/$overlay.yaml") objects"
     done
+    # The oldest Kubernetes the manifests support (README: the preStop sleep action is on by
+    # default from 1.30) and the newest schemas the validator has.
+    "$VENV/bin/kubernetes-validate" --strict --quiet --kubernetes-version 1.30 "${rendered[@]}"
     "$VENV/bin/kubernetes-validate" --strict --quiet --kubernetes-version 1.37 "${rendered[@]}"
     "$VENV/bin/yamllint" --strict k8s
     "$ROOT/.venv-checkov/bin/checkov" --config-file .checkov.yaml --framework kubernetes $(printf -- '-f %s ' "${rendered[@]}")
@@ -143,7 +146,7 @@ stage_serving() {
 }
 
 "$ROOT/scripts/bootstrap.sh"
-for port in $NGINX_PORT $GATEWAY_TLS_PORT $GATEWAY_PLAIN_PORT 8443 38030 38031 38032; do
+for port in $NGINX_PORT $GATEWAY_TLS_PORT $GATEWAY_PLAIN_PORT 8443 38030 38031 38032 38040 38041; do
     if curl -sk -o /dev/null --max-time 1 "https://127.0.0.1:$port/" || curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
         die "port $port is in use; stop whatever listens there (an earlier test run?) and retry"
     fi

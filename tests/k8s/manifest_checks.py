@@ -16,6 +16,11 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# Galaxy's manifests select the dashboard's pods on this alone; selectors are immutable.
+SPEC_SELECTOR = {"app.kubernetes.io/name": "admin-dashboard"}
+RELOADER_SECRET = "secret.reloader.stakater.com/reload"
+
+
 @dataclass(frozen=True)
 class NginxFacts:
     listen_port: int
@@ -23,18 +28,27 @@ class NginxFacts:
     written_paths: tuple[str, ...]
     tls_files: tuple[str, ...]
     galaxy_files: tuple[str, ...]
+    status_address: str
+    status_port: int
+    status_path: str
 
 
 def nginx_facts(root: Path = ROOT) -> NginxFacts:
     main = (root / "nginx" / "nginx.conf").read_text()
     server = (root / "nginx" / "admin.conf").read_text()
+    status = (root / "nginx" / "status.conf").read_text()
     both = main + server
+    status_listen = re.search(r"^\s*listen (?:([\d.]+|\[[\da-f:]+\]):)?(\d+)\b", status, re.M)
+    included = re.findall(r"^\s*include /etc/nginx/conf\.d/(\S+);", main, re.M)
     return NginxFacts(
         listen_port=int(re.search(r"^\s*listen (\d+) ssl", server, re.M).group(1)),
         health_path=re.search(r"location = (/health)\b", server).group(1),
         written_paths=tuple(re.findall(r"^\s*(?:pid|\w+_temp_path)\s+(\S+);", main, re.M)),
         tls_files=tuple(re.findall(r"^\s*ssl_certificate(?:_key)?\s+(\S+);", server, re.M)),
         galaxy_files=tuple(sorted(set(re.findall(r"(/etc/nginx/galaxy/[\w.]+)", both)))),
+        status_address=(status_listen.group(1) or "*") if "status.conf" in included else "",
+        status_port=int(status_listen.group(2)),
+        status_path=re.search(r"location = (\S+) \{\s*stub_status;", status).group(1),
     )
 
 
@@ -92,16 +106,50 @@ def restricted_problems(pod: dict, where: str) -> list[str]:
     return found
 
 
+def nginx_container(pod: dict) -> dict:
+    return next(c for c in pod["containers"] if c["name"] == "nginx")
+
+
+def pdb_overlaps(objects: list[dict]) -> list[str]:
+    """Pairs of PodDisruptionBudgets selecting the same pods: the eviction API then refuses
+    every eviction of those pods, and node drains hang."""
+    pdbs = [o for o in objects if o["kind"] == "PodDisruptionBudget"]
+    templates = [o["spec"]["template"]["metadata"].get("labels", {}) for o in objects if o["kind"] == "Deployment"]
+    found = []
+    for i, a in enumerate(pdbs):
+        for b in pdbs[i + 1:]:
+            for labels in templates:
+                if all(selector_matches(p["spec"].get("selector", {}).get("matchLabels", {}), labels) for p in (a, b)):
+                    found.append(f"PodDisruptionBudgets {a['metadata']['name']} and {b['metadata']['name']} select the same pods")
+    return found
+
+
+def admitted(policy: dict, port: str) -> list[dict | None]:
+    """The sources a NetworkPolicy admits to a named port: a peer, or None for anyone."""
+    sources: list[dict | None] = []
+    for rule in policy["spec"].get("ingress", []):
+        if not any(p.get("port") == port for p in rule.get("ports", [])):
+            continue
+        sources += rule.get("from") or [None]
+    return sources
+
+
+def edge_settings(conf: str) -> tuple[str, list[str]]:
+    """($hsts, trusted proxy ranges) of an edge.conf."""
+    hsts = re.search(r'^\s*set \$hsts "([^"]*)";', conf, re.M)
+    return (hsts.group(1) if hsts else None), re.findall(r"^\s*set_real_ip_from\s+(\S+);", conf, re.M)
+
+
 def problems(objects: list[dict], facts: NginxFacts) -> list[str]:
     found: list[str] = []
     deployment = one(objects, "Deployment")
     service = one(objects, "Service")
-    pdb = one(objects, "PodDisruptionBudget")
-    policy = one(objects, "NetworkPolicy")
+    pdbs = [o for o in objects if o["kind"] == "PodDisruptionBudget"]
+    policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
     configmap = one(objects, "ConfigMap")
     pod = deployment["spec"]["template"]["spec"]
     pod_labels = deployment["spec"]["template"]["metadata"].get("labels", {})
-    container = pod["containers"][0]
+    container = nginx_container(pod)
     ports = {p.get("name"): p["containerPort"] for p in container.get("ports", [])}
 
     # The container port, the probes and the Service all point at nginx's listen port.
@@ -123,16 +171,111 @@ def problems(objects: list[dict], facts: NginxFacts) -> list[str]:
         if port.get("targetPort") not in ports:
             found.append(f"Service targetPort {port.get('targetPort')} is not a named container port")
 
-    # Selectors select the pods.
+    # Selectors select the pods, and the Deployment's is Galaxy's (immutable once created).
     if not selector_matches(deployment["spec"]["selector"].get("matchLabels", {}), pod_labels):
         found.append("Deployment selector does not match its pod labels")
+    if deployment["spec"]["selector"] != {"matchLabels": SPEC_SELECTOR}:
+        found.append(f"Deployment selector {deployment['spec']['selector']} is not Galaxy's {SPEC_SELECTOR}")
     for name, selector in (
         ("Service", service["spec"].get("selector", {})),
-        ("PodDisruptionBudget", pdb["spec"].get("selector", {}).get("matchLabels", {})),
-        ("NetworkPolicy", policy["spec"].get("podSelector", {}).get("matchLabels", {})),
+        *((f"PodDisruptionBudget {p['metadata']['name']}", p["spec"].get("selector", {}).get("matchLabels", {})) for p in pdbs),
+        *((f"NetworkPolicy {p['metadata']['name']}", p["spec"].get("podSelector", {}).get("matchLabels", {})) for p in policies),
     ):
         if not selector_matches(selector, pod_labels):
             found.append(f"{name} selector {selector} does not match the pod labels")
+    found += pdb_overlaps(objects)
+    if not pdbs:
+        found.append("no PodDisruptionBudget")
+    for p in pdbs:
+        if p["spec"].get("unhealthyPodEvictionPolicy") != "AlwaysAllow":
+            found.append(f"PodDisruptionBudget {p['metadata']['name']} must set unhealthyPodEvictionPolicy: AlwaysAllow")
+
+    # The HPA owns the replica count where there is one.
+    has_hpa = any(o["kind"] == "HorizontalPodAutoscaler" for o in objects)
+    if has_hpa and "replicas" in deployment["spec"]:
+        found.append("Deployment sets replicas although a HorizontalPodAutoscaler owns them")
+    if not has_hpa and deployment["spec"].get("replicas", 1) < 2:
+        found.append("Deployment without an HPA needs at least 2 replicas")
+
+    # Replicas spread over nodes (hard) and zones (soft), counting only these pods.
+    spread = {c["topologyKey"]: c for c in pod.get("topologySpreadConstraints", [])}
+    for key, when in (("kubernetes.io/hostname", "DoNotSchedule"), ("topology.kubernetes.io/zone", "ScheduleAnyway")):
+        c = spread.get(key)
+        if not c:
+            found.append(f"no topology spread over {key}")
+        elif c.get("whenUnsatisfiable") != when or c.get("maxSkew") != 1:
+            found.append(f"topology spread over {key} must be maxSkew 1, {when}")
+        elif not selector_matches(c.get("labelSelector", {}).get("matchLabels", {}), pod_labels):
+            found.append(f"topology spread over {key} does not select the pods")
+
+    # Only the https port is published; stub_status stays on the pod's loopback.
+    if [p.get("targetPort") for p in service["spec"]["ports"]] != ["https"]:
+        found.append(f"Service must publish only the https port, not {[p.get('targetPort') for p in service['spec']['ports']]}")
+    if facts.status_address not in ("127.0.0.1", "[::1]"):
+        found.append(f"stub_status listens on {facts.status_address or 'nothing'}:{facts.status_port}, not on the loopback only")
+
+    # Every way in comes with the NetworkPolicy that admits it, to the https port only.
+    peers = [src for p in policies for src in admitted(p, "https")]
+    namespaces = {(src or {}).get("namespaceSelector", {}).get("matchLabels", {}).get("kubernetes.io/metadata.name") for src in peers}
+    routes = []
+    if service["spec"].get("type") == "NodePort":
+        routes.append(("the node port", None in peers))
+    for ingress in (o for o in objects if o["kind"] == "Ingress"):
+        routes.append((f"Ingress {ingress['metadata']['name']}", "ingress-nginx" in namespaces))
+    for route in (o for o in objects if o["kind"] == "HTTPRoute"):
+        for parent in route["spec"]["parentRefs"]:
+            ns = parent.get("namespace", route["metadata"].get("namespace"))
+            routes.append((f"HTTPRoute {route['metadata']['name']} (Gateway in {ns})", ns in namespaces))
+    if not routes:
+        found.append("no way in: no node port, Ingress or HTTPRoute")
+    for what, let_in in routes:
+        if not let_in:
+            found.append(f"no NetworkPolicy admits the traffic of {what} to the https port")
+    if None in peers and service["spec"].get("type") != "NodePort":
+        found.append("a NetworkPolicy admits anyone, but the dashboard is behind a route")
+    for p in policies:
+        for rule in p["spec"].get("ingress", []):
+            if not rule.get("ports"):
+                found.append(f"NetworkPolicy {p['metadata']['name']} admits every port")
+
+    # Metrics: the exporter reads the loopback stub_status, its port is scraped and admitted.
+    exporter = next((c for c in pod["containers"] if c["name"] == "metrics"), None)
+    if exporter:
+        uri = next((a.split("=", 1)[1] for a in exporter.get("args", []) if a.startswith("--nginx.scrape-uri=")), "")
+        if uri != f"http://127.0.0.1:{facts.status_port}{facts.status_path}":
+            found.append(f"the exporter scrapes {uri!r}, nginx's stub_status is http://127.0.0.1:{facts.status_port}{facts.status_path}")
+        metrics_port = {p.get("name"): p["containerPort"] for p in exporter.get("ports", [])}.get("metrics")
+        notes = deployment["spec"]["template"]["metadata"].get("annotations", {})
+        if notes.get("prometheus.io/scrape") != "true" or notes.get("prometheus.io/port") != str(metrics_port):
+            found.append(f"scrape annotations {notes} do not name the exporter's metrics port {metrics_port}")
+        if not [src for p in policies for src in admitted(p, "metrics") if src]:
+            found.append("no NetworkPolicy admits Prometheus to the metrics port")
+        if None in [src for p in policies for src in admitted(p, "metrics")]:
+            found.append("a NetworkPolicy admits anyone to the metrics port")
+
+    # A renewed certificate rolls the pods (nginx reads it only at start).
+    tls_secrets = {v["secret"]["secretName"] for v in pod.get("volumes", []) if "secret" in v}
+    reloaded = set(deployment["metadata"].get("annotations", {}).get(RELOADER_SECRET, "").split(","))
+    if not tls_secrets <= reloaded:
+        found.append(f"the pods do not roll when {sorted(tls_secrets - reloaded)} changes ({RELOADER_SECRET})")
+
+    # HSTS only where the dashboard is the edge; behind a route, trust the route's proxies only.
+    hsts, trusted = edge_settings(configmap.get("data", {}).get("edge.conf", ""))
+    if hsts is None:
+        found.append("edge.conf does not set $hsts")
+    elif service["spec"].get("type") == "NodePort":
+        if not re.match(r"max-age=\d{7,}", hsts):
+            found.append("the dashboard is the edge on its node port: it must send HSTS")
+        if trusted:
+            found.append(f"nothing stands in front of the node port, yet edge.conf trusts {trusted}")
+    else:
+        if hsts:
+            found.append("behind a route the dashboard must not send HSTS: the edge that owns the host does")
+        if not trusted:
+            found.append("behind a route edge.conf must name the proxies whose X-Forwarded-For is believed")
+    for cidr in trusted:
+        if cidr.endswith("/0"):
+            found.append(f"set_real_ip_from {cidr} believes any client's X-Forwarded-For")
 
     # Writable: exactly what nginx writes, as memory-backed, size-limited emptyDirs.
     volumes = {v["name"]: v for v in pod.get("volumes", [])}
@@ -173,4 +316,7 @@ def problems(objects: list[dict], facts: NginxFacts) -> list[str]:
             found.append(f"{path} is not on a read-only mount of the galaxy-tls secret")
 
     found += restricted_problems(pod, "Deployment")
+    for c in pod["containers"]:
+        if not c.get("resources", {}).get("requests") or not c.get("resources", {}).get("limits"):
+            found.append(f"container {c['name']} needs requests and limits")
     return found

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from manifest_checks import ROOT, nginx_facts, one, problems, render
+from manifest_checks import ROOT, nginx_container, nginx_facts, one, problems, render
 
 OVERLAYS = {
     "local-dev": {"namespace": "galaxy-dev", "node_port": 30001, "api": "https://localhost:30002/api", "env": "dev"},
@@ -43,7 +43,7 @@ def test_namespace_labels_and_version(overlay):
         assert LABELS <= set(obj["metadata"].get("labels", {})), f"{obj['kind']} lacks recommended labels"
         assert obj["metadata"]["labels"]["app.kubernetes.io/version"] == cargo_version()
     deployment = one(objects, "Deployment")
-    assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == f"{IMAGE}:{cargo_version()}"
+    assert nginx_container(deployment["spec"]["template"]["spec"])["image"] == f"{IMAGE}:{cargo_version()}"
     assert "app.kubernetes.io/version" not in deployment["spec"]["selector"]["matchLabels"], "a selector must survive upgrades"
 
 
@@ -52,10 +52,10 @@ def test_deployment_follows_the_galaxy_spec(overlay):
     deployment = one(objects, "Deployment")
     spec = deployment["spec"]
     pod = spec["template"]["spec"]
-    container = pod["containers"][0]
-    assert spec["replicas"] == 2
+    container = nginx_container(pod)
     assert spec["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 1}}
-    assert container["resources"] == {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}}
+    # Requests from measurement (README, Kubernetes), limits as in the Galaxy spec.
+    assert container["resources"] == {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}}
     assert container["imagePullPolicy"] == "IfNotPresent"
     ctx = container["securityContext"]
     assert (ctx["runAsUser"], ctx["runAsGroup"], pod["securityContext"]["runAsUser"]) == (101, 101, 101)
@@ -67,9 +67,9 @@ def test_deployment_follows_the_galaxy_spec(overlay):
     assert pod["automountServiceAccountToken"] is False
     assert pod["serviceAccountName"] == one(objects, "ServiceAccount")["metadata"]["name"] == "admin-dashboard"
     assert one(objects, "ServiceAccount")["automountServiceAccountToken"] is False
-    spread = pod["topologySpreadConstraints"][0]
-    assert spread["topologyKey"] == "kubernetes.io/hostname"
-    assert one(objects, "PodDisruptionBudget")["spec"]["maxUnavailable"] == 1
+    pdb = one(objects, "PodDisruptionBudget")
+    assert (pdb["metadata"]["name"], pdb["spec"]["maxUnavailable"]) == ("admin-dashboard-pdb", 1)
+    assert pod["terminationGracePeriodSeconds"] >= 30
 
 
 def test_service_and_traffic_per_overlay(overlay):
@@ -77,30 +77,31 @@ def test_service_and_traffic_per_overlay(overlay):
     service = one(objects, "Service")
     port = service["spec"]["ports"][0]
     assert (port["name"], port["port"], port["targetPort"]) == ("https", 443, "https")
-    policy = one(objects, "NetworkPolicy")
-    from_ingress = policy["spec"]["ingress"][0]
-    assert from_ingress["from"][0]["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "ingress-nginx"}
+    policies = {p["metadata"]["name"] for p in objects if p["kind"] == "NetworkPolicy"}
+    assert {"default-deny-admin-dashboard", "allow-metrics-admin-dashboard"} <= policies
     if expected["node_port"]:
         assert service["spec"]["type"] == "NodePort"
         assert port["nodePort"] == expected["node_port"]
-        assert any("from" not in rule for rule in policy["spec"]["ingress"]), "NodePort traffic is let in"
+        assert "allow-nodeport-admin-dashboard" in policies
         assert not [o for o in objects if o["kind"] in ("Ingress", "HorizontalPodAutoscaler")]
+        assert one(objects, "Deployment")["spec"]["replicas"] == 2
     else:
         assert service["spec"]["type"] == "ClusterIP"
-        assert len(policy["spec"]["ingress"]) == 1, "prod admits only the ingress controller"
+        assert "allow-ingress-admin-dashboard" in policies, "the name in Galaxy's manifests"
         hpa = one(objects, "HorizontalPodAutoscaler")
         assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (2, 5)
         assert hpa["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"] == 70
+        assert "replicas" not in one(objects, "Deployment")["spec"], "the HPA owns the replica count"
         ingress = one(objects, "Ingress")
         notes = ingress["metadata"]["annotations"]
         assert notes["nginx.ingress.kubernetes.io/backend-protocol"] == "HTTPS"
         assert "http_404" in notes["nginx.ingress.kubernetes.io/proxy-next-upstream"]
-        assert "cert-manager.io/cluster-issuer" in notes
+        assert not [k for k in notes if k.startswith("cert-manager.io/")], "Galaxy's Certificate galaxy-tls owns the certificate"
         rule = ingress["spec"]["rules"][0]
         path = rule["http"]["paths"][0]
         assert (rule["host"], path["path"], path["pathType"]) == ("galaxy.example.com", "/admin", "Prefix")
         assert path["backend"]["service"] == {"name": "admin-dashboard", "port": {"name": "https"}}
-        assert ingress["spec"]["tls"][0]["secretName"] == "galaxy-tls"
+        assert ingress["spec"]["tls"][0]["secretName"] == "galaxy-tls-secret"
 
 
 def test_config_js_and_csp_agree(overlay):
@@ -108,19 +109,28 @@ def test_config_js_and_csp_agree(overlay):
     data = one(objects, "ConfigMap")["data"]
     settings = dict(re.findall(r'^\s*([A-Z_]+): "([^"]*)",?$', data["config.js"], re.M))
     assert settings == {"API_BASE_URL": expected["api"], "ENVIRONMENT": expected["env"]}
+    assert set(data) == {"config.js", "csp.conf", "edge.conf"}
     origin = re.match(r"https://[^/]+", expected["api"]).group(0)
     assert re.search(r'set \$csp_connect_src "([^"]*)";', data["csp.conf"]).group(1) == origin, "connect-src must allow the API"
     assert re.search(r"-[a-z0-9]{10}$", one(objects, "ConfigMap")["metadata"]["name"]), "a content hash rolls the pods"
 
 
-def test_gateway_api_component_offers_the_same_route(tmp_path):
-    # prod, with the component switched on as its kustomization's comment says.
-    shutil.copytree(ROOT / "k8s", tmp_path / "k8s")
-    prod = tmp_path / "k8s" / "overlays" / "prod" / "kustomization.yaml"
-    text = prod.read_text().replace("  # - ../../components/gateway-api", "  - ../../components/gateway-api")
-    assert "  - ../../components/gateway-api" in text
+def with_gateway_api(k8s: Path) -> Path:
+    """prod, with the Gateway API instead of ingress-nginx, as its kustomization's comment says."""
+    prod = k8s / "overlays" / "prod" / "kustomization.yaml"
+    text = prod.read_text().replace("  - ../../components/ingress-nginx\n", "")
+    text = text.replace("  # - ../../components/gateway-api", "  - ../../components/gateway-api")
+    assert "  - ../../components/gateway-api" in text and "ingress-nginx\n" not in text
     prod.write_text(text)
-    objects = render(prod.parent)
+    return prod.parent
+
+
+def test_gateway_api_component_offers_the_same_route(tmp_path):
+    shutil.copytree(ROOT / "k8s", tmp_path / "k8s")
+    objects = render(with_gateway_api(tmp_path / "k8s"))
+    assert problems(objects, nginx_facts()) == []
+    assert not [o for o in objects if o["kind"] == "Ingress"]
+    assert "allow-ingress-admin-dashboard" not in {o["metadata"]["name"] for o in objects}, "no door left open for a retired controller"
     for obj in objects:
         assert LABELS <= set(obj["metadata"].get("labels", {})), obj["kind"]
     route = one(objects, "HTTPRoute")
@@ -132,15 +142,16 @@ def test_gateway_api_component_offers_the_same_route(tmp_path):
     assert route["metadata"]["namespace"] == "galaxy-prod"
 
 
-def broken_copy(tmp_path: Path, file: str, old: str, new: str) -> list[dict]:
-    """Renders prod from a copy of k8s/ in which every match of the regex `old` became `new`."""
+def broken_copy(tmp_path: Path, file: str, old: str, new: str, overlay: str = "prod") -> list[dict]:
+    """Renders an overlay from a copy of k8s/ in which every match of the regex `old` in
+    `file` (relative to k8s/base, or to k8s/ when it has a slash) became `new`."""
     k8s = tmp_path / "k8s"
     shutil.copytree(ROOT / "k8s", k8s)
-    target = k8s / "base" / file
+    target = k8s / file if "/" in file else k8s / "base" / file
     text, count = re.subn(old, new, target.read_text(), flags=re.M)
     assert count, f"{old!r} not in {file}"
     target.write_text(text)
-    return render(k8s / "overlays" / "prod")
+    return render(k8s / "overlays" / overlay)
 
 
 @pytest.mark.parametrize("file,old,new,expected", [
@@ -154,12 +165,56 @@ def broken_copy(tmp_path: Path, file: str, old: str, new: str) -> list[dict]:
     ("deployment.yaml", r"^\s+readOnlyRootFilesystem: true\n", "", "readOnlyRootFilesystem"),
     ("deployment.yaml", r"^(\s+)scheme: HTTPS$", r"\1scheme: HTTP", "scheme must be HTTPS"),
     ("service.yaml", r"targetPort: https$", "targetPort: http", "targetPort http"),
-    ("poddisruptionbudget.yaml", r"^(\s+)app.kubernetes.io/instance: admin-dashboard$",
-     r"\1app.kubernetes.io/instance: admin-dashboard\n\1tier: web", "PodDisruptionBudget selector"),
+    ("poddisruptionbudget.yaml", r"^(\s+)app.kubernetes.io/name: admin-dashboard$",
+     r"\1app.kubernetes.io/name: admin-dashboard\n\1tier: web", "PodDisruptionBudget admin-dashboard-pdb selector"),
+    # Coexistence with Galaxy's manifests.
+    ("deployment.yaml", r"^(  selector:\n    matchLabels:\n)", r"\1      app.kubernetes.io/instance: admin-dashboard\n", "is not Galaxy's"),
+    ("poddisruptionbudget.yaml", r"\Z", "---\n" + (ROOT / "k8s/base/poddisruptionbudget.yaml").read_text().replace(
+        "name: admin-dashboard-pdb", "name: admin-dashboard"), "select the same pods"),
+    ("poddisruptionbudget.yaml", r"^\s+unhealthyPodEvictionPolicy: AlwaysAllow\n", "", "unhealthyPodEvictionPolicy"),
+    # Correctness.
+    ("components/hpa/kustomization.yaml", r"^patches:\n(.*\n)*", "", "replicas although a HorizontalPodAutoscaler"),
+    ("deployment.yaml", r"whenUnsatisfiable: DoNotSchedule", "whenUnsatisfiable: ScheduleAnyway", "kubernetes.io/hostname must be"),
+    ("deployment.yaml", r"^\s+- maxSkew: 1\n\s+topologyKey: topology.kubernetes.io/zone\n", "        - maxSkew: 1\n          topologyKey: example.com/rack\n",
+     "no topology spread over topology.kubernetes.io/zone"),
+    ("deployment.yaml", r"^\s+secret.reloader.stakater.com/reload: galaxy-tls\n", "", "do not roll"),
+    ("components/ingress-nginx/networkpolicy.yaml", r"kubernetes.io/metadata.name: ingress-nginx", "kubernetes.io/metadata.name: kube-system",
+     "no NetworkPolicy admits the traffic of Ingress"),
+    ("components/ingress-nginx/networkpolicy.yaml", r"^      ports:\n        - port: https\n          protocol: TCP\n", "", "admits every port"),
+    ("overlays/prod/edge.conf", r'^set \$hsts "";', 'set $hsts "max-age=63072000";', "must not send HSTS"),
+    ("overlays/prod/edge.conf", r"10\.42\.0\.0/16", "0.0.0.0/0", "believes any client"),
+    ("overlays/prod/edge.conf", r"^set_real_ip_from .*\n", "", "must name the proxies"),
+    # Observability.
+    ("service.yaml", r"^(  ports:\n)", r"\1    - name: metrics\n      port: 9113\n      targetPort: metrics\n", "only the https port"),
+    ("components/metrics/exporter.yaml", r"127\.0\.0\.1:8081", "127.0.0.1:8080", "the exporter scrapes"),
+    ("components/metrics/exporter.yaml", r'prometheus.io/port: "9113"', 'prometheus.io/port: "8443"', "scrape annotations"),
+    ("components/metrics/networkpolicy.yaml", r"^    - from:\n(.*\n){3}      ports:", "    - ports:", "admits anyone to the metrics port"),
 ])
 def test_a_broken_manifest_is_caught(tmp_path, file, old, new, expected):
     found = problems(broken_copy(tmp_path, file, old, new), nginx_facts())
     assert any(expected in p for p in found), found
+
+
+def test_the_node_port_overlays_are_the_edge(tmp_path):
+    found = problems(broken_copy(tmp_path, "overlays/local-dev/edge.conf", r"^set \$hsts .*", 'set $hsts "";', "local-dev"), nginx_facts())
+    assert any("must send HSTS" in p for p in found), found
+
+
+def test_the_gateway_api_route_without_its_policy_is_caught(tmp_path):
+    shutil.copytree(ROOT / "k8s", tmp_path / "k8s")
+    component = tmp_path / "k8s" / "components" / "gateway-api" / "kustomization.yaml"
+    component.write_text(component.read_text().replace("  - networkpolicy.yaml\n", ""))
+    found = problems(render(with_gateway_api(tmp_path / "k8s")), nginx_facts())
+    assert any("no NetworkPolicy admits the traffic of HTTPRoute" in p for p in found), found
+
+
+def test_stub_status_listening_beyond_the_loopback_is_caught(tmp_path):
+    nginx = tmp_path / "nginx"
+    shutil.copytree(ROOT / "nginx", nginx)
+    status = nginx / "status.conf"
+    status.write_text(status.read_text().replace("listen 127.0.0.1:8081;", "listen 8081;"))
+    found = problems(render(ROOT / "k8s" / "overlays" / "prod"), nginx_facts(tmp_path))
+    assert any("not on the loopback only" in p for p in found), found
 
 
 def test_version_bump_script_moves_everything(tmp_path):
@@ -173,5 +228,5 @@ def test_version_bump_script_moves_everything(tmp_path):
     for name in OVERLAYS:
         rendered = render(repo / "k8s" / "overlays" / name)
         deployment = one(rendered, "Deployment")
-        assert deployment["spec"]["template"]["spec"]["containers"][0]["image"].endswith(":9.8.7"), name
+        assert nginx_container(deployment["spec"]["template"]["spec"])["image"].endswith(":9.8.7"), name
         assert deployment["metadata"]["labels"]["app.kubernetes.io/version"] == "9.8.7"

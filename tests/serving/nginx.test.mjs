@@ -176,16 +176,39 @@ test('the app starts in Chromium under that CSP with no violation', async () => 
   }
 });
 
-test('access log is JSON on stdout, without /health', async () => {
-  await curl(`${nginx.url}/admin/?probe=access-log`);
+test('access log: JSON on stdout, no query string, the ingress request id, no /health', async () => {
+  const search = 'search=secret-nova-7';
+  await curl(`${nginx.url}/admin/players?${search}`, ['-H', 'X-Request-ID: edge-4f2a-01',
+    '-H', `Referer: https://galaxy.example.com/admin/players?${search}`, '-H', 'X-Forwarded-For: 6.6.6.6']);
+  await curl(`${nginx.url}/admin/overview?probe`, ['-H', 'X-Request-ID: "},"status":200,"x":"']);
   await curl(`${nginx.url}/health?probe=access-log`);
   await new Promise((r) => setTimeout(r, 200));
-  const entries = nginx.out.stdout.trim().split('\n').map((line) => JSON.parse(line));
-  const probe = entries.filter((e) => e.uri.includes('probe=access-log'));
-  assert.deepEqual(probe.map((e) => e.uri), ['/admin/?probe=access-log']);
-  for (const key of ['time', 'remote_addr', 'method', 'status', 'bytes', 'duration', 'request_id']) {
-    assert.ok(key in probe[0], key);
+  const log = nginx.out.stdout;
+  const entries = log.trim().split('\n').map((line) => JSON.parse(line));
+  assert.doesNotMatch(log, /secret-nova-7/, 'a players search must not reach the log');
+  const players = entries.filter((e) => e.path === '/admin/players');
+  assert.equal(players.length, 1);
+  assert.equal(players[0].request_id, 'edge-4f2a-01', 'the ingress\'s request id');
+  assert.equal(players[0].referer, 'https://galaxy.example.com/admin/players');
+  // This nginx is the edge (local-dev edge.conf): no proxy is trusted, so no client's
+  // X-Forwarded-For is believed.
+  assert.equal(players[0].remote_addr, '127.0.0.1');
+  assert.equal(players[0].peer_addr, '127.0.0.1');
+  const overview = entries.filter((e) => e.path === '/admin/overview');
+  assert.match(overview[0].request_id, /^[0-9a-f]{32}$/, 'a request id that is not a plain token is replaced by nginx\'s own');
+  assert.deepEqual(entries.filter((e) => e.path === '/health'), []);
+  for (const key of ['time', 'remote_addr', 'peer_addr', 'method', 'path', 'status', 'bytes', 'duration', 'request_id']) {
+    assert.ok(key in players[0], key);
   }
+});
+
+test('stub_status answers on the loopback status port, never on the served port', async () => {
+  const { stdout } = await run('curl', ['-s', '--fail', nginx.statusUrl]);
+  assert.match(stdout, /^Active connections: \d+/);
+  assert.match(stdout, /server accepts handled requests\n \d+ \d+ \d+/);
+  const served = await curl(`${nginx.url}/stub_status`);
+  assert.equal(served.status, 404);
+  assert.doesNotMatch(served.body.toString(), /Active connections/);
 });
 
 test('nginx -s reload under steady load loses no request', async () => {
@@ -202,6 +225,11 @@ test('nginx -s reload under steady load loses no request', async () => {
   const workersAfter = nginx.workerPids();
   assert.equal(workersAfter.length, 1, 'one worker, as configured');
   assert.ok(!workersBefore.includes(workersAfter[0]), 'the reloads replaced the worker');
+});
+
+test('HSTS is sent here, where nginx is the edge (local-dev edge.conf)', async () => {
+  const page = await curl(`${nginx.url}/admin/`);
+  assert.equal(page.headers['strict-transport-security'], 'max-age=63072000; includeSubDomains');
 });
 
 test('nginx writes only into the emptyDir, and complains about nothing', () => {

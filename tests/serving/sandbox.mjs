@@ -44,6 +44,8 @@ export async function startNginx({ dist, tls, config, work, port = 8443 }) {
     out,
     port,
     url: `https://localhost:${port}`,
+    /** stub_status, on the loopback port scripts/nginx-sandbox.sh gives it by default. */
+    statusUrl: `http://127.0.0.1:${port + 1000}/stub_status`,
     /** The host pid of the nginx master inside the sandbox. */
     masterPid() {
       const children = (pid) => readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
