@@ -8,13 +8,16 @@
 # find them on new pods during a rolling update.
 ARG PREVIOUS_IMAGE=no-previous-release
 
-FROM node:22-bookworm-slim@sha256:43ac6c60b8f89723f746e8a92ce91abd5017e627ce1ddfe4238355d3a30b772c AS node
+# The app is WebAssembly, the same bytes for every platform: node and the Rust build stage
+# run on the build machine's own platform (BUILDPLATFORM), so an arm64 image does not
+# compile trunk and the app under emulation. Only the final nginx stage is per platform.
+FROM --platform=$BUILDPLATFORM node:22-bookworm-slim@sha256:43ac6c60b8f89723f746e8a92ce91abd5017e627ce1ddfe4238355d3a30b772c AS node
 
 FROM nginxinc/nginx-unprivileged:1.29-alpine-slim@sha256:59678856b05324b7f6371f26eb1520be7fcd8bdc8ab380fc4913db8503e5a842 AS no-previous-release
 
 FROM ${PREVIOUS_IMAGE} AS previous
 
-FROM rust:1.95-bookworm@sha256:6258907abe69656e41cd992e0b705cdcfabcbbe3db374f92ed2d47121282d4a1 AS build
+FROM --platform=$BUILDPLATFORM rust:1.95-bookworm@sha256:6258907abe69656e41cd992e0b705cdcfabcbbe3db374f92ed2d47121282d4a1 AS build
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # zopfli pre-compresses the assets (scripts/build-dashboard.sh), as in the bootstrap.
 RUN apt-get update \

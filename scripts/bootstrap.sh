@@ -8,7 +8,8 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-DEBIAN_PACKAGES=(nginx-light bubblewrap chromium mkcert openssl curl ca-certificates wrk zopfli)
+# shellcheck: the image workflow's shell steps (scripts/test.sh image).
+DEBIAN_PACKAGES=(nginx-light bubblewrap chromium mkcert openssl curl ca-certificates wrk zopfli shellcheck)
 TRUNK_VERSION_REQ="~0.21"   # 0.22 needs a newer rustc than these machines have
 
 debian_packages() {

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Builds and tags the image as ghcr.io/erikevenson/galaxy/admin-dashboard:<version>
-# and :sha-<commit>, where a Docker engine exists.
+# and :sha-<commit>, where a Docker engine exists. It refuses when <version> exists
+# already, here or in the registry: a release tag names one image forever (the overlays,
+# rollbacks and PREVIOUS_IMAGE rely on it); bump the version instead. Releases are
+# published by .github/workflows/image.yml, which refuses the same way.
 #   PREVIOUS_IMAGE=ghcr.io/erikevenson/galaxy/admin-dashboard:0.1.0 scripts/build-image.sh
 # names the release this one replaces, whose hashed files the new image carries.
 set -euo pipefail
@@ -12,6 +15,14 @@ if ! command -v docker >/dev/null || ! docker info >/dev/null 2>&1; then
     die "no Docker engine on this machine: the image cannot be built here. Its nginx behaviour is proven by 'scripts/test.sh serving' (Debian's nginx under bubblewrap)."
 fi
 version=$(dashboard_version)
+if docker image inspect "$IMAGE:$version" >/dev/null 2>&1; then
+    die "$IMAGE:$version exists already on this machine; release tags are never re-used: bump the version (scripts/bump-version.sh)"
+fi
+if out=$(docker buildx imagetools inspect "$IMAGE:$version" 2>&1); then
+    die "$IMAGE:$version is published already; release tags are never re-used: bump the version (scripts/bump-version.sh)"
+elif ! grep -qiE 'not found|manifest unknown' <<<"$out"; then
+    die "cannot tell whether $IMAGE:$version is published (is the registry reachable, are you logged in?): $out"
+fi
 revision=$(git rev-parse HEAD)
 [ -z "$(git status --porcelain)" ] || note "the work tree has uncommitted changes; the revision label names HEAD"
 args=(--build-arg "VERSION=$version" --build-arg "REVISION=$revision"

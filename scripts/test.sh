@@ -6,7 +6,10 @@
 #   e2e       Chromium against the project's nginx config (sandboxed as in the pod) and the
 #             reference gateway, all over TLS
 #   k8s       every overlay rendered by kustomize, validated offline (kubernetes-validate,
-#             yamllint, checkov) and cross-checked against nginx and the image (pytest)
+#             yamllint, checkov) and cross-checked against nginx, the image and Galaxy's
+#             own manifests (pytest)
+#   image     the image workflow (.github/workflows): GitHub's workflow schema, shellcheck,
+#             its promises; scripts/build-image.sh's refusal to re-tag a version
 #   serving   the image's nginx proven under bubblewrap (TLS, headers, caching, CSP, reload,
 #             read-only root), and a rolling update replayed with two real releases
 # With no argument it runs all of them; name stages to run only those (e.g. `scripts/test.sh e2e`).
@@ -19,7 +22,7 @@ NGINX_PORT=38001 GATEWAY_TLS_PORT=38002 GATEWAY_PLAIN_PORT=38003
 TEST_DIR="$RUN_DIR/test"
 PASSED=0
 STAGES=("$@")
-[ ${#STAGES[@]} -gt 0 ] || STAGES=(lint unit k8s contract e2e serving)
+[ ${#STAGES[@]} -gt 0 ] || STAGES=(lint unit k8s image contract e2e serving)
 
 wants() { [[ " ${STAGES[*]} " == *" $1 "* ]]; }
 
@@ -57,6 +60,15 @@ stage_k8s() {
     "$ROOT/.venv-checkov/bin/checkov" --config-file .checkov.yaml --framework kubernetes $(printf -- '-f %s ' "${rendered[@]}")
     "$ROOT/.venv-checkov/bin/checkov" --config-file .checkov.yaml --framework dockerfile -f Dockerfile
     "$VENV/bin/pytest" -q tests/k8s 2>&1 | tee "$dir/pytest.log"
+    PASSED=$((PASSED + $(grep -Eo '[0-9]+ passed' "$dir/pytest.log" | tail -n 1 | awk '{print $1}')))
+}
+
+stage_image() {
+    say "Image pipeline: the workflow (schema, shellcheck, promises), build-image.sh's refusals"
+    local dir="$TEST_DIR/image"
+    mkdir -p "$dir"
+    "$VENV/bin/yamllint" --strict .github/workflows
+    "$VENV/bin/pytest" -q tests/image 2>&1 | tee "$dir/pytest.log"
     PASSED=$((PASSED + $(grep -Eo '[0-9]+ passed' "$dir/pytest.log" | tail -n 1 | awk '{print $1}')))
 }
 
@@ -157,6 +169,7 @@ trap stop_all EXIT
 wants lint && stage_lint
 wants unit && stage_unit
 wants k8s && stage_k8s
+wants image && stage_image
 if wants contract || wants e2e || wants serving; then build_servers; fi
 wants contract && stage_contract
 wants e2e && stage_e2e
