@@ -2,10 +2,21 @@
 # Command 1 of the README: the whole system locally, with TLS.
 #   dashboard  https://localhost:30001/admin/  (the project's nginx config, sandboxed as in the pod)
 #   gateway    https://localhost:30002/api      (the reference gateway, dev controls on)
-# Ctrl-C stops both.
+# Ctrl-C stops both. Everything listens on 127.0.0.1 only: the dev admin password and the
+# gateway's dev controls are for this machine, not for the network it is on.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
+
+# The dashboard, the gateway and nginx's stub_status (the sandbox puts it at the dashboard's
+# port + 1000). Checked first, so that a second `make dev` or a leftover process is named
+# at once instead of after the build, as a bind error in a log.
+DEV_PORTS=(30001 30002 31001)
+for port in "${DEV_PORTS[@]}"; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        die "port $port on 127.0.0.1 is in use (another 'make dev'?); stop whatever listens there: ss -ltnp 'sport = :$port'"
+    fi
+done
 
 "$ROOT/scripts/bootstrap.sh"
 "$ROOT/scripts/build-dashboard.sh"
@@ -30,7 +41,7 @@ start_bg gateway "$RUN_DIR/gateway.log" "$ROOT/target/release/galaxy-gateway" \
     --listen 127.0.0.1:30002 --tls-cert "$RUN_DIR/tls/tls.crt" --tls-key "$RUN_DIR/tls/tls.key" \
     --secrets-dir "$secrets" --dev-controls
 start_bg nginx "$RUN_DIR/nginx.log" "$ROOT/scripts/nginx-sandbox.sh" \
-    --dist "$ROOT/dist" --tls "$RUN_DIR/tls" --config "$RUN_DIR/config" --work "$RUN_DIR/nginx" --port 30001
+    --dist "$ROOT/dist" --tls "$RUN_DIR/tls" --config "$RUN_DIR/config" --work "$RUN_DIR/nginx" --port 30001 --status-port 31001
 wait_for_url https://localhost:30002/api/health/live || die "the gateway did not start; see $RUN_DIR/gateway.log"
 wait_for_url https://localhost:30001/health || die "nginx did not start; see $RUN_DIR/nginx.log"
 

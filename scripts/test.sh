@@ -12,6 +12,7 @@
 #             its promises; scripts/build-image.sh's refusal to re-tag a version
 #   serving   the image's nginx proven under bubblewrap (TLS, headers, caching, CSP, reload,
 #             read-only root), and a rolling update replayed with two real releases
+#   dev       `make dev` started, used in Chromium (log in), stopped with Ctrl-C
 # With no argument it runs all of them; name stages to run only those (e.g. `scripts/test.sh e2e`).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -22,7 +23,7 @@ NGINX_PORT=38001 GATEWAY_TLS_PORT=38002 GATEWAY_PLAIN_PORT=38003
 TEST_DIR="$RUN_DIR/test"
 PASSED=0
 STAGES=("$@")
-[ ${#STAGES[@]} -gt 0 ] || STAGES=(lint unit k8s image contract e2e serving)
+[ ${#STAGES[@]} -gt 0 ] || STAGES=(lint unit k8s image contract e2e serving dev)
 
 wants() { [[ " ${STAGES[*]} " == *" $1 "* ]]; }
 
@@ -157,6 +158,14 @@ stage_serving() {
     PASSED=$((PASSED + $(grep -E '^ℹ pass [0-9]+' "$TEST_DIR/serving.log" | awk '{print $3}')))
 }
 
+stage_dev() {
+    say "make dev: refuses busy ports, serves on 127.0.0.1, an admin logs in, Ctrl-C stops it all"
+    # make dev builds what it serves; after the other stages it finds dist/ and the gateway
+    # built from the same sources and reuses them (scripts/build-dashboard.sh's input hash).
+    (cd tests/dev && node --test --test-concurrency=1 --test-reporter=spec ./*.test.mjs) 2>&1 | tee "$TEST_DIR/dev.log"
+    PASSED=$((PASSED + $(grep -E '^ℹ pass [0-9]+' "$TEST_DIR/dev.log" | awk '{print $3}')))
+}
+
 "$ROOT/scripts/bootstrap.sh"
 for port in $NGINX_PORT $GATEWAY_TLS_PORT $GATEWAY_PLAIN_PORT 8443 38030 38031 38032 38040 38041; do
     if curl -sk -o /dev/null --max-time 1 "https://127.0.0.1:$port/" || curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
@@ -174,6 +183,7 @@ if wants contract || wants e2e || wants serving; then build_servers; fi
 wants contract && stage_contract
 wants e2e && stage_e2e
 wants serving && stage_serving
+wants dev && stage_dev
 
 say "All tests passed (${STAGES[*]})"
 echo "total: $PASSED passed, 0 failed"
