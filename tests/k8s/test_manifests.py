@@ -230,3 +230,14 @@ def test_version_bump_script_moves_everything(tmp_path):
         deployment = one(rendered, "Deployment")
         assert nginx_container(deployment["spec"]["template"]["spec"])["image"].endswith(":9.8.7"), name
         assert deployment["metadata"]["labels"]["app.kubernetes.io/version"] == "9.8.7"
+
+
+def test_the_minimum_kubernetes_version_is_stated_and_validated():
+    stated = re.search(r"\*\*Kubernetes (\d+)\.(\d+) or newer\*\*", (ROOT / "README.md").read_text())
+    assert stated, "README must state the minimum Kubernetes version"
+    validated = re.findall(r"kubernetes-validate.*--kubernetes-version (\d+)\.(\d+)", (ROOT / "scripts" / "test.sh").read_text())
+    assert min((int(a), int(b)) for a, b in validated) == (int(stated[1]), int(stated[2])), "test.sh validates the stated minimum"
+    # The features that set the floor: the preStop sleep action is on by default from 1.30.
+    pod = one(render(ROOT / "k8s" / "overlays" / "prod"), "Deployment")["spec"]["template"]["spec"]
+    if "sleep" in nginx_container(pod).get("lifecycle", {}).get("preStop", {}):
+        assert (int(stated[1]), int(stated[2])) >= (1, 30)
