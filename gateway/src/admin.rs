@@ -13,9 +13,9 @@ use time::OffsetDateTime;
 
 use crate::auth::{self, Admin};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{page, path_id, JsonBody, QueryParams};
+use crate::extract::{page, path_int, path_uuid, JsonBody, QueryParams};
 use crate::game::GameStatus;
-use crate::state::AppState;
+use crate::state::{AppState, MAX_SNAPSHOT_ID};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -31,12 +31,18 @@ pub fn routes() -> Router<AppState> {
             get(list_snapshots).post(create_snapshot),
         )
         .route(
-            "/admin/snapshots/{id}",
+            "/admin/snapshots/{snapshot_id}",
             axum::routing::delete(delete_snapshot),
         )
-        .route("/admin/snapshots/{id}/restore", post(restore_snapshot))
+        .route(
+            "/admin/snapshots/{snapshot_id}/restore",
+            post(restore_snapshot),
+        )
         .route("/admin/players", get(list_players))
-        .route("/admin/players/{id}", get(get_player).delete(delete_player))
+        .route(
+            "/admin/players/{player_id}",
+            get(get_player).delete(delete_player),
+        )
         .route("/admin/services", get(list_services))
         .route("/admin/audit", get(list_audit))
 }
@@ -87,7 +93,11 @@ async fn login(
 }
 
 async fn me(admin: Admin) -> Json<Value> {
-    Json(json!({ "username": admin.username, "expires_at": rfc3339(admin.expires_at) }))
+    Json(json!({
+        "id": admin.id,
+        "username": admin.username,
+        "expires_at": rfc3339(admin.expires_at),
+    }))
 }
 
 async fn status(_: Admin, State(state): State<AppState>) -> Json<Value> {
@@ -203,16 +213,27 @@ async fn list_snapshots(
     paginate(&state.world().snapshots, query, true)
 }
 
-async fn create_snapshot(admin: Admin, State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+async fn create_snapshot(
+    admin: Admin,
+    State(state): State<AppState>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let mut world = state.world();
-    let snapshot = world.create_snapshot();
+    let snapshot = world.create_snapshot().ok_or_else(|| {
+        ApiError::ServiceUnavailable("Snapshot ids are used up (2147483647 reached)".into())
+    })?;
     world.audit(
         &admin.username,
         "snapshot.create",
         Some(format!("snapshot {}", snapshot.id)),
         Some(format!("tick {}", snapshot.tick_number)),
     );
-    (StatusCode::CREATED, Json(json!(snapshot)))
+    Ok((StatusCode::CREATED, Json(json!(snapshot))))
+}
+
+/// `{snapshot_id}`: a `SERIAL`, 1 to 2^31 - 1.
+fn snapshot_id(raw: &str) -> ApiResult<u32> {
+    let id = path_int(raw, "snapshot_id", 1, i64::from(MAX_SNAPSHOT_ID))?;
+    Ok(u32::try_from(id).expect("bounded to the SERIAL range"))
 }
 
 async fn restore_snapshot(
@@ -220,7 +241,7 @@ async fn restore_snapshot(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let id = path_id(&id, "id")?;
+    let id = snapshot_id(&id)?;
     let mut world = state.world();
     let snapshot = world
         .snapshots
@@ -233,7 +254,9 @@ async fn restore_snapshot(
             "Pause the game before restoring a snapshot".into(),
         ));
     }
-    world.game.restore(Instant::now(), snapshot.tick_number);
+    world
+        .game
+        .restore(Instant::now(), snapshot.tick_number, snapshot.game_time);
     world.audit(
         &admin.username,
         "snapshot.restore",
@@ -248,7 +271,7 @@ async fn delete_snapshot(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let id = path_id(&id, "id")?;
+    let id = snapshot_id(&id)?;
     let mut world = state.world();
     let index = world
         .snapshots
@@ -323,7 +346,7 @@ async fn get_player(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let id = path_id(&id, "id")?;
+    let id = path_uuid(&id, "player_id")?;
     let world = state.world();
     let index = world
         .player_index(id)
@@ -336,7 +359,7 @@ async fn delete_player(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let id = path_id(&id, "id")?;
+    let id = path_uuid(&id, "player_id")?;
     let mut world = state.world();
     let index = world
         .player_index(id)

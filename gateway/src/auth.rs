@@ -1,4 +1,4 @@
-//! JWT bearer authentication (HS256) and the login rate limit.
+//! Admin accounts, JWT bearer authentication (HS256) and the login rate limit.
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
@@ -11,12 +11,35 @@ use jsonwebtoken::{
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
+use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::state::{AppState, World};
 
 const FAILURE_WINDOW: Duration = Duration::from_secs(60);
 const MAX_FAILURES: usize = 5;
+
+/// An admin as Galaxy's `admins` table has it (without the password hash).
+#[derive(Debug, Clone)]
+pub struct AdminAccount {
+    pub id: Uuid,
+    pub username: String,
+    pub created_at: OffsetDateTime,
+}
+
+impl AdminAccount {
+    /// The admin from the secrets, created at start-up with a random version-4 id, as
+    /// `gen_random_uuid()` would give it.
+    pub fn bootstrap(username: &str) -> Self {
+        let mut bytes = [0u8; 16];
+        getrandom::fill(&mut bytes).expect("the OS random source is available");
+        Self {
+            id: uuid::Builder::from_random_bytes(bytes).into_uuid(),
+            username: username.to_owned(),
+            created_at: OffsetDateTime::now_utc(),
+        }
+    }
+}
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
@@ -88,6 +111,7 @@ pub fn record_failure(world: &mut World, client: IpAddr, now: Instant) {
 
 /// An authenticated admin; extracting it is what protects a route.
 pub struct Admin {
+    pub id: Uuid,
     pub username: String,
     pub expires_at: OffsetDateTime,
 }
@@ -127,8 +151,13 @@ impl FromRequestParts<AppState> for Admin {
         }
         let expires_at = OffsetDateTime::from_unix_timestamp(data.claims.exp)
             .map_err(|_| ApiError::Unauthorized("Invalid token"))?;
+        // A validly signed token for an account that no longer exists is no session.
+        let account = state
+            .admin_named(&data.claims.sub)
+            .ok_or(ApiError::Unauthorized("Invalid token"))?;
         Ok(Admin {
-            username: data.claims.sub,
+            id: account.id,
+            username: account.username.clone(),
             expires_at,
         })
     }
@@ -159,6 +188,14 @@ mod tests {
         );
         let other: IpAddr = "10.0.0.2".parse().unwrap();
         assert_eq!(retry_after(&mut world, other, t0), None);
+    }
+
+    #[test]
+    fn the_bootstrap_admin_gets_a_random_version_4_id() {
+        let a = AdminAccount::bootstrap("admin");
+        let b = AdminAccount::bootstrap("admin");
+        assert_eq!(a.id.get_version(), Some(uuid::Version::Random));
+        assert_ne!(a.id, b.id);
     }
 
     #[test]

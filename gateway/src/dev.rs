@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::JsonBody;
 use crate::faults::Fault;
+use crate::game::MAX_TICK;
 use crate::state::{AppState, ServiceStatus};
 
 pub fn routes() -> Router<AppState> {
@@ -23,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/__dev/expire-tokens", post(expire_tokens))
         .route("/__dev/token-ttl", put(set_token_ttl))
         .route("/__dev/tick-capacity", put(set_tick_capacity))
+        .route("/__dev/tick", put(set_tick))
 }
 
 async fn reset(State(state): State<AppState>) -> StatusCode {
@@ -122,5 +124,30 @@ async fn set_tick_capacity(
     world
         .game
         .set_capacity(Instant::now(), rate, c.ticks_per_second);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Tick {
+    tick: u64,
+}
+
+/// Sets the tick counter, for example past 2^53, where a browser's JSON numbers lose
+/// precision; snapshots taken afterwards carry it.
+async fn set_tick(
+    State(state): State<AppState>,
+    JsonBody(t): JsonBody<Tick>,
+) -> ApiResult<StatusCode> {
+    if t.tick > MAX_TICK {
+        return Err(ApiError::field(
+            &["body", "tick"],
+            format!("Input should be less than or equal to {MAX_TICK}"),
+            "less_than_equal",
+        ));
+    }
+    let mut world = state.world();
+    let rate = world.config.tick_rate();
+    world.game.set_tick(Instant::now(), rate, t.tick);
     Ok(StatusCode::NO_CONTENT)
 }

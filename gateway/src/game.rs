@@ -1,6 +1,10 @@
 //! The simulated tick engine. Ticks are computed lazily from elapsed time, so
 //! the model is exact regardless of how often it is observed, and a capacity
 //! limit lets tests simulate an engine that falls behind.
+//!
+//! Game time passes one second per tick from a known point, the start date at tick 0 until a
+//! snapshot is restored or a test sets the counter; the counter itself is a `BIGINT` in Galaxy's
+//! schema and may exceed what a browser's JSON numbers hold exactly.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -10,9 +14,17 @@ use time::OffsetDateTime;
 /// Ticks observed over this window give the measured `actual_rate`.
 const RATE_WINDOW: Duration = Duration::from_secs(5);
 
+/// The largest tick a `BIGINT` holds.
+pub const MAX_TICK: u64 = i64::MAX as u64;
+
+/// The range of game times RFC 3339 can write (four-digit years).
+const FIRST_TIME: OffsetDateTime = time::macros::datetime!(0000-01-01 00:00:00 UTC);
+const LAST_TIME: OffsetDateTime = time::macros::datetime!(9999-12-31 23:59:59 UTC);
+
 #[derive(Debug, Clone)]
 pub struct Game {
-    start_date: OffsetDateTime,
+    /// A tick and its game time, from which one second passes per tick.
+    epoch: (u64, OffsetDateTime),
     tick: u64,
     /// Fraction of a tick already due but not yet whole.
     partial: f64,
@@ -40,7 +52,7 @@ impl Game {
         let mut samples = VecDeque::new();
         samples.push_back((now, 0));
         Self {
-            start_date,
+            epoch: (0, start_date),
             tick: 0,
             partial: 0.0,
             backlog: 0.0,
@@ -66,7 +78,7 @@ impl Game {
         self.backlog = due - done;
         self.partial += done;
         let whole = self.partial.floor();
-        self.tick += whole as u64;
+        self.tick = self.tick.saturating_add(whole as u64).min(MAX_TICK);
         self.partial -= whole;
         self.record_sample(now);
     }
@@ -101,12 +113,24 @@ impl Game {
         }
     }
 
-    /// Moves the world back to a snapshot's tick.
-    pub fn restore(&mut self, now: Instant, tick: u64) {
+    /// Moves the world back to a snapshot's tick and game time.
+    pub fn restore(&mut self, now: Instant, tick: u64, game_time: OffsetDateTime) {
+        self.epoch = (tick, game_time);
         self.tick = tick;
         self.partial = 0.0;
         self.backlog = 0.0;
         self.last_update = now;
+        self.reset_samples(now);
+    }
+
+    /// Sets the tick counter (a dev control), as if the engine had long been running; game
+    /// time goes on from where it is.
+    pub fn set_tick(&mut self, now: Instant, tick_rate: f64, tick: u64) {
+        self.advance(now, tick_rate);
+        let game_time = self.game_time_at(self.tick);
+        self.tick = tick.min(MAX_TICK);
+        self.epoch = (self.tick, game_time);
+        self.partial = 0.0;
         self.reset_samples(now);
     }
 
@@ -123,8 +147,18 @@ impl Game {
         self.paused
     }
 
+    /// Clamped to years 0 to 9999, which a tick counter set far ahead could otherwise leave.
     pub fn game_time_at(&self, tick: u64) -> OffsetDateTime {
-        self.start_date + Duration::from_secs(tick)
+        let (epoch_tick, epoch_time) = self.epoch;
+        let seconds = i128::from(tick) - i128::from(epoch_tick);
+        let offset = i64::try_from(seconds)
+            .ok()
+            .and_then(|s| epoch_time.checked_add(time::Duration::seconds(s)));
+        match offset {
+            Some(t) => t.clamp(FIRST_TIME, LAST_TIME),
+            None if seconds > 0 => LAST_TIME,
+            None => FIRST_TIME,
+        }
     }
 
     /// The status as of the last `advance`.
@@ -148,7 +182,7 @@ impl Game {
             (Some(&(t0, n0)), Some(&(t1, n1)))
                 if t1.duration_since(t0) >= Duration::from_secs(1) =>
             {
-                let rate = (n1 - n0) as f64 / t1.duration_since(t0).as_secs_f64();
+                let rate = n1.saturating_sub(n0) as f64 / t1.duration_since(t0).as_secs_f64();
                 (rate * 100.0).round() / 100.0
             }
             // Not enough history yet: report what the engine is able to do.
@@ -215,8 +249,44 @@ mod tests {
     fn restore_moves_tick_and_time_back() {
         let (mut g, t0) = game();
         g.advance(t0 + Duration::from_secs(50), 1.0);
-        g.restore(t0 + Duration::from_secs(50), 7);
+        g.restore(
+            t0 + Duration::from_secs(50),
+            7,
+            datetime!(2000-01-01 12:00:07 UTC),
+        );
         assert_eq!(g.tick(), 7);
         assert_eq!(g.status(1.0).game_time, datetime!(2000-01-01 12:00:07 UTC));
+        g.advance(t0 + Duration::from_secs(53), 1.0);
+        assert_eq!(g.status(1.0).game_time, datetime!(2000-01-01 12:00:10 UTC));
+    }
+
+    #[test]
+    fn a_set_tick_counter_goes_on_ticking_beyond_two_to_the_53() {
+        let (mut g, t0) = game();
+        g.advance(t0 + Duration::from_secs(5), 1.0);
+        let big = (1u64 << 53) + 1;
+        g.set_tick(t0 + Duration::from_secs(5), 1.0, big);
+        assert_eq!(g.tick(), big);
+        assert_eq!(
+            g.status(1.0).game_time,
+            datetime!(2000-01-01 12:00:05 UTC),
+            "game time goes on from where it was"
+        );
+        g.advance(t0 + Duration::from_secs(7), 1.0);
+        assert_eq!(g.tick(), big + 2);
+        assert_eq!(g.status(1.0).actual_rate, 1.0);
+    }
+
+    #[test]
+    fn the_counter_stops_at_the_bigint_maximum_and_game_time_at_year_9999() {
+        let (mut g, t0) = game();
+        g.set_tick(t0, 100.0, u64::MAX);
+        assert_eq!(g.tick(), MAX_TICK);
+        g.advance(t0 + Duration::from_secs(10), 100.0);
+        assert_eq!(g.tick(), MAX_TICK);
+        assert_eq!(g.game_time_at(0), FIRST_TIME);
+        assert_eq!(g.game_time_at(MAX_TICK), datetime!(2000-01-01 12:00:00 UTC));
+        let (g, _) = game();
+        assert_eq!(g.game_time_at(MAX_TICK), LAST_TIME);
     }
 }

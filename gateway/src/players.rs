@@ -2,12 +2,16 @@
 
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
 
+/// A row of Galaxy's `players` table (without the password hash), plus whether the player is
+/// connected now.
 #[derive(Debug, Clone, Serialize)]
 pub struct Player {
-    pub id: u64,
+    pub id: Uuid,
     pub username: String,
-    pub ship_id: Option<u64>,
+    /// `NOT NULL` in the schema: every player is created with a ship.
+    pub ship_id: Uuid,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     pub online: bool,
@@ -37,26 +41,44 @@ impl SplitMix64 {
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
+
+    /// A version-4 UUID, as `gen_random_uuid()` makes, but from this repeatable stream.
+    fn uuid(&mut self) -> Uuid {
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&self.next().to_be_bytes());
+        bytes[8..].copy_from_slice(&self.next().to_be_bytes());
+        uuid::Builder::from_random_bytes(bytes).into_uuid()
+    }
 }
 
-/// `count` players with unique usernames matching `^[a-zA-Z0-9_]{3,20}$`.
+/// `count` players in the order they joined the seed, with unique usernames matching
+/// `^[a-zA-Z0-9_]{3,20}$`. Player `n` is the same whatever `count` is, as long as it is included.
 pub fn seed(count: u64) -> Vec<Player> {
     let mut rng = SplitMix64(0x6A1A_C715);
     let epoch = OffsetDateTime::from_unix_timestamp(1_735_689_600).expect("valid timestamp"); // 2025-01-01
     (1..=count)
-        .map(|id| {
+        .map(|n| {
             let prefix = PREFIXES[rng.below(PREFIXES.len() as u64) as usize];
             let suffix = SUFFIXES[rng.below(SUFFIXES.len() as u64) as usize];
             let minutes = rng.below(600 * 24 * 60) as i64;
+            let online = rng.below(5) == 0;
             Player {
-                id,
-                username: format!("{prefix}_{suffix}{id}"),
-                ship_id: (rng.below(10) != 0).then(|| 1000 + id),
+                id: rng.uuid(),
+                // The sequence number keeps names unique; the longest is "nebula_seeker100000".
+                username: format!("{prefix}_{suffix}{n}"),
+                ship_id: rng.uuid(),
                 created_at: epoch + Duration::minutes(minutes),
-                online: rng.below(5) == 0,
+                online,
             }
         })
         .collect()
+}
+
+/// The id of the `n`th seeded player (from 1), for tests and tools that need a known player.
+pub fn seeded_id(n: u64) -> Option<Uuid> {
+    seed(n)
+        .get(usize::try_from(n).ok()?.checked_sub(1)?)
+        .map(|p| p.id)
 }
 
 #[cfg(test)]
@@ -65,12 +87,14 @@ mod tests {
     use std::collections::HashSet;
 
     #[test]
-    fn seeding_is_deterministic_and_names_are_valid_and_unique() {
+    fn seeding_is_deterministic_and_names_and_ids_are_valid_and_unique() {
         let a = seed(100_000);
         let b = seed(100_000);
         assert_eq!(a.len(), 100_000);
         assert_eq!(a[4242].username, b[4242].username);
-        let mut seen = HashSet::new();
+        assert_eq!(a[4242].id, b[4242].id);
+        let mut names = HashSet::new();
+        let mut ids = HashSet::new();
         for p in &a {
             let n = &p.username;
             assert!((3..=20).contains(&n.len()), "{n}");
@@ -78,7 +102,33 @@ mod tests {
                 n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
                 "{n}"
             );
-            assert!(seen.insert(n.clone()), "duplicate {n}");
+            assert!(names.insert(n.clone()), "duplicate {n}");
+            for id in [p.id, p.ship_id] {
+                assert_eq!(id.get_version(), Some(uuid::Version::Random), "{id}");
+                assert_eq!(id.get_variant(), uuid::Variant::RFC4122, "{id}");
+                assert!(ids.insert(id), "duplicate {id}");
+            }
         }
+    }
+
+    #[test]
+    fn a_player_does_not_depend_on_how_many_are_seeded() {
+        let few = seed(10);
+        let many = seed(1000);
+        assert_eq!(few[9].id, many[9].id);
+        assert_eq!(few[9].username, many[9].username);
+        assert_eq!(seeded_id(10), Some(few[9].id));
+        assert_eq!(seeded_id(0), None);
+    }
+
+    #[test]
+    fn ids_serialize_as_hyphenated_lowercase_strings() {
+        let p = &seed(1)[0];
+        let json = serde_json::to_value(p).unwrap();
+        let id = json["id"].as_str().unwrap();
+        assert_eq!(id.len(), 36);
+        assert_eq!(id, id.to_lowercase());
+        assert_eq!(id.parse::<Uuid>().unwrap(), p.id);
+        assert!(json["ship_id"].is_string());
     }
 }

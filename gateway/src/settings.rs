@@ -75,6 +75,12 @@ pub fn random_token(bytes: usize) -> String {
     buf.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Whether `name` is a username Galaxy's schema allows, for players and admins alike:
+/// `^[a-zA-Z0-9_]{3,20}$`.
+pub fn valid_username(name: &str) -> bool {
+    (3..=20).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
 /// Loads the three secrets. In dev mode an absent one is generated (the key,
 /// the password) or defaulted (the username `admin`); otherwise it is an error.
 pub fn load_secrets(dir: Option<&Path>, dev: bool) -> Result<LoadedSecrets, String> {
@@ -92,6 +98,11 @@ pub fn load_secrets(dir: Option<&Path>, dev: bool) -> Result<LoadedSecrets, Stri
     let (key, key_source) = get("jwt_secret_key", &|| random_token(32))?;
     let (username, user_source) = get("galaxy_admin_username", &|| "admin".to_owned())?;
     let (password, password_source) = get("galaxy_admin_password", &|| random_token(12))?;
+    if !valid_username(&username) {
+        return Err(format!(
+            "galaxy_admin_username {username:?} must match ^[a-zA-Z0-9_]{{3,20}}$, as in the admins table"
+        ));
+    }
     Ok(LoadedSecrets {
         secrets: Secrets {
             jwt_secret_key: key.into_bytes(),
@@ -151,6 +162,26 @@ mod tests {
         assert_eq!(loaded.sources[1].1, Source::File);
         assert_eq!(loaded.sources[2].1, Source::Generated);
         assert!(load_secrets(Some(dir.path()), false).is_err());
+    }
+
+    #[test]
+    fn the_admin_username_must_fit_the_admins_table() {
+        assert!(
+            valid_username("admin") && valid_username("Ops_2") && valid_username(&"a".repeat(20))
+        );
+        for bad in [
+            "ab",
+            "ops-team",
+            "ops@example.com",
+            "émile",
+            &"a".repeat(21),
+        ] {
+            assert!(!valid_username(bad), "{bad}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("galaxy_admin_username"), "ops@example.com").unwrap();
+        let error = load_secrets(Some(dir.path()), true).err().unwrap();
+        assert!(error.contains("galaxy_admin_username"), "{error}");
     }
 
     #[test]

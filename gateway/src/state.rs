@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use time::OffsetDateTime;
+use uuid::Uuid;
 
+use crate::auth::AdminAccount;
 use crate::faults::Fault;
 use crate::game::{Game, GameStatus};
 use crate::players::Player;
@@ -17,9 +19,13 @@ use crate::settings::Settings;
 
 const AUDIT_CAPACITY: usize = 10_000;
 
+/// Snapshot ids are a `SERIAL`: 1 to 2^31 - 1, never reused.
+pub const MAX_SNAPSHOT_ID: u32 = i32::MAX as u32;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Snapshot {
-    pub id: u64,
+    pub id: u32,
+    /// A `BIGINT`; serialized as an exact JSON integer even beyond 2^53.
     pub tick_number: u64,
     #[serde(with = "time::serde::rfc3339")]
     pub game_time: OffsetDateTime,
@@ -71,8 +77,8 @@ pub struct World {
     pub config: RuntimeConfig,
     /// Oldest first; listings reverse it.
     pub snapshots: Vec<Snapshot>,
-    next_snapshot_id: u64,
-    /// Sorted by id.
+    next_snapshot_id: u32,
+    /// Sorted by id, so a lookup by id is a binary search even with 100000 players.
     pub players: Vec<Player>,
     /// Oldest first; listings reverse it.
     pub audit: VecDeque<AuditEntry>,
@@ -135,22 +141,28 @@ impl World {
         });
     }
 
-    pub fn create_snapshot(&mut self) -> Snapshot {
+    /// A snapshot of the world now; `None` once the id sequence is used up, as Postgres
+    /// refuses a `SERIAL` past its maximum.
+    pub fn create_snapshot(&mut self) -> Option<Snapshot> {
+        if self.next_snapshot_id > MAX_SNAPSHOT_ID {
+            return None;
+        }
         let status = self.status();
         let snapshot = Snapshot {
             id: self.next_snapshot_id,
             tick_number: status.tick,
             game_time: status.game_time,
             created_at: OffsetDateTime::now_utc(),
-            // A believable size: the world state grows with its players.
-            size_bytes: 48_000 + 512 * self.players.len() as u64 + 16 * status.tick,
+            // A believable size: the world state grows with its players and varies a little
+            // with the tick (bounded, since the tick counter can be enormous).
+            size_bytes: 48_000 + 512 * self.players.len() as u64 + 16 * (status.tick % 4096),
         };
         self.next_snapshot_id += 1;
         self.snapshots.push(snapshot.clone());
-        snapshot
+        Some(snapshot)
     }
 
-    pub fn player_index(&self, id: u64) -> Option<usize> {
+    pub fn player_index(&self, id: Uuid) -> Option<usize> {
         self.players.binary_search_by_key(&id, |p| p.id).ok()
     }
 
@@ -169,17 +181,23 @@ impl World {
 #[derive(Clone)]
 pub struct AppState {
     pub settings: Arc<Settings>,
+    /// The admin from the secrets, with an id that lasts as long as the process.
+    pub bootstrap_admin: Arc<AdminAccount>,
+    /// Sorted by id.
     seeded_players: Arc<Vec<Player>>,
     world: Arc<Mutex<World>>,
 }
 
 impl AppState {
     pub fn new(settings: Settings) -> Self {
-        let seeded_players = Arc::new(crate::players::seed(settings.players));
-        let world = World::new(&settings, seeded_players.as_ref().clone(), 0);
+        let mut seeded_players = crate::players::seed(settings.players);
+        seeded_players.sort_by_key(|p| p.id);
+        let world = World::new(&settings, seeded_players.clone(), 0);
+        let bootstrap_admin = AdminAccount::bootstrap(&settings.secrets.admin_username);
         Self {
             settings: Arc::new(settings),
-            seeded_players,
+            bootstrap_admin: Arc::new(bootstrap_admin),
+            seeded_players: Arc::new(seeded_players),
             world: Arc::new(Mutex::new(world)),
         }
     }
@@ -192,6 +210,11 @@ impl AppState {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The admin account named `username`, if there is one.
+    pub fn admin_named(&self, username: &str) -> Option<&AdminAccount> {
+        Some(self.bootstrap_admin.as_ref()).filter(|a| a.username == username)
+    }
+
     /// Back to the world at start-up; issued tokens stay valid.
     pub fn reset(&self) {
         let mut world = self.world();
@@ -201,5 +224,47 @@ impl AppState {
             self.seeded_players.as_ref().clone(),
             generation,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn players_are_found_by_id_through_the_sorted_index() {
+        let state = AppState::new(Settings::for_tests(100_000));
+        let mut world = state.world();
+        assert!(world.players.windows(2).all(|w| w[0].id < w[1].id));
+        for n in [1, 2, 50_000, 100_000] {
+            let id = crate::players::seeded_id(n).unwrap();
+            let index = world.player_index(id).expect("seeded");
+            assert_eq!(world.players[index].id, id);
+        }
+        assert_eq!(world.player_index(Uuid::nil()), None);
+        let id = world.players[10].id;
+        world.players.remove(10);
+        assert_eq!(world.player_index(id), None);
+    }
+
+    #[test]
+    fn snapshot_ids_stop_at_the_serial_maximum() {
+        let state = AppState::new(Settings::for_tests(1));
+        let mut world = state.world();
+        assert_eq!(world.create_snapshot().map(|s| s.id), Some(1));
+        world.next_snapshot_id = MAX_SNAPSHOT_ID;
+        assert_eq!(world.create_snapshot().map(|s| s.id), Some(MAX_SNAPSHOT_ID));
+        assert!(world.create_snapshot().is_none());
+        assert_eq!(world.snapshots.len(), 2);
+    }
+
+    #[test]
+    fn a_reset_keeps_the_admin_id() {
+        let state = AppState::new(Settings::for_tests(1));
+        let id = state.bootstrap_admin.id;
+        state.reset();
+        assert_eq!(state.bootstrap_admin.id, id);
+        assert_eq!(state.admin_named("admin").map(|a| a.id), Some(id));
+        assert!(state.admin_named("root").is_none());
     }
 }

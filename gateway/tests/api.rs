@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{read, validation_loc, Gateway, PASSWORD};
+use common::{player, read, validation_loc, Gateway, PASSWORD};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -27,6 +27,14 @@ async fn login_issues_a_bearer_token_and_me_describes_it() {
     let (status, me) = gw.send(token, Method::GET, "/admin/auth/me", None).await;
     assert_eq!(status, 200);
     assert_eq!(me["username"], "admin");
+    let mut keys: Vec<&String> = me.as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(keys, ["expires_at", "id", "username"]);
+    let id: uuid::Uuid = me["id"].as_str().unwrap().parse().unwrap();
+    assert_eq!(id.get_version(), Some(uuid::Version::Random));
+    let again = gw.login().await;
+    let (_, me_again) = gw.send(&again, Method::GET, "/admin/auth/me", None).await;
+    assert_eq!(me_again["id"], me["id"], "the admin's id is stable");
     let expires_at = time::OffsetDateTime::parse(
         me["expires_at"].as_str().unwrap(),
         &time::format_description::well_known::Rfc3339,
@@ -96,6 +104,7 @@ async fn every_admin_path_needs_a_valid_token() {
     let gw = Gateway::start().await;
     let token = gw.login().await;
     let forged = format!("{}x", token);
+    let first_player = format!("/admin/players/{}", player(1));
     let paths = [
         (Method::GET, "/admin/auth/me"),
         (Method::GET, "/admin/game/status"),
@@ -109,8 +118,8 @@ async fn every_admin_path_needs_a_valid_token() {
         (Method::POST, "/admin/snapshots/1/restore"),
         (Method::DELETE, "/admin/snapshots/1"),
         (Method::GET, "/admin/players"),
-        (Method::GET, "/admin/players/1"),
-        (Method::DELETE, "/admin/players/1"),
+        (Method::GET, first_player.as_str()),
+        (Method::DELETE, first_player.as_str()),
         (Method::GET, "/admin/services"),
         (Method::GET, "/admin/audit"),
     ];
@@ -417,6 +426,119 @@ async fn snapshots_are_created_listed_newest_first_restored_only_while_paused_an
 }
 
 #[tokio::test]
+async fn snapshot_ids_are_serial_integers_in_the_path() {
+    let gw = Gateway::start().await;
+    let token = gw.login().await;
+    let (_, first) = gw
+        .send(&token, Method::POST, "/admin/snapshots", None)
+        .await;
+    assert_eq!(first["id"], 1, "a SERIAL starts at 1");
+    let (_, second) = gw
+        .send(&token, Method::POST, "/admin/snapshots", None)
+        .await;
+    assert_eq!(second["id"], 2);
+    gw.call(&token, Method::DELETE, "/admin/snapshots/2", None)
+        .await;
+    let (_, third) = gw
+        .send(&token, Method::POST, "/admin/snapshots", None)
+        .await;
+    assert_eq!(third["id"], 3, "ids are never reused");
+
+    for (id, kind) in [
+        ("0", "greater_than_equal"),
+        ("-1", "greater_than_equal"),
+        ("2147483648", "less_than_equal"),
+        ("99999999999999999999999", "less_than_equal"),
+        ("1.0", "int_parsing"),
+        ("one", "int_parsing"),
+    ] {
+        for (method, path) in [
+            (Method::DELETE, format!("/admin/snapshots/{id}")),
+            (Method::POST, format!("/admin/snapshots/{id}/restore")),
+        ] {
+            let (code, body) = gw.send(&token, method, &path, None).await;
+            assert_eq!(code, 422, "{path}");
+            assert_eq!(
+                validation_loc(&body),
+                [json!("path"), json!("snapshot_id")],
+                "{path}"
+            );
+            assert_eq!(body["detail"][0]["type"], kind, "{path}");
+        }
+    }
+    let (code, body) = gw
+        .send(&token, Method::DELETE, "/admin/snapshots/2147483647", None)
+        .await;
+    assert_eq!(
+        (code, body["detail"].as_str()),
+        (404, Some("Snapshot 2147483647 not found"))
+    );
+}
+
+#[tokio::test]
+async fn ticks_beyond_two_to_the_53_are_served_as_exact_integers() {
+    let gw = Gateway::start().await;
+    let token = gw.login().await;
+    gw.call(&token, Method::POST, "/admin/game/pause", None)
+        .await;
+    const BIG: u64 = (1 << 53) + 1; // 9007199254740993: a double would make it ...992
+    gw.dev(Method::PUT, "/__dev/tick", json!({ "tick": BIG }))
+        .await;
+    let text = gw
+        .call(&token, Method::GET, "/admin/game/status", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("\"tick\":9007199254740993"), "{text}");
+    let (code, snapshot) = gw
+        .send(&token, Method::POST, "/admin/snapshots", None)
+        .await;
+    assert_eq!((code, snapshot["tick_number"].as_u64()), (201, Some(BIG)));
+    let id = snapshot["id"].as_u64().unwrap();
+
+    gw.dev(Method::PUT, "/__dev/tick", json!({ "tick": 5 }))
+        .await;
+    let (code, restored) = gw
+        .send(
+            &token,
+            Method::POST,
+            &format!("/admin/snapshots/{id}/restore"),
+            None,
+        )
+        .await;
+    assert_eq!((code, restored["tick"].as_u64()), (200, Some(BIG)));
+    assert_eq!(restored["game_time"], snapshot["game_time"]);
+
+    // Resumed, it goes on counting from there.
+    gw.call(
+        &token,
+        Method::PUT,
+        "/admin/config/tick_rate",
+        Some(json!({ "value": 50 })),
+    )
+    .await;
+    gw.call(&token, Method::POST, "/admin/game/resume", None)
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let status = gw.get(&token, "/admin/game/status").await;
+    assert!(status["tick"].as_u64().unwrap() > BIG, "{status}");
+
+    // A BIGINT is the limit.
+    let response = gw
+        .request(Method::PUT, "/__dev/tick")
+        .json(&json!({ "tick": 9_223_372_036_854_775_808u64 }))
+        .send()
+        .await
+        .unwrap();
+    let (code, body) = read(response).await;
+    assert_eq!(
+        (code, validation_loc(&body)),
+        (422, vec![json!("body"), json!("tick")])
+    );
+}
+
+#[tokio::test]
 async fn list_parameters_are_validated() {
     let gw = Gateway::start().await;
     let token = gw.login().await;
@@ -440,10 +562,28 @@ async fn list_parameters_are_validated() {
             assert_eq!(validation_loc(&body)[0], "query");
         }
     }
-    let (code, _) = gw
-        .send(&token, Method::GET, "/admin/players/abc", None)
-        .await;
-    assert_eq!(code, 422);
+    for id in [
+        "abc",
+        "42",
+        "0f8fad5b-d9cb-469f-a165-70867728950",
+        "0f8fad5b-d9cb-469f-a165-70867728950ez",
+    ] {
+        for method in [Method::GET, Method::DELETE] {
+            let (code, body) = gw
+                .send(
+                    &token,
+                    method.clone(),
+                    &format!("/admin/players/{id}"),
+                    None,
+                )
+                .await;
+            assert_eq!(code, 422, "{method} {id}");
+            assert_eq!(validation_loc(&body), [json!("path"), json!("player_id")]);
+            assert_eq!(body["detail"][0]["type"], "uuid_parsing");
+            let msg = body["detail"][0]["msg"].as_str().unwrap();
+            assert!(msg.starts_with("Input should be a valid UUID, "), "{msg}");
+        }
+    }
 }
 
 #[tokio::test]
@@ -462,8 +602,16 @@ async fn players_are_searched_sorted_paginated_fetched_and_deleted() {
     let mut sorted = names.clone();
     sorted.sort_by_key(|n| n.to_lowercase());
     assert_eq!(names, sorted, "sorted by username by default");
-    for key in ["id", "username", "ship_id", "created_at", "online"] {
-        assert!(all["items"][0].get(key).is_some(), "{key}");
+    let first = all["items"][0].as_object().unwrap();
+    let mut keys: Vec<&String> = first.keys().collect();
+    keys.sort();
+    assert_eq!(keys, ["created_at", "id", "online", "ship_id", "username"]);
+    for p in all["items"].as_array().unwrap() {
+        for key in ["id", "ship_id"] {
+            let id: uuid::Uuid = p[key].as_str().unwrap().parse().unwrap();
+            assert_eq!(p[key], id.to_string(), "canonical, lower case");
+            assert_eq!(id.get_version(), Some(uuid::Version::Random));
+        }
     }
 
     let (_, newest) = gw
@@ -524,26 +672,40 @@ async fn players_are_searched_sorted_paginated_fetched_and_deleted() {
         (Some(0), 0)
     );
 
-    let (code, player) = gw
-        .send(&token, Method::GET, "/admin/players/42", None)
+    let id = player(42);
+    let path = format!("/admin/players/{id}");
+    let (code, found) = gw.send(&token, Method::GET, &path, None).await;
+    assert_eq!((code, found["id"].as_str()), (200, Some(id.as_str())));
+    let listed = all["items"][7].clone();
+    let (_, same) = gw
+        .send(
+            &token,
+            Method::GET,
+            &format!("/admin/players/{}", listed["id"].as_str().unwrap()),
+            None,
+        )
         .await;
-    assert_eq!((code, player["id"].as_u64()), (200, Some(42)));
+    assert_eq!(same, listed, "a listed id fetches that player");
+    // pydantic accepts the other spellings of a UUID too.
+    let upper = format!("/admin/players/{}", id.to_uppercase());
+    assert_eq!(gw.status(&token, Method::GET, &upper).await, 200);
+
+    let unknown = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    let (code, body) = gw
+        .send(
+            &token,
+            Method::GET,
+            &format!("/admin/players/{unknown}"),
+            None,
+        )
+        .await;
     assert_eq!(
-        gw.status(&token, Method::GET, "/admin/players/4242").await,
-        404
+        (code, body["detail"].as_str().unwrap()),
+        (404, format!("Player {unknown} not found").as_str())
     );
-    assert_eq!(
-        gw.status(&token, Method::DELETE, "/admin/players/42").await,
-        204
-    );
-    assert_eq!(
-        gw.status(&token, Method::GET, "/admin/players/42").await,
-        404
-    );
-    assert_eq!(
-        gw.status(&token, Method::DELETE, "/admin/players/42").await,
-        404
-    );
+    assert_eq!(gw.status(&token, Method::DELETE, &path).await, 204);
+    assert_eq!(gw.status(&token, Method::GET, &path).await, 404);
+    assert_eq!(gw.status(&token, Method::DELETE, &path).await, 404);
 }
 
 #[tokio::test]
@@ -660,8 +822,13 @@ async fn every_mutating_action_is_audited_newest_first() {
         None,
     )
     .await;
-    gw.call(&token, Method::DELETE, "/admin/players/7", None)
-        .await;
+    gw.call(
+        &token,
+        Method::DELETE,
+        &format!("/admin/players/{}", player(7)),
+        None,
+    )
+    .await;
     gw.call(&token, Method::POST, "/admin/game/resume", None)
         .await;
 
@@ -693,7 +860,10 @@ async fn every_mutating_action_is_audited_newest_first() {
     let entry = &audit["items"][1];
     assert_eq!(
         (entry["admin"].as_str(), entry["target"].as_str()),
-        (Some("admin"), Some("player 7"))
+        (
+            Some("admin"),
+            Some(format!("player {}", player(7)).as_str())
+        )
     );
     assert!(entry["at"].is_string() && entry.get("detail").is_some());
     let (_, page) = gw

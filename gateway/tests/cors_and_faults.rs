@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::Gateway;
+use common::{player, Gateway};
 use galaxy_gateway::{AppState, Settings};
 use reqwest::Method;
 use serde_json::json;
@@ -225,13 +225,10 @@ async fn injected_malformed_bodies_delays_and_drops() {
 async fn reset_restores_the_seeded_world_and_keeps_tokens() {
     let gw = Gateway::start().await;
     let token = gw.login().await;
-    gw.call(&token, Method::DELETE, "/admin/players/1", None)
-        .await;
+    let path = format!("/admin/players/{}", player(1));
+    assert_eq!(gw.status(&token, Method::DELETE, &path).await, 204);
     gw.dev(Method::POST, "/__dev/reset", json!({})).await;
-    assert_eq!(
-        gw.status(&token, Method::GET, "/admin/players/1").await,
-        200
-    );
+    assert_eq!(gw.status(&token, Method::GET, &path).await, 200);
 }
 
 #[tokio::test]
@@ -239,14 +236,19 @@ async fn dev_controls_do_not_exist_without_the_flag() {
     let mut settings = Settings::for_tests(10);
     settings.dev_controls = false;
     let gw = Gateway::start_with(settings).await;
-    for path in ["/__dev/reset", "/__dev/expire-tokens", "/__dev/faults"] {
+    for (method, path) in [
+        (Method::POST, "/__dev/reset"),
+        (Method::POST, "/__dev/expire-tokens"),
+        (Method::POST, "/__dev/faults"),
+        (Method::PUT, "/__dev/tick"),
+    ] {
         let response = gw
-            .request(Method::POST, path)
+            .request(method.clone(), path)
             .json(&json!({}))
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), 404, "{path}");
+        assert_eq!(response.status(), 404, "{method} {path}");
     }
 }
 

@@ -124,6 +124,11 @@ pub async fn read(response: Response) -> (u16, Value) {
     (status, body)
 }
 
+/// The id of the `n`th seeded player (from 1).
+pub fn player(n: u64) -> String {
+    galaxy_gateway::players::seeded_id(n).unwrap().to_string()
+}
+
 /// Asserts the FastAPI 422 shape and returns the `loc` of the first error.
 pub fn validation_loc(body: &Value) -> Vec<Value> {
     let first = &body["detail"][0];
