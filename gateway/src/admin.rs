@@ -4,7 +4,8 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -15,6 +16,7 @@ use crate::auth::{self, Admin};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{page, path_int, path_uuid, JsonBody, QueryParams};
 use crate::game::GameStatus;
+use crate::runtime_config::{self, ConfigItem};
 use crate::state::{AppState, MAX_SNAPSHOT_ID};
 
 pub fn routes() -> Router<AppState> {
@@ -145,42 +147,71 @@ struct ConfigValue {
     value: Value,
 }
 
+/// The request's `If-Match`, all its fields as one list; a value that is not text can match
+/// no entity tag, so it stays present rather than being ignored.
+fn if_match(headers: &HeaderMap) -> Option<String> {
+    let values: Vec<&str> = headers
+        .get_all(header::IF_MATCH)
+        .iter()
+        .map(|v| v.to_str().unwrap_or(""))
+        .collect();
+    (!values.is_empty()).then(|| values.join(","))
+}
+
+/// A changed key, with its new entity tag also in `ETag`.
+fn config_item_response(item: &ConfigItem) -> Response {
+    let mut response = Json(json!(item)).into_response();
+    let etag = HeaderValue::from_str(&item.etag()).expect("entity tags are ASCII");
+    response.headers_mut().insert(header::ETAG, etag);
+    response
+}
+
 async fn set_config(
     admin: Admin,
     State(state): State<AppState>,
     Path(key): Path<String>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<ConfigValue>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
+    runtime_config::check_value_type(&body.value)?;
     let mut world = state.world();
     // The tick count so far was earned at the old rate.
     let _ = world.status();
-    let item = world
-        .config
-        .set(&key, &body.value, OffsetDateTime::now_utc())?;
+    let item = world.config.set(
+        &key,
+        &body.value,
+        if_match(&headers).as_deref(),
+        OffsetDateTime::now_utc(),
+    )?;
     world.audit(
         &admin.username,
         "config.update",
         Some(key),
         Some(format!("value = {}", item.value)),
     );
-    Ok(Json(json!(item)))
+    Ok(config_item_response(&item))
 }
 
 async fn reset_config(
     admin: Admin,
     State(state): State<AppState>,
     Path(key): Path<String>,
-) -> ApiResult<Json<Value>> {
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let mut world = state.world();
     let _ = world.status();
-    let item = world.config.reset(&key, OffsetDateTime::now_utc())?;
+    let item = world.config.reset(
+        &key,
+        if_match(&headers).as_deref(),
+        OffsetDateTime::now_utc(),
+    )?;
     world.audit(
         &admin.username,
         "config.reset",
         Some(key),
         Some(format!("value = {}", item.value)),
     );
-    Ok(Json(json!(item)))
+    Ok(config_item_response(&item))
 }
 
 /// One page of `items`, newest first when `newest_first`.

@@ -31,8 +31,18 @@ pub enum ApiError {
     Unauthorized(&'static str),
     NotFound(String),
     Conflict(String),
+    /// 412: `If-Match` names an entity tag the resource no longer has.
+    PreconditionFailed {
+        detail: String,
+        /// The resource's entity tag now.
+        etag: String,
+        /// The resource now, so the client can show what changed.
+        current: Value,
+    },
     Validation(Vec<FieldError>),
-    TooManyRequests { retry_after_secs: u64 },
+    TooManyRequests {
+        retry_after_secs: u64,
+    },
     ServiceUnavailable(String),
 }
 
@@ -66,6 +76,21 @@ impl IntoResponse for ApiError {
                 Json(json!({ "detail": errors })),
             )
                 .into_response(),
+            ApiError::PreconditionFailed {
+                detail,
+                etag,
+                current,
+            } => {
+                let mut response = (
+                    StatusCode::PRECONDITION_FAILED,
+                    Json(json!({ "detail": detail, "current": current })),
+                )
+                    .into_response();
+                if let Ok(etag) = HeaderValue::from_str(&etag) {
+                    response.headers_mut().insert(header::ETAG, etag);
+                }
+                response
+            }
             ApiError::TooManyRequests { retry_after_secs } => {
                 let mut response = detail(
                     StatusCode::TOO_MANY_REQUESTS,

@@ -52,9 +52,15 @@ pub fn router(state: AppState) -> Router {
             Method::DELETE,
             Method::OPTIONS,
         ])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
-        // The login form counts down Retry-After, so the browser must let it read it.
-        .expose_headers([header::RETRY_AFTER])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+        ])
+        // The dashboard is on another origin, where the browser hides every response header
+        // not listed here: the login form counts down Retry-After, and the runtime config page
+        // sends back the ETag of what it loaded as If-Match.
+        .expose_headers([header::RETRY_AFTER, header::ETAG])
         .max_age(Duration::from_secs(600));
 
     app.layer(middleware::from_fn_with_state(

@@ -1,7 +1,9 @@
 //! The runtime configuration keys operators may change, with the server-side
-//! validation the dashboard mirrors.
+//! validation the dashboard mirrors, and optimistic concurrency: every key has an entity tag
+//! that changes with each change, and a change made against a stale one is refused, so two
+//! operators cannot silently overwrite each other.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -62,6 +64,28 @@ pub struct ConfigItem {
     pub description: &'static str,
     #[serde(with = "time::serde::rfc3339::option")]
     pub updated_at: Option<OffsetDateTime>,
+    /// Goes up by one with every set or reset of this key; served as the entity tag.
+    #[serde(rename = "etag", serialize_with = "serialize_etag")]
+    pub revision: u64,
+}
+
+impl ConfigItem {
+    /// A strong entity tag, quotes included, as the `ETag` header carries it.
+    pub fn etag(&self) -> String {
+        format!("\"{}\"", self.revision)
+    }
+}
+
+fn serialize_etag<S: Serializer>(revision: &u64, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&format_args!("\"{revision}\""))
+}
+
+/// Whether an `If-Match` value admits the current entity tag: `*`, or a list of tags one of
+/// which is the current one by strong comparison (RFC 9110, section 13.1.1). Anything else,
+/// including a weak or malformed tag, does not match.
+pub fn if_match_allows(if_match: &str, etag: &str) -> bool {
+    let if_match = if_match.trim();
+    if_match == "*" || if_match.split(',').any(|tag| tag.trim() == etag)
 }
 
 #[derive(Debug, Clone)]
@@ -79,6 +103,7 @@ impl Default for RuntimeConfig {
                 default: (spec.default)(),
                 description: spec.description,
                 updated_at: None,
+                revision: 1,
             })
             .collect();
         Self { items }
@@ -87,6 +112,19 @@ impl Default for RuntimeConfig {
 
 fn invalid(msg: String, kind: &str) -> ApiError {
     ApiError::Validation(vec![FieldError::new(&["body", "value"], msg, kind)])
+}
+
+/// What any key's value must be, checked as FastAPI checks a request body's model: before the
+/// key is even looked up, so a malformed request is 422 whatever its key or `If-Match`.
+pub fn check_value_type(value: &Value) -> Result<(), ApiError> {
+    if value.is_number() || value.is_string() {
+        Ok(())
+    } else {
+        Err(invalid(
+            "Input should be a valid number or string".into(),
+            "union_type",
+        ))
+    }
 }
 
 fn validate(kind: Kind, value: &Value) -> Result<Value, ApiError> {
@@ -154,25 +192,62 @@ impl RuntimeConfig {
             .ok_or_else(|| ApiError::NotFound(format!("Unknown config key: {key}")))
     }
 
+    /// Every key back at its default, with entity tags the previous configuration never had,
+    /// so a tag from before a reset cannot match a value set after it.
+    pub fn restarted_after(previous: &RuntimeConfig) -> Self {
+        let mut config = Self::default();
+        for (item, old) in config.items.iter_mut().zip(&previous.items) {
+            item.revision = old.revision + 1;
+        }
+        config
+    }
+
+    /// The key's index, if it exists and `if_match` (the request's `If-Match`, if any) admits
+    /// its current entity tag.
+    fn position_if_match(&self, key: &str, if_match: Option<&str>) -> Result<usize, ApiError> {
+        let index = self.position(key)?;
+        let item = &self.items[index];
+        match if_match {
+            Some(tags) if !if_match_allows(tags, &item.etag()) => {
+                Err(ApiError::PreconditionFailed {
+                    detail: format!("{key} was changed by someone else since you loaded it"),
+                    etag: item.etag(),
+                    current: serde_json::to_value(item).expect("a config item serializes"),
+                })
+            }
+            _ => Ok(index),
+        }
+    }
+
+    /// Checks, in this order: the key exists (404), `if_match` admits it (412), the value is
+    /// valid for it (422); only then changes it.
     pub fn set(
         &mut self,
         key: &str,
         value: &Value,
+        if_match: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<ConfigItem, ApiError> {
-        let index = self.position(key)?;
+        let index = self.position_if_match(key, if_match)?;
         let normalized = validate(KEYS[index].kind, value)?;
         let item = &mut self.items[index];
         item.value = normalized;
         item.updated_at = Some(now);
+        item.revision += 1;
         Ok(item.clone())
     }
 
-    pub fn reset(&mut self, key: &str, now: OffsetDateTime) -> Result<ConfigItem, ApiError> {
-        let index = self.position(key)?;
+    pub fn reset(
+        &mut self,
+        key: &str,
+        if_match: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<ConfigItem, ApiError> {
+        let index = self.position_if_match(key, if_match)?;
         let item = &mut self.items[index];
         item.value = item.default.clone();
         item.updated_at = Some(now);
+        item.revision += 1;
         Ok(item.clone())
     }
 
@@ -198,7 +273,7 @@ mod tests {
     #[test]
     fn accepts_values_in_range_and_records_the_change() {
         let mut c = RuntimeConfig::default();
-        let item = c.set("tick_rate", &json!(2.5), now()).unwrap();
+        let item = c.set("tick_rate", &json!(2.5), None, now()).unwrap();
         assert_eq!(item.value, json!(2.5));
         assert_eq!(item.updated_at, Some(now()));
         assert_eq!(c.tick_rate(), 2.5);
@@ -218,20 +293,107 @@ mod tests {
             ("motd", json!("x".repeat(201))),
         ] {
             assert!(
-                matches!(c.set(key, &value, now()), Err(ApiError::Validation(_))),
+                matches!(
+                    c.set(key, &value, None, now()),
+                    Err(ApiError::Validation(_))
+                ),
                 "{key}={value}"
             );
         }
         assert!(matches!(
-            c.set("nope", &json!(1), now()),
+            c.set("nope", &json!(1), None, now()),
             Err(ApiError::NotFound(_))
         ));
     }
 
     #[test]
+    fn only_numbers_and_strings_are_values_of_any_key() {
+        for ok in [json!(1), json!(-2.5), json!("x")] {
+            assert!(check_value_type(&ok).is_ok(), "{ok}");
+        }
+        for bad in [json!(null), json!(true), json!([1]), json!({})] {
+            assert!(
+                matches!(check_value_type(&bad), Err(ApiError::Validation(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
     fn reset_restores_the_default() {
         let mut c = RuntimeConfig::default();
-        c.set("motd", &json!("hello"), now()).unwrap();
-        assert_eq!(c.reset("motd", now()).unwrap().value, json!(""));
+        c.set("motd", &json!("hello"), None, now()).unwrap();
+        assert_eq!(c.reset("motd", None, now()).unwrap().value, json!(""));
+    }
+
+    #[test]
+    fn every_set_or_reset_changes_the_entity_tag() {
+        let mut c = RuntimeConfig::default();
+        let first = c.items()[3].etag();
+        assert_eq!(first, "\"1\"");
+        let set = c.set("motd", &json!("hi"), None, now()).unwrap();
+        assert_eq!(set.etag(), "\"2\"");
+        assert_eq!(serde_json::to_value(&set).unwrap()["etag"], json!("\"2\""));
+        let reset = c.reset("motd", Some(&set.etag()), now()).unwrap();
+        assert_eq!(reset.etag(), "\"3\"");
+        assert_eq!(c.items()[0].etag(), "\"1\"", "per key");
+        assert!(
+            c.set("motd", &json!(5), None, now()).is_err() && c.items()[3].etag() == "\"3\"",
+            "a refused value changes nothing"
+        );
+        let after_reset = RuntimeConfig::restarted_after(&c);
+        assert_eq!(after_reset.items()[3].etag(), "\"4\"");
+        assert_eq!(after_reset.items()[3].value, json!(""));
+    }
+
+    #[test]
+    fn a_stale_entity_tag_is_refused_with_the_current_item() {
+        let mut c = RuntimeConfig::default();
+        let loaded = c.items()[3].etag();
+        c.set("motd", &json!("mine"), Some(&loaded), now()).unwrap();
+        match c.set("motd", &json!("theirs"), Some(&loaded), now()) {
+            Err(ApiError::PreconditionFailed {
+                detail,
+                etag,
+                current,
+            }) => {
+                assert_eq!(
+                    detail,
+                    "motd was changed by someone else since you loaded it"
+                );
+                assert_eq!(etag, "\"2\"");
+                assert_eq!(
+                    (current["value"].clone(), current["etag"].clone()),
+                    (json!("mine"), json!("\"2\""))
+                );
+            }
+            other => panic!("expected 412, got {other:?}"),
+        }
+        assert!(matches!(
+            c.reset("motd", Some("\"1\""), now()),
+            Err(ApiError::PreconditionFailed { .. })
+        ));
+        assert!(
+            matches!(
+                c.set("motd", &json!(5), Some("\"1\""), now()),
+                Err(ApiError::PreconditionFailed { .. })
+            ),
+            "the precondition is checked before the value"
+        );
+        assert!(matches!(
+            c.set("nope", &json!(5), Some("\"1\""), now()),
+            Err(ApiError::NotFound(_))
+        ));
+        assert_eq!(c.items()[3].value, json!("mine"));
+    }
+
+    #[test]
+    fn if_match_takes_a_star_or_a_list_compared_strongly() {
+        assert!(if_match_allows("*", "\"7\""));
+        assert!(if_match_allows("\"7\"", "\"7\""));
+        assert!(if_match_allows(" \"3\", \"7\" ", "\"7\""));
+        for stale in ["\"6\"", "W/\"7\"", "7", "", "\"7\"x", "**"] {
+            assert!(!if_match_allows(stale, "\"7\""), "{stale}");
+        }
     }
 }

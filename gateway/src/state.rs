@@ -215,15 +215,18 @@ impl AppState {
         Some(self.bootstrap_admin.as_ref()).filter(|a| a.username == username)
     }
 
-    /// Back to the world at start-up; issued tokens stay valid.
+    /// Back to the world at start-up; issued tokens stay valid, and no configuration entity tag
+    /// from before matches after.
     pub fn reset(&self) {
         let mut world = self.world();
         let generation = world.token_generation;
+        let config = RuntimeConfig::restarted_after(&world.config);
         *world = World::new(
             &self.settings,
             self.seeded_players.as_ref().clone(),
             generation,
         );
+        world.config = config;
     }
 }
 

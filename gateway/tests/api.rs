@@ -284,17 +284,30 @@ async fn runtime_config_lists_updates_validates_and_resets() {
         (json!(60), json!(60), Value::Null)
     );
     assert!(item["description"].is_string());
+    let loaded_etag = list["items"][2]["etag"].as_str().unwrap().to_owned();
+    assert!(
+        loaded_etag.len() > 2 && loaded_etag.starts_with('"') && loaded_etag.ends_with('"'),
+        "a strong entity tag, quotes included: {loaded_etag}"
+    );
 
-    let (code, item) = gw
-        .send(
+    let response = gw
+        .call(
             &token,
             Method::PUT,
             "/admin/config/max_players",
             Some(json!({ "value": 5000 })),
         )
         .await;
+    let etag_header = response.headers()["etag"].to_str().unwrap().to_owned();
+    let (code, item) = read(response).await;
     assert_eq!((code, item["value"].clone()), (200, json!(5000)));
     assert!(item["updated_at"].is_string());
+    assert_eq!(
+        item["etag"],
+        etag_header.as_str(),
+        "the ETag header is the item's"
+    );
+    assert_ne!(etag_header, loaded_etag, "a change changes the entity tag");
 
     for (key, value) in [
         ("tick_rate", json!(0)),
@@ -331,10 +344,125 @@ async fn runtime_config_lists_updates_validates_and_resets() {
         404
     );
 
-    let (code, item) = gw
-        .send(&token, Method::DELETE, "/admin/config/max_players", None)
+    let response = gw
+        .call(&token, Method::DELETE, "/admin/config/max_players", None)
         .await;
+    let reset_etag = response.headers()["etag"].to_str().unwrap().to_owned();
+    let (code, item) = read(response).await;
     assert_eq!((code, item["value"].clone()), (200, json!(1000)));
+    assert_eq!(item["etag"], reset_etag.as_str());
+    assert_ne!(
+        reset_etag, etag_header,
+        "a reset changes the entity tag too"
+    );
+}
+
+/// A request to `/admin/config/{key}` with an `If-Match` header.
+async fn config_if_match(
+    gw: &Gateway,
+    token: &str,
+    method: Method,
+    key: &str,
+    if_match: &str,
+    value: Option<Value>,
+) -> reqwest::Response {
+    let mut request = gw
+        .request(method, &format!("/admin/config/{key}"))
+        .bearer_auth(token)
+        .header("if-match", if_match);
+    if let Some(value) = value {
+        request = request.json(&json!({ "value": value }));
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn config_changes_against_a_stale_entity_tag_get_412_and_change_nothing() {
+    let gw = Gateway::start().await;
+    let token = gw.login().await;
+    let list = gw.get(&token, "/admin/config").await;
+    let loaded = list["items"][3]["etag"].as_str().unwrap().to_owned();
+
+    // Operator A saves with the tag they loaded: accepted, and the tag moves on.
+    let response =
+        config_if_match(&gw, &token, Method::PUT, "motd", &loaded, Some(json!("A"))).await;
+    assert_eq!(response.status(), 200);
+    let after_a = response.headers()["etag"].to_str().unwrap().to_owned();
+
+    // Operator B loaded the same page before A saved: refused, with what A left.
+    let response =
+        config_if_match(&gw, &token, Method::PUT, "motd", &loaded, Some(json!("B"))).await;
+    assert_eq!(response.headers()["etag"], after_a.as_str());
+    let (code, body) = read(response).await;
+    assert_eq!(code, 412);
+    assert_eq!(
+        body["detail"],
+        "motd was changed by someone else since you loaded it"
+    );
+    assert_eq!(body["current"]["key"], "motd");
+    assert_eq!(body["current"]["value"], "A");
+    assert_eq!(body["current"]["etag"], after_a.as_str());
+    let (code, _) =
+        read(config_if_match(&gw, &token, Method::DELETE, "motd", &loaded, None).await).await;
+    assert_eq!(code, 412, "a reset is guarded alike");
+    let (code, _) =
+        read(config_if_match(&gw, &token, Method::PUT, "motd", &loaded, Some(json!(5))).await)
+            .await;
+    assert_eq!(
+        code, 412,
+        "the precondition comes before the value's range check for its key"
+    );
+    let (code, body) =
+        read(config_if_match(&gw, &token, Method::PUT, "motd", &loaded, Some(json!({}))).await)
+            .await;
+    assert_eq!(
+        (code, validation_loc(&body)),
+        (422, vec![json!("body"), json!("value")]),
+        "but after the body's shape, which FastAPI validates before the handler runs"
+    );
+    let now = gw.get(&token, "/admin/config").await;
+    assert_eq!(
+        (
+            now["items"][3]["value"].clone(),
+            now["items"][3]["etag"].clone()
+        ),
+        (json!("A"), json!(after_a)),
+        "refused changes change nothing"
+    );
+
+    // Weak tags never match; a list matches if any member does; * matches whatever is there.
+    let weak = format!("W/{after_a}");
+    let (code, _) =
+        read(config_if_match(&gw, &token, Method::PUT, "motd", &weak, Some(json!("B"))).await)
+            .await;
+    assert_eq!(code, 412);
+    let list_header = format!("\"nope\", {after_a}");
+    let response = config_if_match(
+        &gw,
+        &token,
+        Method::PUT,
+        "motd",
+        &list_header,
+        Some(json!("B")),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let response = config_if_match(&gw, &token, Method::DELETE, "motd", "*", None).await;
+    assert_eq!(response.status(), 200);
+    // Unknown keys are 404 whatever the precondition.
+    let (code, _) =
+        read(config_if_match(&gw, &token, Method::PUT, "warp_factor", "*", Some(json!(1))).await)
+            .await;
+    assert_eq!(code, 404);
+
+    let audit = gw.get(&token, "/admin/audit?limit=200").await;
+    let changes = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["target"] == "motd")
+        .count();
+    assert_eq!(changes, 3, "only the accepted changes are audited");
 }
 
 #[tokio::test]

@@ -21,7 +21,7 @@ async fn preflight_from_the_dashboard_origin_is_allowed_with_credentials() {
         .header("access-control-request-method", "PUT")
         .header(
             "access-control-request-headers",
-            "authorization,content-type",
+            "authorization,content-type,if-match",
         )
         .send()
         .await
@@ -41,9 +41,38 @@ async fn preflight_from_the_dashboard_origin_is_allowed_with_credentials() {
         .to_str()
         .unwrap()
         .to_lowercase();
+    for name in ["authorization", "content-type", "if-match"] {
+        assert!(headers.contains(name), "{name} allowed: {headers}");
+    }
+}
+
+/// The browser hides from a cross-origin page every response header not exposed.
+fn exposed(response: &reqwest::Response) -> String {
+    response.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase()
+}
+
+#[tokio::test]
+async fn cross_origin_responses_expose_retry_after_and_etag() {
+    let gw = Gateway::start().await;
+    let token = gw.login().await;
+    let response = gw
+        .request(Method::PUT, "/admin/config/motd")
+        .header("origin", DASHBOARD)
+        .bearer_auth(&token)
+        .json(&json!({ "value": "hello" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["access-control-allow-origin"], DASHBOARD);
+    assert!(response.headers().contains_key("etag"));
+    let list = exposed(&response);
     assert!(
-        headers.contains("authorization") && headers.contains("content-type"),
-        "{headers}"
+        list.contains("etag") && list.contains("retry-after"),
+        "{list}"
     );
 }
 
@@ -100,13 +129,10 @@ async fn simple_requests_carry_cors_headers_only_for_allowed_origins() {
             .unwrap()
     };
     assert_eq!(throttled.status(), 429);
-    let exposed = throttled.headers()["access-control-expose-headers"]
-        .to_str()
-        .unwrap()
-        .to_lowercase();
+    let list = exposed(&throttled);
     assert!(
-        exposed.contains("retry-after"),
-        "the browser may read Retry-After: {exposed}"
+        list.contains("retry-after") && list.contains("etag"),
+        "the browser may read Retry-After: {list}"
     );
 }
 
