@@ -16,8 +16,9 @@ use crate::auth::{self, Admin};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{page, path_int, path_uuid, JsonBody, QueryParams};
 use crate::game::GameStatus;
+use crate::login_limit::username_key;
 use crate::runtime_config::{self, ConfigItem};
-use crate::state::{AppState, MAX_SNAPSHOT_ID};
+use crate::state::{AppState, ANONYMOUS, MAX_SNAPSHOT_ID};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -71,20 +72,33 @@ struct Login {
     password: String,
 }
 
+/// Limited per account and per client address (see `login_limit`); while either refuses,
+/// even the right password gets 429, or the limit would be an oracle for it.
 async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<Login>,
 ) -> ApiResult<Json<Value>> {
     let now = Instant::now();
+    let client = crate::client_ip::resolve(peer.ip(), &headers, &state.settings.trusted_proxies);
     let mut world = state.world();
-    if let Some(retry_after_secs) = auth::retry_after(&mut world, peer.ip(), now) {
-        return Err(ApiError::TooManyRequests { retry_after_secs });
+    if let Some(refusal) = world.login_limits.check(&body.username, client, now) {
+        return Err(ApiError::TooManyRequests(refusal));
     }
     if !auth::credentials_match(&state, &body.username, &body.password) {
-        auth::record_failure(&mut world, peer.ip(), now);
+        world
+            .login_limits
+            .record_failure(&body.username, client, now);
+        world.audit(
+            ANONYMOUS,
+            "auth.login_failed",
+            Some(username_key(&body.username)),
+            Some(format!("from {client}")),
+        );
         return Err(ApiError::Unauthorized("Incorrect username or password"));
     }
+    world.login_limits.record_success(&body.username);
     let issued = auth::issue(&state, &world, &body.username);
     world.audit(&body.username, "auth.login", None, None);
     Ok(Json(json!({

@@ -1,7 +1,5 @@
-//! Admin accounts, JWT bearer authentication (HS256) and the login rate limit.
-
-use std::net::IpAddr;
-use std::time::{Duration, Instant};
+//! Admin accounts and JWT bearer authentication (HS256). The login rate limit is in
+//! `login_limit`.
 
 use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts};
@@ -15,9 +13,6 @@ use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::state::{AppState, World};
-
-const FAILURE_WINDOW: Duration = Duration::from_secs(60);
-const MAX_FAILURES: usize = 5;
 
 /// An admin as Galaxy's `admins` table has it (without the password hash).
 #[derive(Debug, Clone)]
@@ -84,31 +79,6 @@ pub fn credentials_match(state: &AppState, username: &str, password: &str) -> bo
     (user_ok & password_ok).into()
 }
 
-/// Seconds until the client may try again, if it has used up its failures.
-pub fn retry_after(world: &mut World, client: IpAddr, now: Instant) -> Option<u64> {
-    let failures = world.login_failures.get_mut(&client)?;
-    while failures
-        .front()
-        .is_some_and(|t| now.duration_since(*t) >= FAILURE_WINDOW)
-    {
-        failures.pop_front();
-    }
-    if failures.len() < MAX_FAILURES {
-        return None;
-    }
-    let oldest = *failures.front()?;
-    let wait = FAILURE_WINDOW.saturating_sub(now.duration_since(oldest));
-    Some(wait.as_secs_f64().ceil().max(1.0) as u64)
-}
-
-pub fn record_failure(world: &mut World, client: IpAddr, now: Instant) {
-    world
-        .login_failures
-        .entry(client)
-        .or_default()
-        .push_back(now);
-}
-
 /// An authenticated admin; extracting it is what protects a route.
 pub struct Admin {
     pub id: Uuid,
@@ -167,28 +137,6 @@ impl FromRequestParts<AppState> for Admin {
 mod tests {
     use super::*;
     use crate::settings::Settings;
-
-    #[test]
-    fn five_failures_a_minute_then_wait_for_the_oldest_to_age_out() {
-        let state = AppState::new(Settings::for_tests(1));
-        let mut world = state.world();
-        let ip: IpAddr = "10.0.0.1".parse().unwrap();
-        let t0 = Instant::now();
-        for i in 0..5 {
-            assert_eq!(retry_after(&mut world, ip, t0), None);
-            record_failure(&mut world, ip, t0 + Duration::from_secs(i));
-        }
-        assert_eq!(
-            retry_after(&mut world, ip, t0 + Duration::from_secs(10)),
-            Some(50)
-        );
-        assert_eq!(
-            retry_after(&mut world, ip, t0 + Duration::from_secs(60)),
-            None
-        );
-        let other: IpAddr = "10.0.0.2".parse().unwrap();
-        assert_eq!(retry_after(&mut world, other, t0), None);
-    }
 
     #[test]
     fn the_bootstrap_admin_gets_a_random_version_4_id() {

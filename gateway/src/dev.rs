@@ -14,6 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::JsonBody;
 use crate::faults::Fault;
 use crate::game::MAX_TICK;
+use crate::login_limit::MAX_LOCKOUT;
 use crate::state::{AppState, ServiceStatus};
 
 pub fn routes() -> Router<AppState> {
@@ -25,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/__dev/token-ttl", put(set_token_ttl))
         .route("/__dev/tick-capacity", put(set_tick_capacity))
         .route("/__dev/tick", put(set_tick))
+        .route("/__dev/login-lockout", put(set_login_lockout))
 }
 
 async fn reset(State(state): State<AppState>) -> StatusCode {
@@ -149,5 +151,32 @@ async fn set_tick(
     let mut world = state.world();
     let rate = world.config.tick_rate();
     world.game.set_tick(Instant::now(), rate, t.tick);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginLockout {
+    seconds: u64,
+}
+
+/// Sets the first lockout of an account (60 s by default), so a test can tell the gateway's
+/// Retry-After from a default the dashboard might assume. `/__dev/reset` restores it.
+async fn set_login_lockout(
+    State(state): State<AppState>,
+    JsonBody(l): JsonBody<LoginLockout>,
+) -> ApiResult<StatusCode> {
+    let max = MAX_LOCKOUT.as_secs();
+    if !(1..=max).contains(&l.seconds) {
+        return Err(ApiError::field(
+            &["body", "seconds"],
+            format!("Input should be between 1 and {max}"),
+            "value_error",
+        ));
+    }
+    state
+        .world()
+        .login_limits
+        .set_base_lockout(Duration::from_secs(l.seconds));
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,6 +7,8 @@ use axum::Json;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::login_limit::{LimitedBy, Refusal};
+
 /// One entry of a FastAPI 422 `detail` list.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct FieldError {
@@ -40,9 +42,7 @@ pub enum ApiError {
         current: Value,
     },
     Validation(Vec<FieldError>),
-    TooManyRequests {
-        retry_after_secs: u64,
-    },
+    TooManyRequests(Refusal),
     ServiceUnavailable(String),
 }
 
@@ -54,6 +54,28 @@ impl ApiError {
 
 fn detail(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "detail": message }))).into_response()
+}
+
+fn seconds(n: u64) -> String {
+    if n == 1 {
+        "1 second".to_owned()
+    } else {
+        format!("{n} seconds")
+    }
+}
+
+/// Says which limit refused the login and when to retry, the same for every username, so it
+/// tells nothing about which accounts exist.
+pub fn too_many_requests_detail(refusal: Refusal) -> String {
+    let wait = seconds(refusal.retry_after_secs);
+    match refusal.by {
+        LimitedBy::Account => {
+            format!("Too many failed logins for this username; try again in {wait}")
+        }
+        LimitedBy::Address => {
+            format!("Too many failed logins from your network address; try again in {wait}")
+        }
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -91,14 +113,15 @@ impl IntoResponse for ApiError {
                 }
                 response
             }
-            ApiError::TooManyRequests { retry_after_secs } => {
+            ApiError::TooManyRequests(refusal) => {
                 let mut response = detail(
                     StatusCode::TOO_MANY_REQUESTS,
-                    "Too many failed login attempts; try again later",
+                    &too_many_requests_detail(refusal),
                 );
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(refusal.retry_after_secs),
+                );
                 response
             }
         }

@@ -3,11 +3,13 @@
 
 pub mod admin;
 pub mod auth;
+pub mod client_ip;
 pub mod dev;
 pub mod error;
 pub mod extract;
 pub mod faults;
 pub mod game;
+pub mod login_limit;
 pub mod players;
 pub mod public;
 pub mod runtime_config;

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use galaxy_gateway::client_ip;
 use galaxy_gateway::settings::{self, Source, DEFAULT_CORS_ORIGINS};
 use galaxy_gateway::{AppState, Settings};
 use time::format_description::well_known::Rfc3339;
@@ -37,6 +38,10 @@ struct Args {
     /// Comma-separated origins allowed by CORS.
     #[arg(long, env = "CORS_ORIGINS", default_value = DEFAULT_CORS_ORIGINS)]
     cors_origins: String,
+    /// Comma-separated CIDR blocks of the proxies (the ingress) whose X-Forwarded-For is
+    /// believed when they are the TCP peer; empty believes no one.
+    #[arg(long, env = "TRUSTED_PROXIES", default_value = "")]
+    trusted_proxies: String,
     /// Folder with the files jwt_secret_key, galaxy_admin_username, galaxy_admin_password.
     #[arg(long, env = "SECRETS_DIR")]
     secrets_dir: Option<PathBuf>,
@@ -81,6 +86,7 @@ fn build_settings(args: &Args) -> Result<Settings, String> {
         start_date,
         token_ttl: Duration::from_secs(args.token_ttl_secs),
         cors_origins: settings::parse_origins(&args.cors_origins)?,
+        trusted_proxies: client_ip::parse_trusted(&args.trusted_proxies)?,
         dev_controls: args.dev_controls,
         secrets: loaded.secrets,
     })

@@ -8,6 +8,8 @@ use std::time::Duration;
 use axum::http::HeaderValue;
 use time::OffsetDateTime;
 
+use crate::client_ip::Cidr;
+
 pub const DEFAULT_CORS_ORIGINS: &str = "https://localhost:30000,https://localhost:30001";
 
 #[derive(Clone)]
@@ -18,6 +20,8 @@ pub struct Settings {
     pub start_date: OffsetDateTime,
     pub token_ttl: Duration,
     pub cors_origins: Vec<HeaderValue>,
+    /// Peers whose `X-Forwarded-For` is believed (see `client_ip`); empty believes no one.
+    pub trusted_proxies: Vec<Cidr>,
     pub dev_controls: bool,
     pub secrets: Secrets,
 }
@@ -139,6 +143,7 @@ impl Settings {
             start_date: time::macros::datetime!(2000-01-01 12:00:00 UTC),
             token_ttl: Duration::from_secs(3600),
             cors_origins: parse_origins(DEFAULT_CORS_ORIGINS).expect("valid default origins"),
+            trusted_proxies: Vec::new(),
             dev_controls: true,
             secrets: Secrets {
                 jwt_secret_key: b"test-secret-key-of-sufficient-length".to_vec(),

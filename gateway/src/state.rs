@@ -1,8 +1,7 @@
 //! The whole simulated world behind one lock: every handler holds it for a
 //! few microseconds, so a plain mutex is simpler and faster than finer locking.
 
-use std::collections::{HashMap, VecDeque};
-use std::net::IpAddr;
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -13,6 +12,7 @@ use uuid::Uuid;
 use crate::auth::AdminAccount;
 use crate::faults::Fault;
 use crate::game::{Game, GameStatus};
+use crate::login_limit::LoginLimits;
 use crate::players::Player;
 use crate::runtime_config::RuntimeConfig;
 use crate::settings::Settings;
@@ -21,6 +21,10 @@ const AUDIT_CAPACITY: usize = 10_000;
 
 /// Snapshot ids are a `SERIAL`: 1 to 2^31 - 1, never reused.
 pub const MAX_SNAPSHOT_ID: u32 = i32::MAX as u32;
+
+/// Who an audit entry names for an action without a session, such as a failed login; no admin
+/// can have this name, since admin usernames match `^[a-zA-Z0-9_]{3,20}$`.
+pub const ANONYMOUS: &str = "(anonymous)";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Snapshot {
@@ -85,7 +89,7 @@ pub struct World {
     pub services: Vec<Service>,
     pub token_generation: u64,
     pub token_ttl: Duration,
-    pub login_failures: HashMap<IpAddr, VecDeque<Instant>>,
+    pub login_limits: LoginLimits,
     pub faults: Vec<Fault>,
 }
 
@@ -110,7 +114,7 @@ impl World {
                 .collect(),
             token_generation,
             token_ttl: settings.token_ttl,
-            login_failures: HashMap::new(),
+            login_limits: LoginLimits::default(),
             faults: Vec::new(),
         }
     }
@@ -215,8 +219,8 @@ impl AppState {
         Some(self.bootstrap_admin.as_ref()).filter(|a| a.username == username)
     }
 
-    /// Back to the world at start-up; issued tokens stay valid, and no configuration entity tag
-    /// from before matches after.
+    /// Back to the world at start-up, with the default login limits and no lockouts; issued
+    /// tokens stay valid, and no configuration entity tag from before matches after.
     pub fn reset(&self) {
         let mut world = self.world();
         let generation = world.token_generation;
@@ -262,10 +266,26 @@ mod tests {
     }
 
     #[test]
-    fn a_reset_keeps_the_admin_id() {
+    fn a_reset_keeps_the_admin_id_and_clears_lockouts_and_their_setting() {
         let state = AppState::new(Settings::for_tests(1));
         let id = state.bootstrap_admin.id;
+        let client: std::net::IpAddr = "192.0.2.1".parse().unwrap();
+        let now = Instant::now();
+        let lock = |world: &mut World| {
+            for _ in 0..crate::login_limit::ACCOUNT_FAILURES {
+                world.login_limits.record_failure("admin", client, now);
+            }
+            world.login_limits.check("admin", client, now)
+        };
+        {
+            let mut world = state.world();
+            world.login_limits.set_base_lockout(Duration::from_secs(5));
+            assert_eq!(lock(&mut world).map(|r| r.retry_after_secs), Some(5));
+        }
         state.reset();
+        let mut world = state.world();
+        assert_eq!(world.login_limits.check("admin", client, now), None);
+        assert_eq!(lock(&mut world).map(|r| r.retry_after_secs), Some(60));
         assert_eq!(state.bootstrap_admin.id, id);
         assert_eq!(state.admin_named("admin").map(|a| a.id), Some(id));
         assert!(state.admin_named("root").is_none());

@@ -267,6 +267,7 @@ async fn dev_controls_do_not_exist_without_the_flag() {
         (Method::POST, "/__dev/expire-tokens"),
         (Method::POST, "/__dev/faults"),
         (Method::PUT, "/__dev/tick"),
+        (Method::PUT, "/__dev/login-lockout"),
     ] {
         let response = gw
             .request(method.clone(), path)

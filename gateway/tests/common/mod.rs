@@ -51,13 +51,24 @@ impl Gateway {
             .request(method, format!("{}{}", self.base, path))
     }
 
-    pub async fn login(&self) -> String {
-        let response = self
+    /// A login attempt, optionally with an `X-Forwarded-For` header.
+    pub async fn try_login(
+        &self,
+        username: &str,
+        password: &str,
+        forwarded_for: Option<&str>,
+    ) -> Response {
+        let mut request = self
             .request(Method::POST, "/admin/auth/login")
-            .json(&json!({ "username": "admin", "password": PASSWORD }))
-            .send()
-            .await
-            .unwrap();
+            .json(&json!({ "username": username, "password": password }));
+        if let Some(xff) = forwarded_for {
+            request = request.header("x-forwarded-for", xff);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn login(&self) -> String {
+        let response = self.try_login("admin", PASSWORD, None).await;
         assert_eq!(response.status(), 200);
         let body: Value = response.json().await.unwrap();
         body["access_token"].as_str().unwrap().to_owned()
@@ -122,6 +133,15 @@ pub async fn read(response: Response) -> (u16, Value) {
         serde_json::from_str(&text).unwrap_or(Value::String(text))
     };
     (status, body)
+}
+
+/// The Retry-After of a 429, in seconds.
+pub fn retry_after(response: &Response) -> u64 {
+    response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
 }
 
 /// The id of the `n`th seeded player (from 1).
