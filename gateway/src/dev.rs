@@ -3,15 +3,15 @@
 
 use std::time::{Duration, Instant};
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::routing::{post, put};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::JsonBody;
+use crate::extract::{JsonBody, QueryParams, MAX_SAFE_INTEGER};
 use crate::faults::Fault;
 use crate::game::MAX_TICK;
 use crate::login_limit::MAX_LOCKOUT;
@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/__dev/tick-capacity", put(set_tick_capacity))
         .route("/__dev/tick", put(set_tick))
         .route("/__dev/login-lockout", put(set_login_lockout))
+        .route("/__dev/requests", get(list_requests).delete(clear_requests))
 }
 
 async fn reset(State(state): State<AppState>) -> StatusCode {
@@ -179,4 +180,23 @@ async fn set_login_lockout(
         .login_limits
         .set_base_lockout(Duration::from_secs(l.seconds));
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The requests answered after `since` (a `seq`, default 0), oldest first, and the `seq` to
+/// ask from next.
+async fn list_requests(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = QueryParams::parse(query.as_deref())?;
+    let since = query
+        .integer("since", 0, MAX_SAFE_INTEGER, 0)
+        .map_err(|e| ApiError::Validation(vec![e]))?;
+    let (items, next) = state.requests().since(since);
+    Ok(Json(json!({ "items": items, "next": next })))
+}
+
+async fn clear_requests(State(state): State<AppState>) -> StatusCode {
+    state.requests().clear();
+    StatusCode::NO_CONTENT
 }

@@ -12,6 +12,7 @@ pub mod game;
 pub mod login_limit;
 pub mod players;
 pub mod public;
+pub mod request_log;
 pub mod runtime_config;
 pub mod settings;
 pub mod state;
@@ -65,16 +66,26 @@ pub fn router(state: AppState) -> Router {
         .expose_headers([header::RETRY_AFTER, header::ETAG])
         .max_age(Duration::from_secs(600));
 
-    app.layer(middleware::from_fn_with_state(
-        state.clone(),
-        faults::inject,
-    ))
-    .layer(cors)
-    .layer(middleware::from_fn_with_state(
-        state.clone(),
-        refuse_foreign_preflight,
-    ))
-    .with_state(state)
+    let app = app
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            faults::inject,
+        ))
+        .layer(cors)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            refuse_foreign_preflight,
+        ));
+    // Outermost, so the log has each status as the client received it, faults included.
+    let app = if state.settings.dev_controls {
+        app.layer(middleware::from_fn_with_state(
+            state.clone(),
+            request_log::record,
+        ))
+    } else {
+        app
+    };
+    app.with_state(state)
 }
 
 async fn not_found() -> impl IntoResponse {

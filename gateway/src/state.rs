@@ -14,6 +14,7 @@ use crate::faults::Fault;
 use crate::game::{Game, GameStatus};
 use crate::login_limit::LoginLimits;
 use crate::players::Player;
+use crate::request_log::RequestLog;
 use crate::runtime_config::RuntimeConfig;
 use crate::settings::Settings;
 
@@ -190,6 +191,16 @@ pub struct AppState {
     /// Sorted by id.
     seeded_players: Arc<Vec<Player>>,
     world: Arc<Mutex<World>>,
+    /// Apart from the world: it is written after every response, and a world reset keeps it.
+    requests: Arc<Mutex<RequestLog>>,
+}
+
+/// A panic while holding a lock cannot leave state half-updated in a way that matters for a
+/// reference server, so recover instead of poisoning every later request.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl AppState {
@@ -203,15 +214,16 @@ impl AppState {
             bootstrap_admin: Arc::new(bootstrap_admin),
             seeded_players: Arc::new(seeded_players),
             world: Arc::new(Mutex::new(world)),
+            requests: Arc::new(Mutex::new(RequestLog::default())),
         }
     }
 
     pub fn world(&self) -> MutexGuard<'_, World> {
-        // A panic while holding the lock cannot leave the world half-updated in a way
-        // that matters for a reference server, so recover instead of poisoning every request.
-        self.world
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.world)
+    }
+
+    pub fn requests(&self) -> MutexGuard<'_, RequestLog> {
+        lock(&self.requests)
     }
 
     /// The admin account named `username`, if there is one.

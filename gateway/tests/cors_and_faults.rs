@@ -1,11 +1,11 @@
-//! CORS as a browser sees it, the dev controls' fault injection, TLS, and the
-//! absence of dev controls in a normal start.
+//! CORS as a browser sees it, the dev controls (fault injection, the request log), TLS, and
+//! the absence of dev controls in a normal start.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{player, Gateway};
+use common::{player, read, Gateway};
 use galaxy_gateway::{AppState, Settings};
 use reqwest::Method;
 use serde_json::json;
@@ -258,6 +258,107 @@ async fn reset_restores_the_seeded_world_and_keeps_tokens() {
 }
 
 #[tokio::test]
+async fn the_request_log_lists_answered_requests_after_a_sequence_number() {
+    let gw = Gateway::start().await;
+    let token = gw.login().await;
+    let (_, log) = read(gw.dev(Method::GET, "/__dev/requests", json!(null)).await).await;
+    let start = log["next"].as_u64().unwrap();
+    assert_eq!(
+        log["items"].as_array().unwrap().last().unwrap()["path"],
+        "/admin/auth/login"
+    );
+
+    gw.call(
+        &token,
+        Method::PUT,
+        "/admin/config/tick_rate",
+        Some(json!({ "value": 2 })),
+    )
+    .await;
+    gw.call(
+        &token,
+        Method::GET,
+        "/admin/players?search=nova&limit=5",
+        None,
+    )
+    .await;
+    gw.dev(
+        Method::POST,
+        "/__dev/faults",
+        json!({ "path_prefix": "/admin/game/status", "status": 503 }),
+    )
+    .await;
+    gw.call(&token, Method::GET, "/admin/game/status", None)
+        .await;
+
+    let (_, log) = read(
+        gw.dev(
+            Method::GET,
+            &format!("/__dev/requests?since={start}"),
+            json!(null),
+        )
+        .await,
+    )
+    .await;
+    let items = log["items"].as_array().unwrap();
+    let seen: Vec<(&str, &str, Option<&str>, u64)> = items
+        .iter()
+        .map(|e| {
+            (
+                e["method"].as_str().unwrap(),
+                e["path"].as_str().unwrap(),
+                e["query"].as_str(),
+                e["status"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("PUT", "/admin/config/tick_rate", None, 200),
+            ("GET", "/admin/players", Some("search=nova&limit=5"), 200),
+            ("GET", "/admin/game/status", None, 503),
+        ],
+        "oldest first, dev controls left out, statuses as sent"
+    );
+    let seqs: Vec<u64> = items.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    assert_eq!(seqs, [start + 1, start + 2, start + 3]);
+    assert_eq!(log["next"], start + 3);
+    assert!(items[0]["query"].is_null());
+    time::OffsetDateTime::parse(
+        items[0]["at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+
+    gw.dev(Method::DELETE, "/__dev/requests", json!(null)).await;
+    let (_, log) = read(gw.dev(Method::GET, "/__dev/requests", json!(null)).await).await;
+    assert_eq!(log, json!({ "items": [], "next": start + 3 }));
+    gw.call(&token, Method::GET, "/admin/config", None).await;
+    let (_, log) = read(
+        gw.dev(
+            Method::GET,
+            &format!("/__dev/requests?since={start}"),
+            json!(null),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        log["items"][0]["seq"],
+        start + 4,
+        "numbers are never reused"
+    );
+
+    let response = gw
+        .request(Method::GET, "/__dev/requests?since=-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+}
+
+#[tokio::test]
 async fn dev_controls_do_not_exist_without_the_flag() {
     let mut settings = Settings::for_tests(10);
     settings.dev_controls = false;
@@ -268,6 +369,8 @@ async fn dev_controls_do_not_exist_without_the_flag() {
         (Method::POST, "/__dev/faults"),
         (Method::PUT, "/__dev/tick"),
         (Method::PUT, "/__dev/login-lockout"),
+        (Method::GET, "/__dev/requests"),
+        (Method::DELETE, "/__dev/requests"),
     ] {
         let response = gw
             .request(method.clone(), path)
