@@ -180,22 +180,24 @@ test('access log: JSON on stdout, no query string, the ingress request id, no /h
   const search = 'search=secret-nova-7';
   await curl(`${nginx.url}/admin/players?${search}`, ['-H', 'X-Request-ID: edge-4f2a-01',
     '-H', `Referer: https://galaxy.example.com/admin/players?${search}`, '-H', 'X-Forwarded-For: 6.6.6.6']);
-  await curl(`${nginx.url}/admin/overview?probe`, ['-H', 'X-Request-ID: "},"status":200,"x":"']);
+  await curl(`${nginx.url}/admin/log-probe?probe`, ['-H', 'X-Request-ID: "},"status":200,"x":"']);
   await curl(`${nginx.url}/health?probe=access-log`);
   await new Promise((r) => setTimeout(r, 200));
   const log = nginx.out.stdout;
   const entries = log.trim().split('\n').map((line) => JSON.parse(line));
   assert.doesNotMatch(log, /secret-nova-7/, 'a players search must not reach the log');
-  const players = entries.filter((e) => e.path === '/admin/players');
+  // Found by the ingress's request id, which the log must carry as it came.
+  const players = entries.filter((e) => e.request_id === 'edge-4f2a-01');
   assert.equal(players.length, 1);
-  assert.equal(players[0].request_id, 'edge-4f2a-01', 'the ingress\'s request id');
+  assert.equal(players[0].path, '/admin/players');
   assert.equal(players[0].referer, 'https://galaxy.example.com/admin/players');
   // This nginx is the edge (local-dev edge.conf): no proxy is trusted, so no client's
   // X-Forwarded-For is believed.
   assert.equal(players[0].remote_addr, '127.0.0.1');
   assert.equal(players[0].peer_addr, '127.0.0.1');
-  const overview = entries.filter((e) => e.path === '/admin/overview');
-  assert.match(overview[0].request_id, /^[0-9a-f]{32}$/, 'a request id that is not a plain token is replaced by nginx\'s own');
+  const probe = entries.filter((e) => e.path === '/admin/log-probe');
+  assert.equal(probe.length, 1);
+  assert.match(probe[0].request_id, /^[0-9a-f]{32}$/, 'a request id that is not a plain token is replaced by nginx\'s own');
   assert.deepEqual(entries.filter((e) => e.path === '/health'), []);
   for (const key of ['time', 'remote_addr', 'peer_addr', 'method', 'path', 'status', 'bytes', 'duration', 'request_id']) {
     assert.ok(key in players[0], key);
