@@ -119,7 +119,7 @@ def test_galaxys_limit_range_admits_every_container(both):
                     f"{container['name']} {kind}.{resource} {value} is outside Galaxy's LimitRange"
 
 
-def test_one_owner_of_the_route_and_the_certificate():
+def test_one_owner_of_the_route_and_the_certificate(tmp_path):
     ours = render(ROOT / "k8s" / "overlays" / "prod")
     theirs = galaxy_in("galaxy-prod")
     certificate = next(o for o in theirs if o["kind"] == "Certificate")
@@ -130,16 +130,14 @@ def test_one_owner_of_the_route_and_the_certificate():
     assert {t["secretName"] for t in ingress["spec"]["tls"]} == {certificate["spec"]["secretName"]}
     # Galaxy's /admin path is the only one both have, and the migration script removes it.
     assert ingress_paths(ours) & ingress_paths(theirs) == {("galaxy.example.com", "/admin")}
-    migrated = adopt_admin_route(theirs)
+    migrated = adopt_admin_route(theirs, tmp_path)
     assert ingress_paths(ours) & ingress_paths(migrated) == set()
     assert ingress_paths(migrated) == ingress_paths(theirs) - {("galaxy.example.com", "/admin")}
 
 
-def adopt_admin_route(theirs: list[dict], tmp: Path | None = None) -> list[dict]:
-    """Runs scripts/adopt-admin-route.sh against a kubectl stand-in that serves Galaxy's
-    galaxy-ingress; returns Galaxy's objects as the script leaves them."""
-    import tempfile
-    tmp = Path(tempfile.mkdtemp())
+def adopt_admin_route(theirs: list[dict], tmp: Path) -> list[dict]:
+    """Runs scripts/adopt-admin-route.sh twice against a kubectl stand-in that serves
+    Galaxy's galaxy-ingress; returns Galaxy's objects as the script leaves them."""
     galaxy_ingress = next(o for o in theirs if key(o) == ("Ingress", "galaxy-ingress"))
     (tmp / "ingress.json").write_text(json.dumps(galaxy_ingress))
     (tmp / "bin").mkdir()
