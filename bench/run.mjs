@@ -7,6 +7,13 @@ import { join } from 'node:path';
 import { chromium } from '../tests/e2e/node_modules/playwright-core/index.mjs';
 import { contributors } from './wasm-contributors.mjs';
 
+/** The nginx container's memory request and limit, as the Deployment has them, to compare the RSS with. */
+function podMemory() {
+  const deployment = readFileSync(join(import.meta.dirname, '..', 'k8s', 'base', 'deployment.yaml'), 'utf8');
+  const [, request, limit] = deployment.match(/requests:\s+cpu: \S+\s+memory: (\S+)\s+limits:\s+cpu: \S+\s+memory: (\S+)/);
+  return `${request} request, ${limit} limit`;
+}
+
 const env = (name, fallback) => process.env[name] ?? fallback ?? (() => { throw new Error(`${name} is not set: run scripts/bench.sh`); })();
 const APPS = Object.fromEntries(env('BENCH_APPS').split(',').map((kv) => kv.split('=')));
 const DISTS = Object.fromEntries(env('BENCH_DISTS').split(',').map((kv) => kv.split('=')));
@@ -298,7 +305,7 @@ const md = [
   row('players search, 100000 players (debounce included)', (s) => (s.playersSearch100k ? `${ms(s.playersSearch100k.ms)} (debounce ${s.playersSearch100k.debounceMs} ms)` : 'n/a')),
   row('nginx, index.html at 50 connections', (s) => served(s.nginx['index.html'])),
   row('nginx, main bundle (wasm, or JS) at 50 connections', (s) => served(s.nginx.bundle)),
-  row('nginx peak RSS, all processes (pod: 32Mi request, 64Mi limit)', (s) => `${s.nginx.peakRssMiB.toFixed(1)} MiB`),
+  row(`nginx peak RSS, all processes (pod: ${podMemory()})`, (s) => `${s.nginx.peakRssMiB.toFixed(1)} MiB`),
   '',
   'Cold login load by file (compressed, as served):',
   '',
