@@ -207,6 +207,10 @@ def problems(objects: list[dict], facts: NginxFacts) -> list[str]:
             found.append(f"topology spread over {key} must be maxSkew 1, {when}")
         elif not selector_matches(c.get("labelSelector", {}).get("matchLabels", {}), pod_labels):
             found.append(f"topology spread over {key} does not select the pods")
+        elif when == "DoNotSchedule" and c.get("nodeTaintsPolicy") != "Honor":
+            # Otherwise an untolerated tainted node counts as an empty domain and, with
+            # two replicas on the workers, a third one could never be placed.
+            found.append(f"topology spread over {key} must honor node taints")
 
     # Only the https port is published; stub_status stays on the pod's loopback.
     if [p.get("targetPort") for p in service["spec"]["ports"]] != ["https"]:

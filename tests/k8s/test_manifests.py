@@ -178,6 +178,7 @@ def broken_copy(tmp_path: Path, file: str, old: str, new: str, overlay: str = "p
     ("deployment.yaml", r"^\s+- maxSkew: 1\n\s+topologyKey: topology.kubernetes.io/zone\n", "        - maxSkew: 1\n          topologyKey: example.com/rack\n",
      "no topology spread over topology.kubernetes.io/zone"),
     ("deployment.yaml", r"^\s+secret.reloader.stakater.com/reload: galaxy-tls\n", "", "do not roll"),
+    ("deployment.yaml", r"^\s+nodeTaintsPolicy: Honor\n", "", "must honor node taints"),
     ("components/ingress-nginx/networkpolicy.yaml", r"kubernetes.io/metadata.name: ingress-nginx", "kubernetes.io/metadata.name: kube-system",
      "no NetworkPolicy admits the traffic of Ingress"),
     ("components/ingress-nginx/networkpolicy.yaml", r"^      ports:\n        - port: https\n          protocol: TCP\n", "", "admits every port"),
