@@ -12,18 +12,20 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
-use crate::auth::{self, Admin};
+use crate::accounts::{self, Account};
+use crate::auth::{self, Actor, Session};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{page, path_int, path_uuid, JsonBody, QueryParams};
 use crate::game::GameStatus;
 use crate::login_limit::username_key;
 use crate::runtime_config::{self, ConfigItem};
-use crate::state::{AppState, ANONYMOUS, MAX_SNAPSHOT_ID};
+use crate::state::{AppState, MAX_SNAPSHOT_ID};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/auth/login", post(login))
         .route("/admin/auth/me", get(me))
+        .route("/admin/auth/password", post(change_password))
         .route("/admin/game/status", get(status))
         .route("/admin/game/pause", post(pause))
         .route("/admin/game/resume", post(resume))
@@ -50,7 +52,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/audit", get(list_audit))
 }
 
-fn rfc3339(t: OffsetDateTime) -> String {
+pub fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .expect("UTC times always format")
 }
@@ -72,55 +74,192 @@ struct Login {
     password: String,
 }
 
+/// The key the login limit counts an attempt under: the account when the username names one,
+/// so a deleted and re-created name starts afresh; else the username as typed, limited alike
+/// so that the answers never reveal which accounts exist.
+pub fn limit_key(account: Option<&Account>, username: &str) -> String {
+    match account {
+        Some(a) => format!("account:{}", a.id),
+        None => format!("name:{}", username_key(username)),
+    }
+}
+
+/// Whether `password` is the password of `hash` (or, without one, of nothing: still as slow),
+/// off the async threads, since Argon2 is slow on purpose.
+async fn verify_slowly(state: &AppState, hash: Option<String>, password: String) -> bool {
+    let known = hash.is_some();
+    let hash = hash.unwrap_or_else(|| state.dummy_hash.as_ref().clone());
+    let matches = tokio::task::spawn_blocking(move || accounts::verify_password(&hash, &password))
+        .await
+        .unwrap_or(false);
+    known && matches
+}
+
+/// The PHC string of `password` with the configured cost, off the async threads.
+pub async fn hash_slowly(state: &AppState, password: String) -> String {
+    let cost = state.settings.password_hash_cost;
+    tokio::task::spawn_blocking(move || accounts::hash_password(cost, &password))
+        .await
+        .expect("hashing does not panic")
+}
+
 /// Limited per account and per client address (see `login_limit`); while either refuses,
-/// even the right password gets 429, or the limit would be an oracle for it.
+/// even the right password gets 429, or the limit would be an oracle for it. A disabled
+/// account's right password gets 401 saying so: only the password's owner learns the account
+/// is disabled, and they learn why they cannot get in.
 async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     JsonBody(body): JsonBody<Login>,
 ) -> ApiResult<Json<Value>> {
-    let now = Instant::now();
     let client = crate::client_ip::resolve(peer.ip(), &headers, &state.settings.trusted_proxies);
+    let _gate = state.login_gate.lock().await;
+    let (key, hash) = {
+        let mut world = state.world();
+        let account = world.account_named(&body.username);
+        let key = limit_key(account, &body.username);
+        let hash = account.map(|a| a.password_hash.clone());
+        if let Some(refusal) = world.login_limits.check(&key, client, Instant::now()) {
+            return Err(ApiError::TooManyRequests(refusal));
+        }
+        (key, hash)
+    };
+    let matches = verify_slowly(&state, hash.clone(), body.password).await;
     let mut world = state.world();
-    if let Some(refusal) = world.login_limits.check(&body.username, client, now) {
-        return Err(ApiError::TooManyRequests(refusal));
-    }
-    if !auth::credentials_match(&state, &body.username, &body.password) {
+    // The account as it is now, and only if its password is still the one just verified.
+    let account = world
+        .account_named(&body.username)
+        .filter(|a| matches && Some(&a.password_hash) == hash.as_ref())
+        .cloned();
+    let Some(account) = account else {
         world
             .login_limits
-            .record_failure(&body.username, client, now);
+            .record_failure(&key, client, Instant::now());
         world.audit(
-            ANONYMOUS,
+            &Actor::anonymous(),
             "auth.login_failed",
             Some(username_key(&body.username)),
             Some(format!("from {client}")),
         );
         return Err(ApiError::Unauthorized("Incorrect username or password"));
+    };
+    if account.disabled {
+        world.audit(
+            &Actor::anonymous(),
+            "auth.login_failed",
+            Some(account.username.clone()),
+            Some(format!("from {client}: the account is disabled")),
+        );
+        return Err(ApiError::Unauthorized(
+            "This account is disabled; ask an admin to enable it",
+        ));
     }
-    world.login_limits.record_success(&body.username);
-    let issued = auth::issue(&state, &world, &body.username);
-    world.audit(&body.username, "auth.login", None, None);
-    Ok(Json(json!({
+    world.login_limits.record_success(&key);
+    let issued = auth::issue(&state, &world, &account);
+    if let Some(a) = world.account_mut(account.id) {
+        a.last_login_at = Some(OffsetDateTime::now_utc());
+    }
+    world.audit(
+        &Actor::account(&account),
+        "auth.login",
+        None,
+        Some(format!("from {client}")),
+    );
+    Ok(token_json(issued))
+}
+
+fn token_json(issued: auth::IssuedToken) -> Json<Value> {
+    Json(json!({
         "access_token": issued.token,
         "token_type": "bearer",
         "expires_in": issued.expires_in,
-    })))
-}
-
-async fn me(admin: Admin) -> Json<Value> {
-    Json(json!({
-        "id": admin.id,
-        "username": admin.username,
-        "expires_at": rfc3339(admin.expires_at),
     }))
 }
 
-async fn status(_: Admin, State(state): State<AppState>) -> Json<Value> {
+async fn me(session: Session) -> Json<Value> {
+    Json(json!({
+        "id": session.id,
+        "username": session.username,
+        "role": session.role,
+        "expires_at": rfc3339(session.expires_at),
+    }))
+}
+
+#[derive(Deserialize)]
+struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+/// Changes the signed-in account's own password. The new password is checked first (12 to
+/// 128 characters, not containing the username); a wrong current password counts as a failed
+/// login of the account and the address, so a stolen session cannot guess it faster than a
+/// login could. Every session of the account ends; the answer is a token for the new one.
+async fn change_password(
+    session: Session,
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<PasswordChange>,
+) -> ApiResult<Json<Value>> {
+    accounts::check_password("new_password", &body.new_password, &session.username)
+        .map_err(|e| ApiError::Validation(vec![e]))?;
+    let client = crate::client_ip::resolve(peer.ip(), &headers, &state.settings.trusted_proxies);
+    let _gate = state.login_gate.lock().await;
+    let (key, hash) = {
+        let mut world = state.world();
+        let account = world
+            .account(session.id)
+            .ok_or(ApiError::Unauthorized("Account deleted"))?;
+        let key = limit_key(Some(account), &account.username);
+        let hash = account.password_hash.clone();
+        if let Some(refusal) = world.login_limits.check(&key, client, Instant::now()) {
+            return Err(ApiError::TooManyRequests(refusal));
+        }
+        (key, hash)
+    };
+    if !verify_slowly(&state, Some(hash.clone()), body.current_password).await {
+        let mut world = state.world();
+        world
+            .login_limits
+            .record_failure(&key, client, Instant::now());
+        world.audit(
+            &session.actor(),
+            "auth.password_change_failed",
+            Some(format!("account {}", session.id)),
+            Some(format!("wrong current password, from {client}")),
+        );
+        return Err(ApiError::field(
+            &["body", "current_password"],
+            "Value error, the current password is not correct",
+            "value_error",
+        ));
+    }
+    let new_hash = hash_slowly(&state, body.new_password).await;
+    let mut world = state.world();
+    let account = world
+        .account_mut(session.id)
+        .filter(|a| a.password_hash == hash)
+        .ok_or_else(|| ApiError::Conflict("The account changed meanwhile; sign in again".into()))?;
+    account.password_hash = new_hash;
+    account.revoke_tokens();
+    let account = account.clone();
+    world.login_limits.record_success(&key);
+    world.audit(
+        &session.actor(),
+        "auth.password_change",
+        Some(format!("account {}", session.id)),
+        Some(account.username.clone()),
+    );
+    Ok(token_json(auth::issue(&state, &world, &account)))
+}
+
+async fn status(_: Session, State(state): State<AppState>) -> Json<Value> {
     status_json(state.world().status())
 }
 
-async fn pause(admin: Admin, State(state): State<AppState>) -> Json<Value> {
+async fn pause(session: Session, State(state): State<AppState>) -> Json<Value> {
     let mut world = state.world();
     let was_paused = world.game.paused();
     let rate = world.config.tick_rate();
@@ -128,7 +267,7 @@ async fn pause(admin: Admin, State(state): State<AppState>) -> Json<Value> {
     if !was_paused {
         let tick = world.game.tick();
         world.audit(
-            &admin.username,
+            &session.actor(),
             "game.pause",
             None,
             Some(format!("paused at tick {tick}")),
@@ -137,13 +276,13 @@ async fn pause(admin: Admin, State(state): State<AppState>) -> Json<Value> {
     status_json(world.status())
 }
 
-async fn resume(admin: Admin, State(state): State<AppState>) -> Json<Value> {
+async fn resume(session: Session, State(state): State<AppState>) -> Json<Value> {
     let mut world = state.world();
     if world.game.paused() {
         world.game.resume(Instant::now());
         let tick = world.game.tick();
         world.audit(
-            &admin.username,
+            &session.actor(),
             "game.resume",
             None,
             Some(format!("resumed at tick {tick}")),
@@ -152,7 +291,7 @@ async fn resume(admin: Admin, State(state): State<AppState>) -> Json<Value> {
     status_json(world.status())
 }
 
-async fn list_config(_: Admin, State(state): State<AppState>) -> Json<Value> {
+async fn list_config(_: Session, State(state): State<AppState>) -> Json<Value> {
     Json(json!({ "items": state.world().config.items() }))
 }
 
@@ -181,7 +320,7 @@ fn config_item_response(item: &ConfigItem) -> Response {
 }
 
 async fn set_config(
-    admin: Admin,
+    session: Session,
     State(state): State<AppState>,
     Path(key): Path<String>,
     headers: HeaderMap,
@@ -198,7 +337,7 @@ async fn set_config(
         OffsetDateTime::now_utc(),
     )?;
     world.audit(
-        &admin.username,
+        &session.actor(),
         "config.update",
         Some(key),
         Some(format!("value = {}", item.value)),
@@ -207,7 +346,7 @@ async fn set_config(
 }
 
 async fn reset_config(
-    admin: Admin,
+    session: Session,
     State(state): State<AppState>,
     Path(key): Path<String>,
     headers: HeaderMap,
@@ -220,7 +359,7 @@ async fn reset_config(
         OffsetDateTime::now_utc(),
     )?;
     world.audit(
-        &admin.username,
+        &session.actor(),
         "config.reset",
         Some(key),
         Some(format!("value = {}", item.value)),
@@ -251,7 +390,7 @@ fn paginate<T: serde::Serialize>(
 }
 
 async fn list_snapshots(
-    _: Admin,
+    _: Session,
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<Value>> {
@@ -259,7 +398,7 @@ async fn list_snapshots(
 }
 
 async fn create_snapshot(
-    admin: Admin,
+    session: Session,
     State(state): State<AppState>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let mut world = state.world();
@@ -267,7 +406,7 @@ async fn create_snapshot(
         ApiError::ServiceUnavailable("Snapshot ids are used up (2147483647 reached)".into())
     })?;
     world.audit(
-        &admin.username,
+        &session.actor(),
         "snapshot.create",
         Some(format!("snapshot {}", snapshot.id)),
         Some(format!("tick {}", snapshot.tick_number)),
@@ -282,7 +421,7 @@ fn snapshot_id(raw: &str) -> ApiResult<u32> {
 }
 
 async fn restore_snapshot(
-    admin: Admin,
+    session: Session,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
@@ -303,7 +442,7 @@ async fn restore_snapshot(
         .game
         .restore(Instant::now(), snapshot.tick_number, snapshot.game_time);
     world.audit(
-        &admin.username,
+        &session.actor(),
         "snapshot.restore",
         Some(format!("snapshot {id}")),
         Some(format!("restored to tick {}", snapshot.tick_number)),
@@ -312,7 +451,7 @@ async fn restore_snapshot(
 }
 
 async fn delete_snapshot(
-    admin: Admin,
+    session: Session,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
@@ -325,7 +464,7 @@ async fn delete_snapshot(
         .ok_or_else(|| ApiError::NotFound(format!("Snapshot {id} not found")))?;
     let removed = world.snapshots.remove(index);
     world.audit(
-        &admin.username,
+        &session.actor(),
         "snapshot.delete",
         Some(format!("snapshot {id}")),
         Some(format!("tick {}", removed.tick_number)),
@@ -334,7 +473,7 @@ async fn delete_snapshot(
 }
 
 async fn list_players(
-    _: Admin,
+    _: Session,
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<Value>> {
@@ -387,7 +526,7 @@ async fn list_players(
 }
 
 async fn get_player(
-    _: Admin,
+    _: Session,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
@@ -400,7 +539,7 @@ async fn get_player(
 }
 
 async fn delete_player(
-    admin: Admin,
+    session: Session,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
@@ -411,7 +550,7 @@ async fn delete_player(
         .ok_or_else(|| ApiError::NotFound(format!("Player {id} not found")))?;
     let removed = world.players.remove(index);
     world.audit(
-        &admin.username,
+        &session.actor(),
         "player.delete",
         Some(format!("player {id}")),
         Some(removed.username),
@@ -419,7 +558,7 @@ async fn delete_player(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn list_services(_: Admin, State(state): State<AppState>) -> Json<Value> {
+async fn list_services(_: Session, State(state): State<AppState>) -> Json<Value> {
     let mut world = state.world();
     let now = OffsetDateTime::now_utc();
     for service in &mut world.services {
@@ -429,7 +568,7 @@ async fn list_services(_: Admin, State(state): State<AppState>) -> Json<Value> {
 }
 
 async fn list_audit(
-    _: Admin,
+    _: Session,
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<Value>> {

@@ -1,44 +1,29 @@
-//! Admin accounts and JWT bearer authentication (HS256). The login rate limit is in
-//! `login_limit`.
+//! JWT bearer sessions (HS256) and the role check of every operation. Accounts are in
+//! `accounts`, the login rate limit in `login_limit`, the role table in `roles`.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, MatchedPath};
 use axum::http::{header, request::Parts};
 use jsonwebtoken::{
     decode, encode, errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Header, Validation,
 };
 use serde::{Deserialize, Serialize};
-use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::accounts::Account;
 use crate::error::ApiError;
-use crate::state::{AppState, World};
-
-/// An admin as Galaxy's `admins` table has it (without the password hash).
-#[derive(Debug, Clone)]
-pub struct AdminAccount {
-    pub id: Uuid,
-    pub username: String,
-    pub created_at: OffsetDateTime,
-}
-
-impl AdminAccount {
-    /// The admin from the secrets, created at start-up with a random version-4 id, as
-    /// `gen_random_uuid()` would give it.
-    pub fn bootstrap(username: &str) -> Self {
-        let mut bytes = [0u8; 16];
-        getrandom::fill(&mut bytes).expect("the OS random source is available");
-        Self {
-            id: uuid::Builder::from_random_bytes(bytes).into_uuid(),
-            username: username.to_owned(),
-            created_at: OffsetDateTime::now_utc(),
-        }
-    }
-}
+use crate::roles::{self, Role};
+use crate::state::{AppState, World, ANONYMOUS};
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
+    /// The account's id.
     sub: String,
+    /// The role the token was issued for.
+    role: Role,
+    /// The account's token version when issued: any role, password or disabled change bumps
+    /// it, which ends the token at once.
+    ver: u64,
     iat: i64,
     exp: i64,
     /// Tokens from an older generation are revoked (dev control "expire all tokens").
@@ -50,11 +35,13 @@ pub struct IssuedToken {
     pub expires_in: u64,
 }
 
-pub fn issue(state: &AppState, world: &World, username: &str) -> IssuedToken {
+pub fn issue(state: &AppState, world: &World, account: &Account) -> IssuedToken {
     let now = OffsetDateTime::now_utc().unix_timestamp();
     let ttl = world.token_ttl.as_secs();
     let claims = Claims {
-        sub: username.to_owned(),
+        sub: account.id.to_string(),
+        role: account.role,
+        ver: account.token_version,
         iat: now,
         exp: now + ttl as i64,
         gen: world.token_generation,
@@ -71,39 +58,84 @@ pub fn issue(state: &AppState, world: &World, username: &str) -> IssuedToken {
     }
 }
 
-pub fn credentials_match(state: &AppState, username: &str, password: &str) -> bool {
-    let secrets = &state.settings.secrets;
-    // Compare both in constant time and without short-circuiting, so timing reveals neither.
-    let user_ok = secrets.admin_username.as_bytes().ct_eq(username.as_bytes());
-    let password_ok = secrets.admin_password.as_bytes().ct_eq(password.as_bytes());
-    (user_ok & password_ok).into()
+/// Who an audit entry names.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: Option<Uuid>,
+    pub username: String,
+    pub role: Option<Role>,
 }
 
-/// An authenticated admin; extracting it is what protects a route.
-pub struct Admin {
+impl Actor {
+    /// For an action without a session, such as a failed login.
+    pub fn anonymous() -> Self {
+        Self {
+            id: None,
+            username: ANONYMOUS.to_owned(),
+            role: None,
+        }
+    }
+
+    pub fn account(account: &Account) -> Self {
+        Self {
+            id: Some(account.id),
+            username: account.username.clone(),
+            role: Some(account.role),
+        }
+    }
+}
+
+/// A signed-in account allowed to call the operation of the request; extracting it is what
+/// protects a route: 401 without a live session, 403 when the role is below the operation's.
+#[derive(Debug, Clone)]
+pub struct Session {
     pub id: Uuid,
     pub username: String,
+    pub role: Role,
     pub expires_at: OffsetDateTime,
 }
 
-impl FromRequestParts<AppState> for Admin {
+impl Session {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            id: Some(self.id),
+            username: self.username.clone(),
+            role: Some(self.role),
+        }
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+/// The route template of the request relative to the API base path, as the role table has it.
+fn route(parts: &Parts, state: &AppState) -> String {
+    let matched = parts
+        .extensions
+        .get::<MatchedPath>()
+        .map_or("", MatchedPath::as_str);
+    let base = state.settings.base_path.trim_end_matches('/');
+    matched.strip_prefix(base).unwrap_or(matched).to_owned()
+}
+
+impl FromRequestParts<AppState> for Session {
     type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or(ApiError::Unauthorized("Not authenticated"))?;
+        let token = bearer(parts).ok_or(ApiError::Unauthorized("Not authenticated"))?;
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
         validation.set_required_spec_claims(&["exp", "sub"]);
@@ -116,49 +148,43 @@ impl FromRequestParts<AppState> for Admin {
             ErrorKind::ExpiredSignature => ApiError::Unauthorized("Token expired"),
             _ => ApiError::Unauthorized("Invalid token"),
         })?;
-        if data.claims.gen != state.world().token_generation {
-            return Err(ApiError::Unauthorized("Token expired"));
-        }
-        let expires_at = OffsetDateTime::from_unix_timestamp(data.claims.exp)
+        let claims = data.claims;
+        let expires_at = OffsetDateTime::from_unix_timestamp(claims.exp)
             .map_err(|_| ApiError::Unauthorized("Invalid token"))?;
-        // A validly signed token for an account that no longer exists is no session.
-        let account = state
-            .admin_named(&data.claims.sub)
-            .ok_or(ApiError::Unauthorized("Invalid token"))?;
-        Ok(Admin {
-            id: account.id,
-            username: account.username.clone(),
-            expires_at,
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::settings::Settings;
-
-    #[test]
-    fn the_bootstrap_admin_gets_a_random_version_4_id() {
-        let a = AdminAccount::bootstrap("admin");
-        let b = AdminAccount::bootstrap("admin");
-        assert_eq!(a.id.get_version(), Some(uuid::Version::Random));
-        assert_ne!(a.id, b.id);
-    }
-
-    #[test]
-    fn credentials_must_both_match() {
-        let state = AppState::new(Settings::for_tests(1));
-        assert!(credentials_match(
-            &state,
-            "admin",
-            "correct horse battery staple"
-        ));
-        assert!(!credentials_match(&state, "admin", "wrong"));
-        assert!(!credentials_match(
-            &state,
-            "root",
-            "correct horse battery staple"
-        ));
+        let id: Uuid = claims
+            .sub
+            .parse()
+            .map_err(|_| ApiError::Unauthorized("Invalid token"))?;
+        let session = {
+            let world = state.world();
+            if claims.gen != world.token_generation {
+                return Err(ApiError::Unauthorized("Token expired"));
+            }
+            let account = world
+                .account(id)
+                .ok_or(ApiError::Unauthorized("Account deleted"))?;
+            if account.disabled {
+                return Err(ApiError::Unauthorized("Account disabled"));
+            }
+            if claims.ver != account.token_version || claims.role != account.role {
+                return Err(ApiError::Unauthorized(
+                    "Session ended: the account's role or password changed; log in again",
+                ));
+            }
+            Session {
+                id,
+                username: account.username.clone(),
+                role: account.role,
+                expires_at,
+            }
+        };
+        let minimum = roles::minimum_role(parts.method.as_str(), &route(parts, state));
+        if session.role < minimum {
+            return Err(ApiError::Forbidden(roles::denied_detail(
+                minimum,
+                session.role,
+            )));
+        }
+        Ok(session)
     }
 }

@@ -10,16 +10,20 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::accounts::{self, Account};
+use crate::admin::hash_slowly;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, QueryParams, MAX_SAFE_INTEGER};
 use crate::faults::Fault;
 use crate::game::MAX_TICK;
 use crate::login_limit::MAX_LOCKOUT;
+use crate::roles::Role;
 use crate::state::{AppState, ServiceStatus};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/__dev/reset", post(reset))
+        .route("/__dev/accounts", post(add_account))
         .route("/__dev/services/{name}", put(set_service))
         .route("/__dev/faults", post(add_fault).delete(clear_faults))
         .route("/__dev/expire-tokens", post(expire_tokens))
@@ -33,6 +37,44 @@ pub fn routes() -> Router<AppState> {
 async fn reset(State(state): State<AppState>) -> StatusCode {
     state.reset();
     StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DevAccount {
+    username: String,
+    password: String,
+    role: Role,
+    #[serde(default)]
+    disabled: bool,
+}
+
+/// An account with a known password and role, in one step and without the password rules, so
+/// a test can sign in as a viewer or an operator at once. Not audited: it is test set-up.
+async fn add_account(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<DevAccount>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    accounts::check_username(&body.username).map_err(|e| ApiError::Validation(vec![e]))?;
+    if body.password.is_empty() {
+        return Err(ApiError::field(
+            &["body", "password"],
+            "String should have at least 1 character",
+            "string_too_short",
+        ));
+    }
+    let hash = hash_slowly(&state, body.password).await;
+    let mut world = state.world();
+    if world.account_named(&body.username).is_some() {
+        return Err(ApiError::Conflict(format!(
+            "An account named {} already exists",
+            body.username
+        )));
+    }
+    let mut account = Account::new(&body.username, hash, body.role);
+    account.disabled = body.disabled;
+    world.accounts.push(account.clone());
+    Ok((StatusCode::CREATED, Json(json!(account))))
 }
 
 #[derive(Deserialize)]

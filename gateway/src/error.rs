@@ -31,6 +31,8 @@ impl FieldError {
 #[derive(Debug)]
 pub enum ApiError {
     Unauthorized(&'static str),
+    /// 403: signed in, but the role is below what the operation needs.
+    Forbidden(String),
     NotFound(String),
     Conflict(String),
     /// 412: `If-Match` names an entity tag the resource no longer has.
@@ -88,6 +90,7 @@ impl IntoResponse for ApiError {
                     .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
                 response
             }
+            ApiError::Forbidden(message) => detail(StatusCode::FORBIDDEN, &message),
             ApiError::NotFound(message) => detail(StatusCode::NOT_FOUND, &message),
             ApiError::Conflict(message) => detail(StatusCode::CONFLICT, &message),
             ApiError::ServiceUnavailable(message) => {

@@ -1,7 +1,9 @@
 //! Reference implementation of the Galaxy admin API (`api/openapi.yaml`),
 //! used for local runs and as the dashboard's test double.
 
+pub mod accounts;
 pub mod admin;
+pub mod admin_accounts;
 pub mod auth;
 pub mod client_ip;
 pub mod dev;
@@ -13,6 +15,7 @@ pub mod login_limit;
 pub mod players;
 pub mod public;
 pub mod request_log;
+pub mod roles;
 pub mod runtime_config;
 pub mod settings;
 pub mod state;
@@ -33,7 +36,9 @@ pub use state::AppState;
 
 /// The whole API, mounted under the configured base path.
 pub fn router(state: AppState) -> Router {
-    let mut api = admin::routes().merge(public::routes());
+    let mut api = admin::routes()
+        .merge(admin_accounts::routes())
+        .merge(public::routes());
     if state.settings.dev_controls {
         api = api.merge(dev::routes());
     }

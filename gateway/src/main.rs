@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use galaxy_gateway::accounts::HashCost;
 use galaxy_gateway::client_ip;
 use galaxy_gateway::settings::{self, Source, DEFAULT_CORS_ORIGINS};
 use galaxy_gateway::{AppState, Settings};
@@ -51,6 +52,12 @@ struct Args {
     /// Enable the /__dev/* endpoints that tests use to simulate faults and deploys.
     #[arg(long)]
     dev_controls: bool,
+    /// Argon2id memory cost of new password hashes, in KiB (default: OWASP's 19 MiB).
+    #[arg(long, env = "PASSWORD_HASH_MEMORY_KIB", default_value_t = HashCost::PRODUCTION.memory_kib)]
+    password_hash_memory_kib: u32,
+    /// Argon2id passes over that memory for new password hashes.
+    #[arg(long, env = "PASSWORD_HASH_ITERATIONS", default_value_t = HashCost::PRODUCTION.iterations)]
+    password_hash_iterations: u32,
 }
 
 fn build_settings(args: &Args) -> Result<Settings, String> {
@@ -59,6 +66,11 @@ fn build_settings(args: &Args) -> Result<Settings, String> {
     if args.token_ttl_secs == 0 {
         return Err("--token-ttl-secs must be positive".into());
     }
+    let password_hash_cost = HashCost {
+        memory_kib: args.password_hash_memory_kib,
+        iterations: args.password_hash_iterations,
+    };
+    password_hash_cost.params()?;
     let loaded = settings::load_secrets(args.secrets_dir.as_deref(), args.dev)?;
     for (name, source) in loaded.sources {
         match source {
@@ -88,6 +100,7 @@ fn build_settings(args: &Args) -> Result<Settings, String> {
         cors_origins: settings::parse_origins(&args.cors_origins)?,
         trusted_proxies: client_ip::parse_trusted(&args.trusted_proxies)?,
         dev_controls: args.dev_controls,
+        password_hash_cost,
         secrets: loaded.secrets,
     })
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use axum::http::HeaderValue;
 use time::OffsetDateTime;
 
+use crate::accounts::HashCost;
 use crate::client_ip::Cidr;
 
 pub const DEFAULT_CORS_ORIGINS: &str = "https://localhost:30000,https://localhost:30001";
@@ -23,6 +24,8 @@ pub struct Settings {
     /// Peers whose `X-Forwarded-For` is believed (see `client_ip`); empty believes no one.
     pub trusted_proxies: Vec<Cidr>,
     pub dev_controls: bool,
+    /// Argon2id's cost for new password hashes.
+    pub password_hash_cost: HashCost,
     pub secrets: Secrets,
 }
 
@@ -145,6 +148,7 @@ impl Settings {
             cors_origins: parse_origins(DEFAULT_CORS_ORIGINS).expect("valid default origins"),
             trusted_proxies: Vec::new(),
             dev_controls: true,
+            password_hash_cost: HashCost::TESTS,
             secrets: Secrets {
                 jwt_secret_key: b"test-secret-key-of-sufficient-length".to_vec(),
                 admin_username: "admin".to_owned(),

@@ -9,12 +9,14 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::auth::AdminAccount;
+use crate::accounts::{self, Account};
+use crate::auth::Actor;
 use crate::faults::Fault;
 use crate::game::{Game, GameStatus};
 use crate::login_limit::LoginLimits;
 use crate::players::Player;
 use crate::request_log::RequestLog;
+use crate::roles::Role;
 use crate::runtime_config::RuntimeConfig;
 use crate::settings::Settings;
 
@@ -71,7 +73,12 @@ const INITIAL_VERSIONS: &[(&str, &str)] = &[
 pub struct AuditEntry {
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
+    /// The acting account's username, or `ANONYMOUS`.
     pub admin: String,
+    /// The acting account's id; `None` for an action without a session.
+    pub admin_id: Option<Uuid>,
+    /// The role the account acted with; `None` for an action without a session.
+    pub role: Option<Role>,
     pub action: &'static str,
     pub target: Option<String>,
     pub detail: Option<String>,
@@ -88,6 +95,8 @@ pub struct World {
     /// Oldest first; listings reverse it.
     pub audit: VecDeque<AuditEntry>,
     pub services: Vec<Service>,
+    /// Console accounts, oldest first.
+    pub accounts: Vec<Account>,
     pub token_generation: u64,
     pub token_ttl: Duration,
     pub login_limits: LoginLimits,
@@ -95,7 +104,12 @@ pub struct World {
 }
 
 impl World {
-    pub fn new(settings: &Settings, players: Vec<Player>, token_generation: u64) -> Self {
+    pub fn new(
+        settings: &Settings,
+        players: Vec<Player>,
+        accounts: Vec<Account>,
+        token_generation: u64,
+    ) -> Self {
         let now = OffsetDateTime::now_utc();
         Self {
             game: Game::new(settings.start_date, Instant::now()),
@@ -113,6 +127,7 @@ impl World {
                     checked_at: now,
                 })
                 .collect(),
+            accounts,
             token_generation,
             token_ttl: settings.token_ttl,
             login_limits: LoginLimits::default(),
@@ -129,7 +144,7 @@ impl World {
 
     pub fn audit(
         &mut self,
-        admin: &str,
+        actor: &Actor,
         action: &'static str,
         target: Option<String>,
         detail: Option<String>,
@@ -139,7 +154,9 @@ impl World {
         }
         self.audit.push_back(AuditEntry {
             at: OffsetDateTime::now_utc(),
-            admin: admin.to_owned(),
+            admin: actor.username.clone(),
+            admin_id: actor.id,
+            role: actor.role,
             action,
             target,
             detail,
@@ -171,6 +188,18 @@ impl World {
         self.players.binary_search_by_key(&id, |p| p.id).ok()
     }
 
+    pub fn account(&self, id: Uuid) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.id == id)
+    }
+
+    pub fn account_mut(&mut self, id: Uuid) -> Option<&mut Account> {
+        self.accounts.iter_mut().find(|a| a.id == id)
+    }
+
+    pub fn account_named(&self, username: &str) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.username == username)
+    }
+
     pub fn service_mut(&mut self, name: &str) -> Option<&mut Service> {
         self.services.iter_mut().find(|s| s.name == name)
     }
@@ -186,8 +215,15 @@ impl World {
 #[derive(Clone)]
 pub struct AppState {
     pub settings: Arc<Settings>,
-    /// The admin from the secrets, with an id that lasts as long as the process.
-    pub bootstrap_admin: Arc<AdminAccount>,
+    /// The admin from the secrets, as at start-up: its id lasts as long as the process, and a
+    /// reset brings it back.
+    pub bootstrap_admin: Arc<Account>,
+    /// A hash of nothing anyone knows, verified against when a login names no account, so an
+    /// unknown username takes as long to refuse as a wrong password.
+    pub dummy_hash: Arc<String>,
+    /// Held across a login's limit check, password verification and record, so concurrent
+    /// guesses cannot all pass the check before any failure counts; other requests never wait.
+    pub login_gate: Arc<tokio::sync::Mutex<()>>,
     /// Sorted by id.
     seeded_players: Arc<Vec<Player>>,
     world: Arc<Mutex<World>>,
@@ -207,11 +243,24 @@ impl AppState {
     pub fn new(settings: Settings) -> Self {
         let mut seeded_players = crate::players::seed(settings.players);
         seeded_players.sort_by_key(|p| p.id);
-        let world = World::new(&settings, seeded_players.clone(), 0);
-        let bootstrap_admin = AdminAccount::bootstrap(&settings.secrets.admin_username);
+        let cost = settings.password_hash_cost;
+        let bootstrap_admin = Account::new(
+            &settings.secrets.admin_username,
+            accounts::hash_password(cost, &settings.secrets.admin_password),
+            Role::Admin,
+        );
+        let dummy_hash = accounts::hash_password(cost, &crate::settings::random_token(16));
+        let world = World::new(
+            &settings,
+            seeded_players.clone(),
+            vec![bootstrap_admin.clone()],
+            0,
+        );
         Self {
             settings: Arc::new(settings),
             bootstrap_admin: Arc::new(bootstrap_admin),
+            dummy_hash: Arc::new(dummy_hash),
+            login_gate: Arc::new(tokio::sync::Mutex::new(())),
             seeded_players: Arc::new(seeded_players),
             world: Arc::new(Mutex::new(world)),
             requests: Arc::new(Mutex::new(RequestLog::default())),
@@ -226,20 +275,23 @@ impl AppState {
         lock(&self.requests)
     }
 
-    /// The admin account named `username`, if there is one.
-    pub fn admin_named(&self, username: &str) -> Option<&AdminAccount> {
-        Some(self.bootstrap_admin.as_ref()).filter(|a| a.username == username)
-    }
-
-    /// Back to the world at start-up, with the default login limits and no lockouts; issued
-    /// tokens stay valid, and no configuration entity tag from before matches after.
+    /// Back to the world at start-up: the bootstrap admin as the only account (same id, the
+    /// password from the secrets, role admin, enabled), the default login limits and no
+    /// lockouts. The bootstrap admin's tokens stay valid unless they were issued for another
+    /// role, and no configuration entity tag from before matches after.
     pub fn reset(&self) {
         let mut world = self.world();
         let generation = world.token_generation;
         let config = RuntimeConfig::restarted_after(&world.config);
+        let mut bootstrap = self.bootstrap_admin.as_ref().clone();
+        if let Some(now) = world.account(bootstrap.id) {
+            bootstrap.token_version = now.token_version;
+            bootstrap.last_login_at = now.last_login_at;
+        }
         *world = World::new(
             &self.settings,
             self.seeded_players.as_ref().clone(),
+            vec![bootstrap],
             generation,
         );
         world.config = config;
@@ -299,7 +351,7 @@ mod tests {
         assert_eq!(world.login_limits.check("admin", client, now), None);
         assert_eq!(lock(&mut world).map(|r| r.retry_after_secs), Some(60));
         assert_eq!(state.bootstrap_admin.id, id);
-        assert_eq!(state.admin_named("admin").map(|a| a.id), Some(id));
-        assert!(state.admin_named("root").is_none());
+        assert_eq!(world.account_named("admin").map(|a| a.id), Some(id));
+        assert!(world.account_named("root").is_none());
     }
 }

@@ -27,9 +27,10 @@ async fn login_issues_a_bearer_token_and_me_describes_it() {
     let (status, me) = gw.send(token, Method::GET, "/admin/auth/me", None).await;
     assert_eq!(status, 200);
     assert_eq!(me["username"], "admin");
+    assert_eq!(me["role"], "admin", "the bootstrap admin");
     let mut keys: Vec<&String> = me.as_object().unwrap().keys().collect();
     keys.sort();
-    assert_eq!(keys, ["expires_at", "id", "username"]);
+    assert_eq!(keys, ["expires_at", "id", "role", "username"]);
     let id: uuid::Uuid = me["id"].as_str().unwrap().parse().unwrap();
     assert_eq!(id.get_version(), Some(uuid::Version::Random));
     let again = gw.login().await;

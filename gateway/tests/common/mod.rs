@@ -158,3 +158,32 @@ pub fn validation_loc(body: &Value) -> Vec<Value> {
     );
     first["loc"].as_array().expect("loc is a list").clone()
 }
+
+impl Gateway {
+    /// A token for `username` and `password`, which must be right.
+    pub async fn login_as(&self, username: &str, password: &str) -> String {
+        let (status, body) = read(self.try_login(username, password, None).await).await;
+        assert_eq!(status, 200, "login as {username}: {body}");
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// A new account through the dev control; returns its id.
+    pub async fn add_account(&self, username: &str, password: &str, role: &str) -> String {
+        let response = self
+            .dev(
+                Method::POST,
+                "/__dev/accounts",
+                json!({ "username": username, "password": password, "role": role }),
+            )
+            .await;
+        let body: Value = response.json().await.unwrap();
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// A new account with the given role, signed in; returns its id and token.
+    pub async fn signed_in(&self, username: &str, role: &str) -> (String, String) {
+        let password = format!("{username} password");
+        let id = self.add_account(username, &password, role).await;
+        (id, self.login_as(username, &password).await)
+    }
+}

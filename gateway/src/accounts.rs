@@ -1,0 +1,278 @@
+//! Console accounts: the rows of Galaxy's `admins` table (id, username, password hash,
+//! created_at) plus a role, a disabled flag, the last login and a token version.
+//!
+//! Passwords are hashed with Argon2id (RustCrypto's `argon2`) into a PHC string, which records
+//! its own parameters, so a hash made with other parameters still verifies.
+
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Algorithm, Argon2, Params, Version};
+use serde::Serialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::error::{ApiError, FieldError};
+use crate::roles::Role;
+use crate::settings::valid_username;
+
+/// The least length of a password an operator chooses.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// Hashing is deliberately slow, so an unbounded password would be a way to burn CPU.
+pub const MAX_PASSWORD_CHARS: usize = 128;
+/// The length of a generated one-time password.
+const GENERATED_PASSWORD_CHARS: usize = 20;
+/// No 0/O, 1/l/I: a one-time password is read off a screen and typed.
+const PASSWORD_ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Account {
+    pub id: Uuid,
+    pub username: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub role: Role,
+    pub disabled: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_login_at: Option<OffsetDateTime>,
+    /// Bumped by every change that must end the account's sessions (role, disabling, password);
+    /// a token carries the version it was issued at.
+    #[serde(skip)]
+    pub token_version: u64,
+}
+
+impl Account {
+    pub fn new(username: &str, password_hash: String, role: Role) -> Self {
+        Self {
+            id: random_id(),
+            username: username.to_owned(),
+            password_hash,
+            role,
+            disabled: false,
+            created_at: OffsetDateTime::now_utc(),
+            last_login_at: None,
+            token_version: 0,
+        }
+    }
+
+    /// Whether this account counts towards "at least one enabled admin".
+    pub fn is_enabled_admin(&self) -> bool {
+        self.role == Role::Admin && !self.disabled
+    }
+
+    /// Ends every session of the account.
+    pub fn revoke_tokens(&mut self) {
+        self.token_version += 1;
+    }
+}
+
+/// A random version-4 id, as `gen_random_uuid()` gives.
+pub fn random_id() -> Uuid {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the OS random source is available");
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
+}
+
+/// Argon2id's cost. Parallelism is always 1: the gateway runs on small nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashCost {
+    pub memory_kib: u32,
+    pub iterations: u32,
+}
+
+impl HashCost {
+    /// OWASP's recommendation for Argon2id (19 MiB, 2 passes), also the crate's default:
+    /// about 20 ms a hash on one core of a current server.
+    pub const PRODUCTION: HashCost = HashCost {
+        memory_kib: Params::DEFAULT_M_COST,
+        iterations: Params::DEFAULT_T_COST,
+    };
+    /// For the test suite, where debug builds hash about 30 times slower: 1 MiB and 1 pass
+    /// still exercise the real algorithm and PHC strings, at a few milliseconds a hash.
+    pub const TESTS: HashCost = HashCost {
+        memory_kib: 1024,
+        iterations: 1,
+    };
+
+    pub fn params(self) -> Result<Params, String> {
+        Params::new(self.memory_kib, self.iterations, 1, None)
+            .map_err(|e| format!("invalid Argon2 parameters: {e}"))
+    }
+}
+
+/// The PHC string (`$argon2id$v=19$m=…,t=…,p=1$salt$hash`) of `password`; at most about
+/// 100 characters, so it fits `password_hash VARCHAR(255)`.
+pub fn hash_password(cost: HashCost, password: &str) -> String {
+    let params = cost.params().expect("validated at start-up");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        .hash_password(password.as_bytes())
+        .expect("hashing with a random salt cannot fail")
+        .to_string()
+}
+
+/// Whether `password` hashes to `hash`, with the parameters the hash records.
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    Argon2::default()
+        .verify_password(password.as_bytes(), hash)
+        .is_ok()
+}
+
+/// A password of 20 characters from a 57-letter alphabet (about 116 bits), which passes the
+/// password rules for `username`.
+pub fn generate_password(username: &str) -> String {
+    loop {
+        let mut bytes = [0u8; GENERATED_PASSWORD_CHARS];
+        getrandom::fill(&mut bytes).expect("the OS random source is available");
+        // 256 is not a multiple of the alphabet's length; the bias (under 1 in 4 per letter
+        // towards the first 28 letters) costs well under a bit of the 116.
+        let password: String = bytes
+            .iter()
+            .map(|b| PASSWORD_ALPHABET[usize::from(*b) % PASSWORD_ALPHABET.len()] as char)
+            .collect();
+        if password_problem(&password, username).is_none() {
+            return password;
+        }
+    }
+}
+
+/// Why `password` may not be `username`'s password, as a FastAPI 422 entry for `field`.
+fn password_problem(password: &str, username: &str) -> Option<(String, &'static str)> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        return Some((
+            format!("String should have at least {MIN_PASSWORD_CHARS} characters"),
+            "string_too_short",
+        ));
+    }
+    if chars > MAX_PASSWORD_CHARS {
+        return Some((
+            format!("String should have at most {MAX_PASSWORD_CHARS} characters"),
+            "string_too_long",
+        ));
+    }
+    if password.to_lowercase().contains(&username.to_lowercase()) {
+        return Some((
+            "Value error, the password must not contain the username".to_owned(),
+            "value_error",
+        ));
+    }
+    None
+}
+
+/// The password rules: 12 to 128 characters, not containing the username (in any case).
+pub fn check_password(field: &str, password: &str, username: &str) -> Result<(), FieldError> {
+    match password_problem(password, username) {
+        Some((msg, kind)) => Err(FieldError::new(&["body", field], msg, kind)),
+        None => Ok(()),
+    }
+}
+
+/// The username rule of the `admins` table, as a FastAPI 422 entry.
+pub fn check_username(username: &str) -> Result<(), FieldError> {
+    if valid_username(username) {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            &["body", "username"],
+            "String should match pattern '^[a-zA-Z0-9_]{3,20}$'",
+            "string_pattern_mismatch",
+        ))
+    }
+}
+
+/// 409 when `accounts` would have no enabled admin without `target` being one.
+pub fn keep_an_admin(accounts: &[Account], target: &Account, change: &str) -> Result<(), ApiError> {
+    let others = accounts
+        .iter()
+        .filter(|a| a.id != target.id && a.is_enabled_admin())
+        .count();
+    if target.is_enabled_admin() && others == 0 {
+        return Err(ApiError::Conflict(format!(
+            "{} is the last enabled admin and cannot be {change}; make another account an admin first",
+            target.username
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_argon2id_phc_strings_that_verify_only_the_password() {
+        let hash = hash_password(HashCost::TESTS, "correct horse battery staple");
+        assert!(hash.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"), "{hash}");
+        assert!(hash.len() <= 255);
+        assert!(verify_password(&hash, "correct horse battery staple"));
+        assert!(!verify_password(&hash, "correct horse battery stapl"));
+        assert!(!verify_password("not a hash", "anything"));
+        let again = hash_password(HashCost::TESTS, "correct horse battery staple");
+        assert_ne!(hash, again, "salted");
+    }
+
+    #[test]
+    fn a_hash_verifies_with_the_parameters_it_records() {
+        let cost = HashCost {
+            memory_kib: 2048,
+            iterations: 2,
+        };
+        let hash = hash_password(cost, "another long password");
+        assert!(hash.contains("m=2048,t=2,p=1"), "{hash}");
+        assert!(verify_password(&hash, "another long password"));
+    }
+
+    #[test]
+    fn password_rules() {
+        assert!(check_password("password", "long enough pass", "alice").is_ok());
+        let e = check_password("password", "short", "alice").unwrap_err();
+        assert_eq!(
+            (e.kind.as_str(), e.loc.clone()),
+            (
+                "string_too_short",
+                vec![serde_json::json!("body"), serde_json::json!("password")]
+            )
+        );
+        assert_eq!(
+            check_password("new_password", "my name is ALICE!", "alice")
+                .unwrap_err()
+                .kind,
+            "value_error"
+        );
+        assert_eq!(
+            check_password("password", &"x".repeat(129), "alice")
+                .unwrap_err()
+                .kind,
+            "string_too_long"
+        );
+        assert!(check_password("password", &"x".repeat(128), "alice").is_ok());
+    }
+
+    #[test]
+    fn generated_passwords_follow_the_rules_and_differ() {
+        let a = generate_password("abc");
+        let b = generate_password("abc");
+        assert_ne!(a, b);
+        assert_eq!(a.len(), GENERATED_PASSWORD_CHARS);
+        assert!(check_password("password", &a, "abc").is_ok());
+        assert!(a.bytes().all(|c| PASSWORD_ALPHABET.contains(&c)));
+    }
+
+    #[test]
+    fn the_last_enabled_admin_is_kept() {
+        let admin = Account::new("root", String::new(), Role::Admin);
+        let mut other = Account::new("second", String::new(), Role::Admin);
+        let viewer = Account::new("viewer", String::new(), Role::Viewer);
+        assert!(keep_an_admin(&[admin.clone(), viewer.clone()], &viewer, "deleted").is_ok());
+        let e = keep_an_admin(&[admin.clone(), viewer.clone()], &admin, "deleted").unwrap_err();
+        assert!(
+            matches!(&e, ApiError::Conflict(m) if m.starts_with("root is the last enabled admin and cannot be deleted")),
+            "{e:?}"
+        );
+        assert!(keep_an_admin(&[admin.clone(), other.clone()], &admin, "disabled").is_ok());
+        other.disabled = true;
+        assert!(keep_an_admin(&[admin.clone(), other.clone()], &admin, "disabled").is_err());
+        // A disabled admin is no enabled admin to keep.
+        assert!(keep_an_admin(&[admin, other.clone()], &other, "deleted").is_ok());
+    }
+}

@@ -1,0 +1,248 @@
+//! `/admin/accounts`: console account management, for admins only (see `roles`).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::accounts::{self, keep_an_admin, Account};
+use crate::admin::{hash_slowly, limit_key};
+use crate::auth::Session;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{path_uuid, JsonBody};
+use crate::roles::Role;
+use crate::state::{AppState, World};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/accounts", get(list).post(create))
+        .route("/admin/accounts/{account_id}", get(show).delete(remove))
+        .route("/admin/accounts/{account_id}/role", put(set_role))
+        .route("/admin/accounts/{account_id}/disabled", put(set_disabled))
+        .route(
+            "/admin/accounts/{account_id}/password",
+            post(reset_password),
+        )
+}
+
+fn not_found(id: Uuid) -> ApiError {
+    ApiError::NotFound(format!("Account {id} not found"))
+}
+
+fn account_id(raw: &str) -> ApiResult<Uuid> {
+    path_uuid(raw, "account_id")
+}
+
+fn find(world: &World, id: Uuid) -> ApiResult<&Account> {
+    world.account(id).ok_or_else(|| not_found(id))
+}
+
+fn target(id: Uuid) -> Option<String> {
+    Some(format!("account {id}"))
+}
+
+/// An account and the one-time password it was just given, shown this once: only its hash
+/// is kept.
+fn with_password(account: &Account, password: Option<String>) -> Json<Value> {
+    Json(json!({ "account": account, "one_time_password": password }))
+}
+
+async fn list(_: Session, State(state): State<AppState>) -> Json<Value> {
+    Json(json!({ "items": state.world().accounts }))
+}
+
+async fn show(
+    _: Session,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let id = account_id(&id)?;
+    Ok(Json(json!(find(&state.world(), id)?)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewAccount {
+    username: String,
+    role: Role,
+    /// Absent or null: the gateway generates a one-time password and returns it.
+    #[serde(default)]
+    password: Option<String>,
+}
+
+fn taken(username: &str) -> ApiError {
+    ApiError::Conflict(format!("An account named {username} already exists"))
+}
+
+async fn create(
+    session: Session,
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<NewAccount>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let mut errors = vec![];
+    if let Err(e) = accounts::check_username(&body.username) {
+        errors.push(e);
+    }
+    if let Some(password) = &body.password {
+        if let Err(e) = accounts::check_password("password", password, &body.username) {
+            errors.push(e);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    if state.world().account_named(&body.username).is_some() {
+        return Err(taken(&body.username));
+    }
+    let generated = body.password.is_none();
+    let password = body
+        .password
+        .unwrap_or_else(|| accounts::generate_password(&body.username));
+    let hash = hash_slowly(&state, password.clone()).await;
+    let mut world = state.world();
+    // Checked again: another request may have taken the name while this one hashed.
+    if world.account_named(&body.username).is_some() {
+        return Err(taken(&body.username));
+    }
+    let account = Account::new(&body.username, hash, body.role);
+    world.accounts.push(account.clone());
+    world.audit(
+        &session.actor(),
+        "account.create",
+        target(account.id),
+        Some(format!("{} as {}", account.username, account.role)),
+    );
+    Ok((
+        StatusCode::CREATED,
+        with_password(&account, generated.then_some(password)),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoleChange {
+    role: Role,
+}
+
+/// Any role change ends the account's sessions; setting the role it has changes nothing.
+async fn set_role(
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<RoleChange>,
+) -> ApiResult<Json<Value>> {
+    let id = account_id(&id)?;
+    let mut world = state.world();
+    let current = find(&world, id)?.clone();
+    if current.role == body.role {
+        return Ok(Json(json!(current)));
+    }
+    if body.role != Role::Admin {
+        keep_an_admin(&world.accounts, &current, "demoted")?;
+    }
+    let account = world.account_mut(id).expect("found above");
+    account.role = body.role;
+    account.revoke_tokens();
+    let account = account.clone();
+    world.audit(
+        &session.actor(),
+        "account.role",
+        target(id),
+        Some(format!(
+            "{}: {} to {}",
+            account.username, current.role, account.role
+        )),
+    );
+    Ok(Json(json!(account)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DisabledChange {
+    disabled: bool,
+}
+
+/// Disabling ends the account's sessions, and enabling it again does not bring them back.
+async fn set_disabled(
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<DisabledChange>,
+) -> ApiResult<Json<Value>> {
+    let id = account_id(&id)?;
+    let mut world = state.world();
+    let current = find(&world, id)?.clone();
+    if current.disabled == body.disabled {
+        return Ok(Json(json!(current)));
+    }
+    if body.disabled {
+        keep_an_admin(&world.accounts, &current, "disabled")?;
+    }
+    let account = world.account_mut(id).expect("found above");
+    account.disabled = body.disabled;
+    if body.disabled {
+        account.revoke_tokens();
+    }
+    let account = account.clone();
+    world.audit(
+        &session.actor(),
+        if body.disabled {
+            "account.disable"
+        } else {
+            "account.enable"
+        },
+        target(id),
+        Some(account.username.clone()),
+    );
+    Ok(Json(json!(account)))
+}
+
+/// A new generated password, returned once; the account's sessions end and its login lockout
+/// is lifted, so this is also how an admin lets a locked-out operator back in.
+async fn reset_password(
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let id = account_id(&id)?;
+    let username = find(&state.world(), id)?.username.clone();
+    let password = accounts::generate_password(&username);
+    let hash = hash_slowly(&state, password.clone()).await;
+    let mut world = state.world();
+    let account = world.account_mut(id).ok_or_else(|| not_found(id))?;
+    account.password_hash = hash;
+    account.revoke_tokens();
+    let account = account.clone();
+    world
+        .login_limits
+        .record_success(&limit_key(Some(&account), &account.username));
+    world.audit(
+        &session.actor(),
+        "account.password_reset",
+        target(id),
+        Some(account.username.clone()),
+    );
+    Ok(with_password(&account, Some(password)))
+}
+
+async fn remove(
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let id = account_id(&id)?;
+    let mut world = state.world();
+    let current = find(&world, id)?.clone();
+    keep_an_admin(&world.accounts, &current, "deleted")?;
+    world.accounts.retain(|a| a.id != id);
+    world.audit(
+        &session.actor(),
+        "account.delete",
+        target(id),
+        Some(format!("{} ({})", current.username, current.role)),
+    );
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,194 @@
+//! Roles and the one table of which role each operation of the contract needs.
+//!
+//! `api/openapi.yaml` states each operation's minimum role as `x-minimum-role`; this table is
+//! what the gateway enforces, and `tests/roles.rs` checks that the two agree, operation by
+//! operation, so they cannot drift apart.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// What an operator may do; each role may do everything the ones before it may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Reads every page: status, configuration, snapshots, players, services, audit.
+    Viewer,
+    /// Viewer, plus pause and resume, changing and resetting configuration, taking snapshots.
+    Operator,
+    /// Operator, plus restoring and deleting snapshots, deleting players, managing accounts.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Viewer, Role::Operator, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Operator => "operator",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One operation of the contract that needs a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operation {
+    /// The contract's `operationId`.
+    pub id: &'static str,
+    /// Upper case, as in HTTP.
+    pub method: &'static str,
+    /// As in the contract, relative to the API base path, with `{parameters}`.
+    pub path: &'static str,
+    pub minimum: Role,
+}
+
+const fn op(
+    id: &'static str,
+    method: &'static str,
+    path: &'static str,
+    minimum: Role,
+) -> Operation {
+    Operation {
+        id,
+        method,
+        path,
+        minimum,
+    }
+}
+
+/// Every operation that needs a session, and the least role that may call it.
+pub const OPERATIONS: &[Operation] = &[
+    op("me", "GET", "/admin/auth/me", Role::Viewer),
+    op(
+        "changePassword",
+        "POST",
+        "/admin/auth/password",
+        Role::Viewer,
+    ),
+    op("gameStatus", "GET", "/admin/game/status", Role::Viewer),
+    op("pauseGame", "POST", "/admin/game/pause", Role::Operator),
+    op("resumeGame", "POST", "/admin/game/resume", Role::Operator),
+    op("listConfig", "GET", "/admin/config", Role::Viewer),
+    op("setConfig", "PUT", "/admin/config/{key}", Role::Operator),
+    op(
+        "resetConfig",
+        "DELETE",
+        "/admin/config/{key}",
+        Role::Operator,
+    ),
+    op("listSnapshots", "GET", "/admin/snapshots", Role::Viewer),
+    op("createSnapshot", "POST", "/admin/snapshots", Role::Operator),
+    op(
+        "deleteSnapshot",
+        "DELETE",
+        "/admin/snapshots/{snapshot_id}",
+        Role::Admin,
+    ),
+    op(
+        "restoreSnapshot",
+        "POST",
+        "/admin/snapshots/{snapshot_id}/restore",
+        Role::Admin,
+    ),
+    op("listPlayers", "GET", "/admin/players", Role::Viewer),
+    op(
+        "getPlayer",
+        "GET",
+        "/admin/players/{player_id}",
+        Role::Viewer,
+    ),
+    op(
+        "deletePlayer",
+        "DELETE",
+        "/admin/players/{player_id}",
+        Role::Admin,
+    ),
+    op("listServices", "GET", "/admin/services", Role::Viewer),
+    op("listAudit", "GET", "/admin/audit", Role::Viewer),
+    op("listAccounts", "GET", "/admin/accounts", Role::Admin),
+    op("createAccount", "POST", "/admin/accounts", Role::Admin),
+    op(
+        "getAccount",
+        "GET",
+        "/admin/accounts/{account_id}",
+        Role::Admin,
+    ),
+    op(
+        "deleteAccount",
+        "DELETE",
+        "/admin/accounts/{account_id}",
+        Role::Admin,
+    ),
+    op(
+        "setAccountRole",
+        "PUT",
+        "/admin/accounts/{account_id}/role",
+        Role::Admin,
+    ),
+    op(
+        "setAccountDisabled",
+        "PUT",
+        "/admin/accounts/{account_id}/disabled",
+        Role::Admin,
+    ),
+    op(
+        "resetAccountPassword",
+        "POST",
+        "/admin/accounts/{account_id}/password",
+        Role::Admin,
+    ),
+];
+
+/// The operation at `method` and `path` (a route template relative to the base path).
+pub fn find(method: &str, path: &str) -> Option<&'static Operation> {
+    OPERATIONS
+        .iter()
+        .find(|o| o.method.eq_ignore_ascii_case(method) && o.path == path)
+}
+
+/// The least role for `method` and `path`; a route missing from the table needs admin, so
+/// forgetting an entry can only refuse too much, never allow too much.
+pub fn minimum_role(method: &str, path: &str) -> Role {
+    find(method, path).map_or(Role::Admin, |o| o.minimum)
+}
+
+/// The 403 `detail` when `role` is below `minimum`.
+pub fn denied_detail(minimum: Role, role: Role) -> String {
+    format!("This action needs the {minimum} role; you are signed in as {role}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_ordered_and_named_as_in_the_contract() {
+        assert!(Role::Viewer < Role::Operator && Role::Operator < Role::Admin);
+        for role in Role::ALL {
+            assert_eq!(
+                serde_json::to_value(role).unwrap(),
+                serde_json::json!(role.as_str())
+            );
+        }
+    }
+
+    #[test]
+    fn the_table_has_each_operation_once_and_unknown_routes_need_admin() {
+        for (i, a) in OPERATIONS.iter().enumerate() {
+            for b in &OPERATIONS[i + 1..] {
+                assert_ne!(a.id, b.id);
+                assert!(a.method != b.method || a.path != b.path, "{}", a.id);
+            }
+        }
+        assert_eq!(minimum_role("get", "/admin/players"), Role::Viewer);
+        assert_eq!(minimum_role("GET", "/admin/not-listed"), Role::Admin);
+    }
+}

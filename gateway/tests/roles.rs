@@ -1,0 +1,307 @@
+//! The role matrix: the contract's `x-minimum-role` of every operation is the gateway's table,
+//! and every operation called as every role succeeds or is refused with 403 accordingly.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{player, read, Gateway, PASSWORD};
+use galaxy_gateway::roles::{Role, OPERATIONS};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+fn contract() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../api/openapi.yaml");
+    let text = std::fs::read_to_string(path).expect("api/openapi.yaml");
+    serde_yaml_ng::from_str(&text).expect("the contract is YAML")
+}
+
+const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
+
+#[test]
+fn every_operation_names_its_minimum_role_once_and_the_gateway_enforces_the_same() {
+    let contract = contract();
+    let mut seen = BTreeSet::new();
+    for (path, item) in contract["paths"].as_object().unwrap() {
+        for method in METHODS {
+            let Some(op) = item.get(method) else { continue };
+            let id = op["operationId"].as_str().unwrap();
+            let public = op.get("security") == Some(&json!([]));
+            let table = OPERATIONS.iter().find(|o| o.id == id);
+            let Some(minimum) = op.get("x-minimum-role") else {
+                assert!(public, "{id} needs a session but names no x-minimum-role");
+                assert!(table.is_none(), "{id} is public but in the gateway's table");
+                continue;
+            };
+            assert!(!public, "{id} needs no session, so it has no minimum role");
+            let minimum: Role = serde_json::from_value(minimum.clone())
+                .unwrap_or_else(|_| panic!("{id}: x-minimum-role {minimum} is no role"));
+            let table = table.unwrap_or_else(|| panic!("{id} is not in the gateway's table"));
+            assert_eq!(
+                (table.method, table.path, table.minimum),
+                (method.to_uppercase().as_str(), path.as_str(), minimum),
+                "{id}"
+            );
+            // A 403 is documented exactly where one can happen.
+            let forbidden = op["responses"].get("403").is_some();
+            assert_eq!(forbidden, minimum > Role::Viewer, "{id}: 403 response");
+            seen.insert(id.to_owned());
+        }
+    }
+    let table: BTreeSet<String> = OPERATIONS.iter().map(|o| o.id.to_owned()).collect();
+    assert_eq!(
+        seen, table,
+        "the contract and the table list the same operations"
+    );
+}
+
+#[test]
+fn the_introduction_states_the_matrix_for_every_role() {
+    let contract = contract();
+    let description = contract["info"]["description"].as_str().unwrap();
+    for role in Role::ALL {
+        assert!(
+            description.contains(&format!("| `{role}` |")),
+            "no row for {role}"
+        );
+    }
+    assert!(description.contains("x-minimum-role"));
+}
+
+/// A call that succeeds for a role allowed to make it.
+struct Call {
+    method: Method,
+    path: String,
+    body: Option<Value>,
+    success: u16,
+}
+
+fn call(method: Method, path: impl Into<String>, body: Option<Value>, success: u16) -> Call {
+    Call {
+        method,
+        path: path.into(),
+        body,
+        success,
+    }
+}
+
+/// Ids of what the calls act on, made by the bootstrap admin before the role's calls.
+struct Fixture {
+    restore_snapshot: u64,
+    delete_snapshot: u64,
+    role_target: String,
+    delete_target: String,
+}
+
+/// The call for operation `id`, made valid by `fixture`, for the role's own `password`.
+fn call_for(id: &str, f: &Fixture, password: &str) -> Call {
+    let account = |suffix: &str| format!("/admin/accounts/{}{suffix}", f.role_target);
+    match id {
+        "me" => call(Method::GET, "/admin/auth/me", None, 200),
+        "changePassword" => call(
+            Method::POST,
+            "/admin/auth/password",
+            Some(json!({ "current_password": password, "new_password": "a brand new passphrase" })),
+            200,
+        ),
+        "gameStatus" => call(Method::GET, "/admin/game/status", None, 200),
+        "pauseGame" => call(Method::POST, "/admin/game/pause", None, 200),
+        "resumeGame" => call(Method::POST, "/admin/game/resume", None, 200),
+        "listConfig" => call(Method::GET, "/admin/config", None, 200),
+        "setConfig" => call(
+            Method::PUT,
+            "/admin/config/motd",
+            Some(json!({ "value": "hello" })),
+            200,
+        ),
+        "resetConfig" => call(Method::DELETE, "/admin/config/motd", None, 200),
+        "listSnapshots" => call(Method::GET, "/admin/snapshots", None, 200),
+        "createSnapshot" => call(Method::POST, "/admin/snapshots", None, 201),
+        "deleteSnapshot" => call(
+            Method::DELETE,
+            format!("/admin/snapshots/{}", f.delete_snapshot),
+            None,
+            204,
+        ),
+        "restoreSnapshot" => call(
+            Method::POST,
+            format!("/admin/snapshots/{}/restore", f.restore_snapshot),
+            None,
+            200,
+        ),
+        "listPlayers" => call(Method::GET, "/admin/players", None, 200),
+        "getPlayer" => call(
+            Method::GET,
+            format!("/admin/players/{}", player(1)),
+            None,
+            200,
+        ),
+        "deletePlayer" => call(
+            Method::DELETE,
+            format!("/admin/players/{}", player(2)),
+            None,
+            204,
+        ),
+        "listServices" => call(Method::GET, "/admin/services", None, 200),
+        "listAudit" => call(Method::GET, "/admin/audit", None, 200),
+        "listAccounts" => call(Method::GET, "/admin/accounts", None, 200),
+        "createAccount" => call(
+            Method::POST,
+            "/admin/accounts",
+            Some(json!({ "username": "newcomer", "role": "viewer" })),
+            201,
+        ),
+        "getAccount" => call(Method::GET, account(""), None, 200),
+        "setAccountRole" => call(
+            Method::PUT,
+            account("/role"),
+            Some(json!({ "role": "operator" })),
+            200,
+        ),
+        "setAccountDisabled" => call(
+            Method::PUT,
+            account("/disabled"),
+            Some(json!({ "disabled": true })),
+            200,
+        ),
+        "resetAccountPassword" => call(Method::POST, account("/password"), None, 200),
+        "deleteAccount" => call(
+            Method::DELETE,
+            format!("/admin/accounts/{}", f.delete_target),
+            None,
+            204,
+        ),
+        other => panic!("no call for {other}: add one to this table"),
+    }
+}
+
+/// Every operation of the contract with its `x-minimum-role`, in the order the calls run:
+/// pausing before restoring, and changing the password (which ends the session) last. The
+/// expectations come from the contract, not from the gateway's table, so that this test
+/// checks the enforcement against the contract on its own.
+fn ordered() -> Vec<(String, Role)> {
+    let contract = contract();
+    let mut ops = vec![];
+    for item in contract["paths"].as_object().unwrap().values() {
+        for method in METHODS {
+            if let Some(minimum) = item.get(method).and_then(|op| op.get("x-minimum-role")) {
+                let id = item[method]["operationId"].as_str().unwrap().to_owned();
+                ops.push((id, serde_json::from_value(minimum.clone()).unwrap()));
+            }
+        }
+    }
+    let rank = |id: &str| match id {
+        "pauseGame" => 0,
+        "restoreSnapshot" => 1,
+        "changePassword" => 3,
+        _ => 2,
+    };
+    ops.sort_by_key(|(id, _)| rank(id));
+    ops
+}
+
+async fn audit_total(gw: &Gateway, admin: &str) -> u64 {
+    gw.get(admin, "/admin/audit?limit=1").await["total"]
+        .as_u64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn every_operation_as_every_role_succeeds_or_is_refused_with_403() {
+    for role in Role::ALL {
+        // A gateway per role, so what one role deletes is there for the next.
+        let gw = Gateway::start().await;
+        let admin = gw.login().await;
+        let mut snapshots = vec![];
+        for _ in 0..2 {
+            let (code, s) = gw
+                .send(&admin, Method::POST, "/admin/snapshots", None)
+                .await;
+            assert_eq!(code, 201);
+            snapshots.push(s["id"].as_u64().unwrap());
+        }
+        let fixture = Fixture {
+            restore_snapshot: snapshots[0],
+            delete_snapshot: snapshots[1],
+            role_target: gw
+                .add_account("target_a", "target a password", "viewer")
+                .await,
+            delete_target: gw
+                .add_account("target_b", "target b password", "viewer")
+                .await,
+        };
+        let (token, password) = if role == Role::Admin {
+            (admin.clone(), PASSWORD.to_owned())
+        } else {
+            let name = format!("as_{role}");
+            let (_, token) = gw.signed_in(&name, role.as_str()).await;
+            (token, format!("{name} password"))
+        };
+
+        let operations = ordered();
+        assert_eq!(operations.len(), OPERATIONS.len());
+        for (id, minimum) in operations {
+            let id = id.as_str();
+            let c = call_for(id, &fixture, &password);
+            let before = audit_total(&gw, &admin).await;
+            let (code, body) = gw.send(&token, c.method, &c.path, c.body).await;
+            if role >= minimum {
+                assert_eq!(code, c.success, "{id} as {role}: {body}");
+            } else {
+                assert_eq!(
+                    (code, body),
+                    (
+                        403,
+                        json!({ "detail": format!(
+                            "This action needs the {minimum} role; you are signed in as {role}"
+                        ) })
+                    ),
+                    "{id} as {role}"
+                );
+                assert_eq!(
+                    audit_total(&gw, &admin).await,
+                    before,
+                    "{id} as {role} did nothing"
+                );
+            }
+        }
+        // What a refused role tried is still there.
+        let (code, _) = gw
+            .send(
+                &admin,
+                Method::GET,
+                &format!("/admin/players/{}", player(2)),
+                None,
+            )
+            .await;
+        assert_eq!(code == 200, role < Role::Admin, "player 2 as {role}");
+    }
+}
+
+#[tokio::test]
+async fn the_role_is_checked_after_the_token_and_before_the_request() {
+    let gw = Gateway::start().await;
+    let (_, viewer) = gw.signed_in("vera", "viewer").await;
+    // A malformed id and body would be 422 for an admin; a viewer is refused before that.
+    let (code, _) = gw
+        .send(&viewer, Method::DELETE, "/admin/players/not-a-uuid", None)
+        .await;
+    assert_eq!(code, 403);
+    let response = gw
+        .request(Method::PUT, "/admin/config/motd")
+        .bearer_auth(&viewer)
+        .body("not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    // Without a session it is 401 whatever the operation's role.
+    let (code, _) = read(
+        gw.request(Method::GET, "/admin/accounts")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(code, 401);
+}
