@@ -195,6 +195,18 @@ pub fn keep_an_admin(accounts: &[Account], target: &Account, change: &str) -> Re
     Ok(())
 }
 
+/// 409 when an admin would demote, disable or delete the account it is signed in with: it
+/// would end its own session mid-task, and another admin can do it. Checked after
+/// `keep_an_admin`, whose reason matters more when both apply.
+pub fn not_yourself(acting: uuid::Uuid, target: &Account, change: &str) -> Result<(), ApiError> {
+    if acting == target.id {
+        return Err(ApiError::Conflict(format!(
+            "You cannot {change} the account you are signed in with; another admin can"
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::accounts::{self, keep_an_admin, Account};
+use crate::accounts::{self, keep_an_admin, not_yourself, Account};
 use crate::admin::{hash_slowly, limit_key};
 use crate::auth::Session;
 use crate::error::{ApiError, ApiResult};
@@ -143,6 +143,7 @@ async fn set_role(
     if body.role != Role::Admin {
         keep_an_admin(&world.accounts, &current, "demoted")?;
     }
+    not_yourself(session.id, &current, "change the role of")?;
     let account = world.account_mut(id).expect("found above");
     account.role = body.role;
     account.revoke_tokens();
@@ -180,6 +181,7 @@ async fn set_disabled(
     }
     if body.disabled {
         keep_an_admin(&world.accounts, &current, "disabled")?;
+        not_yourself(session.id, &current, "disable")?;
     }
     let account = world.account_mut(id).expect("found above");
     account.disabled = body.disabled;
@@ -201,7 +203,8 @@ async fn set_disabled(
 }
 
 /// A new generated password, returned once; the account's sessions end and its login lockout
-/// is lifted, so this is also how an admin lets a locked-out operator back in.
+/// is lifted, so this is also how an admin lets a locked-out operator back in. Not for the
+/// signed-in account itself, whose session it would end: that uses `changePassword`.
 async fn reset_password(
     session: Session,
     State(state): State<AppState>,
@@ -209,6 +212,11 @@ async fn reset_password(
 ) -> ApiResult<Json<Value>> {
     let id = account_id(&id)?;
     let username = find(&state.world(), id)?.username.clone();
+    if id == session.id {
+        return Err(ApiError::Conflict(
+            "You cannot reset the password of the account you are signed in with; change it with your current password instead".into(),
+        ));
+    }
     let password = accounts::generate_password(&username);
     let hash = hash_slowly(&state, password.clone()).await;
     let mut world = state.world();
@@ -237,6 +245,7 @@ async fn remove(
     let mut world = state.world();
     let current = find(&world, id)?.clone();
     keep_an_admin(&world.accounts, &current, "deleted")?;
+    not_yourself(session.id, &current, "delete")?;
     world.accounts.retain(|a| a.id != id);
     world.audit(
         &session.actor(),

@@ -414,7 +414,8 @@ async fn the_last_enabled_admin_can_be_neither_demoted_nor_disabled_nor_deleted(
             409
         );
     }
-    // With an enabled second admin, the first may step down, and its session ends.
+    // With an enabled second admin, no admin may demote, disable or delete itself, which
+    // would end its own session; the other admin may.
     gw.send(
         &admin,
         Method::PUT,
@@ -422,10 +423,41 @@ async fn the_last_enabled_admin_can_be_neither_demoted_nor_disabled_nor_deleted(
         Some(json!({ "disabled": false })),
     )
     .await;
+    for ((method, path, body, _), what) in
+        refusals
+            .iter()
+            .zip(["change the role of", "disable", "delete"])
+    {
+        let (code, d) = detail(&gw, &admin, method.clone(), path, body.clone()).await;
+        assert_eq!(
+            (code, d),
+            (
+                409,
+                json!(format!(
+                    "You cannot {what} the account you are signed in with; another admin can"
+                ))
+            ),
+            "{method} {path}"
+        );
+    }
+    let (code, d) = detail(
+        &gw,
+        &admin,
+        Method::POST,
+        &format!("{account}/password"),
+        None,
+    )
+    .await;
+    assert_eq!(code, 409, "{d}");
+    assert_eq!(
+        me_status(&gw, &admin).await.0,
+        200,
+        "nothing ended the session"
+    );
     let second_token = gw.login_as("second", "second password").await;
     let (code, demoted) = gw
         .send(
-            &admin,
+            &second_token,
             Method::PUT,
             &format!("{account}/role"),
             Some(json!({ "role": "viewer" })),
@@ -691,14 +723,17 @@ async fn a_reset_leaves_only_the_bootstrap_admin_as_the_secrets_have_it() {
         )
         .await;
     let fresh = fresh["access_token"].as_str().unwrap().to_owned();
-    gw.add_account("second", "second password", "admin").await;
-    gw.send(
-        &fresh,
-        Method::PUT,
-        &format!("/admin/accounts/{}/role", id.as_str().unwrap()),
-        Some(json!({ "role": "viewer" })),
-    )
-    .await;
+    let (_, second) = gw.signed_in("second", "admin").await;
+    let (code, _) = gw
+        .send(
+            &second,
+            Method::PUT,
+            &format!("/admin/accounts/{}/role", id.as_str().unwrap()),
+            Some(json!({ "role": "viewer" })),
+        )
+        .await;
+    assert_eq!(code, 200);
+    assert_eq!(me_status(&gw, &fresh).await.0, 401);
     gw.dev(Method::POST, "/__dev/reset", json!({})).await;
     let again = gw.login().await;
     assert_eq!(gw.get(&again, "/admin/auth/me").await["role"], "admin");
