@@ -94,17 +94,17 @@ pub fn relative_location(pathname: &str, search: &str) -> String {
     }
 }
 
-/// Only a known page of the dashboard may be a post-login destination: never
-/// another site, never the login page itself.
+/// Only a path inside the dashboard may be a post-login destination: never
+/// another site, never the login page itself. An unknown path stays: it shows
+/// the not-found page in the shell, which says more than a silent overview.
 pub fn safe_next(next: Option<&str>) -> String {
-    let Some(next) = next else {
-        return "/".to_owned();
-    };
-    let path = next.split(['?', '#']).next().unwrap_or_default();
-    match Route::parse(path) {
-        Some(Route::Login) | None => "/".to_owned(),
-        Some(_) if next.contains('\\') => "/".to_owned(),
-        Some(_) => next.to_owned(),
+    let path = next.unwrap_or_default();
+    let path_only = path.split(['?', '#']).next().unwrap_or_default();
+    let inside = path.starts_with('/') && !path.starts_with("//") && !path.contains('\\');
+    if inside && Route::parse(path_only) != Some(Route::Login) {
+        path.to_owned()
+    } else {
+        "/".to_owned()
     }
 }
 
@@ -177,7 +177,7 @@ mod tests {
     }
 
     #[test]
-    fn next_must_be_a_page_of_the_dashboard() {
+    fn next_must_stay_inside_the_dashboard() {
         assert_eq!(safe_next(Some("/players/42")), "/players/42");
         assert_eq!(
             safe_next(Some("/players?search=ace&page=2")),
@@ -190,11 +190,16 @@ mod tests {
             "/players?x=\\y",
             "players",
             "/login?next=/x",
-            "/unknown",
+            "/login/",
         ] {
             assert_eq!(safe_next(Some(bad)), "/", "{bad}");
         }
         assert_eq!(safe_next(None), "/");
+        assert_eq!(
+            safe_next(Some("/warp/drive")),
+            "/warp/drive",
+            "not found, in the shell"
+        );
     }
 
     #[test]

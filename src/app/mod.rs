@@ -5,7 +5,7 @@ pub mod shell;
 use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::hooks::use_location;
-use leptos_router::{NavigateOptions, ParamSegment, StaticSegment, WildcardSegment};
+use leptos_router::{NavigateOptions, StaticSegment, WildcardSegment};
 
 use crate::infra::api::Api;
 use crate::infra::session::{use_session, Session};
@@ -16,7 +16,7 @@ use crate::pages::{
     overview::OverviewPage, players::detail::PlayerDetailPage, players::PlayersPage,
     runtime_config::RuntimeConfigPage, services::ServicesPage, snapshots::SnapshotsPage,
 };
-use crate::routes::{self, login_then, relative_location, BASE};
+use crate::routes::{self, login_then, relative_location, Route, BASE};
 use crate::ui::toast::{ToastHost, Toasts};
 use shell::Shell;
 
@@ -53,17 +53,32 @@ fn App(config: Config) -> impl IntoView {
             <Routes fallback=|| view! { <NotFound /> }>
                 <Route path=(StaticSegment(routes::LOGIN),) view=LoginPage />
                 <ParentRoute path=() view=RequireSession>
-                    <Route path=() view=OverviewPage />
-                    <Route path=(StaticSegment(routes::CONFIG),) view=RuntimeConfigPage />
-                    <Route path=(StaticSegment(routes::SNAPSHOTS),) view=SnapshotsPage />
-                    <Route path=(StaticSegment(routes::PLAYERS),) view=PlayersPage />
-                    <Route path=(StaticSegment(routes::PLAYERS), ParamSegment("id")) view=PlayerDetailPage />
-                    <Route path=(StaticSegment(routes::SERVICES),) view=ServicesPage />
-                    <Route path=(StaticSegment(routes::AUDIT),) view=AuditPage />
-                    <Route path=(WildcardSegment("any"),) view=NotFound />
+                    <Route path=() view=Page />
+                    <Route path=(WildcardSegment("any"),) view=Page />
                 </ParentRoute>
             </Routes>
         </Router>
+    }
+}
+
+/// Every page inside the shell, chosen by `Route` from the path. One router
+/// entry instead of one per page: the router's per-route code is generic over
+/// each page's view, and this keeps a single copy of it in the bundle.
+#[component]
+fn Page() -> impl IntoView {
+    let location = use_location();
+    // A memo, so a change of query (a players search) keeps the page and its state.
+    let route = Memo::new(move |_| Route::parse(&relative_location(&location.pathname.get(), "")));
+    move || match route.get() {
+        Some(Route::Overview) => view! { <OverviewPage /> }.into_any(),
+        Some(Route::Config) => view! { <RuntimeConfigPage /> }.into_any(),
+        Some(Route::Snapshots) => view! { <SnapshotsPage /> }.into_any(),
+        Some(Route::Players) => view! { <PlayersPage /> }.into_any(),
+        Some(Route::Player(id)) => view! { <PlayerDetailPage id /> }.into_any(),
+        Some(Route::Services) => view! { <ServicesPage /> }.into_any(),
+        Some(Route::Audit) => view! { <AuditPage /> }.into_any(),
+        // The login page has its own route, outside the shell.
+        Some(Route::Login) | None => view! { <NotFound /> }.into_any(),
     }
 }
 

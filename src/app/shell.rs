@@ -52,7 +52,7 @@ pub fn EnvironmentBadge() -> impl IntoView {
     config.environment.map(|env| {
         view! {
             <span class=format!("env-badge env-{}", env.label()) title="Environment" data-testid="environment">
-                {env.label().to_uppercase()}
+                {env.label().to_ascii_uppercase()}
             </span>
         }
     })
@@ -62,11 +62,13 @@ pub fn EnvironmentBadge() -> impl IntoView {
 fn Header() -> impl IntoView {
     let session = use_session();
     let now = Clock::use_now();
+    // `try_get`: when the session ends, the shell and its clock are torn down while
+    // this may still be scheduled to run once more.
     let left_ms = move || {
         session
             .active()
-            .map(|a| a.expires_at_ms - now.get())
-            .unwrap_or(0.0)
+            .zip(now.try_get())
+            .map_or(0.0, |(a, now)| a.expires_at_ms - now)
     };
     // At zero the gateway refuses the token anyway: end the session now, not at the next 401.
     Effect::new(move |_| {

@@ -2,6 +2,7 @@
 //! twice; the outcome is known before the UI changes.
 
 use std::future::Future;
+use std::pin::Pin;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -41,6 +42,11 @@ impl Mutation {
         call: impl Future<Output = Result<T, ApiError>> + 'static,
         on_ok: impl FnOnce(T) + 'static,
     ) {
+        // Boxed, so the task machinery below exists once, not once per call site.
+        self.run_boxed(Box::pin(async move { call.await.map(on_ok) }));
+    }
+
+    fn run_boxed(&self, call: Pin<Box<dyn Future<Output = Result<(), ApiError>>>>) {
         if self.busy.get_untracked() {
             return;
         }
@@ -51,7 +57,7 @@ impl Mutation {
             let result = call.await;
             this.busy.try_set(false);
             match result {
-                Ok(value) => on_ok(value),
+                Ok(()) => {}
                 // A 401 ends the session; the login page says so, once.
                 Err(ApiError::Unauthorized(_)) => {}
                 Err(error) => {

@@ -3,6 +3,8 @@
 //! stops with the component that started it.
 
 use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
 use std::time::Duration;
 
 use leptos::prelude::*;
@@ -35,11 +37,12 @@ struct WatchState {
 /// that returns `false` failed: the next waits twice as long, up to `max`. When
 /// the tab becomes visible again it checks at once, at most every 30 s (or
 /// every `interval`, if shorter). Stops when the calling component is disposed.
-pub fn watch<F, Fut>(interval: Duration, max: Duration, check: F)
+pub fn watch<Fut>(interval: Duration, max: Duration, check: impl Fn() -> Fut + 'static)
 where
-    F: Fn() -> Fut + Clone + 'static,
     Fut: Future<Output = bool> + 'static,
 {
+    // Boxed, so the runner below exists once, not once per watcher.
+    let check: Check = Rc::new(move || Box::pin(check()));
     let state = StoredValue::new_local(WatchState {
         failures: 0,
         running: false,
@@ -78,19 +81,17 @@ where
     let _ = run;
 }
 
+type Check = Rc<dyn Fn() -> Pin<Box<dyn Future<Output = bool>>>>;
+
 #[derive(Clone)]
-struct Runner<F> {
+struct Runner {
     state: StoredValue<WatchState, LocalStorage>,
     interval: Duration,
     max: Duration,
-    check: F,
+    check: Check,
 }
 
-impl<F, Fut> Runner<F>
-where
-    F: Fn() -> Fut + Clone + 'static,
-    Fut: Future<Output = bool> + 'static,
-{
+impl Runner {
     fn check_now(self) {
         let start = self.state.try_update_value(|s| {
             if s.running {

@@ -18,15 +18,19 @@ pub struct Active {
 }
 
 impl Active {
-    /// `expires_at_ms`, the username and the token, one per line (a token and a
-    /// username have no line breaks).
+    /// `expires_at_ms` (whole, as an integer: formatting or parsing a float would
+    /// pull core's float code into the bundle), the username and the token, one
+    /// per line (a token and a username have no line breaks).
     fn stored(&self) -> String {
-        format!("{}\n{}\n{}", self.expires_at_ms, self.username, self.token)
+        format!(
+            "{}\n{}\n{}",
+            self.expires_at_ms as u64, self.username, self.token
+        )
     }
 
     fn from_stored(text: &str) -> Option<Self> {
         let mut lines = text.splitn(3, '\n');
-        let expires_at_ms = lines.next()?.parse().ok()?;
+        let expires_at_ms = lines.next()?.parse::<u64>().ok()? as f64;
         let username = lines.next()?.to_owned();
         let token = lines.next().filter(|t| !t.is_empty())?.to_owned();
         Some(Self {

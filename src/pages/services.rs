@@ -1,5 +1,7 @@
 use leptos::prelude::*;
 
+use crate::infra::loader::Loader;
+
 use crate::infra::api::types::{Items, Readiness, Service};
 use crate::infra::api::{use_api, ApiError};
 use crate::pages::deploy::versions::RUNNING;
@@ -23,12 +25,12 @@ pub fn ServicesPage() -> impl IntoView {
     let game = use_game_status();
     let recoveries = game.recoveries();
     let deploys = Deploys::seen();
-    let services = LocalResource::new(move || {
+    let services = Loader::new(move || {
         recoveries.track();
         deploys.track();
         async move { api.get::<Items<Service>>("/admin/services").await }
     });
-    let readiness = LocalResource::new(move || {
+    let readiness = Loader::new(move || {
         recoveries.track();
         deploys.track();
         async move { api.get::<Readiness>("/health/ready").await }

@@ -60,6 +60,33 @@ pub fn Modal(
             on_close.run(());
         }
     };
+    // The browser keeps focus out of the inert page, but Tab past the last control
+    // would leave for the browser's own UI: wrap it round instead.
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        let Some(d) = dialog.get_untracked().filter(|_| ev.key() == "Tab") else {
+            return;
+        };
+        let Ok(list) = d.query_selector_all("button:not([disabled]),input:not([disabled])") else {
+            return;
+        };
+        let (Some(first), Some(last)) = (list.item(0), list.item(list.length().saturating_sub(1)))
+        else {
+            return;
+        };
+        let active: Option<web_sys::Node> = d
+            .owner_document()
+            .and_then(|doc| doc.active_element())
+            .map(Into::into);
+        let (from, to) = if ev.shift_key() {
+            (first, last)
+        } else {
+            (last, first)
+        };
+        if active.as_ref() == Some(&from) {
+            ev.prevent_default();
+            let _ = to.unchecked_ref::<web_sys::HtmlElement>().focus();
+        }
+    };
     // Padding lives on the body, so only the backdrop hits the dialog element itself.
     let on_click = move |ev: leptos::ev::MouseEvent| {
         let on_backdrop = dialog.get_untracked().is_some_and(|d| {
@@ -78,6 +105,7 @@ pub fn Modal(
             on:cancel=on_cancel
             on:close=on_native_close
             on:click=on_click
+            on:keydown=on_keydown
         >
             <div class="modal-body">
                 <h2 id="modal-title">{title}</h2>

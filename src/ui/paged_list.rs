@@ -5,23 +5,24 @@
 //! Reloading keeps the rows on screen until the new ones arrive.
 
 use leptos::prelude::*;
+
+use crate::infra::loader::Loader;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
-use serde::de::DeserializeOwned;
 
-use crate::infra::api::types::Page;
-use crate::infra::api::{use_api, ApiError};
+use crate::infra::api::types::{FromJson, Page};
+use crate::infra::api::use_api;
 use crate::routes::Route;
 use crate::ui::load::{render, Empty, Loading};
-use crate::ui::pagination::{clamp, offset, page_param, Pagination};
+use crate::ui::pagination::{clamp, clamp_notice, offset, page_param, settle, Clamped, Pagination};
 
 pub struct PagedList<T: 'static> {
     page: Memo<u32>,
-    list: LocalResource<Result<Page<T>, ApiError>>,
+    list: Loader<Page<T>>,
     go_to_page: Callback<(u32, bool)>,
     size: u32,
     /// Set when a page past the end was replaced by the last one.
-    clamped: RwSignal<Option<(u32, u32)>>,
+    clamped: Clamped,
     refreshing: RwSignal<bool>,
 }
 
@@ -33,7 +34,7 @@ impl<T> Clone for PagedList<T> {
 
 impl<T> Copy for PagedList<T> {}
 
-impl<T: DeserializeOwned + Clone + 'static> PagedList<T> {
+impl<T: FromJson + Clone + Send + Sync + 'static> PagedList<T> {
     /// `endpoint` is the API's path (`/admin/audit`), `route` the page's own; the
     /// list loads again whenever `reload` changes.
     pub fn new(endpoint: &'static str, route: Route, size: u32, reload: Signal<u32>) -> Self {
@@ -41,14 +42,8 @@ impl<T: DeserializeOwned + Clone + 'static> PagedList<T> {
         let navigate = use_navigate();
         let query = use_query_map();
         let page = Memo::new(move |_| page_param(query.read().get("page").as_deref()));
-        let list = LocalResource::new(move || {
-            let offset = offset(page.get(), size);
-            reload.track();
-            async move {
-                api.get::<Page<T>>(format!("{endpoint}?limit={size}&offset={offset}"))
-                    .await
-            }
-        });
+        let clamped = RwSignal::new(None);
+        let refreshing = RwSignal::new(false);
         let path = route.path();
         let go_to_page = Callback::new(move |(p, replace): (u32, bool)| {
             navigate(
@@ -59,24 +54,20 @@ impl<T: DeserializeOwned + Clone + 'static> PagedList<T> {
                 },
             )
         });
-        let clamped = RwSignal::new(None);
-        let refreshing = RwSignal::new(false);
-        Effect::new(move |_| {
-            let Some(Ok(data)) = list.get() else {
-                refreshing.set(false);
-                return;
-            };
-            refreshing.set(false);
-            let asked = page.get_untracked();
-            match clamp(asked, size, data.total) {
-                Some(last) => {
-                    clamped.set(Some((asked, last)));
-                    go_to_page.run((last, true));
+        let replace_with = Callback::new(move |p| go_to_page.run((p, true)));
+        let list = Loader::new(move || {
+            let asked = page.get();
+            let offset = offset(asked, size);
+            reload.track();
+            async move {
+                let result = api
+                    .get::<Page<T>>(format!("{endpoint}?limit={size}&offset={offset}"))
+                    .await;
+                refreshing.try_set(false);
+                if let Ok(data) = &result {
+                    settle(asked, size, data.total, clamped, replace_with);
                 }
-                None if clamped.with_untracked(|c| c.is_some_and(|(_, to)| to != asked)) => {
-                    clamped.set(None);
-                }
-                None => {}
+                result
             }
         });
         Self {
@@ -114,17 +105,8 @@ impl<T: DeserializeOwned + Clone + 'static> PagedList<T> {
         let retry = Callback::new(move |_| self.refetch());
         let (page, size, go_to_page) = (self.page, self.size, self.go_to_page);
         let on_page = Callback::new(move |p| go_to_page.run((p, false)));
-        let notice = move || {
-            self.clamped.get().map(|(asked, last)| {
-                view! {
-                    <p class="notice" role="status">
-                        {format!("There is no page {asked}; showing the last page, {last}.")}
-                    </p>
-                }
-            })
-        };
         view! {
-            {notice}
+            {clamp_notice(self.clamped)}
             {move || {
                 render(self.list.get(), what, retry, |data| {
                     let total = data.total;

@@ -44,6 +44,43 @@ pub fn describe(page: u32, size: u32, total: u64) -> String {
     format!("{first}–{last} of {total} · page {page} of {pages}")
 }
 
+/// Where a page past the end went: (the page asked for, the last page shown instead).
+pub type Clamped = RwSignal<Option<(u32, u32)>>;
+
+/// Called when `asked`'s page of a `total`-item list has loaded: past the end, it
+/// goes to the last page (`replace_with` replaces the URL) and remembers why; once
+/// the operator moves on to another page, the reason is forgotten.
+pub fn settle(asked: u32, size: u32, total: u64, clamped: Clamped, replace_with: Callback<u32>) {
+    match clamp(asked, size, total) {
+        Some(last) => {
+            clamped.try_set(Some((asked, last)));
+            replace_with.run(last);
+        }
+        None => {
+            if clamped
+                .try_get_untracked()
+                .flatten()
+                .is_some_and(|(_, to)| to != asked)
+            {
+                clamped.try_set(None);
+            }
+        }
+    }
+}
+
+/// Tells the operator their page did not exist.
+pub fn clamp_notice(clamped: Clamped) -> impl IntoView {
+    move || {
+        clamped.get().map(|(asked, last)| {
+            view! {
+                <p class="notice" role="status">
+                    {format!("There is no page {asked}; showing the last page, {last}.")}
+                </p>
+            }
+        })
+    }
+}
+
 /// Previous/next with "page X of Y"; `on_page` gets the 1-based page to show.
 #[component]
 pub fn Pagination(page: u32, size: u32, total: u64, on_page: Callback<u32>) -> impl IntoView {

@@ -1,16 +1,18 @@
 // Keyboard use, dialogs, themes, and axe-core on every page.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
-import { dev, env, launchBrowser, loginAndWait, seriousA11yViolations, withPage } from './harness.mjs';
+import {
+  dev, env, launchBrowser, loginAndWait, seededPlayer, seriousA11yViolations, withPage,
+} from './harness.mjs';
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
 beforeEach(async () => { await dev('POST', '/reset', {}); });
 
-const pages = ['/', '/config', '/snapshots', '/players', '/players/3', '/services', '/audit', '/nowhere'];
-
 test('axe-core finds no serious or critical violation on any page, in both themes', async () => {
+  const player = `/players/${(await seededPlayer(3)).id}`;
+  const pages = ['/', '/config', '/snapshots', '/players', player, '/services', '/audit', '/nowhere'];
   await withPage(browser, 'axe-login', async (page) => {
     await page.goto(`${env.dashboard}/admin/login`);
     await page.getByLabel('Username').waitFor();
@@ -26,7 +28,7 @@ test('axe-core finds no serious or critical violation on any page, in both theme
         await page.waitForLoadState('networkidle');
         assert.deepEqual(await seriousA11yViolations(page), [], `${path} (${scheme})`);
       }
-      await page.goto(`${env.dashboard}/admin/players/3`);
+      await page.goto(`${env.dashboard}/admin${player}`);
       await page.getByRole('button', { name: 'Delete player' }).click();
       await page.getByRole('dialog').waitFor();
       assert.deepEqual(await seriousA11yViolations(page), [], `delete dialog (${scheme})`);
@@ -42,7 +44,7 @@ test('dialogs take focus, keep Tab inside, close on Escape and give focus back',
     await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog', { name: 'Pause the game?' });
     await dialog.waitFor();
-    const inside = () => page.evaluate(() => document.activeElement?.closest('[role=dialog]') !== null);
+    const inside = () => page.evaluate(() => document.activeElement?.closest('dialog[open]') !== null);
     assert.ok(await inside(), 'focus moved into the dialog');
     for (let i = 0; i < 5; i += 1) {
       await page.keyboard.press('Tab');
@@ -54,6 +56,49 @@ test('dialogs take focus, keep Tab inside, close on Escape and give focus back',
     await dialog.waitFor({ state: 'detached' });
     assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Pause game');
     assert.equal(await page.getByTestId('game-state').textContent(), 'Running');
+  });
+});
+
+test('a dialog stays open and modal while its request runs: Escape, the backdrop and Cancel wait', async () => {
+  await withPage(browser, 'dialog-busy', async (page) => {
+    await loginAndWait(page);
+    await dev('POST', '/faults', { path_prefix: '/admin/game/pause', delay_ms: 2500 });
+    await page.getByRole('button', { name: 'Pause game' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Pause the game?' });
+    await dialog.getByRole('button', { name: 'Pause game' }).click();
+    await dialog.getByRole('button', { name: 'Working…' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Escape');
+    await page.mouse.click(5, 5); // the backdrop
+    assert.ok(await dialog.getByRole('button', { name: 'Cancel' }).isDisabled());
+    assert.ok(await dialog.isVisible(), 'still open while pausing');
+    assert.ok(await page.evaluate(() => document.querySelector('dialog').matches(':modal')), 'and still modal');
+    await page.getByTestId('game-state').filter({ hasText: 'Paused' }).waitFor();
+    await dialog.waitFor({ state: 'detached' });
+
+    // Idle, the backdrop closes it.
+    await page.getByRole('button', { name: 'Resume game' }).click();
+    await page.getByTestId('game-state').filter({ hasText: 'Running' }).waitFor();
+    await page.getByRole('button', { name: 'Pause game' }).click();
+    await dialog.waitFor();
+    await page.mouse.click(5, 5);
+    await dialog.waitFor({ state: 'detached' });
+  });
+});
+
+test('toasts can be dismissed by keyboard or pointer', async () => {
+  await withPage(browser, 'toast-dismiss', async (page) => {
+    await loginAndWait(page, '/snapshots');
+    await page.getByRole('button', { name: 'Take snapshot' }).click();
+    const toast = page.locator('.toast', { hasText: 'Snapshot #1 taken' });
+    await toast.waitFor();
+    await toast.getByRole('button', { name: 'Dismiss' }).focus();
+    await page.keyboard.press('Enter');
+    await toast.waitFor({ state: 'detached', timeout: 1000 });
+    await page.getByRole('button', { name: 'Take snapshot' }).click();
+    const second = page.locator('.toast', { hasText: 'Snapshot #2 taken' });
+    await second.getByRole('button', { name: 'Dismiss' }).click();
+    await second.waitFor({ state: 'detached', timeout: 1000 });
   });
 });
 

@@ -34,9 +34,11 @@ export async function launchBrowser() {
  * Runs `fn(page)` in a fresh browser context (fresh sessionStorage). Page errors
  * and console errors fail the test; a failure saves a screenshot.
  */
-export async function withPage(browser, name, fn, { allowConsoleErrors = false } = {}) {
+export async function withPage(browser, name, fn, { allowConsoleErrors = false, timezoneId } = {}) {
   // The local certificate is self-signed or from a local CA; the handshake is still real TLS.
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+  const context = await browser.newContext({
+    ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 }, timezoneId: timezoneId ?? 'UTC',
+  });
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -57,14 +59,79 @@ export async function withPage(browser, name, fn, { allowConsoleErrors = false }
   }
 }
 
-/** Calls a dev control of the reference gateway (only there with --dev-controls). */
+/**
+ * Calls a dev control of the reference gateway (only there with --dev-controls); its JSON,
+ * if any. A string body is sent as it is: JSON text for numbers a JS number cannot hold.
+ */
 export async function dev(method, path, body) {
   const response = await fetch(`${env.gateway}/__dev${path}`, {
     method,
     headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined || typeof body === 'string' ? body : JSON.stringify(body),
   });
   if (!response.ok) throw new Error(`dev control ${method} ${path}: HTTP ${response.status}`);
+  return response.status === 204 ? null : response.json().catch(() => null);
+}
+
+let apiToken;
+/**
+ * Calls the gateway's contract directly, as another operator or a scheduler would,
+ * with a token of its own. Returns { status, body }.
+ */
+export async function api(method, path, body) {
+  if (!apiToken) {
+    const login = await fetch(`${env.gateway}/admin/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: env.username, password: env.password }),
+    });
+    if (!login.ok) throw new Error(`api login: HTTP ${login.status}`);
+    apiToken = (await login.json()).access_token;
+  }
+  const response = await fetch(`${env.gateway}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiToken}` },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 401) { apiToken = undefined; return api(method, path, body); }
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+/** The nth seeded player (1-based), in the gateway's username order. */
+export async function seededPlayer(n) {
+  const { body } = await api('GET', `/admin/players?limit=1&offset=${n - 1}`);
+  return body.items[0];
+}
+
+/** Where the gateway's request log stands now, to wait for requests after it. */
+export async function requestLogMark() {
+  return (await dev('GET', '/requests?since=0')).next;
+}
+
+/**
+ * Waits until the gateway has answered a request matching `match` ({ method, path,
+ * status } — path is a string prefix or a RegExp) since `mark`; returns it. This is
+ * how tests wait for the app instead of sleeping.
+ */
+export async function waitForRequest(mark, match, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  const hits = (r) => (!match.method || r.method === match.method)
+    && (match.status === undefined || r.status === match.status)
+    && (match.path instanceof RegExp ? match.path.test(r.path) : r.path.startsWith(match.path));
+  for (;;) {
+    const { items } = await dev('GET', `/requests?since=${mark}`);
+    const found = items.find(hits);
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`no ${JSON.stringify(match)} request within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The requests matching `match` answered since `mark`. */
+export async function requestsSince(mark, match) {
+  const { items } = await dev('GET', `/requests?since=${mark}`);
+  return items.filter((r) => (!match.method || r.method === match.method) && r.path.startsWith(match.path));
 }
 
 /** Logs in through the login form, starting from `path` (relative to /admin). */

@@ -1,7 +1,18 @@
 // The overview: live status, pause/resume, lag levels, polling only while visible, outages.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
-import { countRequests, dev, launchBrowser, loginAndWait, setVisibility, shownTick, withPage } from './harness.mjs';
+import {
+  api, countRequests, dev, launchBrowser, loginAndWait, requestLogMark, setVisibility, shownTick, waitForRequest, withPage,
+} from './harness.mjs';
+
+/** Waits until the gateway has answered `n` more status polls. */
+async function polls(n) {
+  let mark = await requestLogMark();
+  for (let i = 0; i < n; i += 1) {
+    const seen = await waitForRequest(mark, { method: 'GET', path: '/admin/game/status' });
+    mark = seen.seq;
+  }
+}
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
@@ -98,4 +109,80 @@ test('a dropped connection and a malformed answer are readable errors, never a c
     await page.getByRole('button', { name: 'Retry' }).click();
     await page.locator('tr[data-key="tick_rate"]').waitFor();
   }, { allowConsoleErrors: true });
+});
+
+test('the pause dialog stays open across polls, and confirming it after three of them pauses', async () => {
+  await withPage(browser, 'dialog-survives-polls', async (page) => {
+    await loginAndWait(page);
+    await page.getByTestId('tick').waitFor();
+    await page.getByRole('button', { name: 'Pause game' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Pause the game?' });
+    await dialog.waitFor();
+    const before = await shownTick(page);
+    await polls(3);
+    await page.waitForFunction((b) => Number(document.querySelector('[data-testid="tick"]').textContent.replace(/\D/g, '')) > b, before);
+    assert.ok(await dialog.isVisible(), 'still open after three polls changed the figures');
+    await dialog.getByRole('button', { name: 'Pause game' }).click();
+    await page.getByTestId('game-state').filter({ hasText: 'Paused' }).waitFor();
+    await dialog.waitFor({ state: 'detached' });
+  });
+});
+
+test('a Resume error and the busy guard survive polls', async () => {
+  await withPage(browser, 'resume-error-survives', async (page) => {
+    await loginAndWait(page);
+    await page.getByRole('button', { name: 'Pause game' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Pause game' }).click();
+    await page.getByTestId('game-state').filter({ hasText: 'Paused' }).waitFor();
+
+    // A slow Resume: the button stays busy through the polls that happen meanwhile.
+    await dev('POST', '/faults', { path_prefix: '/admin/game/resume', delay_ms: 5000, status: 503, body: { detail: 'Tick engine is restarting' } });
+    await page.getByRole('button', { name: 'Resume game' }).click();
+    const busy = page.getByRole('button', { name: 'Resuming…' });
+    await busy.waitFor();
+    await polls(2);
+    assert.ok(await busy.isDisabled(), 'still busy after two polls');
+    const error = page.getByRole('alert').filter({ hasText: 'Tick engine is restarting (HTTP 503)' });
+    await error.waitFor({ timeout: 8000 });
+    await polls(3);
+    assert.ok(await error.isVisible(), 'the error is still there after three more polls');
+  }, { allowConsoleErrors: true });
+});
+
+test('after a success, a non-outage error keeps the figures, says how old they are and why', async () => {
+  await withPage(browser, 'stale-figures', async (page) => {
+    await loginAndWait(page);
+    await page.getByTestId('freshness').filter({ hasText: /^Updated \d+ s ago$/ }).waitFor();
+    const tick = await page.getByTestId('tick').textContent();
+    await dev('POST', '/faults', { path_prefix: '/admin/game/status', count: 100, status: 403, body: { detail: 'Your network is not allowed' } });
+    const error = page.getByTestId('status-error');
+    await error.filter({ hasText: 'Could not refresh the status: Your network is not allowed (HTTP 403)' }).waitFor({ timeout: 8000 });
+    await page.getByTestId('freshness').filter({ hasText: /^Updated [3-9] s ago$/ }).waitFor({ timeout: 10_000 });
+    assert.equal(await page.getByTestId('tick').textContent(), tick, 'the last figures stay');
+    assert.equal(await page.locator('.banner.outage').count(), 0, 'a refusal is not an outage');
+    await dev('DELETE', '/faults');
+    await error.waitFor({ state: 'detached', timeout: 10_000 });
+  }, { allowConsoleErrors: true });
+});
+
+test('ticks beyond 2^53 are shown exactly, on the overview and in snapshots', async () => {
+  await api('POST', '/admin/game/pause');
+  // As text: 2^53 + 1 is no JS number (it would round to 2^53, as a dashboard using f64 would).
+  await dev('PUT', '/tick', '{"tick": 9007199254740993}');
+  const { body: snapshot } = await api('POST', '/admin/snapshots');
+  const exact = '9\u2009007\u2009199\u2009254\u2009740\u2009993';
+  await withPage(browser, 'big-tick', async (page) => {
+    await loginAndWait(page);
+    await page.getByTestId('tick').filter({ hasText: new RegExp(`^${exact}$`) }).waitFor();
+    await page.getByRole('link', { name: 'Snapshots' }).click();
+    const row = page.locator('tbody tr', { hasText: `#${snapshot.id}` });
+    await row.locator('td.num', { hasText: new RegExp(`^${exact}$`) }).waitFor();
+  });
+});
+
+test('times are shown in the operator\'s zone, named', async () => {
+  await withPage(browser, 'time-zone', async (page) => {
+    await loginAndWait(page);
+    await page.getByTestId('game-time').filter({ hasText: /^2000-01-01 17:\d\d:\d\d UTC\+05:30$/ }).waitFor();
+  }, { timezoneId: 'Asia/Kolkata' });
 });

@@ -1,7 +1,9 @@
 // The operator pages: runtime config, snapshots, players, services, audit log.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
-import { dev, env, launchBrowser, loginAndWait, withPage } from './harness.mjs';
+import {
+  api, dev, env, launchBrowser, loginAndWait, requestLogMark, requestsSince, seededPlayer, waitForRequest, withPage,
+} from './harness.mjs';
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
@@ -109,9 +111,12 @@ test('players: debounced search, sort and paging live in the URL and the back bu
 });
 
 test('players: the detail page deletes only after the username is typed', async () => {
+  const player = await seededPlayer(7);
   await withPage(browser, 'player-delete', async (page) => {
-    await loginAndWait(page, '/players/7');
-    const name = await page.getByRole('heading', { level: 1 }).textContent();
+    await loginAndWait(page, `/players/${player.id}`);
+    const name = player.username;
+    await page.getByRole('heading', { level: 1, name }).waitFor();
+    assert.equal(await page.locator('.facts').getByText(player.ship_id).count(), 1, 'the ship is shown by its UUID');
     await page.getByRole('button', { name: 'Delete player' }).click();
     const dialog = page.getByRole('dialog', { name: `Delete player ${name}?` });
     const confirm = dialog.getByRole('button', { name: 'Delete player' });
@@ -122,9 +127,46 @@ test('players: the detail page deletes only after the username is typed', async 
     await confirm.click();
     await page.getByText(`Player ${name} deleted`).waitFor();
     await page.waitForURL(/\/admin\/players$/);
-    await page.goto(`${env.dashboard}/admin/players/7`);
+    // Well-formed: the gateway is asked, and says it is gone.
+    const mark = await requestLogMark();
+    await page.goto(`${env.dashboard}/admin/players/${player.id}`);
     await page.getByRole('heading', { name: 'Player not found' }).waitFor();
+    await waitForRequest(mark, { method: 'GET', path: `/admin/players/${player.id}`, status: 404 });
   }, { allowConsoleErrors: true });
+});
+
+test('players: a malformed id is not found without asking; a well-formed unknown one is asked', async () => {
+  await withPage(browser, 'player-ids', async (page) => {
+    await loginAndWait(page);
+    for (const bad of ['42', 'not-a-uuid', '0b7c6f0e-3f9a-4c41-9d2e-2f0d7c1a5b3']) {
+      const mark = await requestLogMark();
+      await page.goto(`${env.dashboard}/admin/players/${bad}`);
+      await page.getByRole('heading', { name: 'Player not found' }).waitFor();
+      await waitForRequest(mark, { method: 'GET', path: '/admin/game/status' });
+      assert.deepEqual(await requestsSince(mark, { path: '/admin/players/' }), [], `${bad}: no request`);
+    }
+    const unknown = '0b7c6f0e-3f9a-4c41-9d2e-2f0d7c1a5b33';
+    const mark = await requestLogMark();
+    await page.goto(`${env.dashboard}/admin/players/${unknown}`);
+    await page.getByRole('heading', { name: 'Player not found' }).waitFor();
+    await waitForRequest(mark, { method: 'GET', path: `/admin/players/${unknown}`, status: 404 });
+  }, { allowConsoleErrors: true });
+});
+
+test('players: a page past the end becomes the last page, said so, with the URL replaced', async () => {
+  await withPage(browser, 'players-past-end', async (page) => {
+    await loginAndWait(page, '/players?search=nova&page=999');
+    await page.getByText(/^There is no page 999; showing the last page, \d+\.$/).waitFor();
+    const last = Number(new URL(page.url()).searchParams.get('page') ?? 1);
+    assert.ok(last >= 1 && last < 999, page.url());
+    const info = await page.locator('.page-info').textContent();
+    const [, first, end, total, shown, pages] = info.match(/^(\d+)–(\d+) of (\d+) · page (\d+) of (\d+)$/);
+    assert.equal(Number(shown), last);
+    assert.equal(Number(pages), last);
+    assert.ok(Number(first) <= Number(end) && Number(end) === Number(total), info);
+    await page.goto(`${env.dashboard}/admin/players?page=99999999999999999999`);
+    await page.getByText(/^There is no page 4294967295; showing the last page, \d+\.$/).waitFor();
+  });
 });
 
 test('players: loading, empty and error states are distinct', async () => {
@@ -145,7 +187,13 @@ test('player names and other server strings are shown as text, never as HTML', a
   const payload = '<img src=x onerror="window.__xss=1">';
   await dev('POST', '/faults', {
     path_prefix: '/admin/players', count: 5, status: 200,
-    body: { items: [{ id: 1, username: payload, ship_id: null, created_at: '2025-01-01T00:00:00Z', online: true }], total: 1 },
+    body: {
+      items: [{
+        id: '0b7c6f0e-3f9a-4c41-9d2e-2f0d7c1a5b33', username: payload, ship_id: '1c7c6f0e-3f9a-4c41-9d2e-2f0d7c1a5b33',
+        created_at: '2025-01-01T00:00:00Z', online: true,
+      }],
+      total: 1,
+    },
   });
   await withPage(browser, 'xss', async (page) => {
     await loginAndWait(page, '/players');
@@ -166,6 +214,11 @@ test('services: status and version of each, gateway readiness, and this build', 
     assert.match(await row.textContent(), /1\.3\.0.*Not ready/);
     await page.getByTestId('gateway-readiness').filter({ hasText: /^Ready \(v1\.4\.0\)$/ }).waitFor();
     assert.match(await page.getByTestId('dashboard-version').textContent(), /^v\d+\.\d+\.\d+/);
+
+    // A backend deploy: the toast fires and the table follows, without a reload or a blank.
+    await dev('PUT', '/services/galaxy', { version: '1.0.3' });
+    await page.getByText('Services updated: galaxy 1.0.2 → 1.0.3').waitFor({ timeout: 8000 });
+    await page.locator('tr', { hasText: 'galaxy' }).filter({ hasText: '1.0.3' }).waitFor();
   });
 });
 
@@ -181,5 +234,113 @@ test('audit log: recent admin actions, newest first', async () => {
     await first.waitFor();
     assert.match(await first.textContent(), new RegExp(`${env.username}config\\.updatemotdvalue = "Hello"`));
     assert.match(await page.locator('tbody tr').nth(1).textContent(), /auth\.login/);
+  });
+});
+
+test('runtime config: a change by someone else since loading is caught, shown, and can be re-applied or dropped', async () => {
+  await withPage(browser, 'config-conflict', async (page) => {
+    await loginAndWait(page, '/config');
+    const row = page.locator('tr[data-key="tick_rate"]');
+    const input = row.getByRole('textbox');
+    await input.waitFor();
+    // Another operator changes it after this page loaded.
+    assert.equal((await api('PUT', '/admin/config/tick_rate', { value: 5 })).status, 200);
+    await input.fill('2');
+    await row.getByRole('button', { name: 'Save' }).click();
+    const conflict = row.getByTestId('conflict');
+    await conflict.getByText('Changed by someone else since you loaded it: it is now 5', { exact: false }).waitFor();
+    assert.equal((await api('GET', '/admin/config')).body.items.find((i) => i.key === 'tick_rate').value, 5, 'nothing overwritten');
+    await conflict.getByRole('button', { name: 'Apply my value anyway' }).click();
+    await page.getByText('tick_rate set to 2').waitFor();
+    await conflict.waitFor({ state: 'detached' });
+    assert.equal((await api('GET', '/admin/config')).body.items.find((i) => i.key === 'tick_rate').value, 2);
+
+    // And the other way: keep theirs.
+    await api('PUT', '/admin/config/max_players', { value: 4242 });
+    const players = page.locator('tr[data-key="max_players"]');
+    await players.getByRole('textbox').fill('10');
+    await players.getByRole('button', { name: 'Save' }).click();
+    await players.getByTestId('conflict').getByRole('button', { name: 'Keep their value' }).click();
+    await page.waitForFunction(() => document.getElementById('config-max_players').value === '4242');
+    assert.equal((await api('GET', '/admin/config')).body.items.find((i) => i.key === 'max_players').value, 4242);
+  }, { allowConsoleErrors: true });
+});
+
+test('runtime config: Save and Reset of one key cannot race', async () => {
+  await withPage(browser, 'config-race', async (page) => {
+    await loginAndWait(page, '/config');
+    const row = page.locator('tr[data-key="snapshot_interval"]');
+    await row.getByRole('textbox').fill('120');
+    await row.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('snapshot_interval set to 120').waitFor();
+    await dev('POST', '/faults', { path_prefix: '/admin/config/snapshot_interval', method: 'PUT', delay_ms: 1500 });
+    const mark = await requestLogMark();
+    await row.getByRole('textbox').fill('300');
+    await row.getByRole('button', { name: 'Save' }).click();
+    const reset = row.getByRole('button', { name: 'Reset to default' });
+    await row.getByRole('button', { name: 'Saving…' }).waitFor();
+    assert.ok(await reset.isDisabled(), 'Reset waits for the Save in flight');
+    await page.getByText('snapshot_interval set to 300').waitFor();
+    assert.deepEqual((await requestsSince(mark, { method: 'DELETE', path: '/admin/config/' })), []);
+  });
+});
+
+test('runtime config: unsaved input survives a gateway outage and recovery', async () => {
+  await withPage(browser, 'config-draft', async (page) => {
+    await loginAndWait(page, '/config');
+    const input = page.locator('#config-motd');
+    await input.fill('Half-typed message');
+    await dev('POST', '/faults', { path_prefix: '/admin/game/status', count: 1, status: 503 });
+    const banner = page.locator('.banner.outage');
+    await banner.waitFor({ timeout: 8000 });
+    const mark = await requestLogMark();
+    await banner.waitFor({ state: 'detached', timeout: 15_000 });
+    // The page loads its list again on recovery; the typing must outlive that.
+    await waitForRequest(mark, { method: 'GET', path: '/admin/config', status: 200 });
+    await page.locator('tr[data-key="motd"]').waitFor();
+    assert.equal(await input.inputValue(), 'Half-typed message');
+  }, { allowConsoleErrors: true });
+});
+
+test('snapshots: a page past the end and deleting the last row of the last page land on the last page', async () => {
+  for (let i = 0; i < 21; i += 1) assert.equal((await api('POST', '/admin/snapshots')).status, 201);
+  await withPage(browser, 'snapshots-paging', async (page) => {
+    await loginAndWait(page, '/snapshots?page=999');
+    await page.getByText('There is no page 999; showing the last page, 2.').waitFor();
+    await page.waitForURL(/\/admin\/snapshots\?page=2$/);
+    assert.equal(await page.locator('.page-info').textContent(), '21–21 of 21 · page 2 of 2');
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog', { name: 'Delete snapshot #1?' }).getByRole('button', { name: 'Delete snapshot' }).click();
+    await page.getByText('There is no page 2; showing the last page, 1.').waitFor();
+    await page.waitForURL(/\/admin\/snapshots\?page=1$/);
+    assert.equal(await page.locator('.page-info').textContent(), '1–20 of 20 · page 1 of 1');
+  }, { allowConsoleErrors: true });
+});
+
+test('snapshots: one taken by the scheduler appears by itself, without blanking the list', async () => {
+  await api('POST', '/admin/snapshots');
+  await withPage(browser, 'snapshots-refresh', async (page) => {
+    await loginAndWait(page, '/snapshots');
+    await page.locator('tbody tr', { hasText: '#1' }).waitFor();
+    const { body: taken } = await api('POST', '/admin/snapshots');
+    // Watch for a blank: the table must never leave while the list loads again.
+    await page.evaluate(() => {
+      window.__blanked = false;
+      new MutationObserver(() => { if (!document.querySelector('table.data')) window.__blanked = true; })
+        .observe(document.body, { childList: true, subtree: true });
+    });
+    await page.locator('tbody tr', { hasText: `#${taken.id}` }).waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByRole('button', { name: 'Refresh' }).waitFor();
+    assert.equal(await page.evaluate(() => window.__blanked), false);
+  });
+});
+
+test('audit log: paging past the end lands on the last page', async () => {
+  for (let i = 0; i < 55; i += 1) await api('PUT', '/admin/config/motd', { value: `m${i}` });
+  await withPage(browser, 'audit-paging', async (page) => {
+    await loginAndWait(page, '/audit?page=3');
+    await page.getByText(/^There is no page 3; showing the last page, 2\.$/).waitFor();
+    assert.match(await page.locator('.page-info').textContent(), /^51–\d+ of \d+ · page 2 of 2$/);
   });
 });

@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use gloo_net::http::{Method, RequestBuilder};
 use leptos::prelude::*;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub use error::ApiError;
+use types::FromJson;
 
 use crate::infra::session::Session;
 
@@ -41,12 +41,12 @@ impl Api {
     }
 
     // Api is Copy and paths are owned, so a call's future borrows nothing from its caller.
-    pub async fn get<T: DeserializeOwned>(self, path: impl Into<String>) -> Result<T, ApiError> {
+    pub async fn get<T: FromJson>(self, path: impl Into<String>) -> Result<T, ApiError> {
         self.json(Method::GET, path, None).await
     }
 
     /// A call whose answer is JSON.
-    pub async fn json<T: DeserializeOwned>(
+    pub async fn json<T: FromJson>(
         self,
         method: Method,
         path: impl Into<String>,
@@ -57,7 +57,7 @@ impl Api {
 
     /// A change that applies only if the resource still has entity tag `if_match`
     /// (optimistic concurrency: a 412 comes back as `ApiError::Stale`).
-    pub async fn json_if_match<T: DeserializeOwned>(
+    pub async fn json_if_match<T: FromJson>(
         self,
         method: Method,
         path: impl Into<String>,
@@ -65,7 +65,7 @@ impl Api {
         if_match: Option<String>,
     ) -> Result<T, ApiError> {
         let text = self.call(method, path, body, if_match).await?;
-        serde_json::from_str(&text).map_err(|e| ApiError::Malformed(e.to_string()))
+        parse(&text)
     }
 
     /// A call whose answer has no body (204).
@@ -101,6 +101,14 @@ impl Api {
         }
         Err(error)
     }
+}
+
+/// A response body as `T`, or why it is not one.
+pub fn parse<T: FromJson>(text: &str) -> Result<T, ApiError> {
+    serde_json::from_str::<Value>(text)
+        .map_err(|e| e.to_string())
+        .and_then(|v| T::from_json(&v))
+        .map_err(ApiError::Malformed)
 }
 
 /// What came back: the status, the body, and the one header the dashboard reads

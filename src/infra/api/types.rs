@@ -1,16 +1,87 @@
 //! The gateway's JSON, as described in `api/openapi.yaml`, with Galaxy's own
-//! types: UUIDs stay opaque strings, BIGINT ticks are u64 (serde_json reads
-//! integers exactly, never through an f64).
+//! types: UUIDs stay opaque strings, BIGINT ticks are u64 (serde_json keeps
+//! integers exact, never passing them through an f64).
+//!
+//! Each type reads itself from a parsed `Value` by hand rather than through
+//! serde's derive: one JSON parser serves every response, instead of one
+//! generated per type, which keeps tens of KB out of the bundle.
 
-use serde::Deserialize;
+use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+use serde_json::Value;
+
+/// A type the gateway sends; the error names the field that is missing or wrong.
+pub trait FromJson: Sized {
+    fn from_json(v: &Value) -> Result<Self, String>;
+}
+
+fn field<'a>(v: &'a Value, name: &str) -> Result<&'a Value, String> {
+    v.get(name).ok_or_else(|| format!("missing field `{name}`"))
+}
+
+fn wrong(name: &str, what: &str) -> String {
+    format!("field `{name}` is not {what}")
+}
+
+fn text(v: &Value, name: &str) -> Result<String, String> {
+    field(v, name)?
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| wrong(name, "a string"))
+}
+
+/// A string or null; absent counts as null.
+fn text_or_null(v: &Value, name: &str) -> Result<Option<String>, String> {
+    match v.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(wrong(name, "a string or null")),
+    }
+}
+
+fn whole(v: &Value, name: &str) -> Result<u64, String> {
+    field(v, name)?
+        .as_u64()
+        .ok_or_else(|| wrong(name, "a whole number"))
+}
+
+fn number(v: &Value, name: &str) -> Result<f64, String> {
+    field(v, name)?
+        .as_f64()
+        .ok_or_else(|| wrong(name, "a number"))
+}
+
+fn flag(v: &Value, name: &str) -> Result<bool, String> {
+    field(v, name)?
+        .as_bool()
+        .ok_or_else(|| wrong(name, "true or false"))
+}
+
+fn list<T: FromJson>(v: &Value, name: &str) -> Result<Vec<T>, String> {
+    field(v, name)?
+        .as_array()
+        .ok_or_else(|| wrong(name, "a list"))?
+        .iter()
+        .map(T::from_json)
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Token {
     pub access_token: String,
     pub expires_in: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+impl FromJson for Token {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            access_token: text(v, "access_token")?,
+            expires_in: whole(v, "expires_in")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct GameStatus {
     pub tick: u64,
     pub game_time: String,
@@ -20,41 +91,96 @@ pub struct GameStatus {
     pub ticks_behind: u64,
 }
 
+impl FromJson for GameStatus {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            tick: whole(v, "tick")?,
+            game_time: text(v, "game_time")?,
+            tick_rate: number(v, "tick_rate")?,
+            actual_rate: number(v, "actual_rate")?,
+            paused: flag(v, "paused")?,
+            ticks_behind: whole(v, "ticks_behind")?,
+        })
+    }
+}
+
 /// One page of a paginated list.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: u64,
 }
 
+impl<T: FromJson> FromJson for Page<T> {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            items: list(v, "items")?,
+            total: whole(v, "total")?,
+        })
+    }
+}
+
 /// An unpaginated list.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Items<T> {
     pub items: Vec<T>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+impl<T: FromJson> FromJson for Items<T> {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            items: list(v, "items")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct ConfigItem {
     pub key: String,
-    pub value: serde_json::Value,
-    pub default: serde_json::Value,
+    pub value: Value,
+    pub default: Value,
     pub description: String,
     pub updated_at: Option<String>,
     /// The entity tag a change sends back as If-Match.
     pub etag: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+impl FromJson for ConfigItem {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            key: text(v, "key")?,
+            value: field(v, "value")?.clone(),
+            default: field(v, "default")?.clone(),
+            description: text(v, "description")?,
+            updated_at: text_or_null(v, "updated_at")?,
+            etag: text(v, "etag")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Snapshot {
     /// SERIAL.
-    pub id: u32,
+    pub id: u64,
     pub tick_number: u64,
     pub game_time: String,
     pub created_at: String,
     pub size_bytes: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+impl FromJson for Snapshot {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            id: whole(v, "id")?,
+            tick_number: whole(v, "tick_number")?,
+            game_time: text(v, "game_time")?,
+            created_at: text(v, "created_at")?,
+            size_bytes: whole(v, "size_bytes")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Player {
     /// UUID.
     pub id: String,
@@ -65,7 +191,19 @@ pub struct Player {
     pub online: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+impl FromJson for Player {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            id: text(v, "id")?,
+            username: text(v, "username")?,
+            ship_id: text(v, "ship_id")?,
+            created_at: text(v, "created_at")?,
+            online: flag(v, "online")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Service {
     pub name: String,
     pub version: String,
@@ -73,7 +211,18 @@ pub struct Service {
     pub checked_at: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+impl FromJson for Service {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            name: text(v, "name")?,
+            version: text(v, "version")?,
+            status: text(v, "status")?,
+            checked_at: text(v, "checked_at")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct AuditEntry {
     pub at: String,
     pub admin: String,
@@ -82,8 +231,104 @@ pub struct AuditEntry {
     pub detail: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+impl FromJson for AuditEntry {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            at: text(v, "at")?,
+            admin: text(v, "admin")?,
+            action: text(v, "action")?,
+            target: text_or_null(v, "target")?,
+            detail: text_or_null(v, "detail")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Readiness {
     pub status: String,
     pub version: Option<String>,
+}
+
+impl FromJson for Readiness {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            status: text(v, "status")?,
+            version: text_or_null(v, "version")?,
+        })
+    }
+}
+
+/// `/versions` and `version.json`: names to version strings.
+pub type Versions = BTreeMap<String, String>;
+
+impl FromJson for Versions {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        v.as_object()
+            .ok_or_else(|| "not an object".to_owned())?
+            .iter()
+            .map(|(name, version)| {
+                version
+                    .as_str()
+                    .map(|s| (name.clone(), s.to_owned()))
+                    .ok_or_else(|| wrong(name, "a string"))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_galaxy_types_exactly() {
+        let status = GameStatus::from_json(&serde_json::from_str(
+            r#"{"tick":9007199254740993,"game_time":"2000-01-01T12:00:00Z","tick_rate":1.5,"actual_rate":0,"paused":false,"ticks_behind":2}"#,
+        ).unwrap())
+        .unwrap();
+        assert_eq!(status.tick, 9_007_199_254_740_993, "beyond 2^53, exact");
+        assert_eq!(status.actual_rate, 0.0, "an integer is a number too");
+        let player = Player::from_json(&json!({
+            "id": "0b7c6f0e-3f9a-4c41-9d2e-2f0d7c1a5b33", "username": "nova_ace",
+            "ship_id": "1c7c6f0e-3f9a-4c41-9d2e-2f0d7c1a5b33", "created_at": "2025-01-01T00:00:00Z", "online": true,
+        }))
+        .unwrap();
+        assert_eq!(player.id, "0b7c6f0e-3f9a-4c41-9d2e-2f0d7c1a5b33");
+        let page = Page::<AuditEntry>::from_json(&json!({
+            "items": [{ "at": "2025-01-01T00:00:00Z", "admin": "admin", "action": "game.pause", "target": null }],
+            "total": 1,
+        }))
+        .unwrap();
+        assert_eq!(
+            (
+                page.total,
+                page.items[0].target.clone(),
+                page.items[0].detail.clone()
+            ),
+            (1, None, None)
+        );
+    }
+
+    #[test]
+    fn a_wrong_or_missing_field_is_named() {
+        let integer_ids = json!({ "items": [{ "id": 7, "username": "x", "ship_id": null, "created_at": "", "online": true }], "total": 1 });
+        assert_eq!(
+            Page::<Player>::from_json(&integer_ids).unwrap_err(),
+            "field `id` is not a string"
+        );
+        assert_eq!(
+            Token::from_json(&json!({ "access_token": "t" })).unwrap_err(),
+            "missing field `expires_in`"
+        );
+        assert_eq!(
+            GameStatus::from_json(&json!({ "tick": -1 })).unwrap_err(),
+            "field `tick` is not a whole number"
+        );
+        assert_eq!(
+            Versions::from_json(&json!({ "physics": 1 })).unwrap_err(),
+            "field `physics` is not a string"
+        );
+        assert!(Items::<Service>::from_json(&json!([])).is_err());
+    }
 }

@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use gloo_net::http::RequestBuilder;
 use leptos::prelude::*;
-use serde::Deserialize;
 use web_sys::RequestCache;
 
-use crate::infra::api::{send, use_api};
+use crate::infra::api::types::Versions;
+use crate::infra::api::{parse, send, use_api};
 use crate::infra::polling::watch;
 use crate::infra::settings::Config;
 use crate::pages::deploy::semver::Version;
@@ -41,11 +41,6 @@ impl Deploys {
     }
 }
 
-#[derive(Deserialize)]
-struct VersionFile {
-    version: String,
-}
-
 async fn served_version() -> Option<String> {
     // Bypass every cache: the point is to see what the server has now.
     let request = RequestBuilder::new(crate::routes::VERSION_JSON).cache(RequestCache::NoStore);
@@ -53,9 +48,8 @@ async fn served_version() -> Option<String> {
     if answer.status != 200 {
         return None;
     }
-    serde_json::from_str::<VersionFile>(&answer.text)
-        .ok()
-        .map(|v| v.version)
+    // `{"version": "1.2.3"}` reads as a map of one string.
+    parse::<Versions>(&answer.text).ok()?.remove("version")
 }
 
 #[component]
@@ -118,7 +112,7 @@ pub fn ServicesWatch() -> impl IntoView {
         MAX_BACKOFF,
         move || async move {
             // Quietly: failures only back off, they never raise toasts.
-            let Ok(now) = api.get::<BTreeMap<String, String>>("/versions").await else {
+            let Ok(now) = api.get::<Versions>("/versions").await else {
                 return false;
             };
             let changes = known.try_update_value(|k| {

@@ -21,19 +21,19 @@ use status::{lag, use_game_status, Lag};
 pub fn OverviewPage() -> impl IntoView {
     crate::infra::polling::set_title("Overview");
     let status = use_game_status();
-    let loaded = move || status.latest.with(Option::is_some);
-    let first_load = move || match status.error.get() {
-        Some(e) => view! { <p class="load-error" role="alert">{e.message()}</p> }.into_any(),
-        None => view! { <p class="loading" aria-busy="true">"Loading game status…"</p> }.into_any(),
-    };
+    // A memo, so the view below is built when the first status arrives and never again.
+    let loaded = Memo::new(move |_| status.latest.with(Option::is_some));
     view! {
         <section class="page overview">
             <h1>"Overview"</h1>
-            <Show when=loaded fallback=first_load>
-                <StatusCards />
-                <Freshness />
-                <GameControls />
-            </Show>
+            // The error is read only before the first status: afterwards Freshness shows it.
+            {move || if loaded.get() {
+                view! { <StatusCards /> <Freshness /> <GameControls /> }.into_any()
+            } else if let Some(e) = status.error.get() {
+                view! { <p class="load-error" role="alert">{e.message()}</p> }.into_any()
+            } else {
+                view! { <p class="loading" aria-busy="true">"Loading game status…"</p> }.into_any()
+            }}
         </section>
     }
 }
@@ -140,22 +140,22 @@ fn GameControls() -> impl IntoView {
     };
     view! {
         <div class="controls">
-            <Show
-                when=move || paused.get()
-                fallback=move || view! {
+            {move || if paused.get() {
+                view! {
+                    <button type="button" class="button primary" disabled=mutation.busy() on:click=resume>
+                        {move || if mutation.busy.get() { "Resuming…" } else { "Resume game" }}
+                    </button>
+                }.into_any()
+            } else {
+                view! {
                     <button type="button" class="button danger" disabled=mutation.busy() on:click=ask_pause>
                         "Pause game"
                     </button>
-                }
-            >
-                <button type="button" class="button primary" disabled=mutation.busy() on:click=resume>
-                    {move || if mutation.busy.get() { "Resuming…" } else { "Resume game" }}
-                </button>
-            </Show>
-            <Show when=move || !confirming.get()>
-                {move || mutation.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-            </Show>
-            <Show when=move || confirming.get()>
+                }.into_any()
+            }}
+            // The dialog shows its own error; this one is Resume's.
+            {move || mutation.error.get().filter(|_| !confirming.get()).map(|e| view! { <p class="form-error" role="alert">{e.message()}</p> })}
+            {move || confirming.get().then(|| view! {
                 <ConfirmDialog
                     title="Pause the game?".to_owned()
                     message="Time stops for every player until the game is resumed. Players stay connected.".to_owned()
@@ -165,7 +165,7 @@ fn GameControls() -> impl IntoView {
                     on_confirm=Callback::new(move |_| pause())
                     on_cancel=Callback::new(move |_| confirming.set(false))
                 />
-            </Show>
+            })}
         </div>
     }
 }

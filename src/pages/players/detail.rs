@@ -1,7 +1,9 @@
 use gloo_net::http::Method;
 use leptos::prelude::*;
+
+use crate::infra::loader::Loader;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 
 use super::query::is_uuid;
 use crate::infra::api::types::Player;
@@ -15,17 +17,19 @@ use crate::ui::load::render;
 use crate::ui::toast::use_toasts;
 
 #[component]
-pub fn PlayerDetailPage() -> impl IntoView {
+pub fn PlayerDetailPage(
+    /// As it appears in the URL; validated here.
+    id: String,
+) -> impl IntoView {
     let api = use_api();
     let game = use_game_status();
     let toasts = use_toasts();
     let navigate = use_navigate();
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
-    Effect::new(move |_| crate::infra::polling::set_title(&format!("Player {}", id.get())));
+    crate::infra::polling::set_title(&format!("Player {id}"));
+    let id = StoredValue::new(id);
     let recoveries = game.recoveries();
-    let player = LocalResource::new(move || {
-        let id = id.get();
+    let player = Loader::new(move || {
+        let id = id.get_value();
         recoveries.track();
         async move {
             // Only a malformed id is known not to exist; a well-formed one is always asked for.
@@ -48,7 +52,7 @@ pub fn PlayerDetailPage() -> impl IntoView {
             {move || match player.get() {
                 Some(Err(ApiError::Status { status: 404, .. })) => view! {
                     <h1>"Player not found"</h1>
-                    <p class="empty">{format!("There is no player with id {}. It may have been deleted.", id.get())}</p>
+                    <p class="empty">{format!("There is no player with id {}. It may have been deleted.", id.get_value())}</p>
                 }.into_any(),
                 state => render(state, "player", retry, |p| {
                     let name = p.username.clone();

@@ -6,6 +6,8 @@ pub mod query;
 use std::time::Duration;
 
 use leptos::prelude::*;
+
+use crate::infra::loader::Loader;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
@@ -16,7 +18,7 @@ use crate::pages::overview::status::use_game_status;
 use crate::routes::Route;
 use crate::ui::format;
 use crate::ui::load::{render, Empty, Loading};
-use crate::ui::pagination::{clamp, Pagination};
+use crate::ui::pagination::{clamp, clamp_notice, settle, Pagination};
 use query::{PlayersQuery, Sort, PAGE_SIZES};
 
 /// Typing waits this long before asking the gateway.
@@ -42,31 +44,23 @@ pub fn PlayersPage() -> impl IntoView {
     });
     let show = Callback::new(move |q: PlayersQuery| go.run((q, false)));
 
-    let recoveries = game.recoveries();
-    let list = LocalResource::new(move || {
-        let path = query.get().api_path();
-        recoveries.track();
-        async move { api.get::<Page<Player>>(path).await }
-    });
-    let retry = Callback::new(move |_| list.refetch());
-
     // A page past the end (an old link, fewer players now) becomes the last page.
-    let clamped = RwSignal::new(None::<(u32, u32)>);
-    Effect::new(move |_| {
-        if let Some(Ok(data)) = list.get() {
-            let q = query.get_untracked();
-            match clamp(q.page, q.size, data.total) {
-                Some(last) => {
-                    clamped.set(Some((q.page, last)));
-                    go.run((q.with_page(last), true));
-                }
-                None if clamped.with_untracked(|c| c.is_some_and(|(_, to)| to != q.page)) => {
-                    clamped.set(None)
-                }
-                None => {}
+    let clamped = RwSignal::new(None);
+    let replace_with =
+        Callback::new(move |last| go.run((query.get_untracked().with_page(last), true)));
+    let recoveries = game.recoveries();
+    let list = Loader::new(move || {
+        let q = query.get();
+        recoveries.track();
+        async move {
+            let result = api.get::<Page<Player>>(q.api_path()).await;
+            if let Ok(data) = &result {
+                settle(q.page, q.size, data.total, clamped, replace_with);
             }
+            result
         }
     });
+    let retry = Callback::new(move |_| list.refetch());
 
     // The box follows the URL (back button) but typing only navigates once the operator pauses.
     let typed = RwSignal::new(query.get_untracked().search);
@@ -143,9 +137,7 @@ pub fn PlayersPage() -> impl IntoView {
                     }).collect_view()}
                 </select>
             </div>
-            {move || clamped.get().map(|(asked, last)| view! {
-                <p class="notice" role="status">{format!("There is no page {asked}; showing the last page, {last}.")}</p>
-            })}
+            {clamp_notice(clamped)}
             {move || render(list.get(), "players", retry, |data| {
                 let q = query.get_untracked();
                 if clamp(q.page, q.size, data.total).is_some() {

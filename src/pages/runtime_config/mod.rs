@@ -8,9 +8,11 @@ use std::collections::BTreeMap;
 
 use gloo_net::http::Method;
 use leptos::prelude::*;
+
+use crate::infra::loader::Loader;
 use serde_json::{json, Value};
 
-use crate::infra::api::types::{ConfigItem, Items};
+use crate::infra::api::types::{ConfigItem, FromJson, Items};
 use crate::infra::api::{use_api, ApiError};
 use crate::infra::mutation::Mutation;
 use crate::pages::overview::status::use_game_status;
@@ -29,7 +31,7 @@ pub fn RuntimeConfigPage() -> impl IntoView {
     crate::infra::polling::set_title("Runtime config");
     let api = use_api();
     let recoveries = use_game_status().recoveries();
-    let items = LocalResource::new(move || {
+    let items = Loader::new(move || {
         recoveries.track();
         async move { api.get::<Items<ConfigItem>>("/admin/config").await }
     });
@@ -86,9 +88,7 @@ fn ConfigRow(item: ConfigItem, drafts: Drafts) -> impl IntoView {
     let changed = move || item.with(|i| local().is_ok_and(|v| v != i.value));
     let theirs = move || {
         change.error.with(|e| match e {
-            Some(ApiError::Stale { current, .. }) => {
-                serde_json::from_value::<ConfigItem>(current.clone()).ok()
-            }
+            Some(ApiError::Stale { current, .. }) => ConfigItem::from_json(current).ok(),
             _ => None,
         })
     };
