@@ -52,8 +52,9 @@ fn App(config: Config) -> impl IntoView {
         <Router base=BASE>
             <Routes fallback=|| view! { <NotFound /> }>
                 <Route path=(StaticSegment(routes::LOGIN),) view=LoginPage />
+                // One entry (a wildcard matches the empty path too): with two, moving
+                // between them would build the next page twice.
                 <ParentRoute path=() view=RequireSession>
-                    <Route path=() view=Page />
                     <Route path=(WildcardSegment("any"),) view=Page />
                 </ParentRoute>
             </Routes>

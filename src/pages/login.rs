@@ -28,9 +28,10 @@ pub fn LoginPage() -> impl IntoView {
     let wait_secs = RwSignal::new(0u32);
 
     if let Ok(handle) = set_interval_with_handle(
+        // `try_`: a tick can still be delivered after the page is gone.
         move || {
-            if wait_secs.get_untracked() > 0 {
-                wait_secs.update(|s| *s -= 1);
+            if wait_secs.try_get_untracked().is_some_and(|s| s > 0) {
+                wait_secs.try_update(|s| *s -= 1);
             }
         },
         Duration::from_secs(1),

@@ -4,8 +4,9 @@
 //! late answer can never act on another dialog opened after it.
 
 use leptos::prelude::*;
-use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
+
+const UNMOUNTED: &str = "unmounted";
 
 #[component]
 pub fn Modal(
@@ -18,18 +19,13 @@ pub fn Modal(
     children: Children,
 ) -> impl IntoView {
     let dialog = NodeRef::<leptos::html::Dialog>::new();
-    let opener = SendWrapper::new(
-        web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.active_element()),
-    );
+    // Leaving the DOM is not closing: close it first, which gives focus back to
+    // whatever had it before (the browser remembers), and mark why, so the
+    // `close` event that follows is not taken for the operator's.
     on_cleanup(move || {
-        // The dialog leaves the DOM rather than closing, so give focus back by hand.
-        if let Some(el) = opener
-            .take()
-            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-        {
-            let _ = el.focus();
+        if let Some(d) = dialog.try_get_untracked().flatten() {
+            d.set_return_value(UNMOUNTED);
+            d.close();
         }
     });
     Effect::new(move |_| {
@@ -51,11 +47,18 @@ pub fn Modal(
     };
     // ...but Chromium closes anyway on a second Escape without user activation
     // in between; then the dialog reopens if its request still runs.
-    let on_native_close = move |_| {
-        if busy.get_untracked() {
-            if let Some(d) = dialog.get_untracked() {
-                let _ = d.show_modal();
-            }
+    let on_native_close = move |ev: leptos::ev::Event| {
+        let Some(d) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlDialogElement>().ok())
+        else {
+            return;
+        };
+        if d.return_value() == UNMOUNTED {
+            return;
+        }
+        if busy.try_get_untracked().unwrap_or(false) {
+            let _ = d.show_modal();
         } else {
             on_close.run(());
         }

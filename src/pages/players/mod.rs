@@ -74,8 +74,8 @@ pub fn PlayersPage() -> impl IntoView {
         }
         let handle = set_timeout_with_handle(
             move || {
-                let current = query.get_untracked();
-                if current.search != text {
+                // `try_`: the page may be gone by the time the operator stops typing.
+                if let Some(current) = query.try_get_untracked().filter(|q| q.search != text) {
                     show.run(current.searching(text));
                 }
             },
