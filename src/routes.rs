@@ -22,6 +22,7 @@ pub const SNAPSHOTS: &str = "snapshots";
 pub const PLAYERS: &str = "players";
 pub const SERVICES: &str = "services";
 pub const AUDIT: &str = "audit";
+pub const PASSWORD: &str = "password";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
@@ -34,6 +35,8 @@ pub enum Route {
     Player(String),
     Services,
     Audit,
+    /// The operator's own password.
+    Password,
 }
 
 impl Route {
@@ -48,6 +51,7 @@ impl Route {
             Route::Players => PLAYERS,
             Route::Services => SERVICES,
             Route::Audit => AUDIT,
+            Route::Password => PASSWORD,
         };
         format!("/{segment}")
     }
@@ -76,6 +80,7 @@ impl Route {
             (PLAYERS, None) => Route::Players,
             (SERVICES, None) => Route::Services,
             (AUDIT, None) => Route::Audit,
+            (PASSWORD, None) => Route::Password,
             _ => return None,
         };
         segments.next().is_none().then_some(route)
@@ -142,6 +147,7 @@ mod tests {
             Route::Player(id),
             Route::Services,
             Route::Audit,
+            Route::Password,
         ] {
             assert_eq!(
                 Route::parse(&route.path()),

@@ -13,8 +13,9 @@ use crate::infra::settings::{self, Config};
 use crate::pages::deploy::{Deploys, NewBuildBanner, ServicesWatch};
 use crate::pages::{
     audit::AuditPage, config_error::ConfigErrorPage, login::LoginPage, not_found::NotFound,
-    overview::OverviewPage, players::detail::PlayerDetailPage, players::PlayersPage,
-    runtime_config::RuntimeConfigPage, services::ServicesPage, snapshots::SnapshotsPage,
+    overview::OverviewPage, password::PasswordPage, players::detail::PlayerDetailPage,
+    players::PlayersPage, runtime_config::RuntimeConfigPage, services::ServicesPage,
+    snapshots::SnapshotsPage,
 };
 use crate::routes::{self, login_then, relative_location, Route, BASE};
 use crate::ui::toast::{ToastHost, Toasts};
@@ -78,6 +79,7 @@ fn Page() -> impl IntoView {
         Some(Route::Player(id)) => view! { <PlayerDetailPage id /> }.into_any(),
         Some(Route::Services) => view! { <ServicesPage /> }.into_any(),
         Some(Route::Audit) => view! { <AuditPage /> }.into_any(),
+        Some(Route::Password) => view! { <PasswordPage /> }.into_any(),
         // The login page has its own route, outside the shell.
         Some(Route::Login) | None => view! { <NotFound /> }.into_any(),
     }

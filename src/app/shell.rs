@@ -6,9 +6,11 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 
+use crate::infra::api::types::Me;
 use crate::infra::api::use_api;
+use crate::infra::loader::Loader;
 use crate::infra::polling::Clock;
-use crate::infra::session::use_session;
+use crate::infra::session::{use_session, Role};
 use crate::infra::settings::Config;
 use crate::pages::overview::status::{use_game_status, GameStatusStore};
 use crate::routes::Route;
@@ -21,7 +23,20 @@ const EXPIRY_WARNING_MS: f64 = 5.0 * 60.0 * 1000.0;
 #[component]
 pub fn Shell() -> impl IntoView {
     let config = expect_context::<Config>();
+    let session = use_session();
+    let api = use_api();
     Clock::provide();
+    // The role: asked at the start, and again whenever a 403 says it may have changed.
+    let _me = Loader::new(move || {
+        session.role_asked();
+        async move {
+            let me = api.get::<Me>("/admin/auth/me").await;
+            if let Ok(me) = &me {
+                session.set_role(Role::parse(&me.role));
+            }
+            me
+        }
+    });
     GameStatusStore::provide_polling(
         use_api(),
         Duration::from_millis(config.status_poll_ms.into()),
@@ -73,7 +88,7 @@ fn Header() -> impl IntoView {
     // At zero the gateway refuses the token anyway: end the session now, not at the next 401.
     Effect::new(move |_| {
         if left_ms() <= 0.0 {
-            session.expire();
+            session.expire("");
         }
     });
     view! {
@@ -83,6 +98,8 @@ fn Header() -> impl IntoView {
             <span class="spacer"></span>
             <ThemeToggle />
             <span class="operator" data-testid="operator">{move || session.active().map(|a| a.username).unwrap_or_default()}</span>
+            <span class="role-badge" data-testid="role" title="Your role">{move || session.role().map(Role::label)}</span>
+            <A href=Route::Password.href()>"Change password"</A>
             <span
                 class="session-time"
                 class:expiring=move || left_ms() < EXPIRY_WARNING_MS

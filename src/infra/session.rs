@@ -41,6 +41,44 @@ impl Active {
     }
 }
 
+/// What an account may do, each role including the ones before it (the
+/// contract's `x-minimum-role`). The gateway enforces it; the dashboard only
+/// mirrors it, so nobody is shown a button that ends in a 403.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Viewer,
+    Operator,
+    Admin,
+}
+
+impl Role {
+    pub fn parse(text: &str) -> Option<Role> {
+        match text {
+            "viewer" => Some(Role::Viewer),
+            "operator" => Some(Role::Operator),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Operator => "operator",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Why an account with this role may not do what needs `min`, if it may not.
+    pub fn lacks(self, min: Role) -> Option<&'static str> {
+        match min {
+            _ if self >= min => None,
+            Role::Admin => Some("Needs the admin role"),
+            _ => Some("Needs the operator role"),
+        }
+    }
+}
+
 /// When a token that lasts `expires_in_secs` from `now_ms` ends.
 pub fn expires_at(now_ms: f64, expires_in_secs: u64) -> f64 {
     now_ms + expires_in_secs as f64 * 1000.0
@@ -49,9 +87,12 @@ pub fn expires_at(now_ms: f64, expires_in_secs: u64) -> f64 {
 #[derive(Clone, Copy)]
 pub struct Session {
     active: RwSignal<Option<Active>>,
-    /// Set when the session ended by itself (a 401, or its time ran out), so
-    /// the login page can say why.
-    expired: RwSignal<bool>,
+    /// Set when the session ended by itself (a 401, or its time ran out), with
+    /// the gateway's reason if it gave one, so the login page can say why.
+    expired: RwSignal<Option<String>>,
+    /// The account's role, as `/admin/auth/me` last said; asked again after a 403.
+    role: RwSignal<Option<Role>>,
+    role_asked: RwSignal<u32>,
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -80,7 +121,9 @@ impl Session {
         }
         Self {
             active: RwSignal::new(active),
-            expired: RwSignal::new(false),
+            expired: RwSignal::new(None),
+            role: RwSignal::new(None),
+            role_asked: RwSignal::new(0),
         }
     }
 
@@ -93,7 +136,7 @@ impl Session {
         if let Some(s) = storage() {
             let _ = s.set_item(STORAGE_KEY, &active.stored());
         }
-        self.expired.set(false);
+        self.expired.set(None);
         self.active.set(Some(active));
     }
 
@@ -102,21 +145,52 @@ impl Session {
             let _ = s.remove_item(STORAGE_KEY);
         }
         self.active.set(None);
+        self.role.set(None);
     }
 
     /// The operator logged out.
     pub fn end(&self) {
-        self.expired.set(false);
+        self.expired.set(None);
         self.clear();
     }
 
-    /// The gateway refused the token, or its time ran out. Idempotent, so a
-    /// burst of 401s from several pollers ends the session once.
-    pub fn expire(&self) {
+    /// The gateway refused the token (`reason`: its detail), or its time ran out.
+    /// Idempotent, so a burst of 401s from several pollers ends the session once.
+    pub fn expire(&self, reason: &str) {
         if self.active.with_untracked(Option::is_some) {
-            self.expired.set(true);
+            self.expired.set(Some(reason.to_owned()));
             self.clear();
         }
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        self.role.get()
+    }
+
+    pub fn set_role(&self, role: Option<Role>) {
+        self.role.try_set(role);
+    }
+
+    /// Changes whenever the role should be asked for again.
+    pub fn role_asked(&self) -> u32 {
+        self.role_asked.get()
+    }
+
+    /// A 403: the role may have changed since it was asked.
+    pub fn ask_role_again(&self) {
+        self.role_asked.try_update(|n| *n = n.wrapping_add(1));
+    }
+
+    /// Whether the operator may not do what needs `min` (tracked): their role is
+    /// lower, or not known yet.
+    pub fn lacks(&self, min: Role) -> bool {
+        self.role.get().is_none_or(|role| role.lacks(min).is_some())
+    }
+
+    /// "Needs the admin role to `what`.", once the role is known to be lower.
+    pub fn note(&self, min: Role, what: &str) -> Option<String> {
+        let why = self.role.get()?.lacks(min)?;
+        Some(format!("{why} to {what}."))
     }
 
     pub fn active(&self) -> Option<Active> {
@@ -127,7 +201,8 @@ impl Session {
         self.active.with(Option::is_some)
     }
 
-    pub fn was_expired(&self) -> bool {
+    /// Why the session ended by itself, if it did ("" when no reason was given).
+    pub fn expired(&self) -> Option<String> {
         self.expired.get()
     }
 
@@ -146,6 +221,24 @@ mod tests {
         // A clock three hours behind the gateway's still gets the full hour.
         let skewed_now = 1_700_000_000_000.0 - 3.0 * 3600.0 * 1000.0;
         assert_eq!(expires_at(skewed_now, 3600) - skewed_now, 3_600_000.0);
+    }
+
+    #[test]
+    fn roles_include_the_ones_before_them() {
+        assert_eq!(Role::Admin.lacks(Role::Operator), None);
+        assert_eq!(Role::Operator.lacks(Role::Operator), None);
+        assert_eq!(
+            Role::Operator.lacks(Role::Admin),
+            Some("Needs the admin role")
+        );
+        assert_eq!(
+            Role::Viewer.lacks(Role::Operator),
+            Some("Needs the operator role")
+        );
+        for role in [Role::Viewer, Role::Operator, Role::Admin] {
+            assert_eq!(Role::parse(role.label()), Some(role));
+        }
+        assert_eq!(Role::parse("root"), None);
     }
 
     #[test]

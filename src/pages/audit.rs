@@ -32,7 +32,7 @@ pub fn AuditPage() -> impl IntoView {
                         {entries.into_iter().map(|e| view! {
                             <tr>
                                 <td>{format::timestamp(&e.at)}</td>
-                                <td>{e.admin}</td>
+                                <td>{e.admin}{e.role.map(|r| format!(" · {r}"))}</td>
                                 <td><code>{e.action}</code></td>
                                 <td>{e.target.unwrap_or_default()}</td>
                                 <td class="wrap">{e.detail.unwrap_or_default()}</td>

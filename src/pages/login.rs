@@ -73,8 +73,10 @@ pub fn LoginPage() -> impl IntoView {
                     password.try_set(String::new());
                     session.begin(token.access_token, name, token.expires_in);
                 }
-                Err(ApiError::Unauthorized(_)) => {
-                    error.try_set(Some("Incorrect username or password.".to_owned()));
+                // The gateway's word: bad credentials, or an account that is disabled.
+                Err(ApiError::Unauthorized(detail)) => {
+                    let detail = detail.trim_end_matches('.');
+                    error.try_set(Some(format!("{detail}.")));
                 }
                 Err(ApiError::RateLimited { retry_after_secs }) => {
                     wait_secs.try_set(retry_after_secs);
@@ -96,9 +98,17 @@ pub fn LoginPage() -> impl IntoView {
         <main class="login">
             <form class="login-card" on:submit=submit novalidate>
                 <h1>"Galaxy admin"</h1>
-                <Show when=move || session.was_expired()>
-                    <p class="notice" role="status">"Your session expired. Log in again to continue where you were."</p>
-                </Show>
+                {move || session.expired().map(|reason| {
+                    // "Token expired" says nothing the sentence does not; other reasons
+                    // (a role change, a disabled account) are worth the operator's time.
+                    let why = (!reason.is_empty() && reason != "Token expired")
+                        .then(|| format!(" The gateway said: {reason}."));
+                    view! {
+                        <p class="notice" role="status">
+                            "Your session expired. Log in again to continue where you were." {why}
+                        </p>
+                    }
+                })}
                 <label for="username">"Username"</label>
                 <input
                     id="username"

@@ -7,6 +7,7 @@ use crate::infra::api::types::{GameStatus, Snapshot};
 use crate::infra::api::use_api;
 use crate::infra::mutation::Mutation;
 use crate::infra::polling::page_visible;
+use crate::infra::session::{use_session, Role};
 use crate::pages::overview::status::use_game_status;
 use crate::routes::Route;
 use crate::ui::dialog::{ConfirmDialog, Modal};
@@ -111,15 +112,21 @@ pub fn SnapshotsPage() -> impl IntoView {
         );
     };
 
+    let session = use_session();
+    let admin_only = move || session.lacks(Role::Admin);
+
     view! {
         <section class="page">
             <div class="page-head">
                 <h1>"Snapshots"</h1>
                 {list.refresh_button()}
-                <button type="button" class="button primary" disabled=create.busy() on:click=on_create>
+                <button type="button" class="button primary" disabled=move || create.busy.get() || session.lacks(Role::Operator) on:click=on_create>
                     {move || if create.busy.get() { "Taking snapshot…" } else { "Take snapshot" }}
                 </button>
             </div>
+            {move || session.note(Role::Operator, "take snapshots")
+                .or_else(|| session.note(Role::Admin, "restore or delete snapshots"))
+                .map(|n| view! { <p class="needs">{n}</p> })}
             {move || create.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             {list.view("snapshots", "No snapshots yet. Take one to be able to roll the world back.", move |snapshots| view! {
                 <table class="data">
@@ -144,10 +151,10 @@ pub fn SnapshotsPage() -> impl IntoView {
                                     <td>{format::timestamp(&s.created_at)}</td>
                                     <td class="num">{format::bytes(s.size_bytes)}</td>
                                     <td class="actions">
-                                        <button type="button" class="button" on:click=move |_| ask_restore(for_restore.clone())>
+                                        <button type="button" class="button" disabled=admin_only on:click=move |_| ask_restore(for_restore.clone())>
                                             "Restore"
                                         </button>
-                                        <button type="button" class="button" on:click=move |_| { action.clear(); pending.set(Some(Pending::Delete(for_delete.clone()))) }>
+                                        <button type="button" class="button" disabled=admin_only on:click=move |_| { action.clear(); pending.set(Some(Pending::Delete(for_delete.clone()))) }>
                                             "Delete"
                                         </button>
                                     </td>

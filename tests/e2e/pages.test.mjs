@@ -232,7 +232,7 @@ test('audit log: recent admin actions, newest first', async () => {
     await page.getByRole('link', { name: 'Audit log' }).click();
     const first = page.locator('tbody tr').first();
     await first.waitFor();
-    assert.match(await first.textContent(), new RegExp(`${env.username}config\\.updatemotdvalue = "Hello"`));
+    assert.match(await first.textContent(), new RegExp(`${env.username} · adminconfig\\.updatemotdvalue = "Hello"`));
     assert.match(await page.locator('tbody tr').nth(1).textContent(), /auth\.login/);
   });
 });

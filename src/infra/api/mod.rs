@@ -5,6 +5,8 @@ pub mod error;
 pub mod types;
 pub mod url;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use gloo_net::http::{Method, RequestBuilder};
@@ -73,15 +75,28 @@ impl Api {
         self.call(method, path, None, None).await.map(|_| ())
     }
 
-    async fn call(
+    /// Boxed: every typed call awaits this one state machine instead of
+    /// carrying its own copy of it, which the bundle would pay for per call site.
+    fn call(
         self,
         method: Method,
         path: impl Into<String>,
         body: Option<Value>,
         if_match: Option<String>,
+    ) -> Pin<Box<dyn Future<Output = Result<String, ApiError>>>> {
+        let path = path.into();
+        Box::pin(self.call_inner(method, path, body, if_match))
+    }
+
+    async fn call_inner(
+        self,
+        method: Method,
+        path: String,
+        body: Option<Value>,
+        if_match: Option<String>,
     ) -> Result<String, ApiError> {
         let token = self.session.token_untracked();
-        let mut builder = RequestBuilder::new(&url::join(&self.base.get_value(), &path.into()))
+        let mut builder = RequestBuilder::new(&url::join(&self.base.get_value(), &path))
             .method(method)
             .header("Accept", "application/json");
         if let Some(token) = &token {
@@ -96,8 +111,11 @@ impl Api {
         }
         let error =
             error::from_response(answer.status, &answer.text, answer.retry_after.as_deref());
-        if matches!(error, ApiError::Unauthorized(_)) && token.is_some() {
-            self.session.expire();
+        match &error {
+            ApiError::Unauthorized(reason) if token.is_some() => self.session.expire(reason),
+            // Refused for the role: it may have changed since the dashboard asked.
+            ApiError::Status { status: 403, .. } => self.session.ask_role_again(),
+            _ => {}
         }
         Err(error)
     }

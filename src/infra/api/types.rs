@@ -81,6 +81,22 @@ impl FromJson for Token {
     }
 }
 
+/// The signed-in account (`/admin/auth/me`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Me {
+    pub username: String,
+    pub role: String,
+}
+
+impl FromJson for Me {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            username: text(v, "username")?,
+            role: text(v, "role")?,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct GameStatus {
     pub tick: u64,
@@ -226,6 +242,8 @@ impl FromJson for Service {
 pub struct AuditEntry {
     pub at: String,
     pub admin: String,
+    /// The role the account acted with (null for anonymous, such as a failed login).
+    pub role: Option<String>,
     pub action: String,
     pub target: Option<String>,
     pub detail: Option<String>,
@@ -236,6 +254,7 @@ impl FromJson for AuditEntry {
         Ok(Self {
             at: text(v, "at")?,
             admin: text(v, "admin")?,
+            role: text_or_null(v, "role")?,
             action: text(v, "action")?,
             target: text_or_null(v, "target")?,
             detail: text_or_null(v, "detail")?,

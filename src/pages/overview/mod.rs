@@ -12,6 +12,7 @@ use crate::infra::api::types::GameStatus;
 use crate::infra::api::use_api;
 use crate::infra::mutation::Mutation;
 use crate::infra::polling::Clock;
+use crate::infra::session::{use_session, Role};
 use crate::ui::dialog::ConfirmDialog;
 use crate::ui::format;
 use crate::ui::toast::use_toasts;
@@ -115,6 +116,8 @@ fn GameControls() -> impl IntoView {
     let mutation = Mutation::new();
     let confirming = RwSignal::new(false);
     let paused = Memo::new(move |_| store.latest.with(|s| s.as_ref().is_some_and(|s| s.paused)));
+    let session = use_session();
+    let disabled = move || mutation.busy.get() || session.lacks(Role::Operator);
     let pause = move || {
         mutation.run(
             api.json::<GameStatus>(Method::POST, "/admin/game/pause", None),
@@ -142,17 +145,18 @@ fn GameControls() -> impl IntoView {
         <div class="controls">
             {move || if paused.get() {
                 view! {
-                    <button type="button" class="button primary" disabled=mutation.busy() on:click=resume>
+                    <button type="button" class="button primary" disabled=disabled on:click=resume>
                         {move || if mutation.busy.get() { "Resuming…" } else { "Resume game" }}
                     </button>
                 }.into_any()
             } else {
                 view! {
-                    <button type="button" class="button danger" disabled=mutation.busy() on:click=ask_pause>
+                    <button type="button" class="button danger" disabled=disabled on:click=ask_pause>
                         "Pause game"
                     </button>
                 }.into_any()
             }}
+            {move || session.note(Role::Operator, "pause or resume the game").map(|n| view! { <p class="needs">{n}</p> })}
             // The dialog shows its own error; this one is Resume's.
             {move || mutation.error.get().filter(|_| !confirming.get()).map(|e| view! { <p class="form-error" role="alert">{e.message()}</p> })}
             {move || confirming.get().then(|| view! {

@@ -9,6 +9,7 @@ use super::query::is_uuid;
 use crate::infra::api::types::Player;
 use crate::infra::api::{use_api, ApiError};
 use crate::infra::mutation::Mutation;
+use crate::infra::session::{use_session, Role};
 use crate::pages::overview::status::use_game_status;
 use crate::routes::Route;
 use crate::ui::dialog::ConfirmDialog;
@@ -44,6 +45,7 @@ pub fn PlayerDetailPage(
     });
     let retry = Callback::new(move |_| player.refetch());
     let deleting = RwSignal::new(false);
+    let session = use_session();
     let delete = Mutation::new();
 
     view! {
@@ -73,9 +75,10 @@ pub fn PlayerDetailPage(
                             <dt>"Joined"</dt><dd>{format::timestamp(&p.created_at)}</dd>
                             <dt>"Status"</dt><dd>{if p.online { "Online" } else { "Offline" }}</dd>
                         </dl>
-                        <button type="button" class="button danger" on:click=move |_| { delete.clear(); deleting.set(true) }>
+                        <button type="button" class="button danger" disabled=move || session.lacks(Role::Admin) on:click=move |_| { delete.clear(); deleting.set(true) }>
                             "Delete player"
                         </button>
+                        {move || session.note(Role::Admin, "delete players").map(|n| view! { <p class="needs">{n}</p> })}
                         <Show when=move || deleting.get()>
                             <ConfirmDialog
                                 title=format!("Delete player {}?", p.username)

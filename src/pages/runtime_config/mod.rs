@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use crate::infra::api::types::{ConfigItem, FromJson, Items};
 use crate::infra::api::{use_api, ApiError};
 use crate::infra::mutation::Mutation;
+use crate::infra::session::{use_session, Role};
 use crate::pages::overview::status::use_game_status;
 use crate::ui::format;
 use crate::ui::load::render;
@@ -30,6 +31,7 @@ type Drafts = StoredValue<BTreeMap<String, (String, String)>>;
 pub fn RuntimeConfigPage() -> impl IntoView {
     crate::infra::polling::set_title("Runtime config");
     let api = use_api();
+    let session = use_session();
     let recoveries = use_game_status().recoveries();
     let items = Loader::new(move || {
         recoveries.track();
@@ -41,6 +43,7 @@ pub fn RuntimeConfigPage() -> impl IntoView {
         <section class="page">
             <h1>"Runtime config"</h1>
             <p class="hint">"Changes apply to the running game at once and are recorded in the audit log."</p>
+            {move || session.note(Role::Operator, "change values").map(|n| view! { <p class="needs">{n}</p> })}
             {move || render(items.get(), "runtime config", retry, |list| view! {
                 <table class="data config-table">
                     <thead>
@@ -84,6 +87,8 @@ fn ConfigRow(item: ConfigItem, drafts: Drafts) -> impl IntoView {
     let change = Mutation::new();
     let last = StoredValue::new(Change::Reset);
 
+    let session = use_session();
+    let lacks = move || session.lacks(Role::Operator);
     let local = move || item.with(|i| validate(&i.key, &i.default, &input.get()));
     let changed = move || item.with(|i| local().is_ok_and(|v| v != i.value));
     let theirs = move || {
@@ -182,7 +187,7 @@ fn ConfigRow(item: ConfigItem, drafts: Drafts) -> impl IntoView {
                         aria-invalid=move || message().is_some().to_string()
                         aria-describedby=error_id.clone()
                     />
-                    <button type="submit" class="button primary" disabled=move || change.busy.get() || !changed()>
+                    <button type="submit" class="button primary" disabled=move || change.busy.get() || !changed() || lacks()>
                         {move || if change.busy.get() && matches!(last.get_value(), Change::Set(_)) { "Saving…" } else { "Save" }}
                     </button>
                 </form>
@@ -212,7 +217,7 @@ fn ConfigRow(item: ConfigItem, drafts: Drafts) -> impl IntoView {
                 <button
                     type="button"
                     class="button"
-                    disabled=move || change.busy.get() || item.with(|i| i.value == i.default)
+                    disabled=move || change.busy.get() || lacks() || item.with(|i| i.value == i.default)
                     on:click=on_reset
                 >
                     {move || if change.busy.get() && matches!(last.get_value(), Change::Reset) { "Resetting…" } else { "Reset to default" }}

@@ -1,0 +1,152 @@
+// Roles: what a viewer, an operator and an admin see and can do, and what happens to an
+// open tab when an admin changes its account.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, test } from 'node:test';
+import {
+  api, dev, env, launchBrowser, requestLogMark, requestsSince, seededPlayer, waitForRequest, withPage,
+} from './harness.mjs';
+
+let browser;
+before(async () => { browser = await launchBrowser(); });
+after(async () => { await browser?.close(); });
+beforeEach(async () => { await dev('POST', '/reset', {}); });
+
+const PASSWORD = 'correct horse battery';
+
+/** Creates an account with `role` and logs in as it at `path`. */
+async function loginAs(page, username, role, path = '/') {
+  const account = await dev('POST', '/accounts', { username, password: PASSWORD, role });
+  await page.goto(`${env.dashboard}/admin${path}`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByTestId('role').filter({ hasText: role }).waitFor();
+  return account;
+}
+
+test('a viewer reads every page and can change nothing, each control saying why', async () => {
+  await api('POST', '/admin/snapshots');
+  const player = await seededPlayer(5);
+  await withPage(browser, 'role-viewer', async (page) => {
+    await loginAs(page, 'support_vi', 'viewer');
+    assert.equal(await page.getByTestId('operator').textContent(), 'support_vi');
+    const mark = await requestLogMark();
+
+    await page.getByTestId('tick').waitFor();
+    assert.ok(await page.getByRole('button', { name: 'Pause game' }).isDisabled());
+    await page.getByText('Needs the operator role to pause or resume the game.').waitFor();
+
+    await page.getByRole('link', { name: 'Runtime config' }).click();
+    await page.getByText('Needs the operator role to change values.').waitFor();
+    const row = page.locator('tr[data-key="tick_rate"]');
+    await row.getByRole('textbox').fill('3');
+    assert.ok(await row.getByRole('button', { name: 'Save' }).isDisabled());
+
+    await page.getByRole('link', { name: 'Snapshots' }).click();
+    await page.getByText('Needs the operator role to take snapshots.').waitFor();
+    assert.ok(await page.getByRole('button', { name: 'Take snapshot' }).isDisabled());
+    assert.ok(await page.getByRole('button', { name: 'Restore' }).isDisabled());
+    assert.ok(await page.getByRole('button', { name: 'Delete' }).isDisabled());
+
+    await page.goto(`${env.dashboard}/admin/players/${player.id}`);
+    await page.getByText('Needs the admin role to delete players.').waitFor();
+    assert.ok(await page.getByRole('button', { name: 'Delete player' }).isDisabled());
+
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.locator('tbody tr').first().waitFor();
+    const changes = (await requestsSince(mark, { path: '/admin/' })).filter((r) => r.method !== 'GET');
+    assert.deepEqual(changes, [], 'a viewer sent no change');
+  });
+});
+
+test('an operator runs the game but cannot restore or delete snapshots', async () => {
+  await api('POST', '/admin/snapshots');
+  await withPage(browser, 'role-operator', async (page) => {
+    await loginAs(page, 'shift_op', 'operator', '/snapshots');
+    await page.getByText('Needs the admin role to restore or delete snapshots.').waitFor();
+    assert.ok(await page.getByRole('button', { name: 'Restore' }).isDisabled());
+    assert.ok(!(await page.getByRole('button', { name: 'Take snapshot' }).isDisabled()));
+    await page.getByRole('button', { name: 'Take snapshot' }).click();
+    await page.getByText(/Snapshot #2 taken/).waitFor();
+
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.getByRole('button', { name: 'Pause game' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Pause game' }).click();
+    await page.getByTestId('game-state').filter({ hasText: 'Paused' }).waitFor();
+
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.locator('tbody tr', { hasText: 'game.pause' }).filter({ hasText: 'shift_op · operator' }).waitFor();
+  });
+});
+
+test('a 403 that still happens is explained and the role is asked again', async () => {
+  await withPage(browser, 'role-403', async (page) => {
+    await loginAs(page, 'shift_op', 'operator');
+    await dev('POST', '/faults', {
+      path_prefix: '/admin/game/pause', method: 'POST', status: 403,
+      body: { detail: 'This action needs the admin role; you are signed in as operator' },
+    });
+    const mark = await requestLogMark();
+    await page.getByRole('button', { name: 'Pause game' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Pause game' }).click();
+    await page.getByRole('dialog').getByText('This action needs the admin role; you are signed in as operator (HTTP 403)').waitFor();
+    await waitForRequest(mark, { method: 'GET', path: '/admin/auth/me', status: 200 });
+  }, { allowConsoleErrors: true });
+});
+
+test('a role change or a disabled account ends the open tab at its next request, saying why', async () => {
+  await withPage(browser, 'role-change-elsewhere', async (page) => {
+    const account = await loginAs(page, 'shift_op', 'operator', '/players');
+    await page.locator('table.players').waitFor();
+    // An admin, elsewhere, demotes the account.
+    assert.equal((await api('PUT', `/admin/accounts/${account.id}/role`, { role: 'viewer' })).status, 200);
+    await page.waitForURL(/\/admin\/login\?next=%2Fplayers$/, { timeout: 10_000 });
+    await page.getByText('The gateway said: Session ended', { exact: false }).waitFor();
+    await page.getByLabel('Username').fill('shift_op');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByTestId('role').filter({ hasText: 'viewer' }).waitFor();
+    await page.waitForURL(/\/admin\/players$/);
+
+    assert.equal((await api('PUT', `/admin/accounts/${account.id}/disabled`, { disabled: true })).status, 200);
+    await page.waitForURL(/\/admin\/login/, { timeout: 10_000 });
+    await page.getByText('The gateway said: Account disabled', { exact: false }).waitFor();
+    await page.getByLabel('Username').fill('shift_op');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByText('This account is disabled; ask an admin to enable it.').waitFor();
+  }, { allowConsoleErrors: true });
+});
+
+test('every operator changes their own password; the old one stops working', async () => {
+  await withPage(browser, 'own-password', async (page) => {
+    await loginAs(page, 'shift_op', 'operator');
+    await page.getByRole('link', { name: 'Change password' }).click();
+    await page.getByRole('heading', { name: 'Change password' }).waitFor();
+    const submit = page.getByRole('button', { name: 'Change password' });
+    await page.getByLabel('Current password').fill(PASSWORD);
+    await page.getByLabel('New password (at least 12 characters)').fill('short');
+    await page.getByLabel('New password again').fill('short');
+    await submit.click();
+    await page.getByText('The new password needs at least 12 characters').waitFor();
+
+    await page.getByLabel('Current password').fill('not my password');
+    await page.getByLabel('New password (at least 12 characters)').fill('a much better passphrase');
+    await page.getByLabel('New password again').fill('a much better passphrase');
+    await submit.click();
+    await page.getByRole('alert').filter({ hasText: 'current password is not correct' }).waitFor();
+
+    await page.getByLabel('Current password').fill(PASSWORD);
+    await submit.click();
+    await page.getByText('Password changed; your other sessions have ended').waitFor();
+    // This tab goes on with the new session.
+    const mark = await requestLogMark();
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await waitForRequest(mark, { method: 'GET', path: '/admin/game/status', status: 200 });
+    const login = (password) => fetch(`${env.gateway}/admin/auth/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'shift_op', password }),
+    });
+    assert.equal((await login(PASSWORD)).status, 401);
+    assert.equal((await login('a much better passphrase')).status, 200);
+  }, { allowConsoleErrors: true });
+});
