@@ -23,6 +23,7 @@ pub const PLAYERS: &str = "players";
 pub const SERVICES: &str = "services";
 pub const AUDIT: &str = "audit";
 pub const PASSWORD: &str = "password";
+pub const ACCOUNTS: &str = "accounts";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
@@ -37,6 +38,8 @@ pub enum Route {
     Audit,
     /// The operator's own password.
     Password,
+    /// Console accounts (admins).
+    Accounts,
 }
 
 impl Route {
@@ -52,6 +55,7 @@ impl Route {
             Route::Services => SERVICES,
             Route::Audit => AUDIT,
             Route::Password => PASSWORD,
+            Route::Accounts => ACCOUNTS,
         };
         format!("/{segment}")
     }
@@ -62,6 +66,14 @@ impl Route {
         match self {
             Route::Overview => concat!(base!(), "/").to_owned(),
             other => format!("{BASE}{}", other.path()),
+        }
+    }
+
+    /// The area of the console a route belongs to, as the navigation names them.
+    pub fn area(self) -> Route {
+        match self {
+            Route::Player(_) => Route::Players,
+            other => other,
         }
     }
 
@@ -81,6 +93,7 @@ impl Route {
             (SERVICES, None) => Route::Services,
             (AUDIT, None) => Route::Audit,
             (PASSWORD, None) => Route::Password,
+            (ACCOUNTS, None) => Route::Accounts,
             _ => return None,
         };
         segments.next().is_none().then_some(route)
@@ -148,6 +161,7 @@ mod tests {
             Route::Services,
             Route::Audit,
             Route::Password,
+            Route::Accounts,
         ] {
             assert_eq!(
                 Route::parse(&route.path()),

@@ -12,10 +12,10 @@ use crate::infra::session::{use_session, Session};
 use crate::infra::settings::{self, Config};
 use crate::pages::deploy::{Deploys, NewBuildBanner, ServicesWatch};
 use crate::pages::{
-    audit::AuditPage, config_error::ConfigErrorPage, login::LoginPage, not_found::NotFound,
-    overview::OverviewPage, password::PasswordPage, players::detail::PlayerDetailPage,
-    players::PlayersPage, runtime_config::RuntimeConfigPage, services::ServicesPage,
-    snapshots::SnapshotsPage,
+    accounts::AccountsPage, audit::AuditPage, config_error::ConfigErrorPage, login::LoginPage,
+    not_found::NotFound, overview::OverviewPage, password::PasswordPage,
+    players::detail::PlayerDetailPage, players::PlayersPage, runtime_config::RuntimeConfigPage,
+    services::ServicesPage, snapshots::SnapshotsPage,
 };
 use crate::routes::{self, login_then, relative_location, Route, BASE};
 use crate::ui::toast::{ToastHost, Toasts};
@@ -80,6 +80,7 @@ fn Page() -> impl IntoView {
         Some(Route::Services) => view! { <ServicesPage /> }.into_any(),
         Some(Route::Audit) => view! { <AuditPage /> }.into_any(),
         Some(Route::Password) => view! { <PasswordPage /> }.into_any(),
+        Some(Route::Accounts) => view! { <AccountsPage /> }.into_any(),
         // The login page has its own route, outside the shell.
         Some(Route::Login) | None => view! { <NotFound /> }.into_any(),
     }

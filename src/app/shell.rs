@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use leptos_router::components::{Outlet, A};
+use leptos_router::components::Outlet;
+use leptos_router::hooks::use_location;
 
 use crate::infra::api::types::Me;
 use crate::infra::api::use_api;
@@ -13,7 +14,7 @@ use crate::infra::polling::Clock;
 use crate::infra::session::{use_session, Role};
 use crate::infra::settings::Config;
 use crate::pages::overview::status::{use_game_status, GameStatusStore};
-use crate::routes::Route;
+use crate::routes::{relative_location, Route};
 use crate::ui::format;
 use crate::ui::theme::ThemeToggle;
 
@@ -41,17 +42,28 @@ pub fn Shell() -> impl IntoView {
         use_api(),
         Duration::from_millis(config.status_poll_ms.into()),
     );
+    // Plain links: the router takes over clicks on any link under its base; the
+    // area the operator is in is marked for assistive technology and the eye.
+    let location = use_location();
+    let here = Memo::new(move |_| {
+        Route::parse(&relative_location(&location.pathname.get(), "")).map(|r| r.area())
+    });
+    let link = move |to: Route, label: &'static str| {
+        let href = to.href();
+        view! { <a href=href aria-current=move || (here.get().as_ref() == Some(&to)).then_some("page")>{label}</a> }
+    };
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <div class="shell">
             <Header />
             <nav class="sidebar" aria-label="Main">
-                <A href=Route::Overview.href() exact=true>"Overview"</A>
-                <A href=Route::Config.href()>"Runtime config"</A>
-                <A href=Route::Snapshots.href()>"Snapshots"</A>
-                <A href=Route::Players.href()>"Players"</A>
-                <A href=Route::Services.href()>"Services"</A>
-                <A href=Route::Audit.href()>"Audit log"</A>
+                {link(Route::Overview, "Overview")}
+                {link(Route::Config, "Runtime config")}
+                {link(Route::Snapshots, "Snapshots")}
+                {link(Route::Players, "Players")}
+                {link(Route::Services, "Services")}
+                {link(Route::Audit, "Audit log")}
+                {move || (session.role() == Some(Role::Admin)).then(|| link(Route::Accounts, "Accounts"))}
             </nav>
             <main class="content" id="main" tabindex="-1">
                 <Banners />
@@ -85,6 +97,8 @@ fn Header() -> impl IntoView {
             .zip(now.try_get())
             .map_or(0.0, |(a, now)| a.expires_at_ms - now)
     };
+    // A memo: the banner is built when the warning starts, not every second.
+    let warn = Memo::new(move |_| left_ms() < EXPIRY_WARNING_MS);
     // At zero the gateway refuses the token anyway: end the session now, not at the next 401.
     Effect::new(move |_| {
         if left_ms() <= 0.0 {
@@ -99,10 +113,10 @@ fn Header() -> impl IntoView {
             <ThemeToggle />
             <span class="operator" data-testid="operator">{move || session.active().map(|a| a.username).unwrap_or_default()}</span>
             <span class="role-badge" data-testid="role" title="Your role">{move || session.role().map(Role::label)}</span>
-            <A href=Route::Password.href()>"Change password"</A>
+            <a href=Route::Password.href()>"Change password"</a>
             <span
                 class="session-time"
-                class:expiring=move || left_ms() < EXPIRY_WARNING_MS
+                class:expiring=move || warn.get()
                 title="Time left in this session"
                 data-testid="session-time"
             >
@@ -110,24 +124,24 @@ fn Header() -> impl IntoView {
             </span>
             <button type="button" class="button" on:click=move |_| session.end()>"Log out"</button>
         </header>
-        <Show when=move || left_ms() < EXPIRY_WARNING_MS>
+        {move || warn.get().then(|| view! {
             <div class="banner warning session-warning" role="status">
                 {move || format!("Your session ends in {}. Finish what you are doing and log in again.", format::remaining(left_ms()))}
             </div>
-        </Show>
+        })}
     }
 }
 
 #[component]
 fn Banners() -> impl IntoView {
     let status = use_game_status();
-    let paused = move || status.latest.with(|s| s.as_ref().is_some_and(|s| s.paused));
+    let paused = Memo::new(move |_| status.latest.with(|s| s.as_ref().is_some_and(|s| s.paused)));
     view! {
         {move || status.outage().map(|message| view! {
             <div class="banner error outage" role="alert">{message} " Retrying automatically."</div>
         })}
-        <Show when=paused>
+        {move || paused.get().then(|| view! {
             <div class="banner paused" role="status">"The game is paused. Players see a frozen universe until it is resumed."</div>
-        </Show>
+        })}
     }
 }

@@ -1,5 +1,6 @@
 //! One module per area of the console; an area's folder holds its own logic.
 
+pub mod accounts;
 pub mod audit;
 pub mod config_error;
 pub mod deploy;

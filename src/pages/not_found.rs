@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -8,7 +7,7 @@ pub fn NotFound() -> impl IntoView {
         <section class="page not-found">
             <h1>"Page not found"</h1>
             <p>"There is no such page in the Galaxy admin dashboard."</p>
-            <A href=crate::routes::Route::Overview.href()>"Go to the overview"</A>
+            <a href=crate::routes::Route::Overview.href()>"Go to the overview"</a>
         </section>
     }
 }

@@ -66,14 +66,17 @@ pub fn ToastHost() -> impl IntoView {
     let toasts = use_toasts();
     view! {
         <div class="toasts" role="status" aria-live="polite">
-            <For each=move || toasts.list.get() key=|t| t.id let:toast>
+            // A plain list, not a keyed <For>: there are one or two toasts at a time, and
+            // an unkeyed list patches them in place (a new one is appended, nothing else
+            // re-announced) for a fraction of the keyed list's code.
+            {move || toasts.list.get().into_iter().map(|toast| view! {
                 <div class=match toast.kind { Kind::Success => "toast success", Kind::Info => "toast info" }>
-                    <span>{toast.text.clone()}</span>
+                    <span>{toast.text}</span>
                     <button type="button" class="toast-close" aria-label="Dismiss" on:click=move |_| toasts.dismiss(toast.id)>
                         "×"
                     </button>
                 </div>
-            </For>
+            }).collect_view()}
         </div>
     }
 }

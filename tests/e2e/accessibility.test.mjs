@@ -12,7 +12,7 @@ beforeEach(async () => { await dev('POST', '/reset', {}); });
 
 test('axe-core finds no serious or critical violation on any page, in both themes', async () => {
   const player = `/players/${(await seededPlayer(3)).id}`;
-  const pages = ['/', '/config', '/snapshots', '/players', player, '/services', '/audit', '/password', '/nowhere'];
+  const pages = ['/', '/config', '/snapshots', '/players', player, '/services', '/audit', '/password', '/accounts', '/nowhere'];
   await withPage(browser, 'axe-login', async (page) => {
     await page.goto(`${env.dashboard}/admin/login`);
     await page.getByLabel('Username').waitFor();

@@ -203,8 +203,8 @@ export async function setVisibility(page, state) {
   }, state);
 }
 
-/** Logs in at `path` and waits until the shell is there. */
+/** Logs in at `path` and waits until the shell is there and knows the account's role. */
 export async function loginAndWait(page, path = '/') {
   await login(page, path);
-  await page.getByTestId('operator').waitFor();
+  await page.getByTestId('role').filter({ hasText: /\w/ }).waitFor();
 }

@@ -54,7 +54,8 @@ test('a viewer reads every page and can change nothing, each control saying why'
 
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.locator('tbody tr').first().waitFor();
-    const changes = (await requestsSince(mark, { path: '/admin/' })).filter((r) => r.method !== 'GET');
+    // Reads and CORS preflights only: no change was sent.
+    const changes = (await requestsSince(mark, { path: '/admin/' })).filter((r) => !['GET', 'OPTIONS'].includes(r.method));
     assert.deepEqual(changes, [], 'a viewer sent no change');
   });
 });
@@ -148,5 +149,71 @@ test('every operator changes their own password; the old one stops working', asy
     });
     assert.equal((await login(PASSWORD)).status, 401);
     assert.equal((await login('a much better passphrase')).status, 200);
+  }, { allowConsoleErrors: true });
+});
+
+test('accounts: an admin creates, promotes, disables, resets and deletes; the one-time password works once shown', async () => {
+  await withPage(browser, 'accounts', async (page) => {
+    await page.goto(`${env.dashboard}/admin/accounts`);
+    await page.getByLabel('Username').fill(env.username);
+    await page.getByLabel('Password').fill(env.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'Accounts' }).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Accounts' }).getAttribute('aria-current'), 'page');
+
+    await page.getByLabel('New account').fill('night_op');
+    await page.getByLabel('Role', { exact: true }).selectOption('operator');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByText('Account night_op created').waitFor();
+    const otp = await page.getByLabel(/One-time password for night_op/).inputValue();
+    assert.ok(otp.length >= 12, otp);
+    const row = page.locator('tr[data-account="night_op"]');
+    await row.waitFor();
+    assert.equal(await row.getByLabel('Role of night_op').inputValue(), 'operator');
+    const login = (password) => fetch(`${env.gateway}/admin/auth/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'night_op', password }),
+    });
+    assert.equal((await login(otp)).status, 200, 'the password shown works');
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.getByLabel(/One-time password/).waitFor({ state: 'detached' });
+
+    await row.getByLabel('Role of night_op').selectOption('admin');
+    await page.getByText('night_op is now admin').waitFor();
+    await row.getByRole('button', { name: 'Disable' }).click();
+    await page.getByText('night_op disabled').waitFor();
+    await row.getByText('Disabled', { exact: true }).waitFor();
+    await row.getByRole('button', { name: 'Enable' }).click();
+    await page.getByText('night_op enabled').waitFor();
+
+    await row.getByRole('button', { name: 'Reset password' }).click();
+    await page.getByText('New password for night_op').waitFor();
+    const second = await page.getByLabel(/One-time password for night_op/).inputValue();
+    assert.notEqual(second, otp);
+    assert.equal((await login(otp)).status, 401, 'the old one is gone');
+
+    // The bootstrap admin cannot lock itself out.
+    const me = page.locator(`tr[data-account="${env.username}"]`);
+    await me.getByRole('button', { name: 'Disable' }).click();
+    await page.getByRole('alert').filter({ hasText: '(HTTP 409)' }).waitFor();
+
+    await row.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete account night_op?' });
+    const confirm = dialog.getByRole('button', { name: 'Delete account' });
+    assert.ok(await confirm.isDisabled());
+    await dialog.getByLabel('Type night_op to confirm').fill('night_op');
+    await confirm.click();
+    await page.getByText('Account night_op deleted').waitFor();
+    await row.waitFor({ state: 'detached' });
+    assert.equal((await login(second)).status, 401);
+  }, { allowConsoleErrors: true });
+});
+
+test('accounts: not in an operator\'s navigation, and the page says why if reached', async () => {
+  await withPage(browser, 'accounts-operator', async (page) => {
+    await loginAs(page, 'shift_op', 'operator');
+    await page.getByRole('link', { name: 'Audit log' }).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Accounts' }).count(), 0);
+    await page.goto(`${env.dashboard}/admin/accounts`);
+    await page.getByText('Needs the admin role to manage accounts.').waitFor();
   }, { allowConsoleErrors: true });
 });

@@ -97,6 +97,46 @@ impl FromJson for Me {
     }
 }
 
+/// A console account, as admins manage them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Account {
+    /// UUID.
+    pub id: String,
+    pub username: String,
+    pub role: String,
+    pub disabled: bool,
+    pub last_login_at: Option<String>,
+}
+
+impl FromJson for Account {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            id: text(v, "id")?,
+            username: text(v, "username")?,
+            role: text(v, "role")?,
+            disabled: flag(v, "disabled")?,
+            last_login_at: text_or_null(v, "last_login_at")?,
+        })
+    }
+}
+
+/// An account created or whose password was reset, with the generated
+/// password, shown once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WithPassword {
+    pub account: Account,
+    pub one_time_password: Option<String>,
+}
+
+impl FromJson for WithPassword {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            account: Account::from_json(field(v, "account")?)?,
+            one_time_password: text_or_null(v, "one_time_password")?,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct GameStatus {
     pub tick: u64,

@@ -2,7 +2,6 @@ use gloo_net::http::Method;
 use leptos::prelude::*;
 
 use crate::infra::loader::Loader;
-use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use super::query::is_uuid;
@@ -50,7 +49,7 @@ pub fn PlayerDetailPage(
 
     view! {
         <section class="page player-detail">
-            <p><A href=Route::Players.href()>"← All players"</A></p>
+            <p><a href=Route::Players.href()>"← All players"</a></p>
             {move || match player.get() {
                 Some(Err(ApiError::Status { status: 404, .. })) => view! {
                     <h1>"Player not found"</h1>
@@ -79,7 +78,7 @@ pub fn PlayerDetailPage(
                             "Delete player"
                         </button>
                         {move || session.note(Role::Admin, "delete players").map(|n| view! { <p class="needs">{n}</p> })}
-                        <Show when=move || deleting.get()>
+                        {move || deleting.get().then(|| view! {
                             <ConfirmDialog
                                 title=format!("Delete player {}?", p.username)
                                 message="The player's account and ship are removed for good. This cannot be undone.".to_owned()
@@ -90,7 +89,7 @@ pub fn PlayerDetailPage(
                                 on_confirm=confirm_delete
                                 on_cancel=Callback::new(move |_| deleting.set(false))
                             />
-                        </Show>
+                        })}
                     }.into_any()
                 }),
             }}

@@ -8,7 +8,6 @@ use std::time::Duration;
 use leptos::prelude::*;
 
 use crate::infra::loader::Loader;
-use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
@@ -164,7 +163,7 @@ pub fn PlayersPage() -> impl IntoView {
                         <tbody>
                             {data.items.into_iter().map(|p| view! {
                                 <tr>
-                                    <td class="name"><A href=Route::Player(p.id).href()>{p.username}</A></td>
+                                    <td class="name"><a href=Route::Player(p.id).href()>{p.username}</a></td>
                                     <td><code title=p.ship_id.clone()>{short_id(&p.ship_id)}</code></td>
                                     <td>{format::timestamp(&p.created_at)}</td>
                                     <td>{if p.online { "Online" } else { "Offline" }}</td>
