@@ -1,9 +1,10 @@
 //! Galaxy admin dashboard: a client-side Leptos app served at `/admin/`.
 //!
-//! Three kinds of module, each in its folder, each depending only on the ones before it:
-//! `infra` (the gateway client, session, settings, timers), `ui` (building blocks with no
-//! knowledge of Galaxy), `pages` (one folder per area, owning that area's logic). `app` wires
-//! them into the router and the shell; `routes` is the single source of every path.
+//! Modules by kind, each depending only on the ones listed before it: `infra`
+//! (the gateway client, session, settings, loading, timers), `routes` (the single
+//! source of every path), `ui` (building blocks with no knowledge of Galaxy),
+//! `pages` (one module or folder per area, owning that area's logic), and `app`,
+//! which wires them into the router and the shell.
 
 mod app;
 mod infra;

@@ -5,7 +5,6 @@
 use serde_json::{Map, Value};
 
 use crate::infra::api::url::normalise_base;
-pub use crate::routes::CONFIG_JS as CONFIG_FILE;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
-use crate::infra::settings::{ConfigError, CONFIG_FILE};
+use crate::infra::settings::ConfigError;
+use crate::routes::CONFIG_JS as CONFIG_FILE;
 
 /// Shown instead of the app when `config.js` is missing or wrong, naming the key and the file.
 #[component]
