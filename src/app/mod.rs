@@ -90,8 +90,10 @@ fn Page() -> impl IntoView {
 fn RequireSession() -> impl IntoView {
     let session = use_session();
     let location = use_location();
+    // A memo: a session replaced by another (a password change) keeps the shell.
+    let active = Memo::new(move |_| session.is_active());
     move || {
-        if session.is_active() {
+        if active.get() {
             view! { <Shell /> }.into_any()
         } else {
             let here = relative_location(

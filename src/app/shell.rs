@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_router::components::Outlet;
 use leptos_router::hooks::use_location;
 
 use crate::infra::api::types::Me;
 use crate::infra::api::use_api;
-use crate::infra::loader::Loader;
 use crate::infra::polling::Clock;
 use crate::infra::session::{use_session, Role};
 use crate::infra::settings::Config;
@@ -27,21 +27,24 @@ pub fn Shell() -> impl IntoView {
     let session = use_session();
     let api = use_api();
     Clock::provide();
-    // The role: asked at the start, and again whenever a 403 says it may have changed.
-    let _me = Loader::new(move || {
-        session.role_asked();
-        async move {
-            let me = api.get::<Me>("/admin/auth/me").await;
-            if let Ok(me) = &me {
-                session.set_role(Role::parse(&me.role));
-            }
-            me
-        }
-    });
-    GameStatusStore::provide_polling(
+    let status = GameStatusStore::provide_polling(
         use_api(),
         Duration::from_millis(config.status_poll_ms.into()),
     );
+    // The role: asked at the start, again whenever a 403 says it may have changed,
+    // and with every status the gateway answers for as long as it is not known
+    // (the first ask failed), so controls are never left disabled for good.
+    Effect::new(move |_| {
+        session.role_asked();
+        if !session.role_known_untracked() {
+            status.updated_at_ms.track();
+        }
+        spawn_local(async move {
+            if let Ok(me) = api.get::<Me>("/admin/auth/me").await {
+                session.set_role(Role::parse(&me.role));
+            }
+        });
+    });
     // Plain links: the router takes over clicks on any link under its base; the
     // area the operator is in is marked for assistive technology and the eye.
     let location = use_location();
@@ -95,13 +98,14 @@ fn Header() -> impl IntoView {
         session
             .active()
             .zip(now.try_get())
-            .map_or(0.0, |(a, now)| a.expires_at_ms - now)
+            .map(|(a, now)| a.expires_at_ms - now)
     };
     // A memo: the banner is built when the warning starts, not every second.
-    let warn = Memo::new(move |_| left_ms() < EXPIRY_WARNING_MS);
+    let warn = Memo::new(move |_| left_ms().is_some_and(|left| left < EXPIRY_WARNING_MS));
     // At zero the gateway refuses the token anyway: end the session now, not at the next 401.
     Effect::new(move |_| {
-        if left_ms() <= 0.0 {
+        // Unknown (no session, or the clock is gone with the shell) is not zero.
+        if left_ms().is_some_and(|left| left <= 0.0) {
             session.expire("");
         }
     });
@@ -120,13 +124,13 @@ fn Header() -> impl IntoView {
                 title="Time left in this session"
                 data-testid="session-time"
             >
-                {move || format!("Session {}", format::remaining(left_ms()))}
+                {move || format!("Session {}", format::remaining(left_ms().unwrap_or_default()))}
             </span>
             <button type="button" class="button" on:click=move |_| session.end()>"Log out"</button>
         </header>
         {move || warn.get().then(|| view! {
             <div class="banner warning session-warning" role="status">
-                {move || format!("Your session ends in {}. Finish what you are doing and log in again.", format::remaining(left_ms()))}
+                {move || format!("Your session ends in {}. Finish what you are doing and log in again.", format::remaining(left_ms().unwrap_or_default()))}
             </div>
         })}
     }

@@ -18,6 +18,8 @@ use crate::infra::api::ApiError;
 pub struct Loader<T: 'static> {
     value: RwSignal<Option<Result<T, ApiError>>>,
     again: RwSignal<u32>,
+    /// Why the last refresh failed, while the data shown is older.
+    failed: RwSignal<Option<ApiError>>,
 }
 
 impl<T> Clone for Loader<T> {
@@ -42,25 +44,49 @@ impl<T: Clone + Send + Sync + 'static> Loader<T> {
     {
         let value = RwSignal::new(None);
         let again = RwSignal::new(0u32);
+        let failed = RwSignal::new(None);
         let latest = StoredValue::new(0u32);
+        let refreshed = StoredValue::new(0u32);
         Effect::new(move |_| {
-            again.track();
+            // A refresh asks again for the same thing: if it fails, what is shown stays
+            // (with `failed` saying why). Other inputs changed ask for something else.
+            let n = again.get();
+            let refresh = refreshed.get_value() != n;
+            refreshed.set_value(n);
             let request = fetch();
             let id = latest.get_value().wrapping_add(1);
             latest.set_value(id);
             spawn(Box::pin(async move {
                 let result = request.await;
-                if latest.try_get_value() == Some(id) {
-                    value.try_set(Some(result));
+                if latest.try_get_value() != Some(id) {
+                    return;
+                }
+                match result {
+                    Err(e) if refresh && value.with_untracked(|v| matches!(v, Some(Ok(_)))) => {
+                        failed.try_set(Some(e));
+                    }
+                    result => {
+                        failed.try_set(None);
+                        value.try_set(Some(result));
+                    }
                 }
             }));
         });
-        Self { value, again }
+        Self {
+            value,
+            again,
+            failed,
+        }
     }
 
     /// Nothing yet, or the latest answer.
     pub fn get(&self) -> Option<Result<T, ApiError>> {
         self.value.get()
+    }
+
+    /// Why the last refresh failed, while older data is shown.
+    pub fn failed(&self) -> Option<ApiError> {
+        self.failed.get()
     }
 
     pub fn refetch(&self) {

@@ -167,6 +167,10 @@ impl Session {
         self.role.get()
     }
 
+    pub fn role_known_untracked(&self) -> bool {
+        self.role.with_untracked(Option::is_some)
+    }
+
     pub fn set_role(&self, role: Option<Role>) {
         self.role.try_set(role);
     }

@@ -58,12 +58,19 @@ pub fn AccountsPage() -> impl IntoView {
     };
     // One mutation for every action: one change at a time (a click while one runs is
     // ignored), each answer known before the next.
+    // The list loads again whatever the answer, so a refused change (a 409 for the
+    // last admin) never leaves a select showing a role the account does not have.
     let change =
         move |path: String, method: Method, body: Option<serde_json::Value>, done: String| {
-            action.run(api.json::<Account>(method, path, body), move |_| {
-                toasts.success(done);
-                list.refetch();
-            });
+            let call = api.json::<Account>(method, path, body);
+            action.run(
+                async move {
+                    let result = call.await;
+                    list.refetch();
+                    result
+                },
+                move |_| toasts.success(done),
+            );
         };
     let reset_password = move |a: Account| {
         action.run(
@@ -107,7 +114,7 @@ pub fn AccountsPage() -> impl IntoView {
                 <select id="new-role" on:change=move |ev| role.set(event_target_value(&ev))>
                     {role_options(ROLES[0])}
                 </select>
-                <button type="submit" class="button primary">"Create account"</button>
+                <button type="submit" class="button primary" disabled=move || session.lacks(Role::Admin)>"Create account"</button>
             </form>
             {move || deleting.with(Option::is_none).then(|| action.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> }))}
             {move || issued.get().map(|(user, password)| view! {

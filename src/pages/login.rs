@@ -100,14 +100,14 @@ pub fn LoginPage() -> impl IntoView {
                 <h1>"Galaxy admin"</h1>
                 {move || session.expired().map(|reason| {
                     // "Token expired" says nothing the sentence does not; other reasons
-                    // (a role change, a disabled account) are worth the operator's time.
-                    let why = (!reason.is_empty() && reason != "Token expired")
-                        .then(|| format!(" The gateway said: {reason}."));
-                    view! {
-                        <p class="notice" role="status">
-                            "Your session expired. Log in again to continue where you were." {why}
-                        </p>
-                    }
+                    // (a role change, a disabled account) say more, and may mean that
+                    // logging in again will not work.
+                    let text = if reason.is_empty() || reason == "Token expired" {
+                        "Your session expired. Log in again to continue where you were.".to_owned()
+                    } else {
+                        format!("Your session ended. The gateway said: {reason}.")
+                    };
+                    view! { <p class="notice" role="status">{text}</p> }
                 })}
                 <label for="username">"Username"</label>
                 <input

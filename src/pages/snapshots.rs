@@ -31,21 +31,20 @@ pub fn SnapshotsPage() -> impl IntoView {
     let api = use_api();
     let toasts = use_toasts();
     let game = use_game_status();
-    // Scheduled snapshots appear without the operator asking: look again now and then.
-    let tick = RwSignal::new(0u32);
+    let list =
+        PagedList::<Snapshot>::new("/admin/snapshots", Route::Snapshots, 20, game.recoveries());
+    // Scheduled snapshots appear without the operator asking: look again now and then,
+    // keeping the list on screen (and if the look fails).
     if let Ok(handle) = set_interval_with_handle(
         move || {
             if page_visible() {
-                tick.update(|n| *n = n.wrapping_add(1));
+                list.refetch_quietly();
             }
         },
         AUTO_REFRESH,
     ) {
         on_cleanup(move || handle.clear());
     }
-    let recoveries = game.recoveries();
-    let reload = Signal::derive(move || recoveries.get().wrapping_add(tick.get()));
-    let list = PagedList::<Snapshot>::new("/admin/snapshots", Route::Snapshots, 20, reload);
 
     let create = Mutation::new();
     let action = Mutation::new();

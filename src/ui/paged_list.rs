@@ -65,7 +65,7 @@ impl<T: FromJson + Clone + Send + Sync + 'static> PagedList<T> {
                     .await;
                 refreshing.try_set(false);
                 if let Ok(data) = &result {
-                    settle(asked, size, data.total, clamped, replace_with);
+                    settle(asked, size, data.total, page.into(), clamped, replace_with);
                 }
                 result
             }
@@ -80,8 +80,15 @@ impl<T: FromJson + Clone + Send + Sync + 'static> PagedList<T> {
         }
     }
 
+    /// Loads the page again, keeping it on screen until the new one arrives (and
+    /// if that fails); the Refresh button says so meanwhile.
     pub fn refetch(&self) {
         self.refreshing.set(true);
+        self.list.refetch();
+    }
+
+    /// Loads the page again without a word, as a timer does.
+    pub fn refetch_quietly(&self) {
         self.list.refetch();
     }
 
@@ -107,6 +114,9 @@ impl<T: FromJson + Clone + Send + Sync + 'static> PagedList<T> {
         let on_page = Callback::new(move |p| go_to_page.run((p, false)));
         view! {
             {clamp_notice(self.clamped)}
+            {move || self.list.failed().map(|e| view! {
+                <p class="form-error" role="alert">{format!("Could not refresh: {}", e.message())}</p>
+            })}
             {move || {
                 render(self.list.get(), what, retry, |data| {
                     let total = data.total;

@@ -49,12 +49,24 @@ pub type Clamped = RwSignal<Option<(u32, u32)>>;
 
 /// Called when `asked`'s page of a `total`-item list has loaded: past the end, it
 /// goes to the last page (`replace_with` replaces the URL) and remembers why; once
-/// the operator moves on to another page, the reason is forgotten.
-pub fn settle(asked: u32, size: u32, total: u64, clamped: Clamped, replace_with: Callback<u32>) {
+/// the operator moves on to another page, the reason is forgotten. An answer for a
+/// page the operator has already left (`showing` is another page, or the list is
+/// gone) changes nothing.
+pub fn settle(
+    asked: u32,
+    size: u32,
+    total: u64,
+    showing: Signal<u32>,
+    clamped: Clamped,
+    replace_with: Callback<u32>,
+) {
+    if showing.try_get_untracked() != Some(asked) {
+        return;
+    }
     match clamp(asked, size, total) {
         Some(last) => {
             clamped.try_set(Some((asked, last)));
-            replace_with.run(last);
+            replace_with.try_run(last);
         }
         None => {
             if clamped

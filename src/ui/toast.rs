@@ -15,6 +15,10 @@ struct Toast {
     id: u64,
     kind: Kind,
     text: String,
+    /// Dismissed or timed out. It keeps its place until every toast is gone, so the
+    /// unkeyed list below never shifts one toast into another's node: nothing is
+    /// re-announced and focus stays where it is.
+    gone: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -48,16 +52,27 @@ impl Toasts {
     fn push(&self, kind: Kind, text: String, for_how_long: Duration) {
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
-        self.list.update(|l| l.push(Toast { id, kind, text }));
-        let list = self.list;
-        set_timeout(
-            move || list.try_update(|l| l.retain(|t| t.id != id)).unwrap_or(()),
-            for_how_long,
-        );
+        self.list.update(|l| {
+            l.push(Toast {
+                id,
+                kind,
+                text,
+                gone: false,
+            })
+        });
+        let this = *self;
+        set_timeout(move || this.dismiss(id), for_how_long);
     }
 
     fn dismiss(&self, id: u64) {
-        self.list.update(|l| l.retain(|t| t.id != id));
+        self.list.try_update(|l| {
+            for t in l.iter_mut().filter(|t| t.id == id) {
+                t.gone = true;
+            }
+            if l.iter().all(|t| t.gone) {
+                l.clear();
+            }
+        });
     }
 }
 
@@ -66,11 +81,10 @@ pub fn ToastHost() -> impl IntoView {
     let toasts = use_toasts();
     view! {
         <div class="toasts" role="status" aria-live="polite">
-            // A plain list, not a keyed <For>: there are one or two toasts at a time, and
-            // an unkeyed list patches them in place (a new one is appended, nothing else
-            // re-announced) for a fraction of the keyed list's code.
+            // A plain list, not a keyed <For>, for a fraction of its code: toasts keep
+            // their places (see `gone`), so it patches nothing but the one that changed.
             {move || toasts.list.get().into_iter().map(|toast| view! {
-                <div class=match toast.kind { Kind::Success => "toast success", Kind::Info => "toast info" }>
+                <div class=match toast.kind { Kind::Success => "toast success", Kind::Info => "toast info" } hidden=toast.gone>
                     <span>{toast.text}</span>
                     <button type="button" class="toast-close" aria-label="Dismiss" on:click=move |_| toasts.dismiss(toast.id)>
                         "×"

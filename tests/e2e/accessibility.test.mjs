@@ -94,7 +94,7 @@ test('toasts can be dismissed by keyboard or pointer', async () => {
     await toast.waitFor();
     await toast.getByRole('button', { name: 'Dismiss' }).focus();
     await page.keyboard.press('Enter');
-    await toast.waitFor({ state: 'detached', timeout: 1000 });
+    await toast.waitFor({ state: 'hidden', timeout: 1000 });
     await page.getByRole('button', { name: 'Take snapshot' }).click();
     const second = page.locator('.toast', { hasText: 'Snapshot #2 taken' });
     await second.getByRole('button', { name: 'Dismiss' }).click();

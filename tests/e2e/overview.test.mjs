@@ -136,14 +136,15 @@ test('a Resume error and the busy guard survive polls', async () => {
     await page.getByTestId('game-state').filter({ hasText: 'Paused' }).waitFor();
 
     // A slow Resume: the button stays busy through the polls that happen meanwhile.
-    await dev('POST', '/faults', { path_prefix: '/admin/game/resume', delay_ms: 5000, status: 503, body: { detail: 'Tick engine is restarting' } });
+    // 10 s: well past the two polls below, even on a busy machine.
+    await dev('POST', '/faults', { path_prefix: '/admin/game/resume', delay_ms: 10_000, status: 503, body: { detail: 'Tick engine is restarting' } });
     await page.getByRole('button', { name: 'Resume game' }).click();
     const busy = page.getByRole('button', { name: 'Resuming…' });
     await busy.waitFor();
     await polls(2);
     assert.ok(await busy.isDisabled(), 'still busy after two polls');
     const error = page.getByRole('alert').filter({ hasText: 'Tick engine is restarting (HTTP 503)' });
-    await error.waitFor({ timeout: 8000 });
+    await error.waitFor({ timeout: 15_000 });
     await polls(3);
     assert.ok(await error.isVisible(), 'the error is still there after three more polls');
   }, { allowConsoleErrors: true });

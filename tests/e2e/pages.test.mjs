@@ -280,6 +280,7 @@ test('runtime config: Save and Reset of one key cannot race', async () => {
     const reset = row.getByRole('button', { name: 'Reset to default' });
     await row.getByRole('button', { name: 'Saving…' }).waitFor();
     assert.ok(await reset.isDisabled(), 'Reset waits for the Save in flight');
+    await reset.click({ force: true }); // a disabled button ignores even a forced click
     await page.getByText('snapshot_interval set to 300').waitFor();
     assert.deepEqual((await requestsSince(mark, { method: 'DELETE', path: '/admin/config/' })), []);
   });
@@ -317,7 +318,7 @@ test('snapshots: a page past the end and deleting the last row of the last page 
   }, { allowConsoleErrors: true });
 });
 
-test('snapshots: one taken by the scheduler appears by itself, without blanking the list', async () => {
+test('snapshots: one taken by the scheduler appears by itself; refreshing never blanks the list', async () => {
   await api('POST', '/admin/snapshots');
   await withPage(browser, 'snapshots-refresh', async (page) => {
     await loginAndWait(page, '/snapshots');
@@ -330,10 +331,16 @@ test('snapshots: one taken by the scheduler appears by itself, without blanking 
         .observe(document.body, { childList: true, subtree: true });
     });
     await page.locator('tbody tr', { hasText: `#${taken.id}` }).waitFor({ timeout: 15_000 });
-    await page.getByRole('button', { name: 'Refresh' }).click();
-    await page.getByRole('button', { name: 'Refresh' }).waitFor();
+    await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+    await page.getByRole('button', { name: 'Refreshing…' }).waitFor({ state: 'hidden' });
+    await page.getByRole('button', { name: 'Refresh', exact: true }).waitFor();
+    // A refresh that fails keeps the rows and says why.
+    await dev('POST', '/faults', { path_prefix: '/admin/snapshots', method: 'GET', status: 500, body: { detail: 'Database is busy' } });
+    await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+    await page.getByText('Could not refresh: Database is busy (HTTP 500)').waitFor();
+    assert.equal(await page.locator('tbody tr', { hasText: `#${taken.id}` }).count(), 1);
     assert.equal(await page.evaluate(() => window.__blanked), false);
-  });
+  }, { allowConsoleErrors: true });
 });
 
 test('audit log: paging past the end lands on the last page', async () => {

@@ -66,7 +66,7 @@ test('a backend deploy shows a short toast naming the service and both versions'
     await dev('PUT', '/services/physics', { version: '1.3.0' });
     const toast = page.getByText('Services updated: physics 1.2.0 → 1.3.0');
     await toast.waitFor({ timeout: 8000 });
-    await toast.waitFor({ state: 'detached', timeout: 15_000 });
+    await toast.waitFor({ state: 'hidden', timeout: 15_000 });
     await page.waitForTimeout(2500);
     assert.equal(await page.getByText('Services updated').count(), 0, 'the new set is current: no repeat');
   });

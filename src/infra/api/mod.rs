@@ -112,7 +112,13 @@ impl Api {
         let error =
             error::from_response(answer.status, &answer.text, answer.retry_after.as_deref());
         match &error {
-            ApiError::Unauthorized(reason) if token.is_some() => self.session.expire(reason),
+            // Only if the refused token is still the session's: an answer to a request
+            // sent before a new login or a password change must not end the new session.
+            ApiError::Unauthorized(reason)
+                if token.is_some() && self.session.token_untracked() == token =>
+            {
+                self.session.expire(reason)
+            }
             // Refused for the role: it may have changed since the dashboard asked.
             ApiError::Status { status: 403, .. } => self.session.ask_role_again(),
             _ => {}

@@ -45,8 +45,12 @@ pub fn PlayersPage() -> impl IntoView {
 
     // A page past the end (an old link, fewer players now) becomes the last page.
     let clamped = RwSignal::new(None);
-    let replace_with =
-        Callback::new(move |last| go.run((query.get_untracked().with_page(last), true)));
+    let replace_with = Callback::new(move |last| {
+        if let Some(q) = query.try_get_untracked() {
+            go.run((q.with_page(last), true));
+        }
+    });
+    let showing = Signal::derive(move || query.with(|q| q.page));
     let recoveries = game.recoveries();
     let list = Loader::new(move || {
         let q = query.get();
@@ -54,7 +58,7 @@ pub fn PlayersPage() -> impl IntoView {
         async move {
             let result = api.get::<Page<Player>>(q.api_path()).await;
             if let Ok(data) = &result {
-                settle(q.page, q.size, data.total, clamped, replace_with);
+                settle(q.page, q.size, data.total, showing, clamped, replace_with);
             }
             result
         }
