@@ -70,10 +70,10 @@ impl Route {
     }
 
     /// The area of the console a route belongs to, as the navigation names them.
-    pub fn area(self) -> Route {
+    pub fn area(&self) -> Route {
         match self {
             Route::Player(_) => Route::Players,
-            other => other,
+            other => other.clone(),
         }
     }
 

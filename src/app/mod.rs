@@ -19,7 +19,7 @@ use crate::pages::{
 };
 use crate::routes::{self, login_then, relative_location, Route, BASE};
 use crate::ui::toast::{ToastHost, Toasts};
-use shell::Shell;
+use shell::{Here, Shell};
 
 pub fn start() {
     // The static loading indicator from index.html has done its job.
@@ -68,9 +68,7 @@ fn App(config: Config) -> impl IntoView {
 /// each page's view, and this keeps a single copy of it in the bundle.
 #[component]
 fn Page() -> impl IntoView {
-    let location = use_location();
-    // A memo, so a change of query (a players search) keeps the page and its state.
-    let route = Memo::new(move |_| Route::parse(&relative_location(&location.pathname.get(), "")));
+    let Here(route) = expect_context::<Here>();
     move || match route.get() {
         Some(Route::Overview) => view! { <OverviewPage /> }.into_any(),
         Some(Route::Config) => view! { <RuntimeConfigPage /> }.into_any(),

@@ -18,6 +18,10 @@ use crate::routes::{relative_location, Route};
 use crate::ui::format;
 use crate::ui::theme::ThemeToggle;
 
+/// The route of the page the shell shows (`None`: no page of the dashboard).
+#[derive(Clone, Copy)]
+pub struct Here(pub Memo<Option<Route>>);
+
 /// Warn this long before the session ends.
 const EXPIRY_WARNING_MS: f64 = 5.0 * 60.0 * 1000.0;
 
@@ -45,15 +49,17 @@ pub fn Shell() -> impl IntoView {
             }
         });
     });
+    // The page shown, parsed once from the URL for the page itself and the navigation.
+    let location = use_location();
+    // A memo, so a change of query (a players search) changes nothing downstream.
+    let here = Memo::new(move |_| Route::parse(&relative_location(&location.pathname.get(), "")));
+    provide_context(Here(here));
     // Plain links: the router takes over clicks on any link under its base; the
     // area the operator is in is marked for assistive technology and the eye.
-    let location = use_location();
-    let here = Memo::new(move |_| {
-        Route::parse(&relative_location(&location.pathname.get(), "")).map(|r| r.area())
-    });
     let link = move |to: Route, label: &'static str| {
         let href = to.href();
-        view! { <a href=href aria-current=move || (here.get().as_ref() == Some(&to)).then_some("page")>{label}</a> }
+        let current = move || here.with(|r| r.as_ref().map(Route::area) == Some(to.clone()));
+        view! { <a href=href aria-current=move || current().then_some("page")>{label}</a> }
     };
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
