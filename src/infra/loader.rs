@@ -7,19 +7,28 @@
 //! machinery this app does not use, generated again for every value type; this
 //! one costs a fraction of it in the bundle.
 
+use std::any::Any;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::infra::api::ApiError;
 
+/// A loaded value with its type erased: the loading machinery below exists once
+/// in the bundle instead of once per value type; `Loader<T>` only casts back.
+type Erased = Arc<dyn Any + Send + Sync>;
+type Request = Pin<Box<dyn Future<Output = Result<Erased, ApiError>>>>;
+
 pub struct Loader<T: 'static> {
-    value: RwSignal<Option<Result<T, ApiError>>>,
+    value: RwSignal<Option<Result<Erased, ApiError>>>,
     again: RwSignal<u32>,
     /// Why the last refresh failed, while the data shown is older.
     failed: RwSignal<Option<ApiError>>,
+    kind: PhantomData<fn() -> T>,
 }
 
 impl<T> Clone for Loader<T> {
@@ -30,11 +39,6 @@ impl<T> Clone for Loader<T> {
 
 impl<T> Copy for Loader<T> {}
 
-/// One task type for every load.
-fn spawn(task: Pin<Box<dyn Future<Output = ()>>>) {
-    spawn_local(task);
-}
-
 impl<T: Clone + Send + Sync + 'static> Loader<T> {
     /// `fetch` reads its inputs (signals) before it returns the request's future;
     /// those reads are what make it load again.
@@ -42,46 +46,27 @@ impl<T: Clone + Send + Sync + 'static> Loader<T> {
     where
         Fut: Future<Output = Result<T, ApiError>> + 'static,
     {
-        let value = RwSignal::new(None);
-        let again = RwSignal::new(0u32);
-        let failed = RwSignal::new(None);
-        let latest = StoredValue::new(0u32);
-        let refreshed = StoredValue::new(0u32);
-        Effect::new(move |_| {
-            // A refresh asks again for the same thing: if it fails, what is shown stays
-            // (with `failed` saying why). Other inputs changed ask for something else.
-            let n = again.get();
-            let refresh = refreshed.get_value() != n;
-            refreshed.set_value(n);
+        let erased = move || -> Request {
             let request = fetch();
-            let id = latest.get_value().wrapping_add(1);
-            latest.set_value(id);
-            spawn(Box::pin(async move {
-                let result = request.await;
-                if latest.try_get_value() != Some(id) {
-                    return;
-                }
-                match result {
-                    Err(e) if refresh && value.with_untracked(|v| matches!(v, Some(Ok(_)))) => {
-                        failed.try_set(Some(e));
-                    }
-                    result => {
-                        failed.try_set(None);
-                        value.try_set(Some(result));
-                    }
-                }
-            }));
-        });
+            Box::pin(async move { request.await.map(|v| Arc::new(v) as Erased) })
+        };
+        let (value, again, failed) = start(Box::new(erased));
         Self {
             value,
             again,
             failed,
+            kind: PhantomData,
         }
     }
 
     /// Nothing yet, or the latest answer.
     pub fn get(&self) -> Option<Result<T, ApiError>> {
-        self.value.get()
+        self.value.with(|v| {
+            v.as_ref().map(|r| match r {
+                Ok(any) => Ok(any.downcast_ref::<T>().cloned().expect("a loader's own type")),
+                Err(e) => Err(e.clone()),
+            })
+        })
     }
 
     /// Why the last refresh failed, while older data is shown.
@@ -92,4 +77,44 @@ impl<T: Clone + Send + Sync + 'static> Loader<T> {
     pub fn refetch(&self) {
         self.again.update(|n| *n = n.wrapping_add(1));
     }
+}
+
+type Signals = (
+    RwSignal<Option<Result<Erased, ApiError>>>,
+    RwSignal<u32>,
+    RwSignal<Option<ApiError>>,
+);
+
+fn start(fetch: Box<dyn Fn() -> Request>) -> Signals {
+    let value = RwSignal::new(None);
+    let again = RwSignal::new(0u32);
+    let failed = RwSignal::new(None);
+    let latest = StoredValue::new(0u32);
+    let refreshed = StoredValue::new(0u32);
+    Effect::new(move |_| {
+        // A refresh asks again for the same thing: if it fails, what is shown stays
+        // (with `failed` saying why). Other inputs changed ask for something else.
+        let n = again.get();
+        let refresh = refreshed.get_value() != n;
+        refreshed.set_value(n);
+        let request = fetch();
+        let id = latest.get_value().wrapping_add(1);
+        latest.set_value(id);
+        spawn_local(async move {
+            let result = request.await;
+            if latest.try_get_value() != Some(id) {
+                return;
+            }
+            match result {
+                Err(e) if refresh && value.with_untracked(|v| matches!(v, Some(Ok(_)))) => {
+                    failed.try_set(Some(e));
+                }
+                result => {
+                    failed.try_set(None);
+                    value.try_set(Some(result));
+                }
+            }
+        });
+    });
+    (value, again, failed)
 }
