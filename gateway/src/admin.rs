@@ -13,13 +13,14 @@ use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use crate::accounts::{self, Account};
+use crate::audit::{body_reason, ReasonBody};
 use crate::auth::{self, Actor, Session};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{page, path_int, path_uuid, JsonBody, QueryParams};
+use crate::extract::{page, path_int, path_uuid, JsonBody, OptionalJsonBody, QueryParams};
 use crate::game::GameStatus;
 use crate::login_limit::username_key;
 use crate::runtime_config::{self, ConfigItem};
-use crate::state::{AppState, MAX_SNAPSHOT_ID};
+use crate::state::{AppState, Audit, TargetType, World, MAX_SNAPSHOT_ID};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -49,7 +50,6 @@ pub fn routes() -> Router<AppState> {
             get(get_player).delete(delete_player),
         )
         .route("/admin/services", get(list_services))
-        .route("/admin/audit", get(list_audit))
 }
 
 pub fn rfc3339(t: OffsetDateTime) -> String {
@@ -57,7 +57,13 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
         .expect("UTC times always format")
 }
 
-fn status_json(s: GameStatus) -> Json<Value> {
+/// The game status now, with the players online.
+fn status_response(world: &mut World) -> Json<Value> {
+    let status = world.status();
+    status_json(status, world.players_online())
+}
+
+fn status_json(s: GameStatus, players_online: u32) -> Json<Value> {
     Json(json!({
         "tick": s.tick,
         "game_time": rfc3339(s.game_time),
@@ -65,6 +71,7 @@ fn status_json(s: GameStatus) -> Json<Value> {
         "actual_rate": s.actual_rate,
         "paused": s.paused,
         "ticks_behind": s.ticks_behind,
+        "players_online": players_online,
     }))
 }
 
@@ -138,18 +145,22 @@ async fn login(
             .record_failure(&key, client, Instant::now());
         world.audit(
             &Actor::anonymous(),
-            "auth.login_failed",
-            Some(username_key(&body.username)),
-            Some(format!("from {client}")),
+            Audit::new("auth.login_failed")
+                .label(username_key(&body.username))
+                .detail(format!("from {client}")),
         );
         return Err(ApiError::Unauthorized("Incorrect username or password"));
     };
     if account.disabled {
         world.audit(
             &Actor::anonymous(),
-            "auth.login_failed",
-            Some(account.username.clone()),
-            Some(format!("from {client}: the account is disabled")),
+            Audit::new("auth.login_failed")
+                .on(
+                    TargetType::Account,
+                    Some(account.id.to_string()),
+                    Some(account.username.clone()),
+                )
+                .detail(format!("from {client}: the account is disabled")),
         );
         return Err(ApiError::Unauthorized(
             "This account is disabled; ask an admin to enable it",
@@ -162,9 +173,7 @@ async fn login(
     }
     world.audit(
         &Actor::account(&account),
-        "auth.login",
-        None,
-        Some(format!("from {client}")),
+        Audit::new("auth.login").detail(format!("from {client}")),
     );
     Ok(token_json(issued))
 }
@@ -226,9 +235,8 @@ async fn change_password(
             .record_failure(&key, client, Instant::now());
         world.audit(
             &session.actor(),
-            "auth.password_change_failed",
-            Some(format!("account {}", session.id)),
-            Some(format!("wrong current password, from {client}")),
+            own_account(&session, "auth.password_change_failed")
+                .detail(format!("wrong current password, from {client}")),
         );
         return Err(ApiError::field(
             &["body", "current_password"],
@@ -248,18 +256,30 @@ async fn change_password(
     world.login_limits.record_success(&key);
     world.audit(
         &session.actor(),
-        "auth.password_change",
-        Some(format!("account {}", session.id)),
-        Some(account.username.clone()),
+        own_account(&session, "auth.password_change").detail(account.username.clone()),
     );
     Ok(token_json(auth::issue(&state, &world, &account)))
 }
 
-async fn status(_: Session, State(state): State<AppState>) -> Json<Value> {
-    status_json(state.world().status())
+/// An entry about the signed-in account itself.
+fn own_account(session: &Session, action: &'static str) -> Audit {
+    Audit::new(action).on(
+        TargetType::Account,
+        Some(session.id.to_string()),
+        Some(format!("account {}", session.id)),
+    )
 }
 
-async fn pause(session: Session, State(state): State<AppState>) -> Json<Value> {
+async fn status(_: Session, State(state): State<AppState>) -> Json<Value> {
+    status_response(&mut state.world())
+}
+
+async fn pause(
+    session: Session,
+    State(state): State<AppState>,
+    OptionalJsonBody(body): OptionalJsonBody<ReasonBody>,
+) -> ApiResult<Json<Value>> {
+    let reason = body_reason(body)?;
     let mut world = state.world();
     let was_paused = world.game.paused();
     let rate = world.config.tick_rate();
@@ -268,27 +288,34 @@ async fn pause(session: Session, State(state): State<AppState>) -> Json<Value> {
         let tick = world.game.tick();
         world.audit(
             &session.actor(),
-            "game.pause",
-            None,
-            Some(format!("paused at tick {tick}")),
+            Audit::new("game.pause")
+                .on(TargetType::Game, None, None)
+                .reason(reason)
+                .detail(format!("paused at tick {tick}")),
         );
     }
-    status_json(world.status())
+    Ok(status_response(&mut world))
 }
 
-async fn resume(session: Session, State(state): State<AppState>) -> Json<Value> {
+async fn resume(
+    session: Session,
+    State(state): State<AppState>,
+    OptionalJsonBody(body): OptionalJsonBody<ReasonBody>,
+) -> ApiResult<Json<Value>> {
+    let reason = body_reason(body)?;
     let mut world = state.world();
     if world.game.paused() {
         world.game.resume(Instant::now());
         let tick = world.game.tick();
         world.audit(
             &session.actor(),
-            "game.resume",
-            None,
-            Some(format!("resumed at tick {tick}")),
+            Audit::new("game.resume")
+                .on(TargetType::Game, None, None)
+                .reason(reason)
+                .detail(format!("resumed at tick {tick}")),
         );
     }
-    status_json(world.status())
+    Ok(status_response(&mut world))
 }
 
 async fn list_config(_: Session, State(state): State<AppState>) -> Json<Value> {
@@ -298,6 +325,26 @@ async fn list_config(_: Session, State(state): State<AppState>) -> Json<Value> {
 #[derive(Deserialize)]
 struct ConfigValue {
     value: Value,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// An entry about configuration key `key`, from `before` to `after` as JSON text.
+fn config_change(action: &'static str, key: String, before: &Value, after: &Value) -> Audit {
+    Audit::new(action)
+        .on(TargetType::Config, Some(key.clone()), Some(key))
+        .change(before.to_string(), after.to_string())
+        .detail(format!("value = {after}"))
+}
+
+/// The value of `key` now, if it is a key.
+fn config_value(world: &World, key: &str) -> Option<Value> {
+    world
+        .config
+        .items()
+        .iter()
+        .find(|i| i.key == key)
+        .map(|i| i.value.clone())
 }
 
 /// The request's `If-Match`, all its fields as one list; a value that is not text can match
@@ -326,21 +373,33 @@ async fn set_config(
     headers: HeaderMap,
     JsonBody(body): JsonBody<ConfigValue>,
 ) -> ApiResult<Response> {
-    runtime_config::check_value_type(&body.value)?;
+    // Both fields are checked before anything else, and reported together, as FastAPI does.
+    let reason = match (
+        runtime_config::check_value_type(&body.value),
+        crate::audit::reason(body.reason),
+    ) {
+        (Ok(()), Ok(reason)) => reason,
+        (Ok(()), Err(e)) => return Err(ApiError::Validation(vec![e])),
+        (Err(ApiError::Validation(mut errors)), reason) => {
+            errors.extend(reason.err());
+            return Err(ApiError::Validation(errors));
+        }
+        (Err(other), _) => return Err(other),
+    };
     let mut world = state.world();
     // The tick count so far was earned at the old rate.
     let _ = world.status();
+    let before = config_value(&world, &key);
     let item = world.config.set(
         &key,
         &body.value,
         if_match(&headers).as_deref(),
         OffsetDateTime::now_utc(),
     )?;
+    let before = before.expect("set only succeeds for a key");
     world.audit(
         &session.actor(),
-        "config.update",
-        Some(key),
-        Some(format!("value = {}", item.value)),
+        config_change("config.update", key, &before, &item.value).reason(reason),
     );
     Ok(config_item_response(&item))
 }
@@ -350,19 +409,21 @@ async fn reset_config(
     State(state): State<AppState>,
     Path(key): Path<String>,
     headers: HeaderMap,
+    OptionalJsonBody(body): OptionalJsonBody<ReasonBody>,
 ) -> ApiResult<Response> {
+    let reason = body_reason(body)?;
     let mut world = state.world();
     let _ = world.status();
+    let before = config_value(&world, &key);
     let item = world.config.reset(
         &key,
         if_match(&headers).as_deref(),
         OffsetDateTime::now_utc(),
     )?;
+    let before = before.expect("reset only succeeds for a key");
     world.audit(
         &session.actor(),
-        "config.reset",
-        Some(key),
-        Some(format!("value = {}", item.value)),
+        config_change("config.reset", key, &before, &item.value).reason(reason),
     );
     Ok(config_item_response(&item))
 }
@@ -407,11 +468,18 @@ async fn create_snapshot(
     })?;
     world.audit(
         &session.actor(),
-        "snapshot.create",
-        Some(format!("snapshot {}", snapshot.id)),
-        Some(format!("tick {}", snapshot.tick_number)),
+        snapshot_target("snapshot.create", snapshot.id)
+            .detail(format!("tick {}", snapshot.tick_number)),
     );
     Ok((StatusCode::CREATED, Json(json!(snapshot))))
+}
+
+fn snapshot_target(action: &'static str, id: u32) -> Audit {
+    Audit::new(action).on(
+        TargetType::Snapshot,
+        Some(id.to_string()),
+        Some(format!("snapshot {id}")),
+    )
 }
 
 /// `{snapshot_id}`: a `SERIAL`, 1 to 2^31 - 1.
@@ -424,8 +492,10 @@ async fn restore_snapshot(
     session: Session,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    OptionalJsonBody(body): OptionalJsonBody<ReasonBody>,
 ) -> ApiResult<Json<Value>> {
     let id = snapshot_id(&id)?;
+    let reason = body_reason(body)?;
     let mut world = state.world();
     let snapshot = world
         .snapshots
@@ -438,24 +508,28 @@ async fn restore_snapshot(
             "Pause the game before restoring a snapshot".into(),
         ));
     }
+    let tick_before = world.status().tick;
     world
         .game
         .restore(Instant::now(), snapshot.tick_number, snapshot.game_time);
     world.audit(
         &session.actor(),
-        "snapshot.restore",
-        Some(format!("snapshot {id}")),
-        Some(format!("restored to tick {}", snapshot.tick_number)),
+        snapshot_target("snapshot.restore", id)
+            .change(tick_before.to_string(), snapshot.tick_number.to_string())
+            .reason(reason)
+            .detail(format!("restored to tick {}", snapshot.tick_number)),
     );
-    Ok(status_json(world.status()))
+    Ok(status_response(&mut world))
 }
 
 async fn delete_snapshot(
     session: Session,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    OptionalJsonBody(body): OptionalJsonBody<ReasonBody>,
 ) -> ApiResult<StatusCode> {
     let id = snapshot_id(&id)?;
+    let reason = body_reason(body)?;
     let mut world = state.world();
     let index = world
         .snapshots
@@ -465,9 +539,9 @@ async fn delete_snapshot(
     let removed = world.snapshots.remove(index);
     world.audit(
         &session.actor(),
-        "snapshot.delete",
-        Some(format!("snapshot {id}")),
-        Some(format!("tick {}", removed.tick_number)),
+        snapshot_target("snapshot.delete", id)
+            .reason(reason)
+            .detail(format!("tick {}", removed.tick_number)),
     );
     Ok(StatusCode::NO_CONTENT)
 }
@@ -542,8 +616,10 @@ async fn delete_player(
     session: Session,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    OptionalJsonBody(body): OptionalJsonBody<ReasonBody>,
 ) -> ApiResult<StatusCode> {
     let id = path_uuid(&id, "player_id")?;
+    let reason = body_reason(body)?;
     let mut world = state.world();
     let index = world
         .player_index(id)
@@ -551,9 +627,14 @@ async fn delete_player(
     let removed = world.players.remove(index);
     world.audit(
         &session.actor(),
-        "player.delete",
-        Some(format!("player {id}")),
-        Some(removed.username),
+        Audit::new("player.delete")
+            .on(
+                TargetType::Player,
+                Some(id.to_string()),
+                Some(format!("player {id}")),
+            )
+            .reason(reason)
+            .detail(removed.username),
     );
     Ok(StatusCode::NO_CONTENT)
 }
@@ -565,14 +646,4 @@ async fn list_services(_: Session, State(state): State<AppState>) -> Json<Value>
         service.checked_at = now;
     }
     Json(json!({ "items": world.services }))
-}
-
-async fn list_audit(
-    _: Session,
-    State(state): State<AppState>,
-    RawQuery(query): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let world = state.world();
-    let entries: Vec<_> = world.audit.iter().collect();
-    paginate(&entries, query, true)
 }

@@ -14,7 +14,7 @@ use crate::auth::Session;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_uuid, JsonBody};
 use crate::roles::Role;
-use crate::state::{AppState, World};
+use crate::state::{AppState, Audit, TargetType, World};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -40,8 +40,13 @@ fn find(world: &World, id: Uuid) -> ApiResult<&Account> {
     world.account(id).ok_or_else(|| not_found(id))
 }
 
-fn target(id: Uuid) -> Option<String> {
-    Some(format!("account {id}"))
+/// An entry about account `id`.
+fn target(action: &'static str, id: Uuid) -> Audit {
+    Audit::new(action).on(
+        TargetType::Account,
+        Some(id.to_string()),
+        Some(format!("account {id}")),
+    )
 }
 
 /// An account and the one-time password it was just given, shown this once: only its hash
@@ -111,9 +116,8 @@ async fn create(
     world.accounts.push(account.clone());
     world.audit(
         &session.actor(),
-        "account.create",
-        target(account.id),
-        Some(format!("{} as {}", account.username, account.role)),
+        target("account.create", account.id)
+            .detail(format!("{} as {}", account.username, account.role)),
     );
     Ok((
         StatusCode::CREATED,
@@ -150,12 +154,12 @@ async fn set_role(
     let account = account.clone();
     world.audit(
         &session.actor(),
-        "account.role",
-        target(id),
-        Some(format!(
-            "{}: {} to {}",
-            account.username, current.role, account.role
-        )),
+        target("account.role", id)
+            .change(current.role.as_str(), account.role.as_str())
+            .detail(format!(
+                "{}: {} to {}",
+                account.username, current.role, account.role
+            )),
     );
     Ok(Json(json!(account)))
 }
@@ -191,13 +195,16 @@ async fn set_disabled(
     let account = account.clone();
     world.audit(
         &session.actor(),
-        if body.disabled {
-            "account.disable"
-        } else {
-            "account.enable"
-        },
-        target(id),
-        Some(account.username.clone()),
+        target(
+            if body.disabled {
+                "account.disable"
+            } else {
+                "account.enable"
+            },
+            id,
+        )
+        .change(current.disabled.to_string(), account.disabled.to_string())
+        .detail(account.username.clone()),
     );
     Ok(Json(json!(account)))
 }
@@ -229,9 +236,7 @@ async fn reset_password(
         .record_success(&limit_key(Some(&account), &account.username));
     world.audit(
         &session.actor(),
-        "account.password_reset",
-        target(id),
-        Some(account.username.clone()),
+        target("account.password_reset", id).detail(account.username.clone()),
     );
     Ok(with_password(&account, Some(password)))
 }
@@ -249,9 +254,7 @@ async fn remove(
     world.accounts.retain(|a| a.id != id);
     world.audit(
         &session.actor(),
-        "account.delete",
-        target(id),
-        Some(format!("{} ({})", current.username, current.role)),
+        target("account.delete", id).detail(format!("{} ({})", current.username, current.role)),
     );
     Ok(StatusCode::NO_CONTENT)
 }

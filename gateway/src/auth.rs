@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::accounts::Account;
 use crate::error::ApiError;
 use crate::roles::{self, Role};
-use crate::state::{AppState, World, ANONYMOUS};
+use crate::state::{AppState, World, ANONYMOUS, SYSTEM};
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
@@ -72,6 +72,15 @@ impl Actor {
         Self {
             id: None,
             username: ANONYMOUS.to_owned(),
+            role: None,
+        }
+    }
+
+    /// For what the gateway itself observed, such as a service's new version.
+    pub fn system() -> Self {
+        Self {
+            id: None,
+            username: SYSTEM.to_owned(),
             role: None,
         }
     }

@@ -12,19 +12,22 @@ use serde_json::{json, Value};
 
 use crate::accounts::{self, Account};
 use crate::admin::hash_slowly;
+use crate::auth::Actor;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, QueryParams, MAX_SAFE_INTEGER};
 use crate::faults::Fault;
 use crate::game::MAX_TICK;
+use crate::history::Sample;
 use crate::login_limit::MAX_LOCKOUT;
 use crate::roles::Role;
-use crate::state::{AppState, ServiceStatus};
+use crate::state::{AppState, Audit, ServiceStatus, TargetType};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/__dev/reset", post(reset))
         .route("/__dev/accounts", post(add_account))
         .route("/__dev/services/{name}", put(set_service))
+        .route("/__dev/history", post(add_history))
         .route("/__dev/faults", post(add_fault).delete(clear_faults))
         .route("/__dev/expire-tokens", post(expire_tokens))
         .route("/__dev/token-ttl", put(set_token_ttl))
@@ -84,7 +87,8 @@ struct ServiceChange {
     status: Option<ServiceStatus>,
 }
 
-/// A backend deploy: a service changes version and/or readiness.
+/// A backend deploy: a service changes version and/or readiness. A new version is a
+/// `service.deploy` audit entry by `(system)`, as the gateway would record seeing it.
 async fn set_service(
     State(state): State<AppState>,
     Path(name): Path<String>,
@@ -94,13 +98,88 @@ async fn set_service(
     let service = world
         .service_mut(&name)
         .ok_or_else(|| ApiError::NotFound(format!("Unknown service: {name}")))?;
+    let mut deployed = None;
     if let Some(version) = change.version {
+        if version != service.version {
+            deployed = Some((service.name, service.version.clone(), version.clone()));
+        }
         service.version = version;
     }
     if let Some(status) = change.status {
         service.status = status;
     }
-    Ok(Json(json!(service)))
+    let service = json!(service);
+    if let Some((name, old, new)) = deployed {
+        world.audit(
+            &Actor::system(),
+            Audit::new("service.deploy")
+                .on(
+                    TargetType::Service,
+                    Some(name.to_owned()),
+                    Some(name.to_owned()),
+                )
+                .change(old.clone(), new.clone())
+                .detail(format!("{name} {old} to {new}")),
+        );
+    }
+    Ok(Json(service))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DevSample {
+    seconds_ago: u32,
+    tick_rate: f32,
+    actual_rate: f32,
+    ticks_behind: u64,
+    tick_duration_ms: f32,
+    players_online: u32,
+    paused: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DevHistory {
+    samples: Vec<DevSample>,
+}
+
+/// Samples of the game's health history, `seconds_ago` (0 to 86400) before now, merged into
+/// it in time order; past its capacity the oldest go. For tests that need a spike or a
+/// whole day. Answers how full the ring is and what it has allocated, which never changes.
+async fn add_history(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<DevHistory>,
+) -> ApiResult<Json<Value>> {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut samples = Vec::with_capacity(body.samples.len());
+    for (i, s) in body.samples.iter().enumerate() {
+        let finite = [s.tick_rate, s.actual_rate, s.tick_duration_ms]
+            .iter()
+            .all(|v| v.is_finite() && *v >= 0.0);
+        if s.seconds_ago > crate::history::RETENTION_SECS || !finite {
+            return Err(ApiError::field(
+                &["body", "samples", &i.to_string()],
+                "seconds_ago must be 0 to 86400 and the rates and duration non-negative numbers",
+                "value_error",
+            ));
+        }
+        samples.push(Sample {
+            at: now - i64::from(s.seconds_ago),
+            tick_rate: s.tick_rate,
+            actual_rate: s.actual_rate,
+            ticks_behind: s.ticks_behind,
+            tick_duration_ms: s.tick_duration_ms,
+            players_online: s.players_online,
+            paused: s.paused,
+        });
+    }
+    let mut world = state.world();
+    world.history.insert(samples);
+    Ok(Json(json!({
+        "len": world.history.len(),
+        "capacity": world.history.capacity(),
+        "allocated": world.history.allocated(),
+    })))
 }
 
 async fn add_fault(

@@ -28,15 +28,41 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
         if bytes.is_empty() {
             return Err(ApiError::field(&["body"], "Field required", "missing"));
         }
-        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
-            let kind = if e.is_syntax() || e.is_eof() {
-                "json_invalid"
-            } else {
-                "model_attributes_type"
-            };
-            ApiError::field(&["body"], e.to_string(), kind)
-        })
+        parse_json(&bytes).map(JsonBody)
     }
+}
+
+/// A JSON request body that may be absent: no body at all is `None`, so requests that never
+/// sent one keep working; a body that is there must be valid.
+pub struct OptionalJsonBody<T>(pub Option<T>);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for OptionalJsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
+            ApiError::field(
+                &["body"],
+                "Could not read the request body",
+                "body_read_error",
+            )
+        })?;
+        if bytes.is_empty() {
+            return Ok(OptionalJsonBody(None));
+        }
+        parse_json(&bytes).map(|v| OptionalJsonBody(Some(v)))
+    }
+}
+
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        let kind = if e.is_syntax() || e.is_eof() {
+            "json_invalid"
+        } else {
+            "model_attributes_type"
+        };
+        ApiError::field(&["body"], e.to_string(), kind)
+    })
 }
 
 /// Query parameters, last value wins as in FastAPI.

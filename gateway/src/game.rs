@@ -139,6 +139,11 @@ impl Game {
         self.capacity = capacity;
     }
 
+    /// Ticks per second the engine can perform; `None` is unlimited.
+    pub fn capacity(&self) -> Option<f64> {
+        self.capacity
+    }
+
     pub fn tick(&self) -> u64 {
         self.tick
     }

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod admin_accounts;
+pub mod audit;
 pub mod auth;
 pub mod client_ip;
 pub mod dev;
@@ -11,7 +12,9 @@ pub mod error;
 pub mod extract;
 pub mod faults;
 pub mod game;
+pub mod history;
 pub mod login_limit;
+pub mod metrics;
 pub mod players;
 pub mod public;
 pub mod request_log;
@@ -38,6 +41,8 @@ pub use state::AppState;
 pub fn router(state: AppState) -> Router {
     let mut api = admin::routes()
         .merge(admin_accounts::routes())
+        .merge(audit::routes())
+        .merge(metrics::routes())
         .merge(public::routes());
     if state.settings.dev_controls {
         api = api.merge(dev::routes());
@@ -67,8 +72,13 @@ pub fn router(state: AppState) -> Router {
         ])
         // The dashboard is on another origin, where the browser hides every response header
         // not listed here: the login form counts down Retry-After, and the runtime config page
-        // sends back the ETag of what it loaded as If-Match.
-        .expose_headers([header::RETRY_AFTER, header::ETAG])
+        // sends back the ETag of what it loaded as If-Match, and
+        // the audit export's Content-Disposition names the file to save.
+        .expose_headers([
+            header::RETRY_AFTER,
+            header::ETAG,
+            header::CONTENT_DISPOSITION,
+        ])
         .max_age(Duration::from_secs(600));
 
     let app = app
@@ -134,6 +144,7 @@ pub async fn serve(
     tls: Option<axum_server::tls_rustls::RustlsConfig>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let sampler = tokio::spawn(history_sampler(state.clone()));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let handle = axum_server::Handle::new();
     let on_signal = handle.clone();
@@ -142,7 +153,7 @@ pub async fn serve(
         on_signal.graceful_shutdown(Some(Duration::from_secs(5)));
     });
     listener.set_nonblocking(true)?;
-    match tls {
+    let served = match tls {
         Some(config) => {
             axum_server::from_tcp_rustls(listener, config)
                 .handle(handle)
@@ -155,6 +166,23 @@ pub async fn serve(
                 .serve(app)
                 .await
         }
+    };
+    sampler.abort();
+    served
+}
+
+/// Samples the game's health into the history every `history_interval_secs`, on the
+/// gateway's own clock, from start-up until the server stops.
+async fn history_sampler(state: AppState) {
+    let period = Duration::from_secs(u64::from(state.settings.history_interval_secs.max(1)));
+    let mut interval = tokio::time::interval(period);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        let at = time::OffsetDateTime::now_utc().unix_timestamp();
+        let mut world = state.world();
+        let sample = world.sample(at);
+        world.history.push(sample);
     }
 }
 

@@ -58,6 +58,14 @@ struct Args {
     /// Argon2id passes over that memory for new password hashes.
     #[arg(long, env = "PASSWORD_HASH_ITERATIONS", default_value_t = HashCost::PRODUCTION.iterations)]
     password_hash_iterations: u32,
+    /// Seconds between two samples of the game's health history, which keeps 24 hours:
+    /// ceil(86400 / this) samples of 40 bytes each (8640, about 338 KiB, at 10).
+    #[arg(long, env = "HISTORY_INTERVAL_SECS", default_value_t = galaxy_gateway::history::DEFAULT_INTERVAL_SECS, value_parser = clap::value_parser!(u32).range(1..=86_400))]
+    history_interval_secs: u32,
+    /// Fill the past 24 hours of history with a made-up, deterministic pattern at start-up,
+    /// so charts have something to show at once (for local runs, never in production).
+    #[arg(long)]
+    demo_history: bool,
 }
 
 fn build_settings(args: &Args) -> Result<Settings, String> {
@@ -101,6 +109,8 @@ fn build_settings(args: &Args) -> Result<Settings, String> {
         trusted_proxies: client_ip::parse_trusted(&args.trusted_proxies)?,
         dev_controls: args.dev_controls,
         password_hash_cost,
+        history_interval_secs: args.history_interval_secs,
+        demo_history: args.demo_history,
         secrets: loaded.secrets,
     })
 }

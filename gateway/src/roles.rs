@@ -113,6 +113,13 @@ pub const OPERATIONS: &[Operation] = &[
     ),
     op("listServices", "GET", "/admin/services", Role::Viewer),
     op("listAudit", "GET", "/admin/audit", Role::Viewer),
+    op("exportAudit", "GET", "/admin/audit/export", Role::Viewer),
+    op(
+        "metricsHistory",
+        "GET",
+        "/admin/metrics/history",
+        Role::Viewer,
+    ),
     op("listAccounts", "GET", "/admin/accounts", Role::Admin),
     op("createAccount", "POST", "/admin/accounts", Role::Admin),
     op(

@@ -26,6 +26,10 @@ pub struct Settings {
     pub dev_controls: bool,
     /// Argon2id's cost for new password hashes.
     pub password_hash_cost: HashCost,
+    /// Seconds between two samples of the game's health history (see `history`), at least 1.
+    pub history_interval_secs: u32,
+    /// Fill the past day of history with a made-up, deterministic pattern at start-up.
+    pub demo_history: bool,
     pub secrets: Secrets,
 }
 
@@ -149,6 +153,8 @@ impl Settings {
             trusted_proxies: Vec::new(),
             dev_controls: true,
             password_hash_cost: HashCost::TESTS,
+            history_interval_secs: crate::history::DEFAULT_INTERVAL_SECS,
+            demo_history: false,
             secrets: Secrets {
                 jwt_secret_key: b"test-secret-key-of-sufficient-length".to_vec(),
                 admin_username: "admin".to_owned(),

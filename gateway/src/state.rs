@@ -13,6 +13,7 @@ use crate::accounts::{self, Account};
 use crate::auth::Actor;
 use crate::faults::Fault;
 use crate::game::{Game, GameStatus};
+use crate::history::{tick_duration_ms, History, Sample};
 use crate::login_limit::LoginLimits;
 use crate::players::Player;
 use crate::request_log::RequestLog;
@@ -69,19 +70,106 @@ const INITIAL_VERSIONS: &[(&str, &str)] = &[
     ("web_client", "1.5.0"),
 ];
 
+/// Who an audit entry names for what the gateway itself observed, such as a service's new
+/// version (`service.deploy`); like `ANONYMOUS`, no admin can have this name.
+pub const SYSTEM: &str = "(system)";
+
+/// What kind of thing an audit entry acted on; with `target_id` it names it exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetType {
+    Game,
+    Config,
+    Snapshot,
+    Player,
+    Account,
+    Service,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditEntry {
+    /// From 1, strictly increasing over the life of the process (a dev reset keeps counting).
+    pub id: u64,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
-    /// The acting account's username, or `ANONYMOUS`.
+    /// The game tick when the entry was recorded.
+    pub tick: u64,
+    /// The acting account's username, or `ANONYMOUS`, or `SYSTEM`.
     pub admin: String,
     /// The acting account's id; `None` for an action without a session.
     pub admin_id: Option<Uuid>,
     /// The role the account acted with; `None` for an action without a session.
     pub role: Option<Role>,
     pub action: &'static str,
+    pub target_type: Option<TargetType>,
+    /// Config key, snapshot id (decimal), player or account UUID, service name.
+    pub target_id: Option<String>,
+    /// A label for people, as before.
     pub target: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub reason: Option<String>,
     pub detail: Option<String>,
+}
+
+/// What to record in an audit entry, besides who and when.
+#[derive(Debug, Clone, Default)]
+pub struct Audit {
+    pub action: &'static str,
+    pub target_type: Option<TargetType>,
+    pub target_id: Option<String>,
+    pub target: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub reason: Option<String>,
+    pub detail: Option<String>,
+}
+
+impl Audit {
+    pub fn new(action: &'static str) -> Self {
+        Self {
+            action,
+            ..Self::default()
+        }
+    }
+
+    /// The target: its type, its id if it has one, and its label for people.
+    pub fn on(mut self, kind: TargetType, id: Option<String>, label: Option<String>) -> Self {
+        self.target_type = Some(kind);
+        self.target_id = id;
+        self.target = label;
+        self
+    }
+
+    /// A target label without a type, such as the username typed into a failed login.
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.target = Some(label.into());
+        self
+    }
+
+    pub fn change(mut self, before: impl Into<String>, after: impl Into<String>) -> Self {
+        self.before = Some(before.into());
+        self.after = Some(after.into());
+        self
+    }
+
+    pub fn reason(mut self, reason: Option<String>) -> Self {
+        self.reason = reason;
+        self
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+}
+
+/// An audit entry as listed: with whether its target still exists.
+#[derive(Serialize)]
+pub struct ListedEntry<'a> {
+    #[serde(flatten)]
+    pub entry: &'a AuditEntry,
+    pub target_exists: bool,
 }
 
 pub struct World {
@@ -94,6 +182,9 @@ pub struct World {
     pub players: Vec<Player>,
     /// Oldest first; listings reverse it.
     pub audit: VecDeque<AuditEntry>,
+    next_audit_id: u64,
+    /// The game's health over the last day (see `history`).
+    pub history: History,
     pub services: Vec<Service>,
     /// Console accounts, oldest first.
     pub accounts: Vec<Account>,
@@ -118,6 +209,8 @@ impl World {
             next_snapshot_id: 1,
             players,
             audit: VecDeque::new(),
+            next_audit_id: 1,
+            history: History::new(settings.history_interval_secs),
             services: INITIAL_VERSIONS
                 .iter()
                 .map(|&(name, version)| Service {
@@ -142,25 +235,85 @@ impl World {
         self.game.status(rate)
     }
 
-    pub fn audit(
-        &mut self,
-        actor: &Actor,
-        action: &'static str,
-        target: Option<String>,
-        detail: Option<String>,
-    ) {
+    /// Players connected now.
+    pub fn players_online(&self) -> u32 {
+        u32::try_from(self.players.iter().filter(|p| p.online).count()).unwrap_or(u32::MAX)
+    }
+
+    /// The game's health now, as the history keeps it.
+    pub fn sample(&mut self, at: i64) -> Sample {
+        let status = self.status();
+        let players_online = self.players_online();
+        Sample {
+            at,
+            tick_rate: status.tick_rate as f32,
+            actual_rate: status.actual_rate as f32,
+            ticks_behind: status.ticks_behind,
+            tick_duration_ms: tick_duration_ms(status.paused, self.game.capacity(), players_online)
+                as f32,
+            players_online,
+            paused: status.paused,
+        }
+    }
+
+    /// Records an audit entry with the next id and the game tick now.
+    pub fn audit(&mut self, actor: &Actor, audit: Audit) {
         if self.audit.len() == AUDIT_CAPACITY {
             self.audit.pop_front();
         }
+        let tick = self.status().tick;
+        let id = self.next_audit_id;
+        self.next_audit_id += 1;
         self.audit.push_back(AuditEntry {
+            id,
             at: OffsetDateTime::now_utc(),
+            tick,
             admin: actor.username.clone(),
             admin_id: actor.id,
             role: actor.role,
-            action,
-            target,
-            detail,
+            action: audit.action,
+            target_type: audit.target_type,
+            target_id: audit.target_id,
+            target: audit.target,
+            before: audit.before,
+            after: audit.after,
+            reason: audit.reason,
+            detail: audit.detail,
         });
+    }
+
+    /// Whether what `entry` acted on is still there: the game always is, a configuration key
+    /// always is, a snapshot, player, account or service only until deleted; an entry
+    /// without a target type has none.
+    pub fn target_exists(&self, entry: &AuditEntry) -> bool {
+        let id = entry.target_id.as_deref().unwrap_or("");
+        match entry.target_type {
+            None => false,
+            Some(TargetType::Game) => true,
+            Some(TargetType::Config) => self.config.items().iter().any(|i| i.key == id),
+            Some(TargetType::Snapshot) => id
+                .parse::<u32>()
+                .is_ok_and(|n| self.snapshots.iter().any(|s| s.id == n)),
+            Some(TargetType::Player) => id
+                .parse::<Uuid>()
+                .is_ok_and(|u| self.player_index(u).is_some()),
+            Some(TargetType::Account) => {
+                id.parse::<Uuid>().is_ok_and(|u| self.account(u).is_some())
+            }
+            Some(TargetType::Service) => self.services.iter().any(|s| s.name == id),
+        }
+    }
+
+    pub fn listed<'a>(&self, entry: &'a AuditEntry) -> ListedEntry<'a> {
+        ListedEntry {
+            entry,
+            target_exists: self.target_exists(entry),
+        }
+    }
+
+    /// The newest audit entry's id, if any.
+    pub fn newest_audit_id(&self) -> Option<u64> {
+        self.audit.back().map(|e| e.id)
     }
 
     /// A snapshot of the world now; `None` once the id sequence is used up, as Postgres
@@ -250,12 +403,19 @@ impl AppState {
             Role::Admin,
         );
         let dummy_hash = accounts::hash_password(cost, &crate::settings::random_token(16));
-        let world = World::new(
+        let mut world = World::new(
             &settings,
             seeded_players.clone(),
             vec![bootstrap_admin.clone()],
             0,
         );
+        if settings.demo_history {
+            let now = OffsetDateTime::now_utc().unix_timestamp();
+            let online = world.players_online();
+            let rate = world.config.tick_rate() as f32;
+            let demo = crate::history::demo(now, settings.history_interval_secs, rate, online);
+            world.history.insert(demo);
+        }
         Self {
             settings: Arc::new(settings),
             bootstrap_admin: Arc::new(bootstrap_admin),
@@ -282,6 +442,7 @@ impl AppState {
     pub fn reset(&self) {
         let mut world = self.world();
         let generation = world.token_generation;
+        let next_audit_id = world.next_audit_id;
         let config = RuntimeConfig::restarted_after(&world.config);
         let mut bootstrap = self.bootstrap_admin.as_ref().clone();
         if let Some(now) = world.account(bootstrap.id) {
@@ -295,6 +456,7 @@ impl AppState {
             generation,
         );
         world.config = config;
+        world.next_audit_id = next_audit_id;
     }
 }
 

@@ -674,6 +674,20 @@ async fn every_audit_entry_names_the_account_and_the_role_it_acted_with() {
             Some("otto: operator to viewer")
         )
     );
+    assert_eq!(
+        (
+            &change["target_type"],
+            &change["target_id"],
+            &change["before"],
+            &change["after"]
+        ),
+        (
+            &json!("account"),
+            &json!(otto),
+            &json!("operator"),
+            &json!("viewer")
+        )
+    );
     let logins: Vec<&Value> = entries
         .iter()
         .filter(|e| e["action"] == "auth.login")
@@ -686,7 +700,23 @@ async fn every_audit_entry_names_the_account_and_the_role_it_acted_with() {
         keys.sort();
         assert_eq!(
             keys,
-            ["action", "admin", "admin_id", "at", "detail", "role", "target"]
+            [
+                "action",
+                "admin",
+                "admin_id",
+                "after",
+                "at",
+                "before",
+                "detail",
+                "id",
+                "reason",
+                "role",
+                "target",
+                "target_exists",
+                "target_id",
+                "target_type",
+                "tick"
+            ]
         );
     }
 }

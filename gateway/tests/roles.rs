@@ -144,6 +144,8 @@ fn call_for(id: &str, f: &Fixture, password: &str) -> Call {
         ),
         "listServices" => call(Method::GET, "/admin/services", None, 200),
         "listAudit" => call(Method::GET, "/admin/audit", None, 200),
+        "exportAudit" => call(Method::GET, "/admin/audit/export", None, 200),
+        "metricsHistory" => call(Method::GET, "/admin/metrics/history?range=1h", None, 200),
         "listAccounts" => call(Method::GET, "/admin/accounts", None, 200),
         "createAccount" => call(
             Method::POST,

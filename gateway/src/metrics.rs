@@ -1,0 +1,113 @@
+//! `/admin/metrics/history`: a range of the game's health history (see `history`), cut into
+//! buckets with the minimum, mean and maximum of each series, and the audit entries worth
+//! marking on the same time axis.
+
+use axum::extract::{RawQuery, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+
+use crate::admin::rfc3339;
+use crate::audit::query_datetime;
+use crate::auth::Session;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::extract::QueryParams;
+use crate::history::{bucket_seconds, downsample, Bucket, Range};
+use crate::state::AppState;
+
+/// The audit actions shown as events on the charts.
+pub const EVENT_ACTIONS: &[&str] = &[
+    "game.pause",
+    "game.resume",
+    "config.update",
+    "config.reset",
+    "snapshot.create",
+    "snapshot.restore",
+    "service.deploy",
+];
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/admin/metrics/history", get(history))
+}
+
+fn bucket_json(b: &Bucket) -> Value {
+    let at = OffsetDateTime::from_unix_timestamp(b.at).expect("a sample time is a valid time");
+    json!({
+        "at": rfc3339(at),
+        "samples": b.samples,
+        "paused": b.paused,
+        "tick_rate": b.tick_rate.json(),
+        "actual_rate": b.actual_rate.json(),
+        "ticks_behind": b.ticks_behind.json(),
+        "tick_duration_ms": b.tick_duration_ms.json(),
+        "players_online": b.players_online.json(),
+    })
+}
+
+fn range(query: &QueryParams) -> Result<Range, FieldError> {
+    match query.text("range") {
+        None => Err(FieldError::new(
+            &["query", "range"],
+            "Field required",
+            "missing",
+        )),
+        Some(raw) => Range::parse(raw).ok_or_else(|| {
+            FieldError::new(
+                &["query", "range"],
+                "Input should be '10m', '1h', '6h' or '24h'",
+                "enum",
+            )
+        }),
+    }
+}
+
+async fn history(
+    _: Session,
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = QueryParams::parse(query.as_deref())?;
+    let mut errors = vec![];
+    let range = range(&query).map_err(|e| errors.push(e)).ok();
+    let since = query_datetime(&query, "since")
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
+    let Some(range) = range.filter(|_| errors.is_empty()) else {
+        return Err(ApiError::Validation(errors));
+    };
+
+    let to = OffsetDateTime::now_utc();
+    let from = to - time::Duration::seconds(range.seconds());
+    let world = state.world();
+    let sample_seconds = world.history.interval_secs();
+    let bucket = bucket_seconds(range.seconds(), sample_seconds);
+    let buckets = downsample(
+        world.history.iter(),
+        from.unix_timestamp(),
+        to.unix_timestamp(),
+        bucket,
+        since.map(OffsetDateTime::unix_timestamp),
+    );
+    let events: Vec<_> = world
+        .audit
+        .iter()
+        .filter(|e| {
+            EVENT_ACTIONS.contains(&e.action)
+                && e.at >= from
+                && e.at <= to
+                && since.is_none_or(|s| e.at >= s)
+        })
+        .map(|e| world.listed(e))
+        .collect();
+    Ok(Json(json!({
+        "range": range.name(),
+        "from": rfc3339(from),
+        "to": rfc3339(to),
+        "sample_seconds": sample_seconds,
+        "bucket_seconds": bucket,
+        "buckets": buckets.iter().map(bucket_json).collect::<Vec<_>>(),
+        "events": events,
+    })))
+}
