@@ -36,10 +36,12 @@ write_config_js "$RUN_DIR/config/config.js" "https://localhost:30002/api" dev
 trap 'echo; say "Stopping"; stop_all; exit 0' INT TERM
 trap stop_all EXIT
 
+# --demo-history: the overview's charts show a made-up past day at once instead of filling up
+# over hours; the gateway samples the real (simulated) game from then on.
 say "Starting the reference gateway and nginx"
 start_bg gateway "$RUN_DIR/gateway.log" "$ROOT/target/release/galaxy-gateway" \
     --listen 127.0.0.1:30002 --tls-cert "$RUN_DIR/tls/tls.crt" --tls-key "$RUN_DIR/tls/tls.key" \
-    --secrets-dir "$secrets" --dev-controls
+    --secrets-dir "$secrets" --dev-controls --demo-history
 start_bg nginx "$RUN_DIR/nginx.log" "$ROOT/scripts/nginx-sandbox.sh" \
     --dist "$ROOT/dist" --tls "$RUN_DIR/tls" --config "$RUN_DIR/config" --work "$RUN_DIR/nginx" --port 30001 --status-port 31001
 wait_for_url https://localhost:30002/api/health/live || die "the gateway did not start; see $RUN_DIR/gateway.log"
