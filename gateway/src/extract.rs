@@ -54,15 +54,26 @@ impl<T: DeserializeOwned> FromRequest<AppState> for OptionalJsonBody<T> {
     }
 }
 
+/// Every request body of the API is a JSON object; serde would also read a struct from an
+/// array of its fields, which FastAPI (pydantic) refuses, so this does too.
 fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| {
+    let invalid = |e: serde_json::Error| {
         let kind = if e.is_syntax() || e.is_eof() {
             "json_invalid"
         } else {
             "model_attributes_type"
         };
         ApiError::field(&["body"], e.to_string(), kind)
-    })
+    };
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(invalid)?;
+    if !value.is_object() {
+        return Err(ApiError::field(
+            &["body"],
+            "Input should be a valid dictionary or object to extract fields from",
+            "model_attributes_type",
+        ));
+    }
+    serde_json::from_value(value).map_err(invalid)
 }
 
 /// Query parameters, last value wins as in FastAPI.

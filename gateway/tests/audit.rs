@@ -208,6 +208,10 @@ async fn reasons_are_trimmed_optional_and_at_most_500_characters() {
             .send(&token, method.clone(), &path, Some(json!({ "why": "x" })))
             .await;
         assert_eq!(code, 422, "{method} {path}: unknown field");
+        let (code, _) = gw
+            .send(&token, method.clone(), &path, Some(json!([])))
+            .await;
+        assert_eq!(code, 422, "{method} {path}: an array is no object");
     }
     let (code, body) = gw
         .send(

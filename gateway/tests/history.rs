@@ -197,7 +197,7 @@ async fn since_returns_only_the_buckets_and_events_from_then() {
         .collect();
     assert!(starts.len() >= 3, "{starts:?}");
     assert_eq!(starts[0], cut);
-    // The pause was after `since`'s bucket started? It was just now, so it is in the delta.
+    // The pause was just now, after `since`: it is in the delta.
     assert_eq!(delta["events"].as_array().unwrap().len(), 1);
     let later = (OffsetDateTime::now_utc() + time::Duration::seconds(5))
         .format(&Rfc3339)
