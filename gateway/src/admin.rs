@@ -16,7 +16,7 @@ use crate::accounts::{self, Account};
 use crate::audit::{body_reason, ReasonBody};
 use crate::auth::{self, Actor, Session};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{page, path_int, path_uuid, JsonBody, OptionalJsonBody, QueryParams};
+use crate::extract::{page, path_int, JsonBody, OptionalJsonBody, QueryParams};
 use crate::game::GameStatus;
 use crate::login_limit::username_key;
 use crate::runtime_config::{self, ConfigItem};
@@ -44,10 +44,9 @@ pub fn routes() -> Router<AppState> {
             "/admin/snapshots/{snapshot_id}/restore",
             post(restore_snapshot),
         )
-        .route("/admin/players", get(list_players))
         .route(
-            "/admin/players/{player_id}",
-            get(get_player).delete(delete_player),
+            "/admin/snapshots/{snapshot_id}/pin",
+            put(pin_snapshot).delete(unpin_snapshot),
         )
         .route("/admin/services", get(list_services))
 }
@@ -463,15 +462,18 @@ async fn create_snapshot(
     State(state): State<AppState>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let mut world = state.world();
-    let snapshot = world.create_snapshot().ok_or_else(|| {
-        ApiError::ServiceUnavailable("Snapshot ids are used up (2147483647 reached)".into())
-    })?;
-    world.audit(
-        &session.actor(),
-        snapshot_target("snapshot.create", snapshot.id)
-            .detail(format!("tick {}", snapshot.tick_number)),
-    );
+    let snapshot = world
+        .take_snapshot(&session.actor(), None, None)
+        .ok_or_else(ids_used_up)?;
     Ok((StatusCode::CREATED, Json(json!(snapshot))))
+}
+
+fn ids_used_up() -> ApiError {
+    ApiError::ServiceUnavailable("Snapshot ids are used up (2147483647 reached)".into())
+}
+
+fn snapshot_not_found(id: u32) -> ApiError {
+    ApiError::NotFound(format!("Snapshot {id} not found"))
 }
 
 fn snapshot_target(action: &'static str, id: u32) -> Audit {
@@ -509,17 +511,78 @@ async fn restore_snapshot(
         ));
     }
     let tick_before = world.status().tick;
+    let actor = session.actor();
+    // The world as it is now, first, so that restoring this one undoes the restore; the
+    // snapshot being restored is spared by the retention this new one triggers.
+    let safety = world
+        .take_snapshot(&actor, Some(format!("before restore of #{id}")), Some(id))
+        .ok_or_else(ids_used_up)?;
     world
         .game
         .restore(Instant::now(), snapshot.tick_number, snapshot.game_time);
     world.audit(
-        &session.actor(),
+        &actor,
         snapshot_target("snapshot.restore", id)
             .change(tick_before.to_string(), snapshot.tick_number.to_string())
             .reason(reason)
-            .detail(format!("restored to tick {}", snapshot.tick_number)),
+            .detail(format!(
+                "restored to tick {}; the world before is safety snapshot #{}",
+                snapshot.tick_number, safety.id
+            )),
     );
-    Ok(status_response(&mut world))
+    let Json(mut status) = status_response(&mut world);
+    status["restored"] = json!(snapshot);
+    status["safety_snapshot"] = json!(safety);
+    Ok(Json(status))
+}
+
+/// Pins or unpins; setting what it already is changes nothing and records nothing.
+fn set_pinned(
+    state: &AppState,
+    session: &Session,
+    raw_id: &str,
+    pinned: bool,
+) -> ApiResult<Json<Value>> {
+    let id = snapshot_id(raw_id)?;
+    let mut world = state.world();
+    let snapshot = world
+        .snapshots
+        .iter_mut()
+        .find(|s| s.id == id)
+        .ok_or_else(|| snapshot_not_found(id))?;
+    if snapshot.pinned == pinned {
+        return Ok(Json(json!(snapshot)));
+    }
+    snapshot.pinned = pinned;
+    let snapshot = snapshot.clone();
+    let action = if pinned {
+        "snapshot.pin"
+    } else {
+        "snapshot.unpin"
+    };
+    world.audit(
+        &session.actor(),
+        snapshot_target(action, id)
+            .change((!pinned).to_string(), pinned.to_string())
+            .detail(format!("tick {}", snapshot.tick_number)),
+    );
+    Ok(Json(json!(snapshot)))
+}
+
+async fn pin_snapshot(
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    set_pinned(&state, &session, &id, true)
+}
+
+async fn unpin_snapshot(
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    set_pinned(&state, &session, &id, false)
 }
 
 async fn delete_snapshot(
@@ -535,106 +598,19 @@ async fn delete_snapshot(
         .snapshots
         .iter()
         .position(|s| s.id == id)
-        .ok_or_else(|| ApiError::NotFound(format!("Snapshot {id} not found")))?;
+        .ok_or_else(|| snapshot_not_found(id))?;
+    if world.snapshots[index].pinned {
+        return Err(ApiError::ConflictCode {
+            code: "snapshot_pinned",
+            detail: format!("Snapshot {id} is pinned; unpin it before deleting it"),
+        });
+    }
     let removed = world.snapshots.remove(index);
     world.audit(
         &session.actor(),
         snapshot_target("snapshot.delete", id)
             .reason(reason)
             .detail(format!("tick {}", removed.tick_number)),
-    );
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn list_players(
-    _: Session,
-    State(state): State<AppState>,
-    RawQuery(query): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let query = QueryParams::parse(query.as_deref())?;
-    let mut errors = vec![];
-    let sort = query
-        .choice("sort", &["username", "created_at"], "username")
-        .map_err(|e| errors.push(e))
-        .ok();
-    let order = query
-        .choice("order", &["asc", "desc"], "asc")
-        .map_err(|e| errors.push(e))
-        .ok();
-    let search = query.text("search").unwrap_or("").trim().to_lowercase();
-    if search.chars().count() > 100 {
-        errors.push(crate::error::FieldError::new(
-            &["query", "search"],
-            "String should have at most 100 characters",
-            "string_too_long",
-        ));
-    }
-    let page = page(&query, errors)?;
-    let (sort, order) = (sort.unwrap_or("username"), order.unwrap_or("asc"));
-
-    let world = state.world();
-    let mut matching: Vec<_> = world
-        .players
-        .iter()
-        .filter(|p| search.is_empty() || p.username.to_lowercase().contains(&search))
-        .collect();
-    match sort {
-        "created_at" => matching.sort_by_key(|p| (p.created_at, p.id)),
-        _ => matching.sort_by(|a, b| {
-            a.username
-                .to_lowercase()
-                .cmp(&b.username.to_lowercase())
-                .then(a.id.cmp(&b.id))
-        }),
-    }
-    if order == "desc" {
-        matching.reverse();
-    }
-    let total = matching.len();
-    let items: Vec<_> = matching
-        .into_iter()
-        .skip(page.offset)
-        .take(page.limit)
-        .collect();
-    Ok(Json(json!({ "items": items, "total": total })))
-}
-
-async fn get_player(
-    _: Session,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    let id = path_uuid(&id, "player_id")?;
-    let world = state.world();
-    let index = world
-        .player_index(id)
-        .ok_or_else(|| ApiError::NotFound(format!("Player {id} not found")))?;
-    Ok(Json(json!(world.players[index])))
-}
-
-async fn delete_player(
-    session: Session,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    OptionalJsonBody(body): OptionalJsonBody<ReasonBody>,
-) -> ApiResult<StatusCode> {
-    let id = path_uuid(&id, "player_id")?;
-    let reason = body_reason(body)?;
-    let mut world = state.world();
-    let index = world
-        .player_index(id)
-        .ok_or_else(|| ApiError::NotFound(format!("Player {id} not found")))?;
-    let removed = world.players.remove(index);
-    world.audit(
-        &session.actor(),
-        Audit::new("player.delete")
-            .on(
-                TargetType::Player,
-                Some(id.to_string()),
-                Some(format!("player {id}")),
-            )
-            .reason(reason)
-            .detail(removed.username),
     );
     Ok(StatusCode::NO_CONTENT)
 }

@@ -283,6 +283,25 @@ pub fn csv<'a>(entries: impl Iterator<Item = &'a AuditEntry>) -> String {
     out
 }
 
+/// Makes `response` a CSV download named `<prefix>-<YYYYMMDDTHHMMSSZ>.csv` (UTC, now).
+pub fn csv_attachment(response: &mut Response, prefix: &str) {
+    let stamp = OffsetDateTime::now_utc()
+        .format(time::macros::format_description!(
+            "[year][month][day]T[hour][minute][second]Z"
+        ))
+        .expect("UTC times always format");
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&format!("attachment; filename=\"{prefix}-{stamp}.csv\""))
+            .expect("ASCII"),
+    );
+}
+
 /// Every filtered entry, newest first, as a CSV download.
 async fn export(
     _: Session,
@@ -295,24 +314,8 @@ async fn export(
         let (filter, _) = request_filter(&world, &query, false)?;
         csv(world.audit.iter().rev().filter(|e| filter.matches(e)))
     };
-    let stamp = OffsetDateTime::now_utc()
-        .format(time::macros::format_description!(
-            "[year][month][day]T[hour][minute][second]Z"
-        ))
-        .expect("UTC times always format");
     let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&format!(
-            "attachment; filename=\"galaxy-audit-{stamp}.csv\""
-        ))
-        .expect("ASCII"),
-    );
+    csv_attachment(&mut response, "galaxy-audit");
     Ok(response)
 }
 

@@ -35,6 +35,9 @@ pub fn routes() -> Router<AppState> {
         .route("/__dev/tick", put(set_tick))
         .route("/__dev/login-lockout", put(set_login_lockout))
         .route("/__dev/requests", get(list_requests).delete(clear_requests))
+        .route("/__dev/clock", post(advance_clock))
+        .route("/__dev/snapshots", post(scheduled_snapshot))
+        .route("/__dev/players/{player_id}/online", put(set_player_online))
 }
 
 async fn reset(State(state): State<AppState>) -> StatusCode {
@@ -320,4 +323,73 @@ async fn list_requests(
 async fn clear_requests(State(state): State<AppState>) -> StatusCode {
     state.requests().clear();
     StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockAdvance {
+    advance_seconds: i64,
+}
+
+/// Moves the gateway's clock for bans forward (or back) by `advance_seconds`, so a test sees a
+/// ban end without waiting; ended bans are recorded at once. Only bans read this clock; a
+/// reset puts it back. Answers the ban clock's time now.
+async fn advance_clock(
+    State(state): State<AppState>,
+    JsonBody(c): JsonBody<ClockAdvance>,
+) -> ApiResult<Json<Value>> {
+    const TEN_YEARS: i64 = 10 * 366 * 86_400;
+    if c.advance_seconds.abs() > TEN_YEARS {
+        return Err(ApiError::field(
+            &["body", "advance_seconds"],
+            format!("Input should be between -{TEN_YEARS} and {TEN_YEARS}"),
+            "value_error",
+        ));
+    }
+    let mut world = state.world();
+    world.clock_offset += time::Duration::seconds(c.advance_seconds);
+    world.expire_bans();
+    Ok(Json(
+        json!({ "now": crate::admin::rfc3339(world.ban_clock()) }),
+    ))
+}
+
+/// A scheduled snapshot, as the tick engine takes every `snapshot_interval`: created by no
+/// one (`created_by` null), recorded as `snapshot.create` by `(system)`, then retention. The
+/// reference gateway takes none by itself, so that snapshot lists stay predictable in tests.
+async fn scheduled_snapshot(State(state): State<AppState>) -> ApiResult<(StatusCode, Json<Value>)> {
+    let mut world = state.world();
+    let snapshot = world
+        .take_snapshot(&Actor::system(), None, None)
+        .ok_or_else(|| ApiError::ServiceUnavailable("Snapshot ids are used up".into()))?;
+    Ok((StatusCode::CREATED, Json(json!(snapshot))))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlayerOnline {
+    online: bool,
+}
+
+/// Connects or disconnects a player, as if it had logged in to the game or left; a banned
+/// player cannot connect (409). Not audited.
+async fn set_player_online(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<PlayerOnline>,
+) -> ApiResult<Json<Value>> {
+    let id = crate::extract::path_uuid(&id, "player_id")?;
+    let mut world = state.world();
+    world.expire_bans();
+    let index = world
+        .player_index(id)
+        .ok_or_else(|| ApiError::NotFound(format!("Player {id} not found")))?;
+    if body.online && world.active_ban(id).is_some() {
+        return Err(ApiError::ConflictCode {
+            code: "banned",
+            detail: "A banned player cannot connect".into(),
+        });
+    }
+    world.players[index].online = body.online;
+    Ok(Json(json!(world.player_view(index))))
 }

@@ -35,6 +35,11 @@ pub enum ApiError {
     Forbidden(String),
     NotFound(String),
     Conflict(String),
+    /// 409 with a machine-readable `code` beside the `detail`, such as `not_online`.
+    ConflictCode {
+        code: &'static str,
+        detail: String,
+    },
     /// 412: `If-Match` names an entity tag the resource no longer has.
     PreconditionFailed {
         detail: String,
@@ -49,6 +54,39 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// The status this error is answered with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) | ApiError::ConflictCode { .. } => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// The `detail` message, for a per-item result of a bulk action.
+    pub fn message(&self) -> String {
+        match self {
+            ApiError::Unauthorized(m) => (*m).to_owned(),
+            ApiError::Forbidden(m)
+            | ApiError::NotFound(m)
+            | ApiError::Conflict(m)
+            | ApiError::ServiceUnavailable(m) => m.clone(),
+            ApiError::ConflictCode { detail, .. } => detail.clone(),
+            ApiError::PreconditionFailed { detail, .. } => detail.clone(),
+            ApiError::Validation(errors) => errors
+                .iter()
+                .map(|e| e.msg.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+            ApiError::TooManyRequests(r) => too_many_requests_detail(*r),
+        }
+    }
+
     pub fn field(loc: &[&str], msg: impl Into<String>, kind: &str) -> Self {
         Self::Validation(vec![FieldError::new(loc, msg, kind)])
     }
@@ -93,6 +131,11 @@ impl IntoResponse for ApiError {
             ApiError::Forbidden(message) => detail(StatusCode::FORBIDDEN, &message),
             ApiError::NotFound(message) => detail(StatusCode::NOT_FOUND, &message),
             ApiError::Conflict(message) => detail(StatusCode::CONFLICT, &message),
+            ApiError::ConflictCode { code, detail } => (
+                StatusCode::CONFLICT,
+                Json(json!({ "detail": detail, "code": code })),
+            )
+                .into_response(),
             ApiError::ServiceUnavailable(message) => {
                 detail(StatusCode::SERVICE_UNAVAILABLE, &message)
             }

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod admin_accounts;
+pub mod admin_players;
 pub mod audit;
 pub mod auth;
 pub mod client_ip;
@@ -41,6 +42,7 @@ pub use state::AppState;
 pub fn router(state: AppState) -> Router {
     let mut api = admin::routes()
         .merge(admin_accounts::routes())
+        .merge(admin_players::routes())
         .merge(audit::routes())
         .merge(metrics::routes())
         .merge(public::routes());
@@ -183,6 +185,7 @@ async fn history_sampler(state: AppState) {
         let mut world = state.world();
         let sample = world.sample(at);
         world.history.push(sample);
+        world.expire_bans();
     }
 }
 

@@ -17,6 +17,55 @@ pub struct Player {
     pub online: bool,
 }
 
+/// A ban of a player: a record of its own, apart from the `players` row, as Galaxy's schema
+/// has no column for it. It ends by itself at `until`; `None` is permanent.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ban {
+    pub reason: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub banned_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub until: Option<OffsetDateTime>,
+    /// The username of the account that banned.
+    pub by: String,
+    pub by_id: Uuid,
+}
+
+impl Ban {
+    /// Whether the ban still holds at `now`.
+    pub fn active_at(&self, now: OffsetDateTime) -> bool {
+        self.until.is_none_or(|until| now < until)
+    }
+
+    /// `until` as the audit log and the CSV export write it: the time, or `permanent`.
+    pub fn until_text(&self) -> String {
+        self.until
+            .map_or_else(|| "permanent".to_owned(), crate::admin::rfc3339)
+    }
+}
+
+/// A note an operator left on a player; a record of its own, like a ban.
+#[derive(Debug, Clone, Serialize)]
+pub struct Note {
+    pub id: u64,
+    #[serde(skip)]
+    pub player_id: Uuid,
+    pub text: String,
+    /// The username of the account that wrote it.
+    pub author: String,
+    pub author_id: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A player as the API shows it: the row, and its ban if one holds now (else null).
+#[derive(Debug, Serialize)]
+pub struct PlayerView<'a> {
+    #[serde(flatten)]
+    pub player: &'a Player,
+    pub ban: Option<&'a Ban>,
+}
+
 const PREFIXES: &[&str] = &[
     "nova", "astro", "star", "comet", "orbit", "nebula", "quasar", "pulsar", "void", "zenith",
     "rogue", "solar", "lunar", "cosmo", "photon", "ion", "warp", "drift", "flux", "vega",

@@ -14,9 +14,11 @@ use serde::{Deserialize, Serialize};
 pub enum Role {
     /// Reads every page: status, configuration, snapshots, players, services, audit.
     Viewer,
-    /// Viewer, plus pause and resume, changing and resetting configuration, taking snapshots.
+    /// Viewer, plus pause and resume, changing and resetting configuration, taking snapshots,
+    /// banning, unbanning and kicking players, writing notes on them.
     Operator,
-    /// Operator, plus restoring and deleting snapshots, deleting players, managing accounts.
+    /// Operator, plus restoring, deleting, pinning and unpinning snapshots, deleting players,
+    /// managing accounts.
     Admin,
 }
 
@@ -98,6 +100,18 @@ pub const OPERATIONS: &[Operation] = &[
         "/admin/snapshots/{snapshot_id}/restore",
         Role::Admin,
     ),
+    op(
+        "pinSnapshot",
+        "PUT",
+        "/admin/snapshots/{snapshot_id}/pin",
+        Role::Admin,
+    ),
+    op(
+        "unpinSnapshot",
+        "DELETE",
+        "/admin/snapshots/{snapshot_id}/pin",
+        Role::Admin,
+    ),
     op("listPlayers", "GET", "/admin/players", Role::Viewer),
     op(
         "getPlayer",
@@ -110,6 +124,49 @@ pub const OPERATIONS: &[Operation] = &[
         "DELETE",
         "/admin/players/{player_id}",
         Role::Admin,
+    ),
+    op(
+        "exportPlayers",
+        "GET",
+        "/admin/players/export",
+        Role::Viewer,
+    ),
+    op("bulkPlayers", "POST", "/admin/players/bulk", Role::Operator),
+    op(
+        "banPlayer",
+        "POST",
+        "/admin/players/{player_id}/ban",
+        Role::Operator,
+    ),
+    op(
+        "unbanPlayer",
+        "DELETE",
+        "/admin/players/{player_id}/ban",
+        Role::Operator,
+    ),
+    op(
+        "kickPlayer",
+        "POST",
+        "/admin/players/{player_id}/kick",
+        Role::Operator,
+    ),
+    op(
+        "listPlayerNotes",
+        "GET",
+        "/admin/players/{player_id}/notes",
+        Role::Viewer,
+    ),
+    op(
+        "addPlayerNote",
+        "POST",
+        "/admin/players/{player_id}/notes",
+        Role::Operator,
+    ),
+    op(
+        "playerTimeline",
+        "GET",
+        "/admin/players/{player_id}/timeline",
+        Role::Viewer,
     ),
     op("listServices", "GET", "/admin/services", Role::Viewer),
     op("listAudit", "GET", "/admin/audit", Role::Viewer),

@@ -54,7 +54,17 @@ const KEYS: &[KeySpec] = &[
         default: || Value::from(""),
         description: "Message of the day shown to players on login",
     },
+    KeySpec {
+        key: "snapshot_retention",
+        kind: Kind::Integer { min: 1, max: 1000 },
+        default: || Value::from(DEFAULT_SNAPSHOT_RETENTION),
+        description: "Unpinned snapshots kept: after each new snapshot the oldest unpinned ones \
+                      beyond this many are deleted; pinned snapshots are never deleted",
+    },
 ];
+
+/// The default of `snapshot_retention`.
+pub const DEFAULT_SNAPSHOT_RETENTION: u64 = 20;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ConfigItem {
@@ -254,6 +264,15 @@ impl RuntimeConfig {
     pub fn tick_rate(&self) -> f64 {
         self.items[0].value.as_f64().unwrap_or(1.0)
     }
+
+    /// How many unpinned snapshots retention keeps (`snapshot_retention`).
+    pub fn snapshot_retention(&self) -> usize {
+        self.items
+            .iter()
+            .find(|i| i.key == "snapshot_retention")
+            .and_then(|i| i.value.as_u64())
+            .map_or(DEFAULT_SNAPSHOT_RETENTION as usize, |n| n as usize)
+    }
 }
 
 #[cfg(test)]
@@ -291,6 +310,9 @@ mod tests {
             ("max_players", json!(100_001)),
             ("motd", json!(5)),
             ("motd", json!("x".repeat(201))),
+            ("snapshot_retention", json!(0)),
+            ("snapshot_retention", json!(1001)),
+            ("snapshot_retention", json!(2.5)),
         ] {
             assert!(
                 matches!(

@@ -1,7 +1,7 @@
 //! The whole simulated world behind one lock: every handler holds it for a
 //! few microseconds, so a plain mutex is simpler and faster than finer locking.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -15,7 +15,7 @@ use crate::faults::Fault;
 use crate::game::{Game, GameStatus};
 use crate::history::{tick_duration_ms, History, Sample};
 use crate::login_limit::LoginLimits;
-use crate::players::Player;
+use crate::players::{Ban, Note, Player, PlayerView};
 use crate::request_log::RequestLog;
 use crate::roles::Role;
 use crate::runtime_config::RuntimeConfig;
@@ -40,6 +40,12 @@ pub struct Snapshot {
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     pub size_bytes: u64,
+    /// A pinned snapshot cannot be deleted, by an admin or by retention, until unpinned.
+    pub pinned: bool,
+    /// For people, such as `before restore of #3`; null for most.
+    pub label: Option<String>,
+    /// The username of the account that took it; `None` for a scheduled one.
+    pub created_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -192,6 +198,14 @@ pub struct World {
     pub token_ttl: Duration,
     pub login_limits: LoginLimits,
     pub faults: Vec<Fault>,
+    /// Bans by player id, including ones that have ended but were not yet noticed (see
+    /// `expire_bans`).
+    pub bans: HashMap<Uuid, Ban>,
+    /// Every player's notes, oldest first.
+    pub notes: Vec<Note>,
+    next_note_id: u64,
+    /// How far the ban clock is ahead of the real one (the dev control `/__dev/clock`).
+    pub clock_offset: time::Duration,
 }
 
 impl World {
@@ -225,7 +239,86 @@ impl World {
             token_ttl: settings.token_ttl,
             login_limits: LoginLimits::default(),
             faults: Vec::new(),
+            bans: HashMap::new(),
+            notes: Vec::new(),
+            next_note_id: 1,
+            clock_offset: time::Duration::ZERO,
         }
+    }
+
+    /// Now, as bans see it: the real time, shifted by the dev control `/__dev/clock`.
+    pub fn ban_clock(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc() + self.clock_offset
+    }
+
+    /// The player's ban, if one holds now.
+    pub fn active_ban(&self, id: Uuid) -> Option<&Ban> {
+        let now = self.ban_clock();
+        self.bans.get(&id).filter(|b| b.active_at(now))
+    }
+
+    /// The player at `index` as the API shows it.
+    pub fn player_view(&self, index: usize) -> PlayerView<'_> {
+        let player = &self.players[index];
+        PlayerView {
+            player,
+            ban: self.active_ban(player.id),
+        }
+    }
+
+    /// Forgets the bans that have ended, each with a `player.ban_expired` entry by `(system)`,
+    /// once. Called before players are read or changed and on every history sample, so an
+    /// ended ban is recorded at the first of those after its end; a read in between already
+    /// leaves it out (see `active_ban`).
+    pub fn expire_bans(&mut self) {
+        let now = self.ban_clock();
+        let mut ended: Vec<(Uuid, Ban)> = self
+            .bans
+            .iter()
+            .filter(|(_, b)| !b.active_at(now))
+            .map(|(id, b)| (*id, b.clone()))
+            .collect();
+        if ended.is_empty() {
+            return;
+        }
+        ended.sort_by_key(|(id, b)| (b.until, *id));
+        for (id, ban) in ended {
+            self.bans.remove(&id);
+            let username = self
+                .player_index(id)
+                .map(|i| self.players[i].username.clone());
+            self.audit(
+                &Actor::system(),
+                Audit::new("player.ban_expired")
+                    .on(
+                        TargetType::Player,
+                        Some(id.to_string()),
+                        Some(format!("player {id}")),
+                    )
+                    .change(ban.until_text(), "none")
+                    .detail(format!(
+                        "{}: the ban by {} ended at {}",
+                        username.as_deref().unwrap_or("(deleted)"),
+                        ban.by,
+                        ban.until_text()
+                    )),
+            );
+        }
+    }
+
+    /// A new note on player `player_id`.
+    pub fn add_note(&mut self, player_id: Uuid, text: String, actor: &Actor) -> Note {
+        let note = Note {
+            id: self.next_note_id,
+            player_id,
+            text,
+            author: actor.username.clone(),
+            author_id: actor.id.unwrap_or(Uuid::nil()),
+            created_at: OffsetDateTime::now_utc(),
+        };
+        self.next_note_id += 1;
+        self.notes.push(note.clone());
+        note
     }
 
     /// The game status as of now.
@@ -318,7 +411,11 @@ impl World {
 
     /// A snapshot of the world now; `None` once the id sequence is used up, as Postgres
     /// refuses a `SERIAL` past its maximum.
-    pub fn create_snapshot(&mut self) -> Option<Snapshot> {
+    pub fn create_snapshot(
+        &mut self,
+        created_by: Option<String>,
+        label: Option<String>,
+    ) -> Option<Snapshot> {
         if self.next_snapshot_id > MAX_SNAPSHOT_ID {
             return None;
         }
@@ -331,10 +428,77 @@ impl World {
             // A believable size: the world state grows with its players and varies a little
             // with the tick (bounded, since the tick counter can be enormous).
             size_bytes: 48_000 + 512 * self.players.len() as u64 + 16 * (status.tick % 4096),
+            pinned: false,
+            label,
+            created_by,
         };
         self.next_snapshot_id += 1;
         self.snapshots.push(snapshot.clone());
         Some(snapshot)
+    }
+
+    /// Takes a snapshot for `actor` (a scheduled one for `(system)`), records it as
+    /// `snapshot.create`, then applies retention, sparing `spare` too. `None` once the ids are
+    /// used up.
+    pub fn take_snapshot(
+        &mut self,
+        actor: &Actor,
+        label: Option<String>,
+        spare: Option<u32>,
+    ) -> Option<Snapshot> {
+        let created_by = actor.id.map(|_| actor.username.clone());
+        let snapshot = self.create_snapshot(created_by, label.clone())?;
+        let detail = match &label {
+            Some(label) => format!("tick {}, {label}", snapshot.tick_number),
+            None => format!("tick {}", snapshot.tick_number),
+        };
+        self.audit(
+            actor,
+            Audit::new("snapshot.create")
+                .on(
+                    TargetType::Snapshot,
+                    Some(snapshot.id.to_string()),
+                    Some(format!("snapshot {}", snapshot.id)),
+                )
+                .detail(detail),
+        );
+        self.apply_retention(spare);
+        Some(snapshot)
+    }
+
+    /// Keeps the newest `snapshot_retention` unpinned snapshots (and `spare`, and every pinned
+    /// one) and deletes the other unpinned ones, oldest first, each a `snapshot.delete` entry
+    /// by `(system)` with detail `retention`.
+    pub fn apply_retention(&mut self, spare: Option<u32>) {
+        let keep = self.config.snapshot_retention();
+        let unpinned: Vec<u32> = self
+            .snapshots
+            .iter()
+            .filter(|s| !s.pinned)
+            .map(|s| s.id)
+            .collect();
+        let excess = unpinned.len().saturating_sub(keep);
+        let doomed: Vec<u32> = unpinned
+            .into_iter()
+            .take(excess)
+            .filter(|id| Some(*id) != spare)
+            .collect();
+        for id in doomed {
+            let Some(index) = self.snapshots.iter().position(|s| s.id == id) else {
+                continue;
+            };
+            self.snapshots.remove(index);
+            self.audit(
+                &Actor::system(),
+                Audit::new("snapshot.delete")
+                    .on(
+                        TargetType::Snapshot,
+                        Some(id.to_string()),
+                        Some(format!("snapshot {id}")),
+                    )
+                    .detail("retention"),
+            );
+        }
     }
 
     pub fn player_index(&self, id: Uuid) -> Option<usize> {
@@ -484,10 +648,13 @@ mod tests {
     fn snapshot_ids_stop_at_the_serial_maximum() {
         let state = AppState::new(Settings::for_tests(1));
         let mut world = state.world();
-        assert_eq!(world.create_snapshot().map(|s| s.id), Some(1));
+        assert_eq!(world.create_snapshot(None, None).map(|s| s.id), Some(1));
         world.next_snapshot_id = MAX_SNAPSHOT_ID;
-        assert_eq!(world.create_snapshot().map(|s| s.id), Some(MAX_SNAPSHOT_ID));
-        assert!(world.create_snapshot().is_none());
+        assert_eq!(
+            world.create_snapshot(None, None).map(|s| s.id),
+            Some(MAX_SNAPSHOT_ID)
+        );
+        assert!(world.create_snapshot(None, None).is_none());
         assert_eq!(world.snapshots.len(), 2);
     }
 

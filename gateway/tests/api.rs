@@ -261,7 +261,13 @@ async fn runtime_config_lists_updates_validates_and_resets() {
         .collect();
     assert_eq!(
         keys,
-        ["tick_rate", "snapshot_interval", "max_players", "motd"]
+        [
+            "tick_rate",
+            "snapshot_interval",
+            "max_players",
+            "motd",
+            "snapshot_retention"
+        ]
     );
     let item = &list["items"][1];
     assert_eq!(
@@ -486,7 +492,16 @@ async fn snapshots_are_created_listed_newest_first_restored_only_while_paused_an
     let items = list["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
     assert_eq!(items[0]["id"], created[2]["id"], "newest first");
-    for key in ["id", "tick_number", "game_time", "created_at", "size_bytes"] {
+    for key in [
+        "id",
+        "tick_number",
+        "game_time",
+        "created_at",
+        "size_bytes",
+        "pinned",
+        "label",
+        "created_by",
+    ] {
         assert!(items[0].get(key).is_some(), "{key}");
     }
     let (_, second_page) = gw
@@ -539,7 +554,10 @@ async fn snapshots_are_created_listed_newest_first_restored_only_while_paused_an
         404
     );
     let (_, list) = gw.send(&token, Method::GET, "/admin/snapshots", None).await;
-    assert_eq!(list["total"], 2);
+    assert_eq!(
+        list["total"], 3,
+        "two left, and the one taken before the restore"
+    );
 }
 
 #[tokio::test]
@@ -722,7 +740,10 @@ async fn players_are_searched_sorted_paginated_fetched_and_deleted() {
     let first = all["items"][0].as_object().unwrap();
     let mut keys: Vec<&String> = first.keys().collect();
     keys.sort();
-    assert_eq!(keys, ["created_at", "id", "online", "ship_id", "username"]);
+    assert_eq!(
+        keys,
+        ["ban", "created_at", "id", "online", "ship_id", "username"]
+    );
     for p in all["items"].as_array().unwrap() {
         for key in ["id", "ship_id"] {
             let id: uuid::Uuid = p[key].as_str().unwrap().parse().unwrap();
@@ -967,13 +988,14 @@ async fn every_mutating_action_is_audited_newest_first() {
             "snapshot.delete",
             "snapshot.restore",
             "snapshot.create",
+            "snapshot.create",
             "config.reset",
             "config.update",
             "game.pause",
             "auth.login",
         ]
     );
-    assert_eq!(audit["total"], 9);
+    assert_eq!(audit["total"], 10, "the restore took a snapshot first");
     let entry = &audit["items"][1];
     assert_eq!(
         (entry["admin"].as_str(), entry["target"].as_str()),
@@ -984,7 +1006,7 @@ async fn every_mutating_action_is_audited_newest_first() {
     );
     assert!(entry["at"].is_string() && entry.get("detail").is_some());
     let (_, page) = gw
-        .send(&token, Method::GET, "/admin/audit?limit=1&offset=8", None)
+        .send(&token, Method::GET, "/admin/audit?limit=1&offset=9", None)
         .await;
     assert_eq!(page["items"][0]["action"], "auth.login");
 }

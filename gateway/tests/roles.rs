@@ -91,6 +91,10 @@ struct Fixture {
     delete_snapshot: u64,
     role_target: String,
     delete_target: String,
+    pin_snapshot: u64,
+    unpin_snapshot: u64,
+    online_player: String,
+    banned_player: String,
 }
 
 /// The call for operation `id`, made valid by `fixture`, for the role's own `password`.
@@ -141,6 +145,61 @@ fn call_for(id: &str, f: &Fixture, password: &str) -> Call {
             format!("/admin/players/{}", player(2)),
             None,
             204,
+        ),
+        "pinSnapshot" => call(
+            Method::PUT,
+            format!("/admin/snapshots/{}/pin", f.pin_snapshot),
+            None,
+            200,
+        ),
+        "unpinSnapshot" => call(
+            Method::DELETE,
+            format!("/admin/snapshots/{}/pin", f.unpin_snapshot),
+            None,
+            200,
+        ),
+        "exportPlayers" => call(Method::GET, "/admin/players/export?banned=true", None, 200),
+        "bulkPlayers" => call(
+            Method::POST,
+            "/admin/players/bulk",
+            Some(json!({ "action": "kick", "ids": [player(5)] })),
+            200,
+        ),
+        "banPlayer" => call(
+            Method::POST,
+            format!("/admin/players/{}/ban", player(3)),
+            Some(json!({ "reason": "griefing", "duration_seconds": 3600 })),
+            200,
+        ),
+        "unbanPlayer" => call(
+            Method::DELETE,
+            format!("/admin/players/{}/ban", f.banned_player),
+            None,
+            200,
+        ),
+        "kickPlayer" => call(
+            Method::POST,
+            format!("/admin/players/{}/kick", f.online_player),
+            None,
+            200,
+        ),
+        "listPlayerNotes" => call(
+            Method::GET,
+            format!("/admin/players/{}/notes", player(1)),
+            None,
+            200,
+        ),
+        "addPlayerNote" => call(
+            Method::POST,
+            format!("/admin/players/{}/notes", player(1)),
+            Some(json!({ "text": "asked about refunds" })),
+            201,
+        ),
+        "playerTimeline" => call(
+            Method::GET,
+            format!("/admin/players/{}/timeline", player(1)),
+            None,
+            200,
         ),
         "listServices" => call(Method::GET, "/admin/services", None, 200),
         "listAudit" => call(Method::GET, "/admin/audit", None, 200),
@@ -202,6 +261,19 @@ fn ordered() -> Vec<(String, Role)> {
     ops
 }
 
+/// A player online now that none of the other calls touches.
+async fn online_player(gw: &Gateway, admin: &str) -> String {
+    let taken: Vec<String> = (1..=5).map(player).collect();
+    let list = gw.get(admin, "/admin/players?online=true&limit=20").await;
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_owned())
+        .find(|id| !taken.contains(id))
+        .expect("an online player")
+}
+
 async fn audit_total(gw: &Gateway, admin: &str) -> u64 {
     gw.get(admin, "/admin/audit?limit=1").await["total"]
         .as_u64()
@@ -215,7 +287,7 @@ async fn every_operation_as_every_role_succeeds_or_is_refused_with_403() {
         let gw = Gateway::start().await;
         let admin = gw.login().await;
         let mut snapshots = vec![];
-        for _ in 0..2 {
+        for _ in 0..4 {
             let (code, s) = gw
                 .send(&admin, Method::POST, "/admin/snapshots", None)
                 .await;
@@ -231,7 +303,28 @@ async fn every_operation_as_every_role_succeeds_or_is_refused_with_403() {
             delete_target: gw
                 .add_account("target_b", "target b password", "viewer")
                 .await,
+            pin_snapshot: snapshots[2],
+            unpin_snapshot: snapshots[3],
+            online_player: online_player(&gw, &admin).await,
+            banned_player: player(4),
         };
+        let pinned = gw
+            .status(
+                &admin,
+                Method::PUT,
+                &format!("/admin/snapshots/{}/pin", fixture.unpin_snapshot),
+            )
+            .await;
+        assert_eq!(pinned, 200);
+        let (code, _) = gw
+            .send(
+                &admin,
+                Method::POST,
+                &format!("/admin/players/{}/ban", fixture.banned_player),
+                Some(json!({ "reason": "fixture", "duration_seconds": null })),
+            )
+            .await;
+        assert_eq!(code, 200);
         let (token, password) = if role == Role::Admin {
             (admin.clone(), PASSWORD.to_owned())
         } else {

@@ -1,0 +1,808 @@
+//! `/admin/players/*`: the player list with its filters, one player, deletion, and moderation:
+//! bans that end by themselves, kicks, notes, a per-player timeline from the audit log, bulk
+//! bans and kicks, and a streamed CSV export of a whole search.
+//!
+//! Bans and notes are records of their own (`World::bans`, `World::notes`), not columns of
+//! Galaxy's `players` table, whose fields stay as they are. A ban is evaluated against the
+//! clock wherever players are read (`World::active_ban`), and an ended ban is forgotten and
+//! recorded as `player.ban_expired` by `(system)` once, at the first read or change of players
+//! or history sample after its end (`World::expire_bans`).
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures_util::StreamExt as _;
+use serde_json::{json, Map, Value};
+use time::Duration;
+use uuid::Uuid;
+
+use crate::admin::rfc3339;
+use crate::audit::{body_reason, csv_cell, ReasonBody, MAX_REASON_CHARS};
+use crate::auth::{Actor, Session};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::extract::{page, path_uuid, JsonBody, OptionalJsonBody, QueryParams};
+use crate::players::Ban;
+use crate::state::{AppState, Audit, TargetType, World};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/players", get(list_players))
+        .route("/admin/players/export", get(export_players))
+        .route("/admin/players/bulk", post(bulk))
+        .route(
+            "/admin/players/{player_id}",
+            get(get_player).delete(delete_player),
+        )
+        .route(
+            "/admin/players/{player_id}/ban",
+            post(ban_player).delete(unban_player),
+        )
+        .route("/admin/players/{player_id}/kick", post(kick_player))
+        .route(
+            "/admin/players/{player_id}/notes",
+            get(list_notes).post(add_note),
+        )
+        .route("/admin/players/{player_id}/timeline", get(timeline))
+}
+
+/// The shortest ban, in seconds.
+pub const MIN_BAN_SECONDS: u64 = 60;
+/// The longest ban that is not permanent: ten years of seconds.
+pub const MAX_BAN_SECONDS: u64 = 315_360_000;
+/// The most characters of a note.
+pub const MAX_NOTE_CHARS: usize = 2000;
+/// The most players of one bulk action.
+pub const MAX_BULK_IDS: usize = 100;
+/// Rows copied under the world lock at a time while an export streams.
+pub const EXPORT_CHUNK_ROWS: usize = 1000;
+/// The CSV columns of the player export, in order.
+pub const PLAYERS_CSV_HEADER: &str =
+    "id,username,ship_id,created_at,online,banned_until,ban_reason";
+
+fn not_found(id: Uuid) -> ApiError {
+    ApiError::NotFound(format!("Player {id} not found"))
+}
+
+fn player_target(action: &'static str, id: Uuid) -> Audit {
+    Audit::new(action).on(
+        TargetType::Player,
+        Some(id.to_string()),
+        Some(format!("player {id}")),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// The list, its filters and the export
+
+/// The search, sort and filters shared by the list and the export.
+struct PlayerQuery {
+    /// Lower case, trimmed; empty matches everyone.
+    search: String,
+    by_created_at: bool,
+    descending: bool,
+    banned: Option<bool>,
+    online: Option<bool>,
+}
+
+/// A boolean query parameter, read as pydantic reads one (`true`/`false`, `1`/`0`, `yes`/`no`,
+/// `on`/`off`, `t`/`f`, `y`/`n`, any case).
+fn query_bool(query: &QueryParams, name: &str) -> Result<Option<bool>, FieldError> {
+    let Some(raw) = query.text(name) else {
+        return Ok(None);
+    };
+    match raw.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" | "t" | "y" => Ok(Some(true)),
+        "false" | "0" | "no" | "off" | "f" | "n" => Ok(Some(false)),
+        _ => Err(FieldError::new(
+            &["query", name],
+            "Input should be a valid boolean, unable to interpret input",
+            "bool_parsing",
+        )),
+    }
+}
+
+impl PlayerQuery {
+    fn parse(query: &QueryParams, errors: &mut Vec<FieldError>) -> Self {
+        let sort = query
+            .choice("sort", &["username", "created_at"], "username")
+            .map_err(|e| errors.push(e))
+            .ok();
+        let order = query
+            .choice("order", &["asc", "desc"], "asc")
+            .map_err(|e| errors.push(e))
+            .ok();
+        let search = query.text("search").unwrap_or("").trim().to_lowercase();
+        if search.chars().count() > 100 {
+            errors.push(FieldError::new(
+                &["query", "search"],
+                "String should have at most 100 characters",
+                "string_too_long",
+            ));
+        }
+        let banned = query_bool(query, "banned")
+            .map_err(|e| errors.push(e))
+            .ok()
+            .flatten();
+        let online = query_bool(query, "online")
+            .map_err(|e| errors.push(e))
+            .ok()
+            .flatten();
+        PlayerQuery {
+            search,
+            by_created_at: sort == Some("created_at"),
+            descending: order == Some("desc"),
+            banned,
+            online,
+        }
+    }
+
+    /// The indices of the matching players in `world.players`, in the order asked; ties are
+    /// broken by id, so paging is stable.
+    fn matching(&self, world: &World) -> Vec<usize> {
+        let mut found: Vec<usize> = world
+            .players
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| {
+                self.search.is_empty() || p.username.to_lowercase().contains(&self.search)
+            })
+            .filter(|(_, p)| self.online.is_none_or(|o| p.online == o))
+            .filter(|(_, p)| {
+                self.banned
+                    .is_none_or(|b| world.active_ban(p.id).is_some() == b)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let players = &world.players;
+        if self.by_created_at {
+            found.sort_by_key(|&i| (players[i].created_at, players[i].id));
+        } else {
+            found.sort_by_cached_key(|&i| (players[i].username.to_lowercase(), players[i].id));
+        }
+        if self.descending {
+            found.reverse();
+        }
+        found
+    }
+}
+
+async fn list_players(
+    _: Session,
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = QueryParams::parse(query.as_deref())?;
+    let mut errors = vec![];
+    let filter = PlayerQuery::parse(&query, &mut errors);
+    let page = page(&query, errors)?;
+    let mut world = state.world();
+    world.expire_bans();
+    let matching = filter.matching(&world);
+    let items: Vec<_> = matching
+        .iter()
+        .skip(page.offset)
+        .take(page.limit)
+        .map(|&i| world.player_view(i))
+        .collect();
+    Ok(Json(json!({ "items": items, "total": matching.len() })))
+}
+
+/// One CSV line of a player.
+fn player_csv_row(world: &World, index: usize) -> String {
+    let p = &world.players[index];
+    let ban = world.active_ban(p.id);
+    let cells = [
+        p.id.to_string(),
+        p.username.clone(),
+        p.ship_id.to_string(),
+        rfc3339(p.created_at),
+        p.online.to_string(),
+        ban.map(Ban::until_text).unwrap_or_default(),
+        ban.map(|b| b.reason.clone()).unwrap_or_default(),
+    ];
+    let mut line = cells
+        .iter()
+        .map(|c| csv_cell(c))
+        .collect::<Vec<_>>()
+        .join(",");
+    line.push_str("\r\n");
+    line
+}
+
+/// Every player the search selects, as CSV, streamed: the matching ids are fixed when the
+/// request arrives, then rows are written `EXPORT_CHUNK_ROWS` at a time, each chunk copied
+/// under the world lock and sent after it is released, so other requests go on meanwhile.
+/// A row shows the player as it is when its chunk is written; a player deleted meanwhile is
+/// left out.
+async fn export_players(
+    _: Session,
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Response> {
+    let query = QueryParams::parse(query.as_deref())?;
+    let mut errors = vec![];
+    let filter = PlayerQuery::parse(&query, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let ids: Arc<Vec<Uuid>> = {
+        let mut world = state.world();
+        world.expire_bans();
+        let matching = filter.matching(&world);
+        Arc::new(matching.iter().map(|&i| world.players[i].id).collect())
+    };
+    let header_line = Bytes::from(format!("{PLAYERS_CSV_HEADER}\r\n"));
+    let chunks = futures_util::stream::unfold(0usize, move |start| {
+        let (state, ids) = (state.clone(), Arc::clone(&ids));
+        async move {
+            if start >= ids.len() {
+                return None;
+            }
+            let end = (start + EXPORT_CHUNK_ROWS).min(ids.len());
+            let text = {
+                let world = state.world();
+                let mut text = String::with_capacity((end - start) * 160);
+                for id in &ids[start..end] {
+                    if let Some(index) = world.player_index(*id) {
+                        text.push_str(&player_csv_row(&world, index));
+                    }
+                }
+                text
+            };
+            tokio::task::yield_now().await;
+            Some((Ok::<_, Infallible>(Bytes::from(text)), end))
+        }
+    });
+    let body =
+        futures_util::stream::once(async move { Ok::<_, Infallible>(header_line) }).chain(chunks);
+    let mut response = Body::from_stream(body).into_response();
+    crate::audit::csv_attachment(&mut response, "galaxy-players");
+    Ok(response)
+}
+
+async fn get_player(
+    _: Session,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let id = path_uuid(&id, "player_id")?;
+    let mut world = state.world();
+    world.expire_bans();
+    let index = world.player_index(id).ok_or_else(|| not_found(id))?;
+    Ok(Json(json!(world.player_view(index))))
+}
+
+/// Deletes the player, and its ban and notes with it; its audit entries stay.
+async fn delete_player(
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    OptionalJsonBody(body): OptionalJsonBody<ReasonBody>,
+) -> ApiResult<StatusCode> {
+    let id = path_uuid(&id, "player_id")?;
+    let reason = body_reason(body)?;
+    let mut world = state.world();
+    world.expire_bans();
+    let index = world.player_index(id).ok_or_else(|| not_found(id))?;
+    let removed = world.players.remove(index);
+    world.bans.remove(&id);
+    world.notes.retain(|n| n.player_id != id);
+    world.audit(
+        &session.actor(),
+        player_target("player.delete", id)
+            .reason(reason)
+            .detail(removed.username),
+    );
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bodies, checked field by field and reported together, as FastAPI does
+
+/// Every key of `body` not in `allowed` is a 422 `extra_forbidden`.
+fn no_extra(body: &Map<String, Value>, allowed: &[&str], errors: &mut Vec<FieldError>) {
+    for key in body.keys() {
+        if !allowed.contains(&key.as_str()) {
+            errors.push(FieldError::new(
+                &["body", key],
+                "Extra inputs are not permitted",
+                "extra_forbidden",
+            ));
+        }
+    }
+}
+
+/// A required text of 1 to `max` characters once trimmed (at most `max` as sent), trimmed.
+fn required_text(
+    body: &Map<String, Value>,
+    name: &str,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    let loc = ["body", name];
+    let Some(value) = body.get(name) else {
+        errors.push(FieldError::new(&loc, "Field required", "missing"));
+        return None;
+    };
+    let Some(raw) = value.as_str() else {
+        errors.push(FieldError::new(
+            &loc,
+            "Input should be a valid string",
+            "string_type",
+        ));
+        return None;
+    };
+    if raw.chars().count() > max {
+        errors.push(FieldError::new(
+            &loc,
+            format!("String should have at most {max} characters"),
+            "string_too_long",
+        ));
+        return None;
+    }
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        errors.push(FieldError::new(
+            &loc,
+            "String should have at least 1 character that is not white space",
+            "string_too_short",
+        ));
+        return None;
+    }
+    Some(trimmed.to_owned())
+}
+
+/// An optional reason (null, absent or blank is none), as `audit::reason` reads it.
+fn optional_reason(body: &Map<String, Value>, errors: &mut Vec<FieldError>) -> Option<String> {
+    match body.get("reason") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => crate::audit::reason(Some(s.clone()))
+            .map_err(|e| errors.push(e))
+            .ok()
+            .flatten(),
+        Some(_) => {
+            errors.push(FieldError::new(
+                &["body", "reason"],
+                "Input should be a valid string",
+                "string_type",
+            ));
+            None
+        }
+    }
+}
+
+/// `duration_seconds`: required, null (permanent) or an integer from 60 to ten years.
+fn duration(body: &Map<String, Value>, errors: &mut Vec<FieldError>) -> Option<Option<u64>> {
+    let loc = ["body", "duration_seconds"];
+    let value = match body.get("duration_seconds") {
+        None => {
+            errors.push(FieldError::new(&loc, "Field required", "missing"));
+            return None;
+        }
+        Some(Value::Null) => return Some(None),
+        Some(v) => v,
+    };
+    // Pydantic takes 3600.0 as 3600, but not 3600.5; a float cast saturates, so a huge
+    // integral one is still just out of range.
+    let n: i128 = match (value.as_i64(), value.as_u64(), value.as_f64()) {
+        (Some(n), _, _) => i128::from(n),
+        (_, Some(n), _) => i128::from(n),
+        (_, _, Some(f)) if f.is_finite() && f.fract() == 0.0 => f as i128,
+        _ => {
+            errors.push(FieldError::new(
+                &loc,
+                "Input should be a valid integer",
+                "int_type",
+            ));
+            return None;
+        }
+    };
+    if n < i128::from(MIN_BAN_SECONDS) {
+        errors.push(FieldError::new(
+            &loc,
+            format!("Input should be greater than or equal to {MIN_BAN_SECONDS}"),
+            "greater_than_equal",
+        ));
+        return None;
+    }
+    if n > i128::from(MAX_BAN_SECONDS) {
+        errors.push(FieldError::new(
+            &loc,
+            format!("Input should be less than or equal to {MAX_BAN_SECONDS}"),
+            "less_than_equal",
+        ));
+        return None;
+    }
+    Some(Some(n as u64))
+}
+
+/// What a ban needs: the reason and how long.
+struct BanOrder {
+    reason: String,
+    duration_seconds: Option<u64>,
+}
+
+fn ban_order(body: &Map<String, Value>, errors: &mut Vec<FieldError>) -> Option<BanOrder> {
+    let reason = required_text(body, "reason", MAX_REASON_CHARS, errors);
+    let duration_seconds = duration(body, errors);
+    Some(BanOrder {
+        reason: reason?,
+        duration_seconds: duration_seconds?,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ban, unban, kick: one player each, shared by the single and the bulk operations
+
+/// Bans (or bans again, replacing the ban) the player; a player online is disconnected, and
+/// the entry says so.
+fn ban(world: &mut World, actor: &Actor, id: Uuid, order: &BanOrder) -> ApiResult<usize> {
+    let index = world.player_index(id).ok_or_else(|| not_found(id))?;
+    let now = world.ban_clock();
+    let until = order
+        .duration_seconds
+        .map(|s| now + Duration::seconds(s as i64));
+    let previous = world.active_ban(id).map(Ban::until_text);
+    let player = &mut world.players[index];
+    let was_online = std::mem::replace(&mut player.online, false);
+    let username = player.username.clone();
+    let ban = Ban {
+        reason: order.reason.clone(),
+        banned_at: now,
+        until,
+        by: actor.username.clone(),
+        by_id: actor.id.unwrap_or(Uuid::nil()),
+    };
+    let mut detail = match order.duration_seconds {
+        Some(s) => format!("{username} banned for {s} s, until {}", ban.until_text()),
+        None => format!("{username} banned permanently"),
+    };
+    if previous.is_some() {
+        detail.push_str(", replacing the ban before");
+    }
+    if was_online {
+        detail.push_str("; live session ended");
+    }
+    let mut entry = player_target("player.ban", id)
+        .reason(Some(order.reason.clone()))
+        .detail(detail);
+    entry.before = previous;
+    entry.after = Some(ban.until_text());
+    world.bans.insert(id, ban);
+    world.audit(actor, entry);
+    Ok(index)
+}
+
+/// Ends the player's live session: 409 `not_online` when it has none.
+fn kick(world: &mut World, actor: &Actor, id: Uuid, reason: Option<String>) -> ApiResult<usize> {
+    let index = world.player_index(id).ok_or_else(|| not_found(id))?;
+    let player = &mut world.players[index];
+    if !player.online {
+        return Err(ApiError::ConflictCode {
+            code: "not_online",
+            detail: format!("{} is not online", player.username),
+        });
+    }
+    player.online = false;
+    let username = player.username.clone();
+    world.audit(
+        actor,
+        player_target("player.kick", id)
+            .reason(reason)
+            .change("true", "false")
+            .detail(format!("{username}: live session ended")),
+    );
+    Ok(index)
+}
+
+async fn ban_player(
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<Map<String, Value>>,
+) -> ApiResult<Json<Value>> {
+    let id = path_uuid(&id, "player_id")?;
+    let mut errors = vec![];
+    no_extra(&body, &["reason", "duration_seconds"], &mut errors);
+    let order = ban_order(&body, &mut errors);
+    let order = match order {
+        Some(order) if errors.is_empty() => order,
+        _ => return Err(ApiError::Validation(errors)),
+    };
+    let mut world = state.world();
+    world.expire_bans();
+    let index = ban(&mut world, &session.actor(), id, &order)?;
+    Ok(Json(json!(world.player_view(index))))
+}
+
+async fn unban_player(
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    OptionalJsonBody(body): OptionalJsonBody<ReasonBody>,
+) -> ApiResult<Json<Value>> {
+    let id = path_uuid(&id, "player_id")?;
+    let reason = body_reason(body)?;
+    let mut world = state.world();
+    world.expire_bans();
+    let index = world.player_index(id).ok_or_else(|| not_found(id))?;
+    let username = world.players[index].username.clone();
+    let Some(ban) = world.bans.remove(&id) else {
+        return Err(ApiError::ConflictCode {
+            code: "not_banned",
+            detail: format!("{username} is not banned"),
+        });
+    };
+    let mut entry = player_target("player.unban", id)
+        .reason(reason)
+        .detail(format!("{username}: the ban by {} lifted", ban.by));
+    entry.before = Some(ban.until_text());
+    entry.after = Some("none".to_owned());
+    world.audit(&session.actor(), entry);
+    Ok(Json(json!(world.player_view(index))))
+}
+
+async fn kick_player(
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    OptionalJsonBody(body): OptionalJsonBody<ReasonBody>,
+) -> ApiResult<Json<Value>> {
+    let id = path_uuid(&id, "player_id")?;
+    let reason = body_reason(body)?;
+    let mut world = state.world();
+    world.expire_bans();
+    let index = kick(&mut world, &session.actor(), id, reason)?;
+    Ok(Json(json!(world.player_view(index))))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bulk
+
+/// `ids`: 1 to 100 distinct player UUIDs.
+fn bulk_ids(body: &Map<String, Value>, errors: &mut Vec<FieldError>) -> Option<Vec<Uuid>> {
+    let loc = ["body", "ids"];
+    let Some(value) = body.get("ids") else {
+        errors.push(FieldError::new(&loc, "Field required", "missing"));
+        return None;
+    };
+    let Some(list) = value.as_array() else {
+        errors.push(FieldError::new(
+            &loc,
+            "Input should be a valid list",
+            "list_type",
+        ));
+        return None;
+    };
+    if list.is_empty() {
+        errors.push(FieldError::new(
+            &loc,
+            "List should have at least 1 item after validation, not 0",
+            "too_short",
+        ));
+        return None;
+    }
+    if list.len() > MAX_BULK_IDS {
+        errors.push(FieldError::new(
+            &loc,
+            format!(
+                "List should have at most {MAX_BULK_IDS} items after validation, not {}",
+                list.len()
+            ),
+            "too_long",
+        ));
+        return None;
+    }
+    let mut ids = Vec::with_capacity(list.len());
+    let mut ok = true;
+    for (i, item) in list.iter().enumerate() {
+        let position = i.to_string();
+        let loc = ["body", "ids", position.as_str()];
+        match item.as_str().map(Uuid::parse_str) {
+            Some(Ok(id)) => ids.push(id),
+            Some(Err(e)) => {
+                ok = false;
+                errors.push(FieldError::new(
+                    &loc,
+                    format!("Input should be a valid UUID, {e}"),
+                    "uuid_parsing",
+                ));
+            }
+            None => {
+                ok = false;
+                errors.push(FieldError::new(
+                    &loc,
+                    "UUID input should be a string",
+                    "uuid_type",
+                ));
+            }
+        }
+    }
+    if !ok {
+        return None;
+    }
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    if sorted.windows(2).any(|w| w[0] == w[1]) {
+        errors.push(FieldError::new(
+            &loc,
+            "Value error, the ids must be distinct",
+            "value_error",
+        ));
+        return None;
+    }
+    Some(ids)
+}
+
+enum BulkAction {
+    Ban(BanOrder),
+    Kick(Option<String>),
+}
+
+/// Bans or kicks each player independently, in the order given; each result has the status
+/// the single operation would have answered, and the player as it is after, if it exists.
+async fn bulk(
+    session: Session,
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<Map<String, Value>>,
+) -> ApiResult<Json<Value>> {
+    let mut errors = vec![];
+    let action = match body.get("action") {
+        None => {
+            errors.push(FieldError::new(
+                &["body", "action"],
+                "Field required",
+                "missing",
+            ));
+            None
+        }
+        Some(Value::String(a)) if a == "ban" || a == "kick" => Some(a.clone()),
+        Some(_) => {
+            errors.push(FieldError::new(
+                &["body", "action"],
+                "Input should be 'ban' or 'kick'",
+                "enum",
+            ));
+            None
+        }
+    };
+    let ids = bulk_ids(&body, &mut errors);
+    let action = match action.as_deref() {
+        Some("ban") => {
+            no_extra(
+                &body,
+                &["action", "ids", "reason", "duration_seconds"],
+                &mut errors,
+            );
+            ban_order(&body, &mut errors).map(BulkAction::Ban)
+        }
+        Some(_) => {
+            no_extra(&body, &["action", "ids", "reason"], &mut errors);
+            Some(BulkAction::Kick(optional_reason(&body, &mut errors)))
+        }
+        None => {
+            no_extra(
+                &body,
+                &["action", "ids", "reason", "duration_seconds"],
+                &mut errors,
+            );
+            None
+        }
+    };
+    let (Some(action), Some(ids)) = (action, ids) else {
+        return Err(ApiError::Validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let actor = session.actor();
+    let mut world = state.world();
+    world.expire_bans();
+    let results: Vec<Value> = ids
+        .iter()
+        .map(|&id| {
+            let done = match &action {
+                BulkAction::Ban(order) => ban(&mut world, &actor, id, order),
+                BulkAction::Kick(reason) => kick(&mut world, &actor, id, reason.clone()),
+            };
+            let player = world.player_index(id).map(|i| json!(world.player_view(i)));
+            match done {
+                Ok(_) => {
+                    json!({ "id": id, "ok": true, "status": 200, "error": null, "player": player })
+                }
+                Err(e) => json!({
+                    "id": id,
+                    "ok": false,
+                    "status": e.status().as_u16(),
+                    "error": e.message(),
+                    "player": player,
+                }),
+            }
+        })
+        .collect();
+    Ok(Json(json!({ "results": results })))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Notes and the timeline
+
+async fn list_notes(
+    _: Session,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let id = path_uuid(&id, "player_id")?;
+    let world = state.world();
+    world.player_index(id).ok_or_else(|| not_found(id))?;
+    let items: Vec<_> = world
+        .notes
+        .iter()
+        .rev()
+        .filter(|n| n.player_id == id)
+        .collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+async fn add_note(
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<Map<String, Value>>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let id = path_uuid(&id, "player_id")?;
+    let mut errors = vec![];
+    no_extra(&body, &["text"], &mut errors);
+    let text = required_text(&body, "text", MAX_NOTE_CHARS, &mut errors);
+    let text = match text {
+        Some(text) if errors.is_empty() => text,
+        _ => return Err(ApiError::Validation(errors)),
+    };
+    let actor = session.actor();
+    let mut world = state.world();
+    let index = world.player_index(id).ok_or_else(|| not_found(id))?;
+    let username = world.players[index].username.clone();
+    let note = world.add_note(id, text, &actor);
+    let excerpt: String = note.text.chars().take(200).collect();
+    world.audit(
+        &actor,
+        player_target("player.note", id).detail(format!("{username}: note {}: {excerpt}", note.id)),
+    );
+    Ok((StatusCode::CREATED, Json(json!(note))))
+}
+
+/// The player's audit entries, newest first: whatever names it as its target, so also those
+/// of a player deleted since (whose entries stay), and none for an id never seen.
+async fn timeline(
+    _: Session,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let id = path_uuid(&id, "player_id")?;
+    let query = QueryParams::parse(query.as_deref())?;
+    let page = page(&query, vec![])?;
+    let mut world = state.world();
+    world.expire_bans();
+    let target = id.to_string();
+    let matching: Vec<_> = world
+        .audit
+        .iter()
+        .rev()
+        .filter(|e| {
+            e.target_type == Some(TargetType::Player) && e.target_id.as_deref() == Some(&target)
+        })
+        .collect();
+    let items: Vec<_> = matching
+        .iter()
+        .skip(page.offset)
+        .take(page.limit)
+        .map(|e| world.listed(e))
+        .collect();
+    Ok(Json(json!({ "items": items, "total": matching.len() })))
+}
