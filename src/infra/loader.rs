@@ -63,7 +63,10 @@ impl<T: Clone + Send + Sync + 'static> Loader<T> {
     pub fn get(&self) -> Option<Result<T, ApiError>> {
         self.value.with(|v| {
             v.as_ref().map(|r| match r {
-                Ok(any) => Ok(any.downcast_ref::<T>().cloned().expect("a loader's own type")),
+                Ok(any) => Ok(any
+                    .downcast_ref::<T>()
+                    .cloned()
+                    .expect("a loader's own type")),
                 Err(e) => Err(e.clone()),
             })
         })

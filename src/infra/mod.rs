@@ -8,3 +8,4 @@ pub mod panic;
 pub mod polling;
 pub mod session;
 pub mod settings;
+pub mod time;

@@ -174,7 +174,10 @@ pub fn load() -> Result<Config, ConfigError> {
         })?;
     let value: Value = serde_json::from_str(&json).map_err(|e| ConfigError {
         key: None,
-        message: format!("window.GALAXY_CONFIG is not plain data: {e}"),
+        message: format!(
+            "window.GALAXY_CONFIG is not plain data: {}",
+            crate::infra::api::not_json(&e)
+        ),
     })?;
     parse(&value)
 }

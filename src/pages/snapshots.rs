@@ -31,8 +31,13 @@ pub fn SnapshotsPage() -> impl IntoView {
     let api = use_api();
     let toasts = use_toasts();
     let game = use_game_status();
-    let list =
-        PagedList::<Snapshot>::new("/admin/snapshots", Route::Snapshots, 20, game.recoveries());
+    let list = PagedList::<Snapshot>::new(
+        "/admin/snapshots",
+        Route::Snapshots,
+        20,
+        game.recoveries(),
+        &[],
+    );
     // Scheduled snapshots appear without the operator asking: look again now and then,
     // keeping the list on screen (and if the look fails).
     if let Ok(handle) = set_interval_with_handle(

@@ -1,5 +1,8 @@
 //! Pure formatting helpers shared by the pages.
 
+use crate::infra::time::civil_from_days;
+pub use crate::infra::time::parse_rfc3339;
+
 /// "1 h 05 min", "4 min 09 s", "12 s": how long until something happens.
 pub fn remaining(ms: f64) -> String {
     let secs = (ms / 1000.0).max(0.0).floor() as u64;
@@ -11,80 +14,6 @@ pub fn remaining(ms: f64) -> String {
     } else {
         format!("{s} s")
     }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The date of a day count from 1970-01-01: (year, month, day).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-/// Seconds since the Unix epoch of an RFC 3339 timestamp, whatever its offset
-/// (`Z`, `+00:00`, `+02:00`); fractions of a second are dropped.
-pub fn parse_rfc3339(text: &str) -> Option<i64> {
-    let b = text.as_bytes();
-    let num = |range: std::ops::Range<usize>| -> Option<i64> {
-        let part = b.get(range)?;
-        part.iter()
-            .all(u8::is_ascii_digit)
-            .then(|| part.iter().fold(0i64, |n, &c| n * 10 + i64::from(c - b'0')))
-    };
-    let seps = [(4, b'-'), (7, b'-'), (13, b':'), (16, b':')];
-    if b.len() < 20 || seps.iter().any(|&(i, c)| b[i] != c) || !matches!(b[10], b'T' | b't' | b' ')
-    {
-        return None;
-    }
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return None;
-    }
-    let mut rest = &text[19..];
-    if let Some(fraction) = rest.strip_prefix('.') {
-        let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return None;
-        }
-        rest = &fraction[digits..];
-    }
-    let offset = match rest.as_bytes() {
-        [b'Z' | b'z'] => 0,
-        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
-            let o = &rest.as_bytes()[1..];
-            let digit = |i: usize| o[i].is_ascii_digit().then(|| i64::from(o[i] - b'0'));
-            let minutes = (digit(0)? * 10 + digit(1)?) * 60 + digit(3)? * 10 + digit(4)?;
-            if *sign == b'-' {
-                -minutes
-            } else {
-                minutes
-            }
-        }
-        _ => return None,
-    };
-    let days = days_from_civil(year, month, day);
-    Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset * 60)
 }
 
 /// `unix_secs` as wall-clock time `offset_minutes` east of UTC, with that offset named.
@@ -111,23 +40,25 @@ pub fn wall_clock(unix_secs: i64, offset_minutes: i64) -> String {
 
 /// The operator's offset from UTC at that moment (daylight saving included).
 #[cfg(target_arch = "wasm32")]
-fn local_offset_minutes(unix_secs: i64) -> i64 {
+pub fn local_offset_minutes(unix_secs: i64) -> i64 {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(unix_secs as f64 * 1000.0));
     -(date.get_timezone_offset() as i64)
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-fn local_offset_minutes(_unix_secs: i64) -> i64 {
+pub fn local_offset_minutes(_unix_secs: i64) -> i64 {
     0
 }
 
 /// A timestamp from the gateway in the operator's local time, with the zone
 /// named; text that is not RFC 3339 is shown as it came.
 pub fn timestamp(rfc3339: &str) -> String {
-    match parse_rfc3339(rfc3339) {
-        Some(secs) => wall_clock(secs, local_offset_minutes(secs)),
-        None => rfc3339.to_owned(),
-    }
+    parse_rfc3339(rfc3339).map_or_else(|| rfc3339.to_owned(), local_time)
+}
+
+/// Seconds since the Unix epoch in the operator's local time, with the zone named.
+pub fn local_time(unix_secs: i64) -> String {
+    wall_clock(unix_secs, local_offset_minutes(unix_secs))
 }
 
 /// `value` with a fixed number of decimals. Integer arithmetic on purpose: the

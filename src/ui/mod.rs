@@ -4,6 +4,7 @@
 pub mod dialog;
 pub mod format;
 pub mod load;
+pub mod markup;
 pub mod paged_list;
 pub mod pagination;
 pub mod theme;

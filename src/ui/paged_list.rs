@@ -2,7 +2,10 @@
 //! The page number lives in the URL (`?page=`), so a reload or a shared link
 //! keeps it. A page past the end (an old link, or the last row of the last
 //! page deleted) is replaced by the last page, and the operator is told.
-//! Reloading keeps the rows on screen until the new ones arrive.
+//! Reloading keeps the rows on screen until the new ones arrive. Filters in the
+//! URL that the list names are passed on to the gateway and kept while paging;
+//! a list that grows at the top (the audit log) is paged up to the newest
+//! entry its first page counted, so later pages do not shift under the operator.
 
 use leptos::prelude::*;
 
@@ -11,6 +14,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
 use crate::infra::api::types::{FromJson, Page};
+use crate::infra::api::url::encode;
 use crate::infra::api::use_api;
 use crate::routes::Route;
 use crate::ui::load::{render, Empty, Loading};
@@ -35,19 +39,38 @@ impl<T> Clone for PagedList<T> {
 impl<T> Copy for PagedList<T> {}
 
 impl<T: FromJson + Clone + Send + Sync + 'static> PagedList<T> {
-    /// `endpoint` is the API's path (`/admin/audit`), `route` the page's own; the
-    /// list loads again whenever `reload` changes.
-    pub fn new(endpoint: &'static str, route: Route, size: u32, reload: Signal<u32>) -> Self {
+    /// `endpoint` is the API's path (`/admin/audit`), `route` the page's own,
+    /// `filters` the URL's query keys the gateway filters by; the list loads
+    /// again whenever `reload` changes.
+    pub fn new(
+        endpoint: &'static str,
+        route: Route,
+        size: u32,
+        reload: Signal<u32>,
+        filters: &'static [&'static str],
+    ) -> Self {
         let api = use_api();
         let navigate = use_navigate();
         let query = use_query_map();
         let page = Memo::new(move |_| page_param(query.read().get("page").as_deref()));
+        let filtered = Memo::new(move |_| {
+            let q = query.read();
+            filters
+                .iter()
+                .filter_map(|&k| {
+                    q.get_str(k)
+                        .filter(|v| !v.is_empty())
+                        .map(|v| format!("&{k}={}", encode(v)))
+                })
+                .collect::<String>()
+        });
+        let until = StoredValue::new(None::<u64>);
         let clamped = RwSignal::new(None);
         let refreshing = RwSignal::new(false);
         let path = route.path();
         let go_to_page = Callback::new(move |(p, replace): (u32, bool)| {
             navigate(
-                &format!("{path}?page={p}"),
+                &format!("{path}?page={p}{}", filtered.get_untracked()),
                 NavigateOptions {
                     replace,
                     ..Default::default()
@@ -58,13 +81,24 @@ impl<T: FromJson + Clone + Send + Sync + 'static> PagedList<T> {
         let list = Loader::new(move || {
             let asked = page.get();
             let offset = offset(asked, size);
+            let filters = filtered.get();
             reload.track();
+            // The first page sets the newest entry counted; later pages keep to it.
+            let until_id = match until.get_value() {
+                Some(id) if asked > 1 => format!("&until_id={id}"),
+                _ => String::new(),
+            };
             async move {
                 let result = api
-                    .get::<Page<T>>(format!("{endpoint}?limit={size}&offset={offset}"))
+                    .get::<Page<T>>(format!(
+                        "{endpoint}?limit={size}&offset={offset}{filters}{until_id}"
+                    ))
                     .await;
                 refreshing.try_set(false);
                 if let Ok(data) = &result {
+                    if asked == 1 || until.try_get_value().flatten().is_none() {
+                        until.try_set_value(data.until_id);
+                    }
                     settle(asked, size, data.total, page.into(), clamped, replace_with);
                 }
                 result

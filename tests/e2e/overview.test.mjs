@@ -187,3 +187,21 @@ test('times are shown in the operator\'s zone, named', async () => {
     await page.getByTestId('game-time').filter({ hasText: /^2000-01-01 17:\d\d:\d\d UTC\+05:30$/ }).waitFor();
   }, { timezoneId: 'Asia/Kolkata' });
 });
+
+test('players online is a status card, as the gateway counts them', async () => {
+  const { body: status } = await api('GET', '/admin/game/status');
+  assert.ok(status.players_online > 0, 'the seeded world has players online');
+  await withPage(browser, 'players-online', async (page) => {
+    await loginAndWait(page);
+    const card = page.getByTestId('players-online');
+    await card.waitFor();
+    assert.equal(Number((await card.textContent()).replace(/\D/g, '')), status.players_online);
+    // A player deleted while online leaves the count at the next poll.
+    const victim = (await api('GET', '/admin/players?limit=200')).body.items.find((p) => p.online);
+    assert.ok([200, 204].includes((await api('DELETE', `/admin/players/${victim.id}`)).status));
+    await page.waitForFunction(
+      (expected) => Number(document.querySelector('[data-testid="players-online"]').textContent.replace(/\D/g, '')) === expected,
+      status.players_online - 1,
+    );
+  });
+});

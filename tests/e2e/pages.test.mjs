@@ -222,18 +222,72 @@ test('services: status and version of each, gateway readiness, and this build', 
   });
 });
 
-test('audit log: recent admin actions, newest first', async () => {
+test('audit log: who changed tick_rate, from what to what and why, narrowed with one click', async () => {
+  const before = (await api('GET', '/admin/config')).body.items.find((i) => i.key === 'tick_rate').value;
+  assert.equal((await api('PUT', '/admin/config/tick_rate', { value: 2.5, reason: 'load test' })).status, 200);
+  assert.equal((await api('PUT', '/admin/config/motd', { value: 'Hello' })).status, 200);
   await withPage(browser, 'audit', async (page) => {
-    await loginAndWait(page, '/config');
-    const motd = page.locator('tr[data-key="motd"]');
-    await motd.getByRole('textbox').fill('Hello');
-    await motd.getByRole('button', { name: 'Save' }).click();
-    await page.getByText('motd set to Hello').waitFor();
-    await page.getByRole('link', { name: 'Audit log' }).click();
+    await loginAndWait(page, '/audit');
+    const rows = page.locator('tbody tr');
+    await rows.first().waitFor();
+    // Newest first: this session's login, the motd change, then the tick_rate change.
+    assert.match(await rows.nth(0).textContent(), /auth\.login/);
+    const change = page.locator('tbody tr', { hasText: 'tick_rate' });
+    const cells = change.locator('td');
+    assert.equal(await cells.nth(1).textContent(), `${env.username} (admin)`);
+    assert.equal(await cells.nth(2).textContent(), 'config.update');
+    assert.match(await cells.nth(4).textContent(), new RegExp(`^${before}(\\.0)? → 2\\.5$`), 'the value before and after');
+    assert.equal(await cells.nth(5).textContent(), 'load test');
+    assert.match(await cells.nth(6).textContent(), /^\d[\d\u2009]*$/, 'the game tick at the time');
+    // The config key still exists: its name leads to the config page.
+    assert.equal(await cells.nth(3).getByRole('link', { name: 'tick_rate' }).getAttribute('href'), '/admin/config');
+
+    // One click: only the entries about tick_rate.
+    await change.getByRole('link', { name: '(entries)' }).click();
+    await page.waitForURL(/\/admin\/audit\?target=tick_rate$/);
+    await page.locator('tbody tr').filter({ hasText: 'motd' }).waitFor({ state: 'detached' });
+    assert.equal(await page.locator('tbody tr').count(), 1);
+    // Narrowed further by action, keeping the target.
+    await page.locator('tbody tr').first().getByRole('link', { name: 'config.update' }).click();
+    await page.waitForURL(/\?action=config\.update&target=tick_rate$/);
+    assert.equal(await page.locator('tbody tr').count(), 1);
+    // And back: every entry again.
+    await page.getByRole('link', { name: 'show all entries' }).click();
+    await page.locator('tbody tr', { hasText: 'motd' }).waitFor();
+    assert.ok(await page.locator('tbody tr').count() >= 3);
+  });
+});
+
+test('audit log: a deleted player is named, with its reason, but no longer linked', async () => {
+  const gone = await seededPlayer(2);
+  assert.ok([200, 204].includes((await api('DELETE', `/admin/players/${gone.id}`, { reason: 'cheating' })).status));
+  await withPage(browser, 'audit-links', async (page) => {
+    await loginAndWait(page, `/audit?target=${gone.id}`);
+    const row = page.locator('tbody tr', { hasText: 'player.delete' });
+    await row.waitFor();
+    assert.equal(await page.locator('tbody tr').count(), 1, 'only the entries about that player');
+    assert.equal(await row.locator('td').nth(5).textContent(), 'cheating');
+    const target = row.locator('td').nth(3);
+    assert.match(await target.textContent(), new RegExp(gone.id));
+    assert.equal(await target.locator(`a[href$="/players/${gone.id}"]`).count(), 0, 'its page is gone');
+  });
+});
+
+test('audit log: later pages stay put while new entries arrive', async () => {
+  for (let i = 0; i < 55; i += 1) await api('PUT', '/admin/config/motd', { value: `m${i}` });
+  await withPage(browser, 'audit-stable-paging', async (page) => {
+    await loginAndWait(page, '/audit?page=2');
     const first = page.locator('tbody tr').first();
     await first.waitFor();
-    assert.match(await first.textContent(), new RegExp(`${env.username} · adminconfig\\.updatemotdvalue = "Hello"`));
-    assert.match(await page.locator('tbody tr').nth(1).textContent(), /auth\.login/);
+    const shown = await first.textContent();
+    const mark = await requestLogMark();
+    // Another operator keeps working meanwhile.
+    for (let i = 0; i < 3; i += 1) await api('PUT', '/admin/config/motd', { value: `late${i}` });
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const asked = await waitForRequest(mark, { method: 'GET', path: '/admin/audit' });
+    assert.match(asked.query, /offset=50.*until_id=\d+/, 'page 2 is counted up to the newest entry of the first load');
+    await page.getByRole('button', { name: 'Refreshing…' }).waitFor({ state: 'detached' });
+    assert.equal(await page.locator('tbody tr').first().textContent(), shown);
   });
 });
 

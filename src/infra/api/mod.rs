@@ -130,9 +130,15 @@ impl Api {
 /// A response body as `T`, or why it is not one.
 pub fn parse<T: FromJson>(text: &str) -> Result<T, ApiError> {
     serde_json::from_str::<Value>(text)
-        .map_err(|e| e.to_string())
+        .map_err(|e| not_json(&e))
         .and_then(|v| T::from_json(&v))
         .map_err(ApiError::Malformed)
+}
+
+/// Where a text stops being JSON. Not serde_json's own message: its Display
+/// brings the text of every I/O error kind into the bundle.
+pub fn not_json(e: &serde_json::Error) -> String {
+    format!("not valid JSON at line {}, column {}", e.line(), e.column())
 }
 
 /// What came back: the status, the body, and the one header the dashboard reads
@@ -174,7 +180,9 @@ pub async fn send(
             Some(body) => builder.json(&body),
             None => builder.build(),
         }
-        .map_err(|e| ApiError::Malformed(e.to_string()))?;
+        // Building fails only on a body or header the browser cannot send; gloo's own
+        // message would bring serde_json's error texts into the bundle for it.
+        .map_err(|_| ApiError::Malformed("the request could not be built".to_owned()))?;
         let response = request.send().await.map_err(|_| failed())?;
         let status = response.status();
         let retry_after = response.headers().get("retry-after");

@@ -145,6 +145,7 @@ pub struct GameStatus {
     pub actual_rate: f64,
     pub paused: bool,
     pub ticks_behind: u64,
+    pub players_online: u64,
 }
 
 impl FromJson for GameStatus {
@@ -156,6 +157,7 @@ impl FromJson for GameStatus {
             actual_rate: number(v, "actual_rate")?,
             paused: flag(v, "paused")?,
             ticks_behind: whole(v, "ticks_behind")?,
+            players_online: whole(v, "players_online")?,
         })
     }
 }
@@ -165,6 +167,9 @@ impl FromJson for GameStatus {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: u64,
+    /// The newest entry counted, for lists that grow at the top while they are
+    /// paged (the audit log): later pages ask up to it and stay in place.
+    pub until_id: Option<u64>,
 }
 
 impl<T: FromJson> FromJson for Page<T> {
@@ -172,6 +177,10 @@ impl<T: FromJson> FromJson for Page<T> {
         Ok(Self {
             items: list(v, "items")?,
             total: whole(v, "total")?,
+            until_id: match v.get("until_id") {
+                None | Some(Value::Null) => None,
+                Some(_) => Some(whole(v, "until_id")?),
+            },
         })
     }
 }
@@ -280,23 +289,44 @@ impl FromJson for Service {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditEntry {
+    /// Increasing; the log's order and its paging cursor.
+    pub id: u64,
     pub at: String,
     pub admin: String,
     /// The role the account acted with (null for anonymous, such as a failed login).
     pub role: Option<String>,
     pub action: String,
+    /// The target as a person reads it.
     pub target: Option<String>,
+    /// What kind of thing the target is (`player`, `snapshot`, `config`, ...), if any.
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    /// Whether the target still exists, so a link to it leads somewhere.
+    pub target_exists: bool,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub reason: Option<String>,
+    /// The game tick when it happened.
+    pub tick: u64,
     pub detail: Option<String>,
 }
 
 impl FromJson for AuditEntry {
     fn from_json(v: &Value) -> Result<Self, String> {
         Ok(Self {
+            id: whole(v, "id")?,
             at: text(v, "at")?,
             admin: text(v, "admin")?,
             role: text_or_null(v, "role")?,
             action: text(v, "action")?,
             target: text_or_null(v, "target")?,
+            target_type: text_or_null(v, "target_type")?,
+            target_id: text_or_null(v, "target_id")?,
+            target_exists: flag(v, "target_exists")?,
+            before: text_or_null(v, "before")?,
+            after: text_or_null(v, "after")?,
+            reason: text_or_null(v, "reason")?,
+            tick: whole(v, "tick")?,
             detail: text_or_null(v, "detail")?,
         })
     }
@@ -343,7 +373,7 @@ mod tests {
     #[test]
     fn reads_galaxy_types_exactly() {
         let status = GameStatus::from_json(&serde_json::from_str(
-            r#"{"tick":9007199254740993,"game_time":"2000-01-01T12:00:00Z","tick_rate":1.5,"actual_rate":0,"paused":false,"ticks_behind":2}"#,
+            r#"{"tick":9007199254740993,"game_time":"2000-01-01T12:00:00Z","tick_rate":1.5,"actual_rate":0,"paused":false,"ticks_behind":2,"players_online":7}"#,
         ).unwrap())
         .unwrap();
         assert_eq!(status.tick, 9_007_199_254_740_993, "beyond 2^53, exact");
@@ -355,7 +385,10 @@ mod tests {
         .unwrap();
         assert_eq!(player.id, "0b7c6f0e-3f9a-4c41-9d2e-2f0d7c1a5b33");
         let page = Page::<AuditEntry>::from_json(&json!({
-            "items": [{ "at": "2025-01-01T00:00:00Z", "admin": "admin", "action": "game.pause", "target": null }],
+            "items": [{
+                "id": 3, "at": "2025-01-01T00:00:00Z", "admin": "admin", "action": "game.pause", "target": null,
+                "target_exists": false, "tick": 9007199254740993_u64,
+            }],
             "total": 1,
         }))
         .unwrap();

@@ -83,6 +83,10 @@ fn StatusCards() -> impl IntoView {
                 <dt>"Ticks behind"</dt>
                 <dd data-testid="ticks-behind">{field(|s| format::integer(s.ticks_behind))}</dd>
             </div>
+            <div class="card">
+                <dt>"Players online"</dt>
+                <dd data-testid="players-online">{field(|s| format::integer(s.players_online))}</dd>
+            </div>
         </dl>
     }
 }
