@@ -2,7 +2,7 @@
 //! build serves every environment. Parsing is pure and unit-tested; only
 //! `load` touches the browser.
 
-use serde_json::{Map, Value};
+use crate::infra::json::{Map, Value};
 
 use crate::infra::api::url::normalise_base;
 
@@ -75,7 +75,7 @@ const KNOWN_KEYS: &[&str] = &[
     VERSION_POLL.key,
 ];
 
-fn api_base_url(object: &Map<String, Value>) -> Result<String, ConfigError> {
+fn api_base_url(object: &Map) -> Result<String, ConfigError> {
     let key = "API_BASE_URL";
     let raw = match object.get(key) {
         None | Some(Value::Null) => return Err(ConfigError::key(key, "is required")),
@@ -92,7 +92,7 @@ fn api_base_url(object: &Map<String, Value>) -> Result<String, ConfigError> {
     })
 }
 
-fn environment(object: &Map<String, Value>) -> Result<Option<Environment>, ConfigError> {
+fn environment(object: &Map) -> Result<Option<Environment>, ConfigError> {
     let key = "ENVIRONMENT";
     match object.get(key) {
         None | Some(Value::Null) => Ok(None),
@@ -112,7 +112,7 @@ fn environment(object: &Map<String, Value>) -> Result<Option<Environment>, Confi
     }
 }
 
-fn poll(object: &Map<String, Value>, setting: &PollSetting) -> Result<u32, ConfigError> {
+fn poll(object: &Map, setting: &PollSetting) -> Result<u32, ConfigError> {
     match object.get(setting.key) {
         None | Some(Value::Null) => Ok(setting.default),
         Some(value) => value
@@ -172,12 +172,9 @@ pub fn load() -> Result<Config, ConfigError> {
             key: None,
             message: "window.GALAXY_CONFIG is not plain data".to_owned(),
         })?;
-    let value: Value = serde_json::from_str(&json).map_err(|e| ConfigError {
+    let value = Value::parse(&json).map_err(|e| ConfigError {
         key: None,
-        message: format!(
-            "window.GALAXY_CONFIG is not plain data: {}",
-            crate::infra::api::not_json(&e)
-        ),
+        message: format!("window.GALAXY_CONFIG is not plain data: {e}"),
     })?;
     parse(&value)
 }
@@ -185,7 +182,7 @@ pub fn load() -> Result<Config, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     #[test]
     fn minimal_config_gets_defaults() {

@@ -1,11 +1,11 @@
 use std::time::Duration;
 
+use crate::infra::json::object;
 use gloo_net::http::Method;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
-use serde_json::json;
 
 use crate::infra::api::types::Token;
 use crate::infra::api::{use_api, ApiError};
@@ -62,7 +62,10 @@ pub fn LoginPage() -> impl IntoView {
         busy.set(true);
         error.set(None);
         let name = username.get_untracked().trim().to_owned();
-        let body = json!({ "username": name, "password": password.get_untracked() });
+        let body = object([
+            ("username", name.as_str().into()),
+            ("password", password.get_untracked().into()),
+        ]);
         spawn_local(async move {
             let result = api
                 .json::<Token>(Method::POST, "/admin/auth/login", Some(body))

@@ -1,9 +1,9 @@
 //! Every operator's own password. The gateway answers with a new session
 //! (every other session of the account ends), which replaces this tab's.
 
+use crate::infra::json::object;
 use gloo_net::http::Method;
 use leptos::prelude::*;
-use serde_json::json;
 
 use crate::infra::api::types::Token;
 use crate::infra::api::use_api;
@@ -51,7 +51,10 @@ pub fn PasswordPage() -> impl IntoView {
         if problem.is_some() {
             return;
         }
-        let body = json!({ "current_password": current.get_untracked(), "new_password": new.get_untracked() });
+        let body = object([
+            ("current_password", current.get_untracked().into()),
+            ("new_password", new.get_untracked().into()),
+        ]);
         save.run(
             api.json::<Token>(Method::POST, "/admin/auth/password", Some(body)),
             move |token| {

@@ -9,9 +9,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+use crate::infra::json::Value;
 use gloo_net::http::{Method, RequestBuilder};
 use leptos::prelude::*;
-use serde_json::Value;
 
 pub use error::ApiError;
 use types::FromJson;
@@ -129,16 +129,9 @@ impl Api {
 
 /// A response body as `T`, or why it is not one.
 pub fn parse<T: FromJson>(text: &str) -> Result<T, ApiError> {
-    serde_json::from_str::<Value>(text)
-        .map_err(|e| not_json(&e))
+    Value::parse(text)
         .and_then(|v| T::from_json(&v))
         .map_err(ApiError::Malformed)
-}
-
-/// Where a text stops being JSON. Not serde_json's own message: its Display
-/// brings the text of every I/O error kind into the bundle.
-pub fn not_json(e: &serde_json::Error) -> String {
-    format!("not valid JSON at line {}, column {}", e.line(), e.column())
 }
 
 /// What came back: the status, the body, and the one header the dashboard reads
@@ -177,11 +170,12 @@ pub async fn send(
     };
     let result = async {
         let request = match body {
-            Some(body) => builder.json(&body),
+            Some(body) => builder
+                .header("Content-Type", "application/json")
+                .body(body.to_string()),
             None => builder.build(),
         }
-        // Building fails only on a body or header the browser cannot send; gloo's own
-        // message would bring serde_json's error texts into the bundle for it.
+        // Building fails only on a body or header the browser cannot send.
         .map_err(|_| ApiError::Malformed("the request could not be built".to_owned()))?;
         let response = request.send().await.map_err(|_| failed())?;
         let status = response.status();

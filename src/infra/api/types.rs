@@ -1,6 +1,6 @@
 //! The gateway's JSON, as described in `api/openapi.yaml`, with Galaxy's own
-//! types: UUIDs stay opaque strings, BIGINT ticks are u64 (serde_json keeps
-//! integers exact, never passing them through an f64).
+//! types: UUIDs stay opaque strings, BIGINT ticks are u64 (`infra::json` keeps
+//! numbers as text, never passing integers through an f64).
 //!
 //! Each type reads itself from a parsed `Value` by hand rather than through
 //! serde's derive: one JSON parser serves every response, instead of one
@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
+use crate::infra::json::Value;
 
 /// A type the gateway sends; the error names the field that is missing or wrong.
 pub trait FromJson: Sized {
@@ -368,11 +368,11 @@ impl FromJson for Versions {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     #[test]
     fn reads_galaxy_types_exactly() {
-        let status = GameStatus::from_json(&serde_json::from_str(
+        let status = GameStatus::from_json(&Value::parse(
             r#"{"tick":9007199254740993,"game_time":"2000-01-01T12:00:00Z","tick_rate":1.5,"actual_rate":0,"paused":false,"ticks_behind":2,"players_online":7}"#,
         ).unwrap())
         .unwrap();

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use gloo_net::http::Method;
 use leptos::prelude::*;
 
+use crate::infra::json::{object, Value};
 use crate::infra::loader::Loader;
-use serde_json::{json, Value};
 
 use crate::infra::api::types::{ConfigItem, FromJson, Items};
 use crate::infra::api::{use_api, ApiError};
@@ -129,7 +129,7 @@ fn ConfigRow(item: ConfigItem, drafts: Drafts) -> impl IntoView {
         last.set_value(what.clone());
         let path = format!("/admin/config/{}", item.with_untracked(|i| i.key.clone()));
         let (method, body) = match &what {
-            Change::Set(value) => (Method::PUT, Some(json!({ "value": value }))),
+            Change::Set(value) => (Method::PUT, Some(object([("value", value.clone())]))),
             Change::Reset => (Method::DELETE, None),
         };
         let settle = settle_ok.clone();

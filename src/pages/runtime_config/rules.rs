@@ -2,7 +2,7 @@
 //! see a mistake before sending it. The server stays the authority: its 422
 //! messages are shown next to the field too.
 
-use serde_json::Value;
+use crate::infra::json::{Number, Value};
 
 use crate::ui::format;
 
@@ -25,7 +25,7 @@ fn rule(key: &str, default: &Value) -> Rule {
         },
         "motd" => Rule::Text { max_chars: 200 },
         // A key this build does not know: follow its default's type, leave ranges to the server.
-        _ if default.is_i64() || default.is_u64() => Rule::Integer {
+        _ if default.is_integer() => Rule::Integer {
             min: i64::MIN,
             max: i64::MAX,
         },
@@ -43,12 +43,11 @@ fn rule(key: &str, default: &Value) -> Rule {
 pub fn validate(key: &str, default: &Value, input: &str) -> Result<Value, String> {
     match rule(key, default) {
         Rule::Number { min, max } => {
-            // serde_json's parser, already in the bundle for responses: the standard
-            // one would add its own few KB of wasm. It takes JSON's number syntax.
-            let n: f64 = serde_json::from_str(input.trim())
-                .ok()
-                .filter(|n: &f64| n.is_finite())
+            // JSON's number syntax, and sent as typed: what the operator sees is what is set.
+            let typed = Number::parse(input.trim())
+                .filter(|n| n.as_f64().is_finite())
                 .ok_or_else(|| "Enter a number".to_owned())?;
+            let n = typed.as_f64();
             if n < min || n > max {
                 return Err(format!(
                     "Must be between {} and {}",
@@ -56,7 +55,7 @@ pub fn validate(key: &str, default: &Value, input: &str) -> Result<Value, String
                     format::decimal(max)
                 ));
             }
-            Ok(Value::from(n))
+            Ok(Value::from(typed))
         }
         Rule::Integer { min, max } => {
             let n: i64 = input
@@ -89,7 +88,7 @@ pub fn display(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     #[test]
     fn known_keys_follow_the_server_ranges() {
@@ -124,7 +123,11 @@ mod tests {
                 "{not_a_number:?}"
             );
         }
-        assert_eq!(tick_rate("1e1"), Ok(json!(10.0)));
+        assert_eq!(
+            tick_rate("1e1"),
+            Ok(Value::from(Number::parse("1e1").unwrap())),
+            "sent as typed"
+        );
     }
 
     #[test]
