@@ -61,6 +61,9 @@ test('/ and /admin redirect to /admin/ with relative locations', async () => {
   const admin = await curl(`${nginx.url}/admin`);
   assert.equal(admin.status, 301);
   assert.equal(admin.headers.location, '/admin/', 'relative: works behind the ingress and the NodePort');
+  const ranged = await curl(`${nginx.url}/admin?range=6h`);
+  assert.equal(ranged.status, 301);
+  assert.equal(ranged.headers.location, '/admin/?range=6h', 'the query (the overview\'s range) survives');
 });
 
 test('client routes fall back to index.html, missing assets are real uncached 404s', async () => {
