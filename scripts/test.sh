@@ -104,7 +104,7 @@ stage_e2e() {
     start_bg "gateway (TLS, dev controls)" "$TEST_DIR/gateway-e2e.log" \
         target/release/galaxy-gateway --listen "127.0.0.1:$GATEWAY_TLS_PORT" \
         --tls-cert "$TEST_DIR/tls/tls.crt" --tls-key "$TEST_DIR/tls/tls.key" --dev-controls \
-        --cors-origins "https://localhost:$NGINX_PORT"
+        --cors-origins "https://localhost:$NGINX_PORT" --history-interval-secs 1
     start_bg nginx "$TEST_DIR/nginx.log" scripts/nginx-sandbox.sh \
         --dist "$TEST_DIR/dist" --tls "$TEST_DIR/tls" --config "$TEST_DIR/config" --work "$TEST_DIR/nginx" --port "$NGINX_PORT"
     wait_for_url "https://localhost:$GATEWAY_TLS_PORT/api/health/live" || die "gateway did not start; see $TEST_DIR/gateway-e2e.log"

@@ -10,10 +10,10 @@ use leptos_router::hooks::use_location;
 
 use crate::infra::api::types::Me;
 use crate::infra::api::use_api;
-use crate::infra::polling::Clock;
+use crate::infra::polling::{show_title, Clock, PageTitle};
 use crate::infra::session::{use_session, Role};
 use crate::infra::settings::Config;
-use crate::pages::overview::status::{use_game_status, GameStatusStore};
+use crate::pages::overview::status::{lag, use_game_status, GameStatusStore, Lag};
 use crate::routes::{relative_location, Route};
 use crate::ui::format;
 use crate::ui::theme::ThemeToggle;
@@ -54,6 +54,18 @@ pub fn Shell() -> impl IntoView {
     // A memo, so a change of query (a players search) changes nothing downstream.
     let here = Memo::new(move |_| Route::parse(&relative_location(&location.pathname.get(), "")));
     provide_context(Here(here));
+    // The title carries the game's state when it matters, from the status the
+    // shell polls anyway.
+    let page_title = PageTitle(RwSignal::new(String::new()));
+    provide_context(page_title);
+    Effect::new(move |_| {
+        let state = status.latest.with(|s| match s {
+            Some(s) if s.paused => "Paused · ",
+            Some(s) if lag(s.ticks_behind) != Lag::Healthy => "Lagging · ",
+            _ => "",
+        });
+        page_title.0.with(|page| show_title(state, page));
+    });
     // Plain links: the router takes over clicks on any link under its base; the
     // area the operator is in is marked for assistive technology and the eye.
     let link = move |to: Route, label: &'static str| {

@@ -165,10 +165,23 @@ impl Clock {
     }
 }
 
+/// The page's own part of the document title, inside the shell, where the
+/// game's state is put in front of it.
+#[derive(Clone, Copy)]
+pub struct PageTitle(pub RwSignal<String>);
+
 /// Sets the document title for the current page.
 pub fn set_title(page: &str) {
+    if let Some(title) = use_context::<PageTitle>() {
+        title.0.set(page.to_owned());
+    }
+    show_title("", page);
+}
+
+/// "Paused · Overview · Galaxy admin": a background tab says what matters.
+pub fn show_title(state: &str, page: &str) {
     if let Some(document) = web_sys::window().and_then(|w| w.document()) {
-        document.set_title(&format!("{page} · Galaxy admin"));
+        document.set_title(&format!("{state}{page} · Galaxy admin"));
     }
 }
 

@@ -74,3 +74,28 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
     let days = days_from_civil(year, month, day);
     Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset * 60)
 }
+
+/// Seconds since the Unix epoch as RFC 3339 in UTC (`1970-01-01T00:00:00Z`).
+pub fn iso(unix_secs: i64) -> String {
+    let (y, mo, d) = civil_from_days(unix_secs.div_euclid(86_400));
+    let secs = unix_secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_is_the_inverse_of_parsing() {
+        for secs in [0, -1, 951_782_400, 1_709_164_800, 4_102_444_799] {
+            assert_eq!(parse_rfc3339(&iso(secs)), Some(secs), "{}", iso(secs));
+        }
+        assert_eq!(iso(1_709_164_800), "2024-02-29T00:00:00Z");
+    }
+}

@@ -89,7 +89,7 @@ pub fn AccountsPage() -> impl IntoView {
     };
     let delete = move |a: Account| {
         action.run(
-            api.empty(Method::DELETE, format!("/admin/accounts/{}", a.id)),
+            api.empty(Method::DELETE, format!("/admin/accounts/{}", a.id), None),
             move |_| {
                 toasts.success(format!("Account {} deleted", a.username));
                 deleting.set(None);

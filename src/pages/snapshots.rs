@@ -10,7 +10,7 @@ use crate::infra::polling::page_visible;
 use crate::infra::session::{use_session, Role};
 use crate::pages::overview::status::use_game_status;
 use crate::routes::Route;
-use crate::ui::dialog::{ConfirmDialog, Modal};
+use crate::ui::dialog::{reason_body, ConfirmDialog, Modal};
 use crate::ui::format;
 use crate::ui::paged_list::PagedList;
 use crate::ui::toast::use_toasts;
@@ -91,10 +91,11 @@ pub fn SnapshotsPage() -> impl IntoView {
             },
         );
     };
+    let reason = RwSignal::new(String::new());
     let restore = move |s: Snapshot| {
         let path = format!("/admin/snapshots/{}/restore", s.id);
         action.run(
-            api.json::<GameStatus>(Method::POST, path, None),
+            api.json::<GameStatus>(Method::POST, path, reason_body(reason)),
             move |status| {
                 game.apply(Ok(status));
                 toasts.success(format!(
@@ -102,12 +103,18 @@ pub fn SnapshotsPage() -> impl IntoView {
                     s.id, s.tick_number
                 ));
                 pending.set(None);
+                // The snapshot the gateway took of the world before is in the list now.
+                list.refetch();
             },
         );
     };
     let delete = move |s: Snapshot| {
         action.run(
-            api.empty(Method::DELETE, format!("/admin/snapshots/{}", s.id)),
+            api.empty(
+                Method::DELETE,
+                format!("/admin/snapshots/{}", s.id),
+                reason_body(reason),
+            ),
             move |_| {
                 toasts.success(format!("Snapshot #{} deleted", s.id));
                 pending.set(None);
@@ -192,7 +199,7 @@ pub fn SnapshotsPage() -> impl IntoView {
                         <ConfirmDialog
                             title=format!("Restore snapshot #{}?", s.id)
                             message=format!(
-                                "The world goes back to tick {} (game time {}). Everything that happened after that tick is lost.",
+                                "The world goes back to tick {} (game time {}). A snapshot of the world as it is now is taken first, so restoring that one undoes this.",
                                 format::integer(s.tick_number), format::timestamp(&s.game_time)
                             )
                             confirm_label=format!("Restore tick {}", s.tick_number)
@@ -200,6 +207,7 @@ pub fn SnapshotsPage() -> impl IntoView {
                             error=action.message()
                             on_confirm=Callback::new(move |_| restore(target.clone()))
                             on_cancel=close
+                            reason
                         />
                     }.into_any()
                 }
@@ -214,6 +222,7 @@ pub fn SnapshotsPage() -> impl IntoView {
                             error=action.message()
                             on_confirm=Callback::new(move |_| delete(target.clone()))
                             on_cancel=close
+                            reason
                         />
                     }.into_any()
                 }

@@ -6,6 +6,8 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::infra::json::{object, Value};
+
 const UNMOUNTED: &str = "unmounted";
 
 #[component]
@@ -69,7 +71,9 @@ pub fn Modal(
         let Some(d) = dialog.get_untracked().filter(|_| ev.key() == "Tab") else {
             return;
         };
-        let Ok(list) = d.query_selector_all("button:not([disabled]),input:not([disabled])") else {
+        let Ok(list) = d.query_selector_all(
+            "button:not([disabled]),input:not([disabled]),textarea:not([disabled])",
+        ) else {
             return;
         };
         let (Some(first), Some(last)) = (list.item(0), list.item(list.length().saturating_sub(1)))
@@ -118,8 +122,16 @@ pub fn Modal(
     }
 }
 
+/// The body that carries an operator's reason into the audit log, if they gave one.
+pub fn reason_body(reason: RwSignal<String>) -> Option<Value> {
+    let text = reason.get_untracked();
+    let text = text.trim();
+    (!text.is_empty()).then(|| object([("reason", text.into())]))
+}
+
 /// A confirmation for a dangerous action. With `require_text`, the confirm button
-/// stays disabled until the operator types that text exactly.
+/// stays disabled until the operator types that text exactly; with `reason`, the
+/// operator may say why, for the audit log.
 #[component]
 pub fn ConfirmDialog(
     title: String,
@@ -130,8 +142,13 @@ pub fn ConfirmDialog(
     on_confirm: Callback<()>,
     on_cancel: Callback<()>,
     #[prop(optional)] require_text: Option<String>,
+    #[prop(optional)] reason: Option<RwSignal<String>>,
 ) -> impl IntoView {
     let typed = RwSignal::new(String::new());
+    // Each confirmation starts without the reason given for the last one.
+    if let Some(reason) = reason {
+        reason.set(String::new());
+    }
     let required = require_text.clone();
     let matches = move || required.as_ref().is_none_or(|r| typed.get() == *r);
     view! {
@@ -146,6 +163,16 @@ pub fn ConfirmDialog(
                     prop:value=typed
                     on:input=move |ev| typed.set(event_target_value(&ev))
                 />
+            })}
+            {reason.map(|reason| view! {
+                <label for="confirm-reason">"Reason (optional, kept in the audit log)"</label>
+                <textarea
+                    id="confirm-reason"
+                    rows="2"
+                    maxlength="500"
+                    prop:value=reason
+                    on:input=move |ev| reason.set(event_target_value(&ev))
+                ></textarea>
             })}
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             <div class="modal-actions">

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import {
-  api, countRequests, dev, launchBrowser, loginAndWait, requestLogMark, setVisibility, shownTick, waitForRequest, withPage,
+  api, countRequests, dev, env, launchBrowser, loginAndWait, requestLogMark, setVisibility, shownTick, waitForRequest, withPage,
 } from './harness.mjs';
 
 /** Waits until the gateway has answered `n` more status polls. */
@@ -203,5 +203,99 @@ test('players online is a status card, as the gateway counts them', async () => 
       (expected) => Number(document.querySelector('[data-testid="players-online"]').textContent.replace(/\D/g, '')) === expected,
       status.players_online - 1,
     );
+  });
+});
+
+/** Samples for the gateway's history: `count` of them, `step` seconds apart, ending now. */
+function samples(count, step, at = () => ({})) {
+  return Array.from({ length: count }, (_, i) => ({
+    seconds_ago: (count - 1 - i) * step,
+    tick_rate: 1,
+    actual_rate: 1,
+    ticks_behind: 0,
+    tick_duration_ms: 5,
+    players_online: 40,
+    paused: false,
+    ...at(i),
+  }));
+}
+
+test('history: four charts for each range, the range in the URL, a spike kept by min/max', async () => {
+  // A day of history with one lag spike three hours ago.
+  await dev('POST', '/history', {
+    samples: samples(24 * 60, 60, (i) => (i === 21 * 60 ? { ticks_behind: 480, tick_duration_ms: 900 } : {})),
+  });
+  await withPage(browser, 'history-ranges', async (page) => {
+    const mark = await requestLogMark();
+    await loginAndWait(page);
+    const charts = page.getByTestId('chart');
+    await charts.nth(3).waitFor();
+    assert.equal(await charts.count(), 4);
+    const asked = await waitForRequest(mark, { method: 'GET', path: '/admin/metrics/history' });
+    assert.equal(asked.query, 'range=1h', 'an hour unless the URL says otherwise');
+    assert.equal(await page.getByRole('link', { name: '1h' }).getAttribute('aria-current'), 'true');
+    for (const range of ['10m', '6h', '24h']) {
+      const before = await requestLogMark();
+      await page.getByRole('link', { name: range, exact: true }).click();
+      await page.waitForURL(new RegExp(`/admin/\\?range=${range}$`));
+      await waitForRequest(before, { method: 'GET', path: '/admin/metrics/history' });
+      await page.getByRole('link', { name: range, exact: true }).and(page.locator('[aria-current]')).waitFor();
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="chart"] path.band[d^="M"]').length === 4);
+    }
+    // 24 h: the spike is one sample of a 12-minute bucket, and still the chart's top.
+    const behind = charts.filter({ hasText: 'Ticks behind' });
+    assert.equal(await behind.locator('.chart-top').textContent(), '500');
+    // The table alternative has the same figures.
+    await page.getByText('The figures as a table').click();
+    const spike = page.locator('.history-table tbody tr', { hasText: '480' });
+    assert.equal(await spike.count(), 1);
+    assert.match(await spike.locator('td').nth(2).textContent(), /\(0–480\)$/, 'min–max of the bucket');
+    // The range survives a reload.
+    await page.reload();
+    await page.getByRole('link', { name: '24h', exact: true }).and(page.locator('[aria-current]')).waitFor();
+  });
+});
+
+test('history: a pause is marked on the charts with who and why, after a reload too, and read out by keyboard', async () => {
+  await withPage(browser, 'history-pause', async (page) => {
+    await loginAndWait(page, '/?range=10m');
+    await page.getByTestId('chart').first().waitFor();
+    await page.getByRole('button', { name: 'Pause game' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Pause the game?' });
+    await dialog.getByLabel('Reason (optional, kept in the audit log)').fill('maintenance window');
+    await dialog.getByRole('button', { name: 'Pause game' }).click();
+    await page.getByTestId('game-state').filter({ hasText: 'Paused' }).waitFor();
+    // Live: the status poll saw the pause and the charts asked for what is new since.
+    const event = page.getByTestId('events').locator('li[data-action="game.pause"]');
+    await event.waitFor();
+    assert.match(await event.textContent(), new RegExp(`Paused the game, by ${env.username} \\(admin\\): “maintenance window”$`));
+    assert.equal(await page.locator('[data-testid="marker"][data-action="game.pause"]').count(), 4, 'one on each chart');
+    assert.equal(await page.title(), 'Paused · Overview · Galaxy admin');
+
+    await page.reload();
+    await page.locator('[data-testid="marker"][data-action="game.pause"]').first().waitFor({ state: 'attached' });
+
+    // Keyboard: from the newest slice back to the one with the pause in it.
+    await page.locator('.charts').focus();
+    await page.keyboard.press('End');
+    const readout = page.getByTestId('chart-readout');
+    await readout.filter({ hasText: 'tick rate' }).waitFor();
+    for (let i = 0; i < 20 && !(await readout.textContent()).includes('Paused the game'); i += 1) {
+      await page.keyboard.press('ArrowLeft');
+    }
+    assert.match(await readout.textContent(), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: tick rate .* Paused the game, by .*maintenance window/);
+    // The pointer reads the same way.
+    const box = await page.getByTestId('chart').first().locator('svg').boundingBox();
+    await page.mouse.move(box.x + 2, box.y + box.height / 2);
+    await readout.filter({ hasText: /^\d{4}-/ }).waitFor();
+  });
+});
+
+test('the tab title says when the game is lagging', async () => {
+  await dev('PUT', '/tick-capacity', { ticks_per_second: 0 });
+  await withPage(browser, 'title-lagging', async (page) => {
+    await loginAndWait(page, '/players');
+    await page.waitForFunction(() => document.title === 'Lagging · Players · Galaxy admin', null, { timeout: 20_000 });
+    await dev('PUT', '/tick-capacity', { ticks_per_second: null });
   });
 });

@@ -1,8 +1,10 @@
 // The operator pages: runtime config, snapshots, players, services, audit log.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, beforeEach, test } from 'node:test';
 import {
-  api, dev, env, launchBrowser, loginAndWait, requestLogMark, requestsSince, seededPlayer, waitForRequest, withPage,
+  api, defaultConfig, dev, env, launchBrowser, loginAndWait, requestLogMark, requestsSince, seededPlayer, waitForRequest, withPage,
+  writeConfig,
 } from './harness.mjs';
 
 let browser;
@@ -48,7 +50,7 @@ test('runtime config: edit with validation, server 422 next to the field, reset 
   }, { allowConsoleErrors: true });
 });
 
-test('snapshots: create, restore only while paused with the tick named, delete with confirmation', async () => {
+test('snapshots: create, restore only while paused with the tick named and a way back, delete with confirmation', async () => {
   await withPage(browser, 'snapshots', async (page) => {
     await loginAndWait(page, '/snapshots');
     await page.getByText('No snapshots yet.', { exact: false }).waitFor();
@@ -63,13 +65,20 @@ test('snapshots: create, restore only while paused with the tick named, delete w
     const confirm = page.getByRole('dialog', { name: 'Restore snapshot #1?' });
     await confirm.waitFor();
     assert.match(await confirm.textContent(), new RegExp(`back to tick ${Number(tick).toLocaleString('en').replace(/,/g, '\u2009')}`));
+    assert.match(await confirm.textContent(), /A snapshot of the world as it is now is taken first, so restoring that one undoes this\./);
+    await confirm.getByLabel('Reason (optional, kept in the audit log)').fill('rollback after a bad event');
     await confirm.getByRole('button', { name: `Restore tick ${tick}` }).click();
     await page.getByText(`Restored snapshot #1: the world is back at tick ${tick}`).waitFor();
+    // The gateway took the world before the restore as #2; the list shows it without a reload.
+    await page.locator('tbody tr', { hasText: '#2' }).waitFor();
+    const restored = (await api('GET', '/admin/audit?action=snapshot.restore')).body.items[0];
+    assert.equal(restored.reason, 'rollback after a bad event');
 
-    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.locator('tbody tr', { hasText: '#1' }).getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('dialog', { name: 'Delete snapshot #1?' }).getByRole('button', { name: 'Delete snapshot' }).click();
     await page.getByText('Snapshot #1 deleted').waitFor();
-    await page.getByText('No snapshots yet.', { exact: false }).waitFor();
+    await page.locator('tbody tr', { hasText: '#1' }).waitFor({ state: 'detached' });
+    assert.equal(await page.locator('tbody tr').count(), 1, 'the way back stays');
 
     await dev('POST', '/faults', { path_prefix: '/admin/snapshots', method: 'POST', status: 500 });
     await page.getByRole('button', { name: 'Take snapshot' }).click();
@@ -252,10 +261,53 @@ test('audit log: who changed tick_rate, from what to what and why, narrowed with
     await page.waitForURL(/\?action=config\.update&target=tick_rate$/);
     assert.equal(await page.locator('tbody tr').count(), 1);
     // And back: every entry again.
-    await page.getByRole('link', { name: 'show all entries' }).click();
+    await page.getByRole('link', { name: 'Clear' }).click();
     await page.locator('tbody tr', { hasText: 'motd' }).waitFor();
     assert.ok(await page.locator('tbody tr').count() >= 3);
   });
+});
+
+test('audit log: the form filters by who, action, target and time (the zone converted); the CSV export has just those', async () => {
+  assert.equal((await api('PUT', '/admin/config/tick_rate', { value: 3, reason: 'load, "test" =1+1' })).status, 200);
+  assert.equal((await api('PUT', '/admin/config/motd', { value: 'Hi' })).status, 200);
+  await withPage(browser, 'audit-form', async (page) => {
+    await loginAndWait(page, '/audit');
+    const form = page.getByRole('form', { name: 'Filter the audit log' });
+    await form.getByLabel('Who').fill(env.username);
+    await form.getByLabel('Action').fill('config');
+    await form.getByLabel('Target').fill('TICK_rate');
+    // Tokyo is UTC+9 all year: 09:00 there on 1 January 2000 is midnight UTC.
+    await form.getByLabel('From').fill('2000-01-01T09:00');
+    await form.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/\/admin\/audit\?actor=admin&action=config&target=TICK_rate&from=2000-01-01T00%3A00%3A00\.000Z$/);
+    await page.locator('tbody tr', { hasText: 'motd' }).waitFor({ state: 'detached' });
+    assert.equal(await page.locator('tbody tr').count(), 1);
+    // The form shows the URL's filters back, the time in the operator's zone.
+    assert.equal(await form.getByLabel('From').inputValue(), '2000-01-01T09:00');
+
+    const mark = await requestLogMark();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    const asked = await waitForRequest(mark, { method: 'GET', path: '/admin/audit/export' });
+    assert.equal(asked.query, 'actor=admin&action=config&target=TICK_rate&from=2000-01-01T00%3A00%3A00.000Z');
+    assert.match(download.suggestedFilename(), /^galaxy-audit-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\.csv$/);
+    const csv = readFileSync(await download.path(), 'utf8').trim().split(/\r?\n/);
+    assert.equal(csv.length, 2, 'the header and the one entry');
+    assert.match(csv[0], /^id,at,admin,/);
+    assert.match(csv[1], /tick_rate/);
+    assert.match(csv[1], /"load, ""test"" =1\+1"/, 'quoted as CSV');
+    await page.getByText('Exported 1 entries').waitFor();
+
+    // Until a day later in 2000: nothing.
+    await form.getByLabel('Until').fill('2000-01-02T09:00');
+    await form.getByRole('button', { name: 'Filter' }).click();
+    await page.getByText('No entries match.').waitFor();
+    await form.getByRole('link', { name: 'Clear' }).click();
+    await page.locator('tbody tr', { hasText: 'motd' }).waitFor();
+    assert.equal(await form.getByLabel('Who').inputValue(), '');
+  }, { timezoneId: 'Asia/Tokyo' });
 });
 
 test('audit log: a deleted player is named, with its reason, but no longer linked', async () => {
@@ -289,6 +341,37 @@ test('audit log: later pages stay put while new entries arrive', async () => {
     await page.getByRole('button', { name: 'Refreshing…' }).waitFor({ state: 'detached' });
     assert.equal(await page.locator('tbody tr').first().textContent(), shown);
   });
+});
+
+test('runtime config in prod: old and new values are confirmed first, with a reason for the audit log', async () => {
+  writeConfig({ ...defaultConfig(), ENVIRONMENT: 'prod' });
+  try {
+    await withPage(browser, 'config-prod', async (page) => {
+      await loginAndWait(page, '/config');
+      const row = page.locator('tr[data-key="tick_rate"]');
+      const input = row.getByRole('textbox');
+      const before = await input.inputValue();
+      await input.fill('4');
+      await row.getByRole('button', { name: 'Save' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Change tick_rate in production?' });
+      await dialog.getByText(`${before} → 4. The running game uses the new value at once.`).waitFor();
+      // Cancel sends nothing.
+      const mark = await requestLogMark();
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      assert.equal((await requestsSince(mark, { method: 'PUT', path: '/admin/config' })).length, 0);
+
+      await row.getByRole('button', { name: 'Save' }).click();
+      await dialog.getByLabel('Reason (optional, kept in the audit log)').fill('event weekend');
+      await dialog.getByRole('button', { name: 'Apply in production' }).click();
+      await page.getByText('tick_rate set to 4').waitFor();
+      await dialog.waitFor({ state: 'detached' });
+      const entry = (await api('GET', '/admin/audit?action=config.update&target=tick_rate')).body.items[0];
+      assert.deepEqual([entry.after, entry.reason], ['4.0', 'event weekend'], 'the gateway keeps tick_rate a float');
+    });
+  } finally {
+    writeConfig(defaultConfig());
+  }
 });
 
 test('runtime config: a change by someone else since loading is caught, shown, and can be re-applied or dropped', async () => {
@@ -358,6 +441,8 @@ test('runtime config: unsaved input survives a gateway outage and recovery', asy
 });
 
 test('snapshots: a page past the end and deleting the last row of the last page land on the last page', async () => {
+  // Keep them all: retention would otherwise remove the oldest beyond 20.
+  assert.equal((await api('PUT', '/admin/config/snapshot_retention', { value: 100 })).status, 200);
   for (let i = 0; i < 21; i += 1) assert.equal((await api('POST', '/admin/snapshots')).status, 201);
   await withPage(browser, 'snapshots-paging', async (page) => {
     await loginAndWait(page, '/snapshots?page=999');

@@ -76,7 +76,7 @@ test('an operator runs the game but cannot restore or delete snapshots', async (
     await page.getByTestId('game-state').filter({ hasText: 'Paused' }).waitFor();
 
     await page.getByRole('link', { name: 'Audit log' }).click();
-    await page.locator('tbody tr', { hasText: 'game.pause' }).filter({ hasText: 'shift_op · operator' }).waitFor();
+    await page.locator('tbody tr', { hasText: 'game.pause' }).filter({ hasText: 'shift_op (operator)' }).waitFor();
   });
 });
 

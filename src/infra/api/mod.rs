@@ -70,9 +70,19 @@ impl Api {
         parse(&text)
     }
 
+    /// A GET whose answer is taken as text (an export).
+    pub async fn text(self, path: impl Into<String>) -> Result<String, ApiError> {
+        self.call(Method::GET, path, None, None).await
+    }
+
     /// A call whose answer has no body (204).
-    pub async fn empty(self, method: Method, path: impl Into<String>) -> Result<(), ApiError> {
-        self.call(method, path, None, None).await.map(|_| ())
+    pub async fn empty(
+        self,
+        method: Method,
+        path: impl Into<String>,
+        body: Option<Value>,
+    ) -> Result<(), ApiError> {
+        self.call(method, path, body, None).await.map(|_| ())
     }
 
     /// Boxed: every typed call awaits this one state machine instead of

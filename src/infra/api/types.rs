@@ -6,8 +6,6 @@
 //! serde's derive: one JSON parser serves every response, instead of one
 //! generated per type, which keeps tens of KB out of the bundle.
 
-use std::collections::BTreeMap;
-
 use crate::infra::json::Value;
 
 /// A type the gateway sends; the error names the field that is missing or wrong.
@@ -49,6 +47,11 @@ fn number(v: &Value, name: &str) -> Result<f64, String> {
     field(v, name)?
         .as_f64()
         .ok_or_else(|| wrong(name, "a number"))
+}
+
+/// An RFC 3339 date-time, as seconds since the Unix epoch.
+fn time(v: &Value, name: &str) -> Result<i64, String> {
+    crate::infra::time::parse_rfc3339(&text(v, name)?).ok_or_else(|| wrong(name, "a date-time"))
 }
 
 fn flag(v: &Value, name: &str) -> Result<bool, String> {
@@ -332,6 +335,81 @@ impl FromJson for AuditEntry {
     }
 }
 
+/// The health figures the gateway samples, in the order of `Bucket::stats`.
+pub const SERIES: [&str; 5] = [
+    "tick_rate",
+    "actual_rate",
+    "ticks_behind",
+    "tick_duration_ms",
+    "players_online",
+];
+
+/// Minimum, mean and maximum of one figure over a bucket: a spike shows in `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Stat {
+    pub min: f64,
+    pub avg: f64,
+    pub max: f64,
+}
+
+impl FromJson for Stat {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            min: number(v, "min")?,
+            avg: number(v, "avg")?,
+            max: number(v, "max")?,
+        })
+    }
+}
+
+/// The samples of one time slice of the history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bucket {
+    /// Start, in seconds since the Unix epoch.
+    pub at: i64,
+    /// Whether the game was paused at any sample in it.
+    pub paused: bool,
+    /// By `SERIES`.
+    pub stats: [Stat; 5],
+}
+
+impl FromJson for Bucket {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let mut stats = [Stat::default(); 5];
+        for (stat, name) in stats.iter_mut().zip(SERIES) {
+            *stat = Stat::from_json(field(v, name)?)?;
+        }
+        Ok(Self {
+            at: time(v, "at")?,
+            paused: flag(v, "paused")?,
+            stats,
+        })
+    }
+}
+
+/// `/admin/metrics/history`: the game's health over a range, and what
+/// operators did in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct History {
+    pub from: i64,
+    pub to: i64,
+    pub bucket_seconds: i64,
+    pub buckets: Vec<Bucket>,
+    pub events: Vec<AuditEntry>,
+}
+
+impl FromJson for History {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            from: time(v, "from")?,
+            to: time(v, "to")?,
+            bucket_seconds: whole(v, "bucket_seconds")?.max(1) as i64,
+            buckets: list(v, "buckets")?,
+            events: list(v, "events")?,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Readiness {
     pub status: String,
@@ -347,21 +425,41 @@ impl FromJson for Readiness {
     }
 }
 
-/// `/versions` and `version.json`: names to version strings.
-pub type Versions = BTreeMap<String, String>;
+/// `/versions` and `version.json`: names to version strings, in name order.
+/// A sorted list, not a map: a handful of entries, and no map code in the bundle.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Versions(pub Vec<(String, String)>);
+
+impl Versions {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Sets `name`'s version, keeping the names in order.
+    pub fn insert(&mut self, name: String, version: String) {
+        match self.0.iter().position(|(n, _)| *n >= name) {
+            Some(i) if self.0[i].0 == name => self.0[i].1 = version,
+            Some(i) => self.0.insert(i, (name, version)),
+            None => self.0.push((name, version)),
+        }
+    }
+}
 
 impl FromJson for Versions {
     fn from_json(v: &Value) -> Result<Self, String> {
-        v.as_object()
+        let mut versions = Versions::default();
+        for (name, version) in v
+            .as_object()
             .ok_or_else(|| "not an object".to_owned())?
             .iter()
-            .map(|(name, version)| {
-                version
-                    .as_str()
-                    .map(|s| (name.clone(), s.to_owned()))
-                    .ok_or_else(|| wrong(name, "a string"))
-            })
-            .collect()
+        {
+            let version = version.as_str().ok_or_else(|| wrong(name, "a string"))?;
+            versions.insert(name.clone(), version.to_owned());
+        }
+        Ok(versions)
     }
 }
 

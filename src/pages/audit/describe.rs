@@ -1,7 +1,26 @@
-//! Audit entries in words: what changed, and where the target lives now.
+//! Audit entries in words, for the log and for the events on the overview's
+//! charts: what was done, what changed, and where the target lives now.
 
 use crate::infra::api::types::AuditEntry;
 use crate::routes::Route;
+
+/// What an action did, as an operator says it; unknown actions as they came.
+pub fn action_label(action: &str) -> &str {
+    match action {
+        "game.pause" => "Paused the game",
+        "game.resume" => "Resumed the game",
+        "config.update" => "Changed config",
+        "config.reset" => "Reset config",
+        "snapshot.create" => "Took a snapshot",
+        "snapshot.restore" => "Restored a snapshot",
+        "snapshot.delete" => "Deleted a snapshot",
+        "service.deploy" => "Deployed",
+        "player.delete" => "Deleted a player",
+        "auth.login" => "Logged in",
+        "auth.login_failed" => "Failed to log in",
+        other => other,
+    }
+}
 
 /// "10 → 20": the value before and after, when the entry has them.
 pub fn change(e: &AuditEntry) -> Option<String> {
@@ -31,6 +50,34 @@ pub fn target_href(e: &AuditEntry) -> Option<String> {
     Some(route.href())
 }
 
+/// Who acted: "alice (operator)".
+pub fn actor(e: &AuditEntry) -> String {
+    match &e.role {
+        Some(role) => format!("{} ({role})", e.admin),
+        None => e.admin.clone(),
+    }
+}
+
+/// One line for an event on the charts: what, on what, by whom, and why.
+pub fn one_line(e: &AuditEntry) -> String {
+    let mut line = action_label(&e.action).to_owned();
+    if let Some(target) = e
+        .target
+        .as_deref()
+        .filter(|_| e.target_type.as_deref() != Some("game"))
+    {
+        line = format!("{line} {target}");
+    }
+    if let Some(change) = change(e) {
+        line = format!("{line}, {change}");
+    }
+    line = format!("{line}, by {}", actor(e));
+    match &e.reason {
+        Some(reason) => format!("{line}: “{reason}”"),
+        None => line,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,14 +102,22 @@ mod tests {
     }
 
     #[test]
-    fn a_change_shows_both_values() {
+    fn an_event_says_what_changed_who_and_why() {
         let mut e = entry("config.update");
-        assert_eq!(change(&e), None);
+        e.target = Some("tick_rate".to_owned());
+        e.target_type = Some("config".to_owned());
         e.before = Some("10".to_owned());
         e.after = Some("20".to_owned());
-        assert_eq!(change(&e).as_deref(), Some("10 → 20"));
-        e.before = None;
-        assert_eq!(change(&e).as_deref(), Some("(none) → 20"));
+        e.reason = Some("load test".to_owned());
+        assert_eq!(
+            one_line(&e),
+            "Changed config tick_rate, 10 → 20, by alice (operator): “load test”"
+        );
+        let mut pause = entry("game.pause");
+        pause.target = Some("game".to_owned());
+        pause.target_type = Some("game".to_owned());
+        assert_eq!(one_line(&pause), "Paused the game, by alice (operator)");
+        assert_eq!(action_label("galaxy.new_thing"), "galaxy.new_thing");
     }
 
     #[test]

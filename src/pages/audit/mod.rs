@@ -1,8 +1,8 @@
 //! The audit log: who did what, to what, when and why. Filters live in the
-//! URL (`?actor=&action=&target=&from=&to=`): every actor, action and target
-//! in the table is a link that narrows the log to it, and later pages are
-//! counted up to the newest entry of the first, so they stay put while
-//! entries arrive.
+//! URL (`?actor=&action=&target=&from=&to=`), set by the form or by the
+//! actor, action and target links in the table; later pages are counted up to
+//! the newest entry of the first, so they stay put while entries arrive; the
+//! filtered entries export as CSV.
 
 pub mod describe;
 pub mod filters;
@@ -10,15 +10,20 @@ pub mod filters;
 use std::fmt::Write;
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::infra::api::types::AuditEntry;
+use crate::infra::api::use_api;
+use crate::infra::mutation::Mutation;
+use crate::infra::time::{iso, parse_rfc3339};
 use crate::pages::overview::status::use_game_status;
 use crate::routes::Route;
 use crate::ui::format;
 use crate::ui::markup::{element, escape};
 use crate::ui::paged_list::PagedList;
-use filters::KEYS;
+use crate::ui::toast::use_toasts;
+use filters::{local_input, ACTIONS, KEYS};
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
@@ -28,16 +33,93 @@ pub fn AuditPage() -> impl IntoView {
         PagedList::<AuditEntry>::new("/admin/audit", Route::Audit, 50, game.recoveries(), &KEYS);
     let query = use_query_map();
     let active = Memo::new(move |_| query.with(|q| KEYS.map(|k| q.get(k).unwrap_or_default())));
+    let navigate = use_navigate();
+    let api = use_api();
+    let toasts = use_toasts();
+    let export = Mutation::new();
+    let form = NodeRef::<leptos::html::Form>::new();
+    // What the form shows for a filter: times in the operator's zone.
+    let shown = move |key: &'static str| {
+        move || {
+            let value = query.read().get(key).unwrap_or_default();
+            match key {
+                "from" | "to" => parse_rfc3339(&value)
+                    .map(|s| local_input(s, format::local_offset_minutes(s)))
+                    .unwrap_or_default(),
+                _ => value,
+            }
+        }
+    };
+    let apply = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(form) = form.get_untracked() else {
+            return;
+        };
+        let values = KEYS.map(|key| {
+            let value = form
+                .query_selector(&format!("[name={key}]"))
+                .ok()
+                .flatten()
+                .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .map(|input| input.value())
+                .unwrap_or_default();
+            match key {
+                "from" | "to" if !value.is_empty() => utc(&value),
+                _ => value,
+            }
+        });
+        navigate(
+            &format!("{}?{}", Route::Audit.path(), filters::query(&values)),
+            Default::default(),
+        );
+    };
+    let download = move |_| {
+        let q = active.with_untracked(filters::query);
+        export.run(api.text(format!("/admin/audit/export?{q}")), move |csv| {
+            let name = format!(
+                "galaxy-audit-{}.csv",
+                iso((js_sys::Date::now() / 1000.0) as i64).replace(':', "-")
+            );
+            match crate::ui::download::save(&name, "text/csv;charset=utf-8", &csv) {
+                Ok(()) => toasts.success(format!(
+                    "Exported {} entries",
+                    csv.lines().count().saturating_sub(1)
+                )),
+                Err(_) => toasts.info(
+                    "The browser refused to save the export.",
+                    std::time::Duration::from_secs(8),
+                ),
+            }
+        })
+    };
+    let input = move |key: &'static str, label: &'static str, kind: &'static str| {
+        view! {
+            <label>
+                {label}
+                <input name=key type=kind list=(key == "action").then_some("audit-actions") prop:value=shown(key) />
+            </label>
+        }
+    };
     view! {
         <section class="page">
             <div class="page-head">
                 <h1>"Audit log"</h1>
+                <button type="button" class="button" disabled=export.busy() on:click=download>
+                    {move || if export.busy.get() { "Exporting…" } else { "Export CSV" }}
+                </button>
                 {audit.refresh_button()}
             </div>
-            <p class="hint">
-                "Select a name, an action or a target to see only its entries; "
-                <a href=Route::Audit.href()>"show all entries"</a>"."
-            </p>
+            <form class="filters" node_ref=form on:submit=apply aria-label="Filter the audit log">
+                {input("actor", "Who", "text")}
+                {input("action", "Action", "text")}
+                {input("target", "Target", "text")}
+                {input("from", "From", "datetime-local")}
+                {input("to", "Until", "datetime-local")}
+                <datalist id="audit-actions" inner_html=ACTIONS.map(|a| format!("<option value=\"{a}\">")).concat()></datalist>
+                <button type="submit" class="button primary">"Filter"</button>
+                <a class="button" href=Route::Audit.href()>"Clear"</a>
+            </form>
+            {move || export.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             {audit.view("the audit log", "No entries match.", move |entries| view! {
                 <table class="data audit">
                     <thead>
@@ -57,6 +139,15 @@ pub fn AuditPage() -> impl IntoView {
             }.into_any())}
         </section>
     }
+}
+
+/// A `datetime-local` value (the operator's zone) in UTC, as the URL keeps it.
+fn utc(local: &str) -> String {
+    let date = js_sys::Date::new(&JsValue::from_str(local));
+    if date.get_time().is_nan() {
+        return String::new();
+    }
+    date.to_iso_string().into()
 }
 
 /// A link to the log narrowed further: the filters in force and `key` = `value`.

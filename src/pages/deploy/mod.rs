@@ -5,7 +5,6 @@
 pub mod semver;
 pub mod versions;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use gloo_net::http::RequestBuilder;
@@ -49,7 +48,10 @@ async fn served_version() -> Option<String> {
         return None;
     }
     // `{"version": "1.2.3"}` reads as a map of one string.
-    parse::<Versions>(&answer.text).ok()?.remove("version")
+    parse::<Versions>(&answer.text)
+        .ok()?
+        .get("version")
+        .map(str::to_owned)
 }
 
 #[component]
@@ -106,7 +108,7 @@ pub fn ServicesWatch() -> impl IntoView {
     let api = use_api();
     let toasts = use_toasts();
     let deploys = expect_context::<Deploys>().0;
-    let known = StoredValue::new(None::<BTreeMap<String, String>>);
+    let known = StoredValue::new(None::<Versions>);
     watch(
         Duration::from_millis(config.version_poll_ms.into()),
         MAX_BACKOFF,

@@ -1,8 +1,7 @@
 //! Version awareness decisions, kept pure: when to show the "new dashboard"
 //! banner, and what changed among backend services.
 
-use std::collections::BTreeMap;
-
+use crate::infra::api::types::Versions;
 use crate::pages::deploy::semver::Version;
 
 /// The running build's version, from Cargo.toml.
@@ -44,13 +43,11 @@ pub struct Change {
 
 /// Services whose version differs from the one known, in name order. New services
 /// count as changes from "none"; a service that disappears is not a deploy to announce.
-pub fn changed_services(
-    known: &BTreeMap<String, String>,
-    now: &BTreeMap<String, String>,
-) -> Vec<Change> {
-    now.iter()
+pub fn changed_services(known: &Versions, now: &Versions) -> Vec<Change> {
+    now.0
+        .iter()
         .filter_map(|(service, to)| {
-            let from = known.get(service).map(String::as_str).unwrap_or("none");
+            let from = known.get(service).unwrap_or("none");
             (from != to).then(|| Change {
                 service: service.clone(),
                 from: from.to_owned(),
@@ -120,10 +117,10 @@ mod tests {
 
     #[test]
     fn service_changes_are_listed_and_described() {
-        let known: BTreeMap<_, _> = [("physics", "1.2.0"), ("players", "1.1.0")]
-            .into_iter()
-            .map(|(a, b)| (a.to_owned(), b.to_owned()))
-            .collect();
+        let mut known = Versions::default();
+        for (name, version) in [("players", "1.1.0"), ("physics", "1.2.0")] {
+            known.insert(name.into(), version.into());
+        }
         let mut now = known.clone();
         now.insert("physics".into(), "1.3.0".into());
         now.insert("galaxy".into(), "1.0.0".into());

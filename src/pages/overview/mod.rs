@@ -3,6 +3,9 @@
 //! poll changes the figures and nothing else: an open dialog, an error or a
 //! request in flight survive any number of polls.
 
+pub mod chart;
+pub mod charts;
+pub mod history;
 pub mod status;
 
 use gloo_net::http::Method;
@@ -13,7 +16,7 @@ use crate::infra::api::use_api;
 use crate::infra::mutation::Mutation;
 use crate::infra::polling::Clock;
 use crate::infra::session::{use_session, Role};
-use crate::ui::dialog::ConfirmDialog;
+use crate::ui::dialog::{reason_body, ConfirmDialog};
 use crate::ui::format;
 use crate::ui::toast::use_toasts;
 use status::{lag, use_game_status, Lag};
@@ -29,7 +32,7 @@ pub fn OverviewPage() -> impl IntoView {
             <h1>"Overview"</h1>
             // The error is read only before the first status: afterwards Freshness shows it.
             {move || if loaded.get() {
-                view! { <StatusCards /> <Freshness /> <GameControls /> }.into_any()
+                view! { <StatusCards /> <Freshness /> <GameControls /> <charts::Charts /> }.into_any()
             } else if let Some(e) = status.error.get() {
                 view! { <p class="load-error" role="alert">{e.message()}</p> }.into_any()
             } else {
@@ -119,12 +122,13 @@ fn GameControls() -> impl IntoView {
     let toasts = use_toasts();
     let mutation = Mutation::new();
     let confirming = RwSignal::new(false);
+    let reason = RwSignal::new(String::new());
     let paused = Memo::new(move |_| store.latest.with(|s| s.as_ref().is_some_and(|s| s.paused)));
     let session = use_session();
     let disabled = move || mutation.busy.get() || session.lacks(Role::Operator);
     let pause = move || {
         mutation.run(
-            api.json::<GameStatus>(Method::POST, "/admin/game/pause", None),
+            api.json::<GameStatus>(Method::POST, "/admin/game/pause", reason_body(reason)),
             move |s| {
                 confirming.set(false);
                 store.apply(Ok(s));
@@ -172,6 +176,7 @@ fn GameControls() -> impl IntoView {
                     error=mutation.message()
                     on_confirm=Callback::new(move |_| pause())
                     on_cancel=Callback::new(move |_| confirming.set(false))
+                    reason
                 />
             })}
         </div>

@@ -11,7 +11,7 @@ use crate::infra::mutation::Mutation;
 use crate::infra::session::{use_session, Role};
 use crate::pages::overview::status::use_game_status;
 use crate::routes::Route;
-use crate::ui::dialog::ConfirmDialog;
+use crate::ui::dialog::{reason_body, ConfirmDialog};
 use crate::ui::format;
 use crate::ui::load::render;
 use crate::ui::toast::use_toasts;
@@ -46,6 +46,7 @@ pub fn PlayerDetailPage(
     let deleting = RwSignal::new(false);
     let session = use_session();
     let delete = Mutation::new();
+    let reason = RwSignal::new(String::new());
 
     view! {
         <section class="page player-detail">
@@ -61,7 +62,7 @@ pub fn PlayerDetailPage(
                     let navigate = navigate.clone();
                     let confirm_delete = Callback::new(move |_| {
                         let (name, navigate) = (name.clone(), navigate.clone());
-                        delete.run(api.empty(Method::DELETE, path.clone()), move |_| {
+                        delete.run(api.empty(Method::DELETE, path.clone(), reason_body(reason)), move |_| {
                             toasts.success(format!("Player {name} deleted"));
                             navigate(&Route::Players.path(), Default::default());
                         });
@@ -88,6 +89,7 @@ pub fn PlayerDetailPage(
                                 error=delete.message()
                                 on_confirm=confirm_delete
                                 on_cancel=Callback::new(move |_| deleting.set(false))
+                                reason
                             />
                         })}
                     }.into_any()

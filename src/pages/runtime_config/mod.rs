@@ -4,8 +4,6 @@
 
 pub mod rules;
 
-use std::collections::BTreeMap;
-
 use gloo_net::http::Method;
 use leptos::prelude::*;
 
@@ -16,7 +14,9 @@ use crate::infra::api::types::{ConfigItem, FromJson, Items};
 use crate::infra::api::{use_api, ApiError};
 use crate::infra::mutation::Mutation;
 use crate::infra::session::{use_session, Role};
+use crate::infra::settings::{Config, Environment};
 use crate::pages::overview::status::use_game_status;
+use crate::ui::dialog::{reason_body, ConfirmDialog};
 use crate::ui::format;
 use crate::ui::load::render;
 use crate::ui::toast::use_toasts;
@@ -24,8 +24,8 @@ use rules::{display, validate};
 
 /// Unsaved input by key, with the entity tag it was typed against. Rows are
 /// rebuilt when the list loads again (after a gateway outage, say); the
-/// operator's typing is not lost with them.
-type Drafts = StoredValue<BTreeMap<String, (String, String)>>;
+/// operator's typing is not lost with them. A few keys, so a list.
+type Drafts = StoredValue<Vec<(String, (String, String))>>;
 
 #[component]
 pub fn RuntimeConfigPage() -> impl IntoView {
@@ -38,7 +38,7 @@ pub fn RuntimeConfigPage() -> impl IntoView {
         async move { api.get::<Items<ConfigItem>>("/admin/config").await }
     });
     let retry = Callback::new(move |_| items.refetch());
-    let drafts: Drafts = StoredValue::new(BTreeMap::new());
+    let drafts: Drafts = StoredValue::new(Vec::new());
     view! {
         <section class="page">
             <h1>"Runtime config"</h1>
@@ -77,7 +77,7 @@ fn ConfigRow(item: ConfigItem, drafts: Drafts) -> impl IntoView {
     let toasts = use_toasts();
     let key = item.key.clone();
     let (typed, typed_against) = drafts
-        .with_value(|d| d.get(&key).cloned())
+        .with_value(|d| d.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()))
         .unwrap_or_else(|| (display(&item.value), item.etag.clone()));
     let item = RwSignal::new(item);
     let input = RwSignal::new(typed);
@@ -108,34 +108,43 @@ fn ConfigRow(item: ConfigItem, drafts: Drafts) -> impl IntoView {
         let text = event_target_value(&ev);
         change.clear();
         drafts.update_value(|d| {
-            d.insert(
+            d.retain(|(k, _)| *k != key_for_draft);
+            d.push((
                 key_for_draft.clone(),
                 (text.clone(), based_on.get_untracked()),
-            );
+            ));
         });
         input.set(text);
     };
     let key_for_settle = key.clone();
     let settle = move |now: ConfigItem| {
-        drafts.update_value(|d| {
-            d.remove(&key_for_settle);
-        });
+        drafts.update_value(|d| d.retain(|(k, _)| *k != key_for_settle));
         input.set(display(&now.value));
         based_on.set(now.etag.clone());
         item.set(now);
     };
     let settle_ok = settle.clone();
-    let apply = move |what: Change, if_match: String| {
+    // In production a change is confirmed first, old and new side by side, with a reason.
+    let prod = expect_context::<Config>().environment == Some(Environment::Prod);
+    let confirming = RwSignal::new(None::<(Change, String)>);
+    let reason = RwSignal::new(String::new());
+    let send = move |what: Change, if_match: String| {
         last.set_value(what.clone());
         let path = format!("/admin/config/{}", item.with_untracked(|i| i.key.clone()));
-        let (method, body) = match &what {
-            Change::Set(value) => (Method::PUT, Some(object([("value", value.clone())]))),
-            Change::Reset => (Method::DELETE, None),
+        let why = reason_body(reason).map(|b| b["reason"].clone());
+        let (method, body) = match (&what, why) {
+            (Change::Set(value), None) => (Method::PUT, Some(object([("value", value.clone())]))),
+            (Change::Set(value), Some(why)) => (
+                Method::PUT,
+                Some(object([("value", value.clone()), ("reason", why)])),
+            ),
+            (Change::Reset, why) => (Method::DELETE, why.map(|w| object([("reason", w)]))),
         };
         let settle = settle_ok.clone();
         change.run(
             api.json_if_match::<ConfigItem>(method, path, body, Some(if_match)),
             move |now| {
+                confirming.set(None);
                 toasts.success(match what {
                     Change::Set(_) => format!("{} set to {}", now.key, display(&now.value)),
                     Change::Reset => format!("{} reset to its default", now.key),
@@ -143,6 +152,15 @@ fn ConfigRow(item: ConfigItem, drafts: Drafts) -> impl IntoView {
                 settle(now);
             },
         );
+    };
+    let send_now = send.clone();
+    let apply = move |what: Change, if_match: String| {
+        if prod {
+            change.clear();
+            confirming.set(Some((what, if_match)));
+        } else {
+            send_now(what, if_match);
+        }
     };
     let apply_save = apply.clone();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -166,6 +184,32 @@ fn ConfigRow(item: ConfigItem, drafts: Drafts) -> impl IntoView {
             change.clear();
             settle(now);
         }
+    };
+
+    let send_confirmed = send.clone();
+    let confirm = move || {
+        confirming.get().map(|(what, tag)| {
+            let (from, to) = item.with_untracked(|i| {
+                let to = match &what {
+                    Change::Set(v) => display(v),
+                    Change::Reset => display(&i.default),
+                };
+                (display(&i.value), to)
+            });
+            let send = send_confirmed.clone();
+            view! {
+                <ConfirmDialog
+                    title=format!("Change {} in production?", item.with_untracked(|i| i.key.clone()))
+                    message=format!("{from} → {to}. The running game uses the new value at once.")
+                    confirm_label="Apply in production".to_owned()
+                    busy=change.busy()
+                    error=change.message()
+                    on_confirm=Callback::new(move |_| send(what.clone(), tag.clone()))
+                    on_cancel=Callback::new(move |_| confirming.set(None))
+                    reason
+                />
+            }
+        })
     };
 
     let field_id = format!("config-{key}");
@@ -192,6 +236,7 @@ fn ConfigRow(item: ConfigItem, drafts: Drafts) -> impl IntoView {
                     </button>
                 </form>
                 <p class="field-error" id=error_id role="alert">{message}</p>
+                {confirm}
                 {move || theirs().map(|now| view! {
                     <div class="conflict" role="alert" data-testid="conflict">
                         <p>

@@ -1,0 +1,273 @@
+//! The overview's charts: the game's health over the range in the URL, with
+//! what operators did marked on the same time axis. Pointing at a chart, or
+//! focusing it and using the arrow keys, reads out one moment across all four;
+//! the same figures are offered as a table for screen readers.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use wasm_bindgen::JsCast;
+
+use std::fmt::Write;
+
+use crate::infra::api::types::{History, Stat};
+use crate::infra::time::parse_rfc3339;
+use crate::pages::audit::describe;
+use crate::pages::overview::chart::{Frame, HEIGHT, WIDTH};
+use crate::pages::overview::history::{self, range_param, HistoryStore, RANGES};
+use crate::routes::Route;
+use crate::ui::format;
+use crate::ui::load::LoadError;
+use crate::ui::markup::{element, escape};
+
+// Indexes into `Bucket::stats`, in the order of `types::SERIES`.
+const TICK_RATE: usize = 0;
+const ACTUAL_RATE: usize = 1;
+const TICKS_BEHIND: usize = 2;
+const TICK_DURATION: usize = 3;
+const PLAYERS_ONLINE: usize = 4;
+
+#[component]
+pub fn Charts() -> impl IntoView {
+    let query = use_query_map();
+    let range = Memo::new(move |_| range_param(query.read().get("range").as_deref()));
+    let store = history::follow(range);
+    // A memo: the charts are built once per range and their paths follow the data,
+    // so a focused chart keeps focus through updates.
+    let loaded = Memo::new(move |_| store.shown.with(Option::is_some));
+    let retry = Callback::new(move |_| store.retry());
+    view! {
+        <section class="history" aria-labelledby="history-title">
+            <div class="history-head">
+                <h2 id="history-title">"History"</h2>
+                <nav class="ranges" aria-label="Chart range">
+                    {RANGES.map(|(r, label)| view! {
+                        <a href=format!("{}?range={r}", Route::Overview.href()) title=label aria-current=move || (range.get() == r).then_some("true")>{r}</a>
+                    })}
+                </nav>
+            </div>
+            {move || if loaded.get() {
+                view! { <ChartGrid store /> }.into_any()
+            } else if let Some(error) = store.error.get() {
+                view! { <LoadError error on_retry=retry /> }.into_any()
+            } else {
+                view! { <p class="loading" aria-busy="true">"Loading the history…"</p> }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// The charts: title, the unit of their figures, the figure drawn, and the
+/// figures their scale must fit (the tick rate chart shows the configured rate too).
+const CHARTS: [(&str, &str, usize, &[usize]); 4] = [
+    ("Tick rate", "/s", ACTUAL_RATE, &[TICK_RATE, ACTUAL_RATE]),
+    ("Ticks behind", "", TICKS_BEHIND, &[TICKS_BEHIND]),
+    ("Tick duration", " ms", TICK_DURATION, &[TICK_DURATION]),
+    ("Players online", "", PLAYERS_ONLINE, &[PLAYERS_ONLINE]),
+];
+
+#[component]
+fn ChartGrid(store: HistoryStore) -> impl IntoView {
+    let cursor = RwSignal::new(None::<usize>);
+    let shown = store.shown;
+    let count = move || shown.with(|h| h.as_ref().map_or(0, |h| h.buckets.len()));
+    let step = move |ev: leptos::ev::KeyboardEvent| {
+        let last = count().saturating_sub(1);
+        let next = match (ev.key().as_str(), cursor.get_untracked()) {
+            ("ArrowLeft", Some(i)) => i.saturating_sub(1),
+            ("ArrowRight", Some(i)) => (i + 1).min(last),
+            ("ArrowLeft" | "ArrowRight" | "End", _) => last,
+            ("Home", _) => 0,
+            ("Escape", _) => {
+                cursor.set(None);
+                return;
+            }
+            _ => return,
+        };
+        ev.prevent_default();
+        cursor.set((count() > 0).then_some(next));
+    };
+    // The charts share one time axis and one width, so where the pointer is across
+    // any of them is the same moment.
+    let point = move |ev: leptos::ev::MouseEvent| {
+        let Some(target) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        else {
+            return;
+        };
+        let fraction = f64::from(ev.offset_x()) / f64::from(target.client_width().max(1));
+        let i = shown.with_untracked(|h| {
+            h.as_ref().and_then(|h| {
+                Frame::new(h.from, h.to, h.bucket_seconds, &[], &[]).nearest(&h.buckets, fraction)
+            })
+        });
+        cursor.set(i);
+    };
+    let edges = move |pick: fn(&History) -> i64| {
+        move || shown.with(|h| h.as_ref().map(|h| format::local_time(pick(h))))
+    };
+    view! {
+        <div
+            class="charts"
+            tabindex="0"
+            role="group"
+            aria-label="Charts of the game's health: arrow keys step through time, the figures are read out below"
+            on:keydown=step
+            on:mousemove=point
+            on:mouseleave=move |_| cursor.set(None)
+            inner_html=move || shown.with(|h| h.as_ref().map(|h| charts_markup(h, cursor.get())))
+        ></div>
+        <p class="chart-axis"><span>{edges(|h| h.from)}</span><span>{edges(|h| h.to)}</span></p>
+        <p class="readout" aria-live="polite" data-testid="chart-readout">
+            {move || shown.with(|h| match (h, cursor.get()) {
+                (Some(h), Some(i)) if i < h.buckets.len() => describe_bucket(h, i),
+                _ => "Point at a chart, or focus the charts and use the arrow keys, to read the figures and events of a moment.".to_owned(),
+            })}
+        </p>
+        <h3>"Events in this range"</h3>
+        <ol class="events" data-testid="events" inner_html=move || shown.with(|h| h.as_ref().map(events_markup))></ol>
+        <details class="history-table">
+            <summary>"The figures as a table"</summary>
+            <table class="data">
+                <caption>"Per time slice: average, with minimum and maximum in brackets"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"From"</th>
+                        <th scope="col">"Tick rate (configured)"</th>
+                        <th scope="col">"Ticks behind"</th>
+                        <th scope="col">"Tick duration (ms)"</th>
+                        <th scope="col">"Players online"</th>
+                        <th scope="col">"State"</th>
+                    </tr>
+                </thead>
+                <tbody inner_html=move || shown.with(|h| h.as_ref().map(table_markup))></tbody>
+            </table>
+        </details>
+    }
+}
+
+/// Every chart as SVG: paused time, the band between minimum and maximum, the
+/// average (and the configured rate), a rule per event and one at the cursor.
+fn charts_markup(h: &History, cursor: Option<usize>) -> String {
+    let mut out = String::new();
+    let cursor = cursor.and_then(|i| h.buckets.get(i));
+    for (title, unit, series, scale) in CHARTS {
+        let f = Frame::new(h.from, h.to, h.bucket_seconds, &h.buckets, scale);
+        let _ = write!(
+            out,
+            "<figure class=\"chart\" data-testid=\"chart\"><figcaption>{title}<span class=\"chart-top\">{}{unit}</span></figcaption>\
+             <svg viewBox=\"0 0 {WIDTH} {HEIGHT}\" preserveAspectRatio=\"none\" aria-hidden=\"true\">\
+             <path class=\"paused\" d=\"{}\"/><path class=\"band\" d=\"{}\"/>",
+            format::decimal(f.top),
+            f.paused(&h.buckets),
+            f.band(&h.buckets, series),
+        );
+        if series == ACTUAL_RATE {
+            let _ = write!(
+                out,
+                "<path class=\"configured\" d=\"{}\"/>",
+                f.line(&h.buckets, TICK_RATE, |s| s.avg)
+            );
+        }
+        let _ = write!(
+            out,
+            "<path class=\"line\" d=\"{}\"/>",
+            f.line(&h.buckets, series, |s| s.avg)
+        );
+        for e in &h.events {
+            if let Some(at) = parse_rfc3339(&e.at) {
+                let _ = write!(
+                    out,
+                    "<path class=\"marker\" data-testid=\"marker\" data-action=\"{}\" d=\"{}\"/>",
+                    escape(&e.action),
+                    f.rule(at)
+                );
+            }
+        }
+        if let Some(b) = cursor {
+            let _ = write!(
+                out,
+                "<path class=\"cursor\" d=\"{}\"/>",
+                f.rule(b.at + f.bucket / 2)
+            );
+        }
+        out.push_str("</svg></figure>");
+    }
+    out
+}
+
+/// The events, newest first.
+fn events_markup(h: &History) -> String {
+    if h.events.is_empty() {
+        return "<li class=\"none\">No pauses, config changes, snapshots or deploys in this range.</li>".to_owned();
+    }
+    let mut out = String::new();
+    for e in h.events.iter().rev() {
+        let _ = write!(out, "<li data-action=\"{}\">", escape(&e.action));
+        element(
+            &mut out,
+            "span",
+            " class=\"when\"",
+            &format::timestamp(&e.at),
+        );
+        let _ = write!(out, " {}</li>", escape(&describe::one_line(e)));
+    }
+    out
+}
+
+fn table_markup(h: &History) -> String {
+    let mut out = String::new();
+    for b in &h.buckets {
+        let s = &b.stats;
+        out.push_str("<tr>");
+        for cell in [
+            format::local_time(b.at),
+            format!(
+                "{} ({})",
+                spread(&s[ACTUAL_RATE], 2),
+                format::fixed(s[TICK_RATE].avg, 2)
+            ),
+            spread(&s[TICKS_BEHIND], 0),
+            spread(&s[TICK_DURATION], 1),
+            spread(&s[PLAYERS_ONLINE], 0),
+            (if b.paused { "Paused" } else { "Running" }).to_owned(),
+        ] {
+            element(&mut out, "td", "", &cell);
+        }
+        out.push_str("</tr>");
+    }
+    out
+}
+
+/// "9.8 (9.1–10.0)": a bucket's average with its extremes.
+fn spread(s: &Stat, decimals: u32) -> String {
+    format!(
+        "{} ({}–{})",
+        format::fixed(s.avg, decimals),
+        format::fixed(s.min, decimals),
+        format::fixed(s.max, decimals)
+    )
+}
+
+/// Everything known about one bucket, and the events in it, in one sentence.
+fn describe_bucket(h: &History, i: usize) -> String {
+    let b = &h.buckets[i];
+    let s = &b.stats;
+    let mut text = format!(
+        "{}: tick rate {}/s of {}/s configured, ticks behind {}, tick duration {} ms, players online {}{}",
+        format::local_time(b.at),
+        spread(&s[ACTUAL_RATE], 2),
+        format::fixed(s[TICK_RATE].avg, 2),
+        spread(&s[TICKS_BEHIND], 0),
+        spread(&s[TICK_DURATION], 1),
+        spread(&s[PLAYERS_ONLINE], 0),
+        if b.paused { ", paused" } else { "" },
+    );
+    let end = b.at + h.bucket_seconds;
+    for e in &h.events {
+        if parse_rfc3339(&e.at).is_some_and(|at| (b.at..end).contains(&at)) {
+            text = format!("{text}. {}", describe::one_line(e));
+        }
+    }
+    text
+}
