@@ -123,6 +123,23 @@ pub fn SnapshotsPage() -> impl IntoView {
         );
     };
 
+    // Pinned: kept through retention and safe from Delete until unpinned.
+    let pin = move |s: Snapshot| {
+        let method = if s.pinned {
+            Method::DELETE
+        } else {
+            Method::PUT
+        };
+        action.run(
+            api.json::<Snapshot>(method, format!("/admin/snapshots/{}/pin", s.id), None),
+            move |now| {
+                let done = if now.pinned { "pinned" } else { "unpinned" };
+                toasts.success(format!("Snapshot #{} {done}", now.id));
+                list.refetch();
+            },
+        );
+    };
+
     let session = use_session();
     let admin_only = move || session.lacks(Role::Admin);
 
@@ -153,19 +170,36 @@ pub fn SnapshotsPage() -> impl IntoView {
                     </thead>
                     <tbody>
                         {snapshots.into_iter().map(|s| {
-                            let (for_restore, for_delete) = (s.clone(), s.clone());
+                            let (for_restore, for_delete, for_pin) = (s.clone(), s.clone(), s.clone());
+                            let pinned = s.pinned;
                             view! {
                                 <tr>
-                                    <td>{format!("#{}", s.id)}</td>
+                                    <td>
+                                        {format!("#{}", s.id)}
+                                        {pinned.then_some(" · pinned")}
+                                        {s.label.map(|l| view! { <span class="sub">{l}</span> })}
+                                    </td>
                                     <td class="num">{format::integer(s.tick_number)}</td>
                                     <td>{format::timestamp(&s.game_time)}</td>
-                                    <td>{format::timestamp(&s.created_at)}</td>
+                                    <td>
+                                        {format::timestamp(&s.created_at)}
+                                        <span class="sub">{s.created_by.map_or_else(|| "scheduled".to_owned(), |by| format!("by {by}"))}</span>
+                                    </td>
                                     <td class="num">{format::bytes(s.size_bytes)}</td>
                                     <td class="actions">
                                         <button type="button" class="button" disabled=admin_only on:click=move |_| ask_restore(for_restore.clone())>
                                             "Restore"
                                         </button>
-                                        <button type="button" class="button" disabled=admin_only on:click=move |_| { action.clear(); pending.set(Some(Pending::Delete(for_delete.clone()))) }>
+                                        <button type="button" class="button" disabled=admin_only on:click=move |_| pin(for_pin.clone())>
+                                            {if pinned { "Unpin" } else { "Pin" }}
+                                        </button>
+                                        <button
+                                            type="button"
+                                            class="button"
+                                            disabled=move || admin_only() || pinned
+                                            title=pinned.then_some("Pinned: unpin it to delete it")
+                                            on:click=move |_| { action.clear(); pending.set(Some(Pending::Delete(for_delete.clone()))) }
+                                        >
                                             "Delete"
                                         </button>
                                     </td>

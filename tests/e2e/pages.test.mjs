@@ -70,14 +70,16 @@ test('snapshots: create, restore only while paused with the tick named and a way
     await confirm.getByRole('button', { name: `Restore tick ${tick}` }).click();
     await page.getByText(`Restored snapshot #1: the world is back at tick ${tick}`).waitFor();
     // The gateway took the world before the restore as #2; the list shows it without a reload.
-    await page.locator('tbody tr', { hasText: '#2' }).waitFor();
+    await page.locator('tbody tr', { hasText: '#2' }).filter({ hasText: 'before restore of #1' }).waitFor();
     const restored = (await api('GET', '/admin/audit?action=snapshot.restore')).body.items[0];
     assert.equal(restored.reason, 'rollback after a bad event');
 
-    await page.locator('tbody tr', { hasText: '#1' }).getByRole('button', { name: 'Delete' }).click();
+    // The first cell names the snapshot (#2's label mentions #1).
+    const first = page.locator('tbody tr').filter({ has: page.getByRole('cell', { name: /^#1\b/ }) });
+    await first.getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('dialog', { name: 'Delete snapshot #1?' }).getByRole('button', { name: 'Delete snapshot' }).click();
     await page.getByText('Snapshot #1 deleted').waitFor();
-    await page.locator('tbody tr', { hasText: '#1' }).waitFor({ state: 'detached' });
+    await first.waitFor({ state: 'detached' });
     assert.equal(await page.locator('tbody tr').count(), 1, 'the way back stays');
 
     await dev('POST', '/faults', { path_prefix: '/admin/snapshots', method: 'POST', status: 500 });
@@ -438,6 +440,28 @@ test('runtime config: unsaved input survives a gateway outage and recovery', asy
     await page.locator('tr[data-key="motd"]').waitFor();
     assert.equal(await input.inputValue(), 'Half-typed message');
   }, { allowConsoleErrors: true });
+});
+
+test('snapshots: who took each one; an admin pins one, which cannot be deleted until unpinned', async () => {
+  assert.equal((await api('POST', '/admin/snapshots')).status, 201);
+  await dev('POST', '/snapshots', {});
+  await withPage(browser, 'snapshots-pin', async (page) => {
+    await loginAndWait(page, '/snapshots');
+    const mine = page.locator('tbody tr', { hasText: '#1' });
+    await mine.filter({ hasText: `by ${env.username}` }).waitFor();
+    await page.locator('tbody tr', { hasText: '#2' }).filter({ hasText: 'scheduled' }).waitFor();
+    await mine.getByRole('button', { name: 'Pin' }).click();
+    await page.getByText('Snapshot #1 pinned').waitFor();
+    await mine.filter({ hasText: 'pinned' }).getByRole('button', { name: 'Unpin' }).waitFor();
+    assert.ok(await mine.getByRole('button', { name: 'Delete' }).isDisabled(), 'a pinned snapshot cannot be deleted');
+    assert.equal(await mine.getByRole('button', { name: 'Delete' }).getAttribute('title'), 'Pinned: unpin it to delete it');
+    // The gateway refuses it too.
+    assert.equal((await api('DELETE', '/admin/snapshots/1')).status, 409);
+    await mine.getByRole('button', { name: 'Unpin' }).click();
+    await page.getByText('Snapshot #1 unpinned').waitFor();
+    await mine.getByRole('button', { name: 'Pin' }).waitFor();
+    assert.ok(!(await mine.getByRole('button', { name: 'Delete' }).isDisabled()));
+  });
 });
 
 test('snapshots: a page past the end and deleting the last row of the last page land on the last page', async () => {

@@ -46,6 +46,7 @@ test('a viewer reads every page and can change nothing, each control saying why'
     await page.getByText('Needs the operator role to take snapshots.').waitFor();
     assert.ok(await page.getByRole('button', { name: 'Take snapshot' }).isDisabled());
     assert.ok(await page.getByRole('button', { name: 'Restore' }).isDisabled());
+    assert.ok(await page.getByRole('button', { name: 'Pin' }).isDisabled(), 'pinning is for admins');
     assert.ok(await page.getByRole('button', { name: 'Delete' }).isDisabled());
 
     await page.goto(`${env.dashboard}/admin/players/${player.id}`);

@@ -234,6 +234,12 @@ pub struct Snapshot {
     pub game_time: String,
     pub created_at: String,
     pub size_bytes: u64,
+    /// Pinned snapshots cannot be deleted, and retention never removes them.
+    pub pinned: bool,
+    /// Such as "before restore of #4".
+    pub label: Option<String>,
+    /// Who took it; `None`: the scheduler.
+    pub created_by: Option<String>,
 }
 
 impl FromJson for Snapshot {
@@ -244,6 +250,9 @@ impl FromJson for Snapshot {
             game_time: text(v, "game_time")?,
             created_at: text(v, "created_at")?,
             size_bytes: whole(v, "size_bytes")?,
+            pinned: flag(v, "pinned")?,
+            label: text_or_null(v, "label")?,
+            created_by: text_or_null(v, "created_by")?,
         })
     }
 }
