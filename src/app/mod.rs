@@ -3,9 +3,10 @@
 pub mod shell;
 
 use leptos::prelude::*;
-use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::components::{Redirect, Router};
 use leptos_router::hooks::use_location;
-use leptos_router::{NavigateOptions, StaticSegment, WildcardSegment};
+use leptos_router::location::{BrowserUrl, LocationProvider};
+use leptos_router::NavigateOptions;
 
 use crate::infra::api::Api;
 use crate::infra::session::{use_session, Session};
@@ -17,7 +18,7 @@ use crate::pages::{
     players::detail::PlayerDetailPage, players::PlayersPage, runtime_config::RuntimeConfigPage,
     services::ServicesPage, snapshots::SnapshotsPage,
 };
-use crate::routes::{self, login_then, relative_location, Route, BASE};
+use crate::routes::{login_then, relative_location, Route, BASE};
 use crate::ui::toast::{ToastHost, Toasts};
 use shell::{Here, Shell};
 
@@ -51,23 +52,41 @@ fn App(config: Config) -> impl IntoView {
         <ServicesWatch />
         <ToastHost />
         <Router base=BASE>
-            <Routes fallback=|| view! { <NotFound /> }>
-                <Route path=(StaticSegment(routes::LOGIN),) view=LoginPage />
-                // One entry (a wildcard matches the empty path too): with two, moving
-                // between them would build the next page twice.
-                <ParentRoute path=() view=RequireSession>
-                    <Route path=(WildcardSegment("any"),) view=Page />
-                </ParentRoute>
-            </Routes>
+            <Entry />
         </Router>
     }
 }
 
-/// Every page inside the shell, chosen by `Route` from the path. One router
-/// entry instead of one per page: the router's per-route code is generic over
-/// each page's view, and this keeps a single copy of it in the bundle.
+/// The login page, or the shell with the page the path names. The router keeps
+/// the location, the history and the links; `Route` chooses what they show, so
+/// the router's route matching (generic over every page's view) is not in the
+/// bundle at all.
 #[component]
-fn Page() -> impl IntoView {
+fn Entry() -> impl IntoView {
+    let location = use_location();
+    // The router puts a new path in the address bar once the view for it is ready,
+    // which its own route matching would say; this view is built as the path
+    // changes, so by the time effects run it is.
+    let browser = expect_context::<BrowserUrl>();
+    Effect::new(move |_| {
+        location.pathname.track();
+        browser.ready_to_complete();
+    });
+    let login = Memo::new(move |_| {
+        Route::parse(&relative_location(&location.pathname.get(), "")) == Some(Route::Login)
+    });
+    move || {
+        if login.get() {
+            view! { <LoginPage /> }.into_any()
+        } else {
+            view! { <RequireSession /> }.into_any()
+        }
+    }
+}
+
+/// Every page inside the shell, chosen by `Route` from the path.
+#[component]
+pub fn Page() -> impl IntoView {
     let Here(route) = expect_context::<Here>();
     move || match route.get() {
         Some(Route::Overview) => view! { <OverviewPage /> }.into_any(),

@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::Outlet;
 use leptos_router::hooks::use_location;
 
 use crate::infra::api::types::Me;
@@ -88,7 +87,7 @@ pub fn Shell() -> impl IntoView {
             </nav>
             <main class="content" id="main" tabindex="-1">
                 <Banners />
-                <Outlet />
+                <super::Page />
             </main>
         </div>
     }

@@ -89,6 +89,11 @@ fn ChartGrid(store: HistoryStore) -> impl IntoView {
     // The charts share one time axis and one width, so where the pointer is across
     // any of them is the same moment.
     let point = move |ev: leptos::ev::MouseEvent| {
+        // The browser also sends a move when the page changes under a resting pointer;
+        // that must not take the cursor from the keyboard.
+        if ev.movement_x() == 0 && ev.movement_y() == 0 {
+            return;
+        }
         let Some(target) = ev
             .target()
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
