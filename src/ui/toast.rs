@@ -1,4 +1,5 @@
-//! Short-lived notices: a mutation succeeded, services were updated.
+//! Short-lived notices: a mutation succeeded, services were updated; a change
+//! that can be taken back offers Undo while it shows.
 
 use std::time::Duration;
 
@@ -10,11 +11,12 @@ pub enum Kind {
     Info,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone)]
 struct Toast {
     id: u64,
     kind: Kind,
     text: String,
+    undo: Option<Callback<()>>,
     /// Dismissed or timed out. It keeps its place until every toast is gone, so the
     /// unkeyed list below never shifts one toast into another's node: nothing is
     /// re-announced and focus stays where it is.
@@ -42,14 +44,20 @@ impl Toasts {
     }
 
     pub fn success(&self, text: impl Into<String>) {
-        self.push(Kind::Success, text.into(), Duration::from_secs(4));
+        self.push(Kind::Success, text.into(), Duration::from_secs(4), None);
     }
 
     pub fn info(&self, text: impl Into<String>, for_how_long: Duration) {
-        self.push(Kind::Info, text.into(), for_how_long);
+        self.push(Kind::Info, text.into(), for_how_long, None);
     }
 
-    fn push(&self, kind: Kind, text: String, for_how_long: Duration) {
+    /// A success that `undo` takes back, offered for 10 seconds; the id dismisses it
+    /// early (when what it would undo is no longer on screen).
+    pub fn with_undo(&self, text: impl Into<String>, undo: Callback<()>) -> u64 {
+        self.push(Kind::Success, text.into(), Duration::from_secs(10), Some(undo))
+    }
+
+    fn push(&self, kind: Kind, text: String, for_how_long: Duration, undo: Option<Callback<()>>) -> u64 {
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
         self.list.update(|l| {
@@ -57,14 +65,16 @@ impl Toasts {
                 id,
                 kind,
                 text,
+                undo,
                 gone: false,
             })
         });
         let this = *self;
         set_timeout(move || this.dismiss(id), for_how_long);
+        id
     }
 
-    fn dismiss(&self, id: u64) {
+    pub fn dismiss(&self, id: u64) {
         self.list.try_update(|l| {
             for t in l.iter_mut().filter(|t| t.id == id) {
                 t.gone = true;
@@ -86,6 +96,9 @@ pub fn ToastHost() -> impl IntoView {
             {move || toasts.list.get().into_iter().map(|toast| view! {
                 <div class=match toast.kind { Kind::Success => "toast success", Kind::Info => "toast info" } hidden=toast.gone>
                     <span>{toast.text}</span>
+                    {toast.undo.map(|undo| view! {
+                        <button type="button" class="button" on:click=move |_| { toasts.dismiss(toast.id); undo.run(()) }>"Undo"</button>
+                    })}
                     <button type="button" class="toast-close" aria-label="Dismiss" on:click=move |_| toasts.dismiss(toast.id)>
                         "×"
                     </button>

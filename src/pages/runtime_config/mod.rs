@@ -128,8 +128,18 @@ fn ConfigRow(item: ConfigItem, drafts: Drafts) -> impl IntoView {
     let prod = expect_context::<Config>().environment == Some(Environment::Prod);
     let confirming = RwSignal::new(None::<(Change, String)>);
     let reason = RwSignal::new(String::new());
+    // Undo re-applies the value before, against the entity tag of the one just set:
+    // the same conflict check as any change. Set once `apply` exists, below.
+    let redo = StoredValue::new(None::<Callback<(Change, String)>>);
+    let undo_toast = StoredValue::new(None::<u64>);
+    on_cleanup(move || {
+        if let Some(id) = undo_toast.try_get_value().flatten() {
+            toasts.dismiss(id);
+        }
+    });
     let send = move |what: Change, if_match: String| {
         last.set_value(what.clone());
+        let before = item.with_untracked(|i| i.value.clone());
         let path = format!("/admin/config/{}", item.with_untracked(|i| i.key.clone()));
         let why = reason_body(reason).map(|b| b["reason"].clone());
         let (method, body) = match (&what, why) {
@@ -145,10 +155,18 @@ fn ConfigRow(item: ConfigItem, drafts: Drafts) -> impl IntoView {
             api.json_if_match::<ConfigItem>(method, path, body, Some(if_match)),
             move |now| {
                 confirming.set(None);
-                toasts.success(match what {
+                let text = match what {
                     Change::Set(_) => format!("{} set to {}", now.key, display(&now.value)),
                     Change::Reset => format!("{} reset to its default", now.key),
+                };
+                let tag = now.etag.clone();
+                let undo = redo.get_value().map(|apply| {
+                    Callback::new(move |_| apply.run((Change::Set(before.clone()), tag.clone())))
                 });
+                match undo {
+                    Some(undo) => undo_toast.set_value(Some(toasts.with_undo(text, undo))),
+                    None => toasts.success(text),
+                }
                 settle(now);
             },
         );
@@ -162,6 +180,8 @@ fn ConfigRow(item: ConfigItem, drafts: Drafts) -> impl IntoView {
             send_now(what, if_match);
         }
     };
+    let apply_redo = apply.clone();
+    redo.set_value(Some(Callback::new(move |(what, tag): (Change, String)| apply_redo(what, tag))));
     let apply_save = apply.clone();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
