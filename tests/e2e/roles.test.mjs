@@ -218,3 +218,19 @@ test('accounts: not in an operator\'s navigation, and the page says why if reach
     await page.getByText('Needs the admin role to manage accounts.').waitFor();
   }, { allowConsoleErrors: true });
 });
+
+test('a viewer sees a player\'s ban, notes and timeline but cannot ban, kick or add a note', async () => {
+  const { body } = await api('GET', '/admin/players?online=true&limit=1');
+  const player = body.items[0];
+  assert.equal((await api('POST', `/admin/players/${player.id}/ban`, { reason: 'spam', duration_seconds: null })).status, 200);
+  await withPage(browser, 'role-viewer-moderation', async (page) => {
+    await loginAs(page, 'watcher', 'viewer', `/players/${player.id}`);
+    await page.getByTestId('ban').filter({ hasText: 'Banned permanently by' }).waitFor();
+    assert.ok(await page.getByRole('button', { name: 'Change ban…' }).isDisabled());
+    assert.ok(await page.getByRole('button', { name: 'Unban' }).isDisabled());
+    await page.getByText('Needs the operator role to ban or kick players.').waitFor();
+    await page.getByLabel('New note').fill('I would like to');
+    assert.ok(await page.getByRole('button', { name: 'Add note' }).isDisabled());
+    await page.getByTestId('timeline').locator('li[data-action="player.ban"]').waitFor();
+  });
+});

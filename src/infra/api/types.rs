@@ -266,6 +266,8 @@ pub struct Player {
     pub ship_id: String,
     pub created_at: String,
     pub online: bool,
+    /// The ban in force, if any (an ended one is not reported).
+    pub ban: Option<Ban>,
 }
 
 impl FromJson for Player {
@@ -276,6 +278,48 @@ impl FromJson for Player {
             ship_id: text(v, "ship_id")?,
             created_at: text(v, "created_at")?,
             online: flag(v, "online")?,
+            ban: match field(v, "ban")? {
+                Value::Null => None,
+                ban => Some(Ban::from_json(ban)?),
+            },
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ban {
+    pub reason: String,
+    pub banned_at: String,
+    /// `None`: permanent.
+    pub until: Option<String>,
+    pub by: String,
+}
+
+impl FromJson for Ban {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            reason: text(v, "reason")?,
+            banned_at: text(v, "banned_at")?,
+            until: text_or_null(v, "until")?,
+            by: text(v, "by")?,
+        })
+    }
+}
+
+/// An operator's note on a player.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    pub text: String,
+    pub author: String,
+    pub created_at: String,
+}
+
+impl FromJson for Note {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            text: text(v, "text")?,
+            author: text(v, "author")?,
+            created_at: text(v, "created_at")?,
         })
     }
 }
@@ -487,7 +531,7 @@ mod tests {
         assert_eq!(status.actual_rate, 0.0, "an integer is a number too");
         let player = Player::from_json(&json!({
             "id": "0b7c6f0e-3f9a-4c41-9d2e-2f0d7c1a5b33", "username": "nova_ace",
-            "ship_id": "1c7c6f0e-3f9a-4c41-9d2e-2f0d7c1a5b33", "created_at": "2025-01-01T00:00:00Z", "online": true,
+            "ship_id": "1c7c6f0e-3f9a-4c41-9d2e-2f0d7c1a5b33", "created_at": "2025-01-01T00:00:00Z", "online": true, "ban": null,
         }))
         .unwrap();
         assert_eq!(player.id, "0b7c6f0e-3f9a-4c41-9d2e-2f0d7c1a5b33");

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use crate::infra::loader::Loader;
 use leptos_router::hooks::use_navigate;
 
+use super::moderation::{ban_text, Moderation, Notes, Timeline};
 use super::query::is_uuid;
 use crate::infra::api::types::Player;
 use crate::infra::api::{use_api, ApiError};
@@ -43,6 +44,12 @@ pub fn PlayerDetailPage(
         }
     });
     let retry = Callback::new(move |_| player.refetch());
+    // A ban, kick or note changes the player and adds to its timeline.
+    let timeline = RwSignal::new(0u32);
+    let changed = Callback::new(move |_| {
+        player.refetch();
+        timeline.update(|n| *n += 1);
+    });
     let deleting = RwSignal::new(false);
     let session = use_session();
     let delete = Mutation::new();
@@ -73,8 +80,10 @@ pub fn PlayerDetailPage(
                             <dt>"Id"</dt><dd><code>{p.id.clone()}</code></dd>
                             <dt>"Ship"</dt><dd><code>{p.ship_id.clone()}</code></dd>
                             <dt>"Joined"</dt><dd>{format::timestamp(&p.created_at)}</dd>
-                            <dt>"Status"</dt><dd>{if p.online { "Online" } else { "Offline" }}</dd>
+                            <dt>"Status"</dt><dd data-testid="online">{if p.online { "Online" } else { "Offline" }}</dd>
+                            <dt>"Ban"</dt><dd data-testid="ban">{ban_text(&p)}</dd>
                         </dl>
+                        <Moderation player=p.clone() changed />
                         <button type="button" class="button danger" disabled=move || session.lacks(Role::Admin) on:click=move |_| { delete.clear(); deleting.set(true) }>
                             "Delete player"
                         </button>
@@ -92,6 +101,8 @@ pub fn PlayerDetailPage(
                                 reason
                             />
                         })}
+                        <Notes id=p.id.clone() changed />
+                        <Timeline id=p.id.clone() reload=timeline.into() />
                     }.into_any()
                 }),
             }}

@@ -1,6 +1,7 @@
 //! The players list: search, sort and paging in the URL; the detail page.
 
 pub mod detail;
+pub mod moderation;
 pub mod query;
 
 use std::time::Duration;

@@ -1,0 +1,62 @@
+// Player moderation: bans that end by themselves, kicks, notes, the player's timeline.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, test } from 'node:test';
+import {
+  api, dev, env, launchBrowser, loginAndWait, withPage,
+} from './harness.mjs';
+
+let browser;
+before(async () => { browser = await launchBrowser(); });
+after(async () => { await browser?.close(); });
+beforeEach(async () => { await dev('POST', '/reset', {}); });
+
+const onlinePlayers = async () => (await api('GET', '/admin/players?online=true&limit=5')).body.items;
+
+test('an operator bans a griefer for 24 hours with a reason in three clicks; the ban ends by itself', async () => {
+  const [griefer] = await onlinePlayers();
+  await withPage(browser, 'ban', async (page) => {
+    await loginAndWait(page, `/players/${griefer.id}`);
+    await page.getByRole('button', { name: 'Ban…' }).click();
+    const dialog = page.getByRole('dialog', { name: `Ban ${griefer.username}?` });
+    await dialog.getByLabel(/^Reason/).fill('griefing new players at the spawn');
+    assert.equal(await dialog.getByLabel('For').inputValue(), '0', '24 hours unless another is picked');
+    assert.equal(await dialog.getByLabel('For').locator('option:checked').textContent(), '24 hours');
+    await dialog.getByRole('button', { name: 'Ban player' }).click();
+    await page.getByText(`${griefer.username} banned`).waitFor();
+
+    const ban = page.getByTestId('ban');
+    await ban.filter({ hasText: `by ${env.username}: griefing new players at the spawn` }).waitFor();
+    assert.match(await ban.textContent(), /^Banned until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC by /);
+    assert.equal(await page.getByTestId('online').textContent(), 'Offline', 'the live session ended');
+    const entry = page.getByTestId('timeline').locator('li[data-action="player.ban"]');
+    await entry.waitFor();
+    assert.match(await entry.textContent(), /Banned the player .*griefing new players at the spawn/);
+
+    // A day later the ban is gone by itself, and the timeline says so.
+    await dev('POST', '/clock', { advance_seconds: 86_400 + 60 });
+    await page.reload();
+    await page.getByTestId('ban').filter({ hasText: 'Not banned' }).waitFor();
+    await page.getByTestId('timeline').locator('li[data-action="player.ban_expired"]').waitFor();
+  });
+});
+
+test('kick ends a live session; notes are kept newest first with their author', async () => {
+  const [, player] = await onlinePlayers();
+  await withPage(browser, 'kick-notes', async (page) => {
+    await loginAndWait(page, `/players/${player.id}`);
+    await page.getByRole('button', { name: 'Kick' }).click();
+    await page.getByText(`${player.username} kicked: the live session ended`).waitFor();
+    await page.getByTestId('online').filter({ hasText: 'Offline' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Kick' }).count(), 0, 'nothing left to kick');
+    await page.getByTestId('timeline').locator('li[data-action="player.kick"]').waitFor();
+
+    for (const text of ['first warning in chat', 'second warning']) {
+      await page.getByLabel('New note').fill(text);
+      await page.getByRole('button', { name: 'Add note' }).click();
+      await page.getByTestId('notes').locator('li', { hasText: text }).waitFor();
+    }
+    const notes = page.getByTestId('notes').locator('li');
+    assert.match(await notes.first().textContent(), new RegExp(`UTC · ${env.username}second warning$`));
+    assert.equal(await notes.count(), 2);
+  });
+});
