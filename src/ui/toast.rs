@@ -54,10 +54,21 @@ impl Toasts {
     /// A success that `undo` takes back, offered for 10 seconds; the id dismisses it
     /// early (when what it would undo is no longer on screen).
     pub fn with_undo(&self, text: impl Into<String>, undo: Callback<()>) -> u64 {
-        self.push(Kind::Success, text.into(), Duration::from_secs(10), Some(undo))
+        self.push(
+            Kind::Success,
+            text.into(),
+            Duration::from_secs(10),
+            Some(undo),
+        )
     }
 
-    fn push(&self, kind: Kind, text: String, for_how_long: Duration, undo: Option<Callback<()>>) -> u64 {
+    fn push(
+        &self,
+        kind: Kind,
+        text: String,
+        for_how_long: Duration,
+        undo: Option<Callback<()>>,
+    ) -> u64 {
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
         self.list.update(|l| {

@@ -1,5 +1,6 @@
 // Player moderation: bans that end by themselves, kicks, notes, the player's timeline.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, beforeEach, test } from 'node:test';
 import {
   api, dev, env, launchBrowser, loginAndWait, withPage,
@@ -58,5 +59,44 @@ test('kick ends a live session; notes are kept newest first with their author', 
     const notes = page.getByTestId('notes').locator('li');
     assert.match(await notes.first().textContent(), new RegExp(`UTC · ${env.username}second warning$`));
     assert.equal(await notes.count(), 2);
+  });
+});
+
+test('several players kicked in one confirmation, each outcome reported; filters; the whole search as CSV', async () => {
+  const page1 = (await api('GET', '/admin/players?sort=username&order=asc&limit=25&offset=0')).body.items;
+  const online = page1.filter((p) => p.online).slice(0, 2);
+  const offline = page1.find((p) => !p.online);
+  assert.ok(online.length === 2 && offline, 'the seeded first page has both');
+  assert.equal((await api('POST', `/admin/players/${offline.id}/ban`, { reason: 'alt account', duration_seconds: 3600 })).status, 200);
+  await withPage(browser, 'bulk', async (page) => {
+    await loginAndWait(page, '/players');
+    for (const p of [...online, offline]) await page.getByRole('checkbox', { name: `Select ${p.username}` }).check();
+    await page.getByText('3 selected').waitFor();
+    await page.getByRole('button', { name: 'Kick selected…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Kick 3 players?' });
+    await dialog.getByRole('button', { name: 'Kick them' }).click();
+    const list = dialog.getByTestId('bulk-list');
+    for (const p of online) await list.getByText(`${p.username}: done`).waitFor();
+    await list.getByText(new RegExp(`^${offline.username}: not done, .+`)).waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await page.getByText('3 selected').waitFor({ state: 'detached' });
+    await page.locator('tr', { hasText: online[0].username }).filter({ hasText: 'Offline' }).waitFor();
+
+    // Only the banned ones, in the URL.
+    await page.getByLabel('Show').selectOption('banned');
+    await page.waitForURL(/\/admin\/players\?banned=true$/);
+    await page.locator('table.players tbody tr').filter({ hasText: offline.username }).filter({ hasText: /OfflineBanned until .* by admin: alt account/ }).waitFor();
+    assert.equal(await page.locator('table.players tbody tr').count(), 1);
+
+    // Every online player (not only this page) as CSV.
+    await page.getByLabel('Show').selectOption('online');
+    await page.waitForURL(/\/admin\/players\?online=true$/);
+    const total = (await api('GET', '/admin/players?online=true&limit=1')).body.total;
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    const rows = readFileSync(await download.path(), 'utf8').trim().split(/\r?\n/);
+    assert.equal(rows[0], 'id,username,ship_id,created_at,online,banned_until,ban_reason');
+    assert.equal(rows.length - 1, total);
+    assert.ok(total > 25, 'more than a page');
+    await page.getByText(`Exported ${total} players`).waitFor();
   });
 });

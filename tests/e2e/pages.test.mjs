@@ -376,6 +376,32 @@ test('runtime config in prod: old and new values are confirmed first, with a rea
   }
 });
 
+test('runtime config: Undo in the toast puts the value before back, through the same conflict check', async () => {
+  await withPage(browser, 'config-undo', async (page) => {
+    await loginAndWait(page, '/config');
+    const row = page.locator('tr[data-key="motd"]');
+    const input = row.getByRole('textbox');
+    const before = await input.inputValue();
+    await input.fill('Server restarts at noon');
+    await row.getByRole('button', { name: 'Save' }).click();
+    const toast = page.locator('.toast', { hasText: 'motd set to Server restarts at noon' });
+    await toast.getByRole('button', { name: 'Undo' }).click();
+    await page.getByText(`motd set to ${before}`).waitFor();
+    assert.equal(await input.inputValue(), before);
+    const [undo, change] = (await api('GET', '/admin/audit?action=config.update&target=motd')).body.items;
+    assert.deepEqual([change.after, undo.before, undo.after], ['"Server restarts at noon"', '"Server restarts at noon"', JSON.stringify(before)]);
+
+    // Someone else changes it before the operator undoes: a conflict, not an overwrite.
+    await input.fill('Second message');
+    await row.getByRole('button', { name: 'Save' }).click();
+    const second = page.locator('.toast', { hasText: 'motd set to Second message' });
+    await second.waitFor();
+    assert.equal((await api('PUT', '/admin/config/motd', { value: 'Set elsewhere' })).status, 200);
+    await second.getByRole('button', { name: 'Undo' }).click();
+    await row.getByTestId('conflict').waitFor();
+  }, { allowConsoleErrors: true }); // the browser logs the 412
+});
+
 test('runtime config: a change by someone else since loading is caught, shown, and can be re-applied or dropped', async () => {
   await withPage(browser, 'config-conflict', async (page) => {
     await loginAndWait(page, '/config');

@@ -306,6 +306,34 @@ impl FromJson for Ban {
     }
 }
 
+/// What one player of a bulk action came to: done, or why not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BulkResult {
+    pub id: String,
+    pub ok: bool,
+    pub error: Option<String>,
+}
+
+impl FromJson for BulkResult {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            id: text(v, "id")?,
+            ok: flag(v, "ok")?,
+            error: text_or_null(v, "error")?,
+        })
+    }
+}
+
+/// `POST /admin/players/bulk`: a result per player, in the order asked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BulkResults(pub Vec<BulkResult>);
+
+impl FromJson for BulkResults {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        list(v, "results").map(Self)
+    }
+}
+
 /// An operator's note on a player.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Note {

@@ -1,5 +1,6 @@
 //! The players list: search, sort and paging in the URL; the detail page.
 
+pub mod bulk;
 pub mod detail;
 pub mod moderation;
 pub mod query;
@@ -14,11 +15,14 @@ use leptos_router::NavigateOptions;
 
 use crate::infra::api::types::{Page, Player};
 use crate::infra::api::use_api;
+use crate::infra::mutation::Mutation;
+use crate::infra::time::iso;
 use crate::pages::overview::status::use_game_status;
 use crate::routes::Route;
 use crate::ui::format;
 use crate::ui::load::{render, Empty, Loading};
 use crate::ui::pagination::{clamp, clamp_notice, settle, Pagination};
+use crate::ui::toast::use_toasts;
 use query::{PlayersQuery, Sort, PAGE_SIZES};
 
 /// Typing waits this long before asking the gateway.
@@ -113,10 +117,83 @@ pub fn PlayersPage() -> impl IntoView {
         }
     };
 
+    // Which players: everyone, or only online, offline, banned or not banned ones.
+    let shown = move || {
+        let q = query.get();
+        match (q.banned, q.online) {
+            (Some(true), _) => "banned",
+            (Some(false), _) => "unbanned",
+            (_, Some(true)) => "online",
+            (_, Some(false)) => "offline",
+            _ => "",
+        }
+    };
+    let on_show = move |ev: leptos::ev::Event| {
+        let (banned, online) = match event_target_value(&ev).as_str() {
+            "banned" => (Some(true), None),
+            "unbanned" => (Some(false), None),
+            "online" => (None, Some(true)),
+            "offline" => (None, Some(false)),
+            _ => (None, None),
+        };
+        show.run(query.get_untracked().filtered(banned, online));
+    };
+    // The whole search, not the page: the gateway streams it; the file is saved as it came.
+    let export = Mutation::new();
+    let toasts = use_toasts();
+    let download = move |_| {
+        let path = query.get_untracked().export_path();
+        export.run(api.text(path), move |csv| {
+            let name = format!(
+                "galaxy-players-{}.csv",
+                iso((js_sys::Date::now() / 1000.0) as i64).replace(':', "-")
+            );
+            match crate::ui::download::save(&name, "text/csv;charset=utf-8", &csv) {
+                Ok(()) => toasts.success(format!(
+                    "Exported {} players",
+                    csv.lines().count().saturating_sub(1)
+                )),
+                Err(_) => toasts.info(
+                    "The browser refused to save the export.",
+                    Duration::from_secs(8),
+                ),
+            }
+        })
+    };
+
+    // Players picked for a bulk action: on this page only, so a new page starts empty.
+    let selected: bulk::Selection = RwSignal::new(Vec::new());
+    Effect::new(move |_| {
+        query.track();
+        selected.set(Vec::new());
+    });
+    let toggle = move |id: String, name: String| {
+        selected.update(|s| match s.iter().position(|(i, _)| *i == id) {
+            Some(at) => {
+                s.remove(at);
+            }
+            None => s.push((id, name)),
+        })
+    };
+
     view! {
         <section class="page">
-            <h1>"Players"</h1>
+            <div class="page-head">
+                <h1>"Players"</h1>
+                <button type="button" class="button" disabled=export.busy() on:click=download>
+                    {move || if export.busy.get() { "Exporting…" } else { "Export CSV" }}
+                </button>
+            </div>
+            {move || export.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             <div class="toolbar">
+                <label for="player-show">"Show"</label>
+                <select id="player-show" prop:value=shown on:change=on_show>
+                    <option value="">"All players"</option>
+                    <option value="online">"Online"</option>
+                    <option value="offline">"Offline"</option>
+                    <option value="banned">"Banned"</option>
+                    <option value="unbanned">"Not banned"</option>
+                </select>
                 <label for="player-search" class="visually-hidden">"Search players"</label>
                 <input
                     id="player-search"
@@ -141,6 +218,7 @@ pub fn PlayersPage() -> impl IntoView {
                     }).collect_view()}
                 </select>
             </div>
+            <bulk::BulkActions selected done=retry />
             {clamp_notice(clamped)}
             {move || render(list.get(), "players", retry, |data| {
                 let q = query.get_untracked();
@@ -159,6 +237,7 @@ pub fn PlayersPage() -> impl IntoView {
                     <table class="data players">
                         <thead>
                             <tr>
+                                <th scope="col"><span class="visually-hidden">"Select"</span></th>
                                 {sort_header("Username", Sort::Username)}
                                 <th scope="col">"Ship"</th>
                                 {sort_header("Joined", Sort::CreatedAt)}
@@ -166,14 +245,29 @@ pub fn PlayersPage() -> impl IntoView {
                             </tr>
                         </thead>
                         <tbody>
-                            {data.items.into_iter().map(|p| view! {
+                            {data.items.into_iter().map(|p| {
+                                let (id, name) = (p.id.clone(), p.username.clone());
+                                let ban = p.ban.is_some().then(|| moderation::ban_text(&p));
+                                let picked = id.clone();
+                                view! {
                                 <tr>
+                                    <td>
+                                        <input
+                                            type="checkbox"
+                                            aria-label=format!("Select {name}")
+                                            prop:checked=move || selected.with(|s| s.iter().any(|(i, _)| *i == picked))
+                                            on:change=move |_| toggle(id.clone(), name.clone())
+                                        />
+                                    </td>
                                     <td class="name"><a href=Route::Player(p.id).href()>{p.username}</a></td>
                                     <td><code title=p.ship_id.clone()>{short_id(&p.ship_id)}</code></td>
                                     <td>{format::timestamp(&p.created_at)}</td>
-                                    <td>{if p.online { "Online" } else { "Offline" }}</td>
+                                    <td>
+                                        {if p.online { "Online" } else { "Offline" }}
+                                        {ban.map(|b| view! { <span class="sub">{b}</span> })}
+                                    </td>
                                 </tr>
-                            }).collect_view()}
+                            }}).collect_view()}
                         </tbody>
                     </table>
                     <Pagination

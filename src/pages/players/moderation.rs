@@ -30,11 +30,42 @@ const DURATIONS: [(&str, Option<u32>); 5] = [
 
 /// The ban body: the reason, and the duration picked (its index in `DURATIONS`).
 pub fn ban_body(reason: &str, duration: usize) -> Value {
-    let seconds = DURATIONS.get(duration).and_then(|(_, s)| *s);
     object([
         ("reason", reason.trim().into()),
-        ("duration_seconds", seconds.map_or(Value::Null, |s| i64::from(s).into())),
+        ("duration_seconds", seconds(duration)),
     ])
+}
+
+fn seconds(duration: usize) -> Value {
+    DURATIONS
+        .get(duration)
+        .and_then(|(_, s)| *s)
+        .map_or(Value::Null, |s| i64::from(s).into())
+}
+
+/// The bulk body: `ban` (with reason and duration) or `kick`, for these ids.
+pub fn bulk_body(ban: bool, ids: &[String], reason: &str, duration: usize) -> Value {
+    let ids = Value::Array(ids.iter().map(|id| id.as_str().into()).collect());
+    if ban {
+        object([
+            ("action", "ban".into()),
+            ("ids", ids),
+            ("reason", reason.trim().into()),
+            ("duration_seconds", seconds(duration)),
+        ])
+    } else {
+        object([("action", "kick".into()), ("ids", ids)])
+    }
+}
+
+/// The duration choice, as a select.
+pub fn duration_select(duration: RwSignal<usize>) -> impl IntoView {
+    view! {
+        <label for="ban-duration">"For"</label>
+        <select id="ban-duration" on:change=move |ev| duration.set(event_target_value(&ev).parse().unwrap_or(0))>
+            {DURATIONS.iter().enumerate().map(|(i, (label, _))| view! { <option value=i.to_string()>{*label}</option> }).collect_view()}
+        </select>
+    }
 }
 
 /// "Banned until … by …: reason", or that there is no ban.
@@ -43,9 +74,10 @@ pub fn ban_text(p: &Player) -> String {
         None => "Not banned".to_owned(),
         Some(b) => format!(
             "Banned {} by {}: {}",
-            b.until
-                .as_deref()
-                .map_or_else(|| "permanently".to_owned(), |u| format!("until {}", format::timestamp(u))),
+            b.until.as_deref().map_or_else(
+                || "permanently".to_owned(),
+                |u| format!("until {}", format::timestamp(u))
+            ),
             b.by,
             b.reason
         ),
@@ -71,7 +103,11 @@ pub fn Moderation(player: Player, changed: Callback<()>) -> impl IntoView {
             changed.run(());
         })
     };
-    let (ban_path, unban_path, kick_path) = (format!("{base}/ban"), format!("{base}/ban"), format!("{base}/kick"));
+    let (ban_path, unban_path, kick_path) = (
+        format!("{base}/ban"),
+        format!("{base}/ban"),
+        format!("{base}/kick"),
+    );
     let lacks = move || action.busy.get() || session.lacks(Role::Operator);
     view! {
         <div class="controls">
@@ -94,10 +130,7 @@ pub fn Moderation(player: Player, changed: Callback<()>) -> impl IntoView {
                     <p>"A ban ends the player's live session and keeps them out until it ends by itself."</p>
                     <label for="ban-reason">"Reason (required, the player's record and the audit log keep it)"</label>
                     <textarea id="ban-reason" rows="2" maxlength="500" prop:value=reason on:input=move |ev| reason.set(event_target_value(&ev))></textarea>
-                    <label for="ban-duration">"For"</label>
-                    <select id="ban-duration" on:change=move |ev| duration.set(event_target_value(&ev).parse().unwrap_or(0))>
-                        {DURATIONS.iter().enumerate().map(|(i, (label, _))| view! { <option value=i.to_string()>{*label}</option> }).collect_view()}
-                    </select>
+                    {duration_select(duration)}
                     {move || action.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
                     <div class="modal-actions">
                         <button type="button" class="button" disabled=action.busy() on:click=move |_| banning.set(false)>"Cancel"</button>
@@ -129,11 +162,14 @@ pub fn Notes(id: String, changed: Callback<()>) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let body = object([("text", text.get_untracked().trim().into())]);
-        add.run(api.json::<Note>(Method::POST, path.clone(), Some(body)), move |_| {
-            text.set(String::new());
-            notes.refetch();
-            changed.run(());
-        })
+        add.run(
+            api.json::<Note>(Method::POST, path.clone(), Some(body)),
+            move |_| {
+                text.set(String::new());
+                notes.refetch();
+                changed.run(());
+            },
+        )
     };
     view! {
         <h2>"Notes"</h2>

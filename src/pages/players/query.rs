@@ -31,6 +31,19 @@ pub struct PlayersQuery {
     /// 1-based.
     pub page: u32,
     pub size: u32,
+    /// Only banned (or only not banned) players; `None`: all.
+    pub banned: Option<bool>,
+    /// Only online (or only offline) players; `None`: all.
+    pub online: Option<bool>,
+}
+
+/// `true`/`false` in the URL; anything else is no filter.
+fn yes_no(value: Option<&str>) -> Option<bool> {
+    match value {
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        _ => None,
+    }
 }
 
 impl Default for PlayersQuery {
@@ -41,6 +54,8 @@ impl Default for PlayersQuery {
             descending: false,
             page: 1,
             size: DEFAULT_SIZE,
+            banned: None,
+            online: None,
         }
     }
 }
@@ -73,6 +88,8 @@ impl PlayersQuery {
                 .and_then(|s| s.parse().ok())
                 .filter(|s| PAGE_SIZES.contains(s))
                 .unwrap_or(d.size),
+            banned: yes_no(get("banned")),
+            online: yes_no(get("online")),
         }
     }
 
@@ -95,6 +112,12 @@ impl PlayersQuery {
         if self.size != d.size {
             parts.push(format!("size={}", self.size));
         }
+        if let Some(b) = self.banned {
+            parts.push(format!("banned={b}"));
+        }
+        if let Some(o) = self.online {
+            parts.push(format!("online={o}"));
+        }
         if parts.is_empty() {
             String::new()
         } else {
@@ -105,16 +128,45 @@ impl PlayersQuery {
     /// The gateway request for this view.
     pub fn api_path(&self) -> String {
         let offset = offset(self.page, self.size);
-        let mut path = format!(
-            "/admin/players?sort={}&order={}&limit={}&offset={offset}",
-            self.sort.as_str(),
-            if self.descending { "desc" } else { "asc" },
+        format!(
+            "/admin/players?{}&limit={}&offset={offset}",
+            self.selection(),
             self.size
+        )
+    }
+
+    /// Every player of this search, filters and order, as CSV.
+    pub fn export_path(&self) -> String {
+        format!("/admin/players/export?{}", self.selection())
+    }
+
+    /// Which players, in which order: the query both the page and the export ask.
+    fn selection(&self) -> String {
+        let mut query = format!(
+            "sort={}&order={}",
+            self.sort.as_str(),
+            if self.descending { "desc" } else { "asc" }
         );
         if !self.search.trim().is_empty() {
-            path.push_str(&format!("&search={}", encode(self.search.trim())));
+            query.push_str(&format!("&search={}", encode(self.search.trim())));
         }
-        path
+        if let Some(b) = self.banned {
+            query.push_str(&format!("&banned={b}"));
+        }
+        if let Some(o) = self.online {
+            query.push_str(&format!("&online={o}"));
+        }
+        query
+    }
+
+    /// Only players banned (or not, or either), from the first page.
+    pub fn filtered(&self, banned: Option<bool>, online: Option<bool>) -> Self {
+        Self {
+            banned,
+            online,
+            page: 1,
+            ..self.clone()
+        }
     }
 
     /// Clicking a column header: the same column flips the order, another starts ascending.
@@ -173,12 +225,16 @@ mod tests {
             descending: true,
             page: 3,
             size: 50,
+            banned: Some(true),
+            online: Some(false),
         };
         assert_eq!(
             q.to_query(),
-            "?search=nova%20ace&sort=created_at&order=desc&page=3&size=50"
+            "?search=nova%20ace&sort=created_at&order=desc&page=3&size=50&banned=true&online=false"
         );
-        let back = parse("search=nova ace&sort=created_at&order=desc&page=3&size=50");
+        let back = parse(
+            "search=nova ace&sort=created_at&order=desc&page=3&size=50&banned=true&online=false",
+        );
         assert_eq!(back, q);
         assert_eq!(PlayersQuery::default().to_query(), "");
     }
@@ -189,7 +245,10 @@ mod tests {
             parse("sort=email&order=up&page=0&size=7"),
             PlayersQuery::default()
         );
-        assert_eq!(parse("page=-2&size=abc"), PlayersQuery::default());
+        assert_eq!(
+            parse("page=-2&size=abc&banned=maybe"),
+            PlayersQuery::default()
+        );
     }
 
     #[test]
@@ -197,7 +256,14 @@ mod tests {
         let q = parse("search=x&y&page=3&size=50");
         assert_eq!(
             q.api_path(),
-            "/admin/players?sort=username&order=asc&limit=50&offset=100&search=x"
+            "/admin/players?sort=username&order=asc&search=x&limit=50&offset=100"
+        );
+        let q = q.filtered(Some(true), None);
+        assert_eq!(q.page, 1, "a filter starts from the first page");
+        assert_eq!(
+            q.export_path(),
+            "/admin/players/export?sort=username&order=asc&search=x&banned=true",
+            "the export is the whole search, not a page"
         );
     }
 

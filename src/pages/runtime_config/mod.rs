@@ -181,7 +181,9 @@ fn ConfigRow(item: ConfigItem, drafts: Drafts) -> impl IntoView {
         }
     };
     let apply_redo = apply.clone();
-    redo.set_value(Some(Callback::new(move |(what, tag): (Change, String)| apply_redo(what, tag))));
+    redo.set_value(Some(Callback::new(move |(what, tag): (Change, String)| {
+        apply_redo(what, tag)
+    })));
     let apply_save = apply.clone();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
