@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, beforeEach, test } from 'node:test';
 import {
-  api, dev, env, launchBrowser, loginAndWait, withPage,
+  api, dev, env, launchBrowser, loginAndWait, seriousA11yViolations, withPage,
 } from './harness.mjs';
 
 let browser;
@@ -11,14 +11,25 @@ before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
 beforeEach(async () => { await dev('POST', '/reset', {}); });
 
+/** Signs in as a new account with `role` (operators moderate; viewers only look). */
+async function loginAs(page, username, role, path) {
+  await dev('POST', '/accounts', { username, password: 'correct horse battery', role });
+  await page.goto(`${env.dashboard}/admin${path}`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByTestId('role').filter({ hasText: role }).waitFor();
+}
+
 const onlinePlayers = async () => (await api('GET', '/admin/players?online=true&limit=5')).body.items;
 
 test('an operator bans a griefer for 24 hours with a reason in three clicks; the ban ends by itself', async () => {
   const [griefer] = await onlinePlayers();
   await withPage(browser, 'ban', async (page) => {
-    await loginAndWait(page, `/players/${griefer.id}`);
+    await loginAs(page, 'night_shift', 'operator', `/players/${griefer.id}`);
     await page.getByRole('button', { name: 'Ban…' }).click();
     const dialog = page.getByRole('dialog', { name: `Ban ${griefer.username}?` });
+    assert.deepEqual(await seriousA11yViolations(page), [], 'the ban dialog');
     await dialog.getByLabel(/^Reason/).fill('griefing new players at the spawn');
     assert.equal(await dialog.getByLabel('For').inputValue(), '0', '24 hours unless another is picked');
     assert.equal(await dialog.getByLabel('For').locator('option:checked').textContent(), '24 hours');
@@ -26,7 +37,7 @@ test('an operator bans a griefer for 24 hours with a reason in three clicks; the
     await page.getByText(`${griefer.username} banned`).waitFor();
 
     const ban = page.getByTestId('ban');
-    await ban.filter({ hasText: `by ${env.username}: griefing new players at the spawn` }).waitFor();
+    await ban.filter({ hasText: 'by night_shift: griefing new players at the spawn' }).waitFor();
     assert.match(await ban.textContent(), /^Banned until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC by /);
     assert.equal(await page.getByTestId('online').textContent(), 'Offline', 'the live session ended');
     const entry = page.getByTestId('timeline').locator('li[data-action="player.ban"]');
@@ -74,6 +85,8 @@ test('several players kicked in one confirmation, each outcome reported; filters
     await page.getByText('3 selected').waitFor();
     await page.getByRole('button', { name: 'Kick selected…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Kick 3 players?' });
+    await dialog.waitFor();
+    assert.deepEqual(await seriousA11yViolations(page), [], 'the bulk dialog');
     await dialog.getByRole('button', { name: 'Kick them' }).click();
     const list = dialog.getByTestId('bulk-list');
     for (const p of online) await list.getByText(`${p.username}: done`).waitFor();

@@ -201,7 +201,7 @@ test('player names and other server strings are shown as text, never as HTML', a
     body: {
       items: [{
         id: '0b7c6f0e-3f9a-4c41-9d2e-2f0d7c1a5b33', username: payload, ship_id: '1c7c6f0e-3f9a-4c41-9d2e-2f0d7c1a5b33',
-        created_at: '2025-01-01T00:00:00Z', online: true,
+        created_at: '2025-01-01T00:00:00Z', online: true, ban: null,
       }],
       total: 1,
     },

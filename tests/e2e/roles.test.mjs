@@ -232,5 +232,11 @@ test('a viewer sees a player\'s ban, notes and timeline but cannot ban, kick or 
     await page.getByLabel('New note').fill('I would like to');
     assert.ok(await page.getByRole('button', { name: 'Add note' }).isDisabled());
     await page.getByTestId('timeline').locator('li[data-action="player.ban"]').waitFor();
+    // The list: a viewer may select, and export, but not ban or kick.
+    await page.getByRole('link', { name: 'Players', exact: true }).click();
+    await page.getByRole('checkbox').first().check();
+    assert.ok(await page.getByRole('button', { name: 'Ban selected…' }).isDisabled());
+    assert.ok(await page.getByRole('button', { name: 'Kick selected…' }).isDisabled());
+    assert.ok(!(await page.getByRole('button', { name: 'Export CSV' }).isDisabled()));
   });
 });

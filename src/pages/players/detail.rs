@@ -46,10 +46,12 @@ pub fn PlayerDetailPage(
     let retry = Callback::new(move |_| player.refetch());
     // A ban, kick or note changes the player and adds to its timeline.
     let timeline = RwSignal::new(0u32);
+    let more_history = Callback::new(move |_| timeline.update(|n| *n += 1));
     let changed = Callback::new(move |_| {
         player.refetch();
-        timeline.update(|n| *n += 1);
+        more_history.run(());
     });
+    let found = Memo::new(move |_| matches!(player.get(), Some(Ok(_))));
     let deleting = RwSignal::new(false);
     let session = use_session();
     let delete = Mutation::new();
@@ -101,11 +103,15 @@ pub fn PlayerDetailPage(
                                 reason
                             />
                         })}
-                        <Notes id=p.id.clone() changed />
-                        <Timeline id=p.id.clone() reload=timeline.into() />
                     }.into_any()
                 }),
             }}
+            // Outside the player's view, which a ban or a kick builds again: a note being
+            // typed stays, and the lists load once, then again only when something changed.
+            {move || found.get().then(|| view! {
+                <Notes id=id.get_value() changed=more_history />
+                <Timeline id=id.get_value() reload=timeline.into() />
+            })}
         </section>
     }
 }
