@@ -275,6 +275,9 @@ test('history: a pause is marked on the charts with who and why, after a reload 
     // The pointer out of the way (it reads out what it rests on), then a reload.
     await page.mouse.move(0, 0);
     await page.reload();
+    // The range from the URL first (the router may give the query a moment after the
+    // path), then its charts with the marker.
+    await page.getByRole('link', { name: '10m', exact: true }).and(page.locator('[aria-current]')).waitFor();
     await page.locator('[data-testid="marker"][data-action="game.pause"]').first().waitFor({ state: 'attached' });
 
     // Keyboard: from the newest slice back to the one with the pause in it.
@@ -282,8 +285,11 @@ test('history: a pause is marked on the charts with who and why, after a reload 
     await page.keyboard.press('End');
     const readout = page.getByTestId('chart-readout');
     await readout.filter({ hasText: 'tick rate' }).waitFor();
-    for (let i = 0; i < 20 && !(await readout.textContent()).includes('Paused the game'); i += 1) {
+    // Each step waits for the read-out to move, so the text checked is the step's own.
+    for (let i = 0; i < 40 && !(await readout.textContent()).includes('Paused the game'); i += 1) {
+      const shown = await readout.textContent();
       await page.keyboard.press('ArrowLeft');
+      await page.waitForFunction((was) => document.querySelector('[data-testid="chart-readout"]').textContent !== was, shown);
     }
     assert.match(await readout.textContent(), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: tick rate .* Paused the game, by .*maintenance window/);
     // The pointer reads the same way.
