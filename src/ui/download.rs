@@ -7,6 +7,9 @@ use std::time::Duration;
 use leptos::prelude::set_timeout;
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::infra::time::iso;
+use crate::ui::toast::Toasts;
+
 pub fn save(file_name: &str, mime: &str, text: &str) -> Result<(), JsValue> {
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
@@ -28,4 +31,24 @@ pub fn save(file_name: &str, mime: &str, text: &str) -> Result<(), JsValue> {
         Duration::from_secs(60),
     );
     Ok(())
+}
+
+/// Saves an export's CSV as `galaxy-<what>-<UTC time>.csv` and says how many `rows`
+/// it holds, or that the browser refused it.
+pub fn save_csv(toasts: Toasts, what: &str, rows: &str, csv: &str) {
+    let stamp = iso((js_sys::Date::now() / 1000.0) as i64).replace(':', "-");
+    match save(
+        &format!("galaxy-{what}-{stamp}.csv"),
+        "text/csv;charset=utf-8",
+        csv,
+    ) {
+        Ok(()) => toasts.success(format!(
+            "Exported {} {rows}",
+            csv.lines().count().saturating_sub(1)
+        )),
+        Err(_) => toasts.info(
+            "The browser refused to save the export.",
+            Duration::from_secs(8),
+        ),
+    }
 }

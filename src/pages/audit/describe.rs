@@ -1,8 +1,12 @@
 //! Audit entries in words, for the log and for the events on the overview's
 //! charts: what was done, what changed, and where the target lives now.
 
+use std::fmt::Write;
+
 use crate::infra::api::types::AuditEntry;
 use crate::routes::Route;
+use crate::ui::format;
+use crate::ui::markup::{element, escape};
 
 /// What an action did, as an operator says it; unknown actions as they came.
 pub fn action_label(action: &str) -> &str {
@@ -63,6 +67,22 @@ pub fn actor(e: &AuditEntry) -> String {
         Some(role) => format!("{} ({role})", e.admin),
         None => e.admin.clone(),
     }
+}
+
+/// Entries as list items, in the order given: time, then what, on what, by whom, why.
+pub fn items<'a>(entries: impl Iterator<Item = &'a AuditEntry>) -> String {
+    let mut out = String::new();
+    for e in entries {
+        let _ = write!(out, "<li data-action=\"{}\">", escape(&e.action));
+        element(
+            &mut out,
+            "span",
+            " class=\"when\"",
+            &format::timestamp(&e.at),
+        );
+        let _ = write!(out, " {}</li>", escape(&one_line(e)));
+    }
+    out
 }
 
 /// One line for an event on the charts: what, on what, by whom, and why.

@@ -16,7 +16,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::infra::api::types::AuditEntry;
 use crate::infra::api::use_api;
 use crate::infra::mutation::Mutation;
-use crate::infra::time::{iso, parse_rfc3339};
+use crate::infra::time::parse_rfc3339;
 use crate::pages::overview::status::use_game_status;
 use crate::routes::Route;
 use crate::ui::format;
@@ -76,20 +76,7 @@ pub fn AuditPage() -> impl IntoView {
     let download = move |_| {
         let q = active.with_untracked(filters::query);
         export.run(api.text(format!("/admin/audit/export?{q}")), move |csv| {
-            let name = format!(
-                "galaxy-audit-{}.csv",
-                iso((js_sys::Date::now() / 1000.0) as i64).replace(':', "-")
-            );
-            match crate::ui::download::save(&name, "text/csv;charset=utf-8", &csv) {
-                Ok(()) => toasts.success(format!(
-                    "Exported {} entries",
-                    csv.lines().count().saturating_sub(1)
-                )),
-                Err(_) => toasts.info(
-                    "The browser refused to save the export.",
-                    std::time::Duration::from_secs(8),
-                ),
-            }
+            crate::ui::download::save_csv(toasts, "audit", "entries", &csv)
         })
     };
     let input = move |key: &'static str, label: &'static str, kind: &'static str| {

@@ -206,18 +206,7 @@ fn events_markup(h: &History) -> String {
     if h.events.is_empty() {
         return "<li class=\"none\">No pauses, config changes, snapshots or deploys in this range.</li>".to_owned();
     }
-    let mut out = String::new();
-    for e in h.events.iter().rev() {
-        let _ = write!(out, "<li data-action=\"{}\">", escape(&e.action));
-        element(
-            &mut out,
-            "span",
-            " class=\"when\"",
-            &format::timestamp(&e.at),
-        );
-        let _ = write!(out, " {}</li>", escape(&describe::one_line(e)));
-    }
-    out
+    describe::items(h.events.iter().rev())
 }
 
 fn table_markup(h: &History) -> String {

@@ -16,7 +16,6 @@ use leptos_router::NavigateOptions;
 use crate::infra::api::types::{Page, Player};
 use crate::infra::api::use_api;
 use crate::infra::mutation::Mutation;
-use crate::infra::time::iso;
 use crate::pages::overview::status::use_game_status;
 use crate::routes::Route;
 use crate::ui::format;
@@ -144,20 +143,7 @@ pub fn PlayersPage() -> impl IntoView {
     let download = move |_| {
         let path = query.get_untracked().export_path();
         export.run(api.text(path), move |csv| {
-            let name = format!(
-                "galaxy-players-{}.csv",
-                iso((js_sys::Date::now() / 1000.0) as i64).replace(':', "-")
-            );
-            match crate::ui::download::save(&name, "text/csv;charset=utf-8", &csv) {
-                Ok(()) => toasts.success(format!(
-                    "Exported {} players",
-                    csv.lines().count().saturating_sub(1)
-                )),
-                Err(_) => toasts.info(
-                    "The browser refused to save the export.",
-                    Duration::from_secs(8),
-                ),
-            }
+            crate::ui::download::save_csv(toasts, "players", "players", &csv)
         })
     };
 

@@ -2,8 +2,6 @@
 //! itself) and unban, kick, notes; and the player's own timeline from the audit
 //! log, where all of that, and any deletion attempt, is recorded.
 
-use std::fmt::Write;
-
 use gloo_net::http::Method;
 use leptos::prelude::*;
 
@@ -206,12 +204,7 @@ pub fn Timeline(id: String, reload: Signal<u32>) -> impl IntoView {
         <h2>"Timeline"</h2>
         <ol class="events" data-testid="timeline" inner_html=move || entries.get().map(|r| match r {
             Ok(page) if page.items.is_empty() => "<li class=\"none\">Nothing recorded about this player yet.</li>".to_owned(),
-            Ok(page) => page.items.iter().fold(String::new(), |mut out, e| {
-                let _ = write!(out, "<li data-action=\"{}\">", escape(&e.action));
-                element(&mut out, "span", " class=\"when\"", &format::timestamp(&e.at));
-                let _ = write!(out, " {}</li>", escape(&describe::one_line(e)));
-                out
-            }),
+            Ok(page) => describe::items(page.items.iter()),
             Err(e) => format!("<li class=\"none\">{}</li>", escape(&e.message())),
         })></ol>
     }
