@@ -40,12 +40,13 @@ fn find(world: &World, id: Uuid) -> ApiResult<&Account> {
     world.account(id).ok_or_else(|| not_found(id))
 }
 
-/// An entry about account `id`.
-fn target(action: &'static str, id: Uuid) -> Audit {
+/// An entry about `account`, labelled with its username: the name operators know it by
+/// and filter the log with (the id stays in `target_id`).
+fn target(action: &'static str, account: &Account) -> Audit {
     Audit::new(action).on(
         TargetType::Account,
-        Some(id.to_string()),
-        Some(format!("account {id}")),
+        Some(account.id.to_string()),
+        Some(account.username.clone()),
     )
 }
 
@@ -116,7 +117,7 @@ async fn create(
     world.accounts.push(account.clone());
     world.audit(
         &session.actor(),
-        target("account.create", account.id)
+        target("account.create", &account)
             .detail(format!("{} as {}", account.username, account.role)),
     );
     Ok((
@@ -154,7 +155,7 @@ async fn set_role(
     let account = account.clone();
     world.audit(
         &session.actor(),
-        target("account.role", id)
+        target("account.role", &account)
             .change(current.role.as_str(), account.role.as_str())
             .detail(format!(
                 "{}: {} to {}",
@@ -201,7 +202,7 @@ async fn set_disabled(
             } else {
                 "account.enable"
             },
-            id,
+            &account,
         )
         .change(current.disabled.to_string(), account.disabled.to_string())
         .detail(account.username.clone()),
@@ -236,7 +237,7 @@ async fn reset_password(
         .record_success(&limit_key(Some(&account), &account.username));
     world.audit(
         &session.actor(),
-        target("account.password_reset", id).detail(account.username.clone()),
+        target("account.password_reset", &account).detail(account.username.clone()),
     );
     Ok(with_password(&account, Some(password)))
 }
@@ -254,7 +255,8 @@ async fn remove(
     world.accounts.retain(|a| a.id != id);
     world.audit(
         &session.actor(),
-        target("account.delete", id).detail(format!("{} ({})", current.username, current.role)),
+        target("account.delete", &current)
+            .detail(format!("{} ({})", current.username, current.role)),
     );
     Ok(StatusCode::NO_CONTENT)
 }

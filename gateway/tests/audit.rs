@@ -581,3 +581,46 @@ async fn no_password_or_token_ever_reaches_the_log_or_the_export() {
         assert!(!json_text.contains(part) && !export.contains(part));
     }
 }
+
+/// The string literals of a Rust source that name an audit action (`family.verb`).
+fn action_literals(source: &str) -> Vec<String> {
+    const FAMILIES: [&str; 7] = [
+        "game", "config", "snapshot", "player", "service", "auth", "account",
+    ];
+    source
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .filter(|s| {
+            s.split_once('.').is_some_and(|(family, verb)| {
+                FAMILIES.contains(&family)
+                    && !verb.is_empty()
+                    && verb.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+            })
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_dashboard_suggests_every_action_the_gateway_records() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut recorded = Vec::new();
+    for file in std::fs::read_dir(root.join("src")).unwrap() {
+        let path = file.unwrap().path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            recorded.extend(action_literals(&std::fs::read_to_string(path).unwrap()));
+        }
+    }
+    recorded.sort();
+    recorded.dedup();
+    assert!(recorded.len() > 20, "found only {recorded:?}");
+    let suggested = action_literals(
+        &std::fs::read_to_string(root.join("../src/pages/audit/filters.rs")).unwrap(),
+    );
+    let missing: Vec<&String> = recorded.iter().filter(|a| !suggested.contains(a)).collect();
+    assert!(
+        missing.is_empty(),
+        "the audit filter does not offer {missing:?}"
+    );
+}

@@ -8,8 +8,8 @@ use crate::infra::api::url::encode;
 pub const KEYS: [&str; 5] = ["actor", "action", "target", "from", "to"];
 
 /// The actions the log records, offered as suggestions; a family (`config`)
-/// matches all of its actions.
-pub const ACTIONS: [&str; 24] = [
+/// matches all of its actions. A gateway test checks that none is missing.
+pub const ACTIONS: [&str; 32] = [
     "game",
     "game.pause",
     "game.resume",
@@ -20,13 +20,21 @@ pub const ACTIONS: [&str; 24] = [
     "snapshot.create",
     "snapshot.restore",
     "snapshot.delete",
+    "snapshot.pin",
+    "snapshot.unpin",
     "player",
+    "player.ban",
+    "player.ban_expired",
+    "player.unban",
+    "player.kick",
+    "player.note",
     "player.delete",
     "service.deploy",
     "auth",
     "auth.login",
     "auth.login_failed",
     "auth.password_change",
+    "auth.password_change_failed",
     "account",
     "account.create",
     "account.role",
