@@ -1,6 +1,8 @@
 //! JSON as the dashboard needs it: parse the gateway's answers, write request
 //! bodies. Numbers keep their text, so Galaxy's BIGINT ticks stay exact and a
-//! value is sent back exactly as the operator typed it.
+//! value is sent back exactly as the operator typed it; a number no float can
+//! hold is refused, as is a duplicate key (which of the two would be meant?).
+//! A differential property test holds it to serde_json's reading.
 //!
 //! serde_json did this for the first versions; its generic deserializer,
 //! error texts and ordered maps cost about 10 KB of the 280 KB budget as served,
@@ -22,9 +24,20 @@ pub enum Value {
     Object(Map),
 }
 
-/// A number as written in JSON.
-#[derive(Debug, Clone, PartialEq)]
+/// A number as written in JSON, always one a float can hold.
+#[derive(Debug, Clone)]
 pub struct Number(String);
+
+/// Equal as numbers, not as text: `20.0` is `20`; whole numbers compare
+/// exactly, past a float's 53 bits.
+impl PartialEq for Number {
+    fn eq(&self, other: &Self) -> bool {
+        match (self.as_i128(), other.as_i128()) {
+            (Some(a), Some(b)) => a == b,
+            _ => self.as_f64() == other.as_f64(),
+        }
+    }
+}
 
 /// An object's members, in the order written.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -46,43 +59,13 @@ impl Number {
         self.0.parse().ok().filter(|_| self.is_integer())
     }
 
-    /// Its value as a float: exact for the values a dashboard shows and checks
-    /// (up to 15 significant digits), without the standard library's full parser.
+    fn as_i128(&self) -> Option<i128> {
+        self.0.parse().ok().filter(|_| self.is_integer())
+    }
+
+    /// Its value as a float, correctly rounded (the parser refused any that overflows).
     pub fn as_f64(&self) -> f64 {
-        let text = self.0.as_str();
-        let (negative, text) = match text.strip_prefix('-') {
-            Some(rest) => (true, rest),
-            None => (false, text),
-        };
-        let (digits, exponent) = match text.find(['e', 'E']) {
-            Some(i) => (&text[..i], text[i + 1..].parse::<i32>().unwrap_or(0)),
-            None => (text, 0),
-        };
-        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-        let mut mantissa: u64 = 0;
-        let mut scale = exponent;
-        for (i, c) in whole.bytes().chain(fraction.bytes()).enumerate() {
-            let in_fraction = i >= whole.len();
-            if mantissa < 100_000_000_000_000_000 {
-                mantissa = mantissa * 10 + u64::from(c - b'0');
-                if in_fraction {
-                    scale -= 1;
-                }
-            } else if !in_fraction {
-                scale += 1;
-            }
-        }
-        let m = mantissa as f64;
-        let value = if scale >= 0 {
-            m * 10f64.powi(scale)
-        } else {
-            m / 10f64.powi(-scale)
-        };
-        if negative {
-            -value
-        } else {
-            value
-        }
+        self.0.parse().unwrap_or(f64::NAN)
     }
 }
 
@@ -112,7 +95,10 @@ impl Value {
                 Err(p.at)
             }
         });
-        value.map_err(|at| format!("not valid JSON at byte {at}"))
+        value.map_err(|at| match p.duplicate {
+            Some(at) => format!("a key is given twice at byte {at}"),
+            None => format!("not valid JSON at byte {at}"),
+        })
     }
 
     pub fn get(&self, key: &str) -> Option<&Value> {
@@ -270,11 +256,17 @@ impl fmt::Display for Value {
 struct Parser<'a> {
     text: &'a str,
     at: usize,
+    /// Where a key was given twice, when that is why parsing stopped.
+    duplicate: Option<usize>,
 }
 
 impl<'a> Parser<'a> {
     fn new(text: &'a str) -> Self {
-        Self { text, at: 0 }
+        Self {
+            text,
+            at: 0,
+            duplicate: None,
+        }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -322,7 +314,12 @@ impl<'a> Parser<'a> {
                 }
                 loop {
                     self.space();
+                    let at = self.at;
                     let key = self.string()?;
+                    if members.iter().any(|(k, _)| *k == key) {
+                        self.duplicate = Some(at);
+                        return Err(at);
+                    }
                     self.eat(b':')?;
                     members.push((key, self.value(depth + 1)?));
                     self.space();
@@ -398,11 +395,21 @@ impl<'a> Parser<'a> {
                 return Err(self.at);
             }
         }
-        Ok(Number(self.text[start..self.at].to_owned()))
+        let text = &self.text[start..self.at];
+        // Bounded: a number past a float's range (1e99999999999) is no number.
+        if !text.parse::<f64>().is_ok_and(f64::is_finite) {
+            return Err(start);
+        }
+        Ok(Number(text.to_owned()))
     }
 
     fn hex4(&mut self) -> Result<u32, usize> {
-        let hex = self.text.get(self.at..self.at + 4).ok_or(self.at)?;
+        // Four hex digits exactly: `from_str_radix` alone would take `+041`.
+        let hex = self
+            .text
+            .get(self.at..self.at + 4)
+            .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+            .ok_or(self.at)?;
         let n = u32::from_str_radix(hex, 16).map_err(|_| self.at)?;
         self.at += 4;
         Ok(n)
@@ -523,6 +530,12 @@ mod tests {
             "{} {}",
             "NaN",
             "\"\\ud83d\\u0041\"",
+            "\"\\u+041\"",
+            "\"\\u-041\"",
+            "\"\\ud800\"",
+            "1e99999999999",
+            "[1e400]",
+            "{\"a\":1,\"a\":2}",
         ] {
             assert!(Value::parse(bad).is_err(), "{bad:?}");
         }
@@ -546,7 +559,21 @@ mod tests {
         assert_eq!(n("1e1").as_f64(), 10.0);
         assert_eq!(n("-0.05").as_f64(), -0.05);
         assert_eq!(n("12345678901234567890123").as_f64(), 1.2345678901234568e22);
-        assert!(!n("1e999").as_f64().is_finite());
+        assert_eq!(
+            n("1e-99999999999").as_f64(),
+            0.0,
+            "underflow is zero, never a panic"
+        );
+        for out_of_range in ["1e999", "1e99999999999", "-1e309"] {
+            assert_eq!(Number::parse(out_of_range), None, "{out_of_range}");
+        }
+        assert_eq!(n("20.0"), n("20"), "equal as numbers");
+        assert_eq!(n("-0"), n("0"));
+        assert_ne!(
+            n("9007199254740993"),
+            n("9007199254740992"),
+            "exact past 2^53"
+        );
         assert_eq!(n("1.0").as_u64(), None, "a float is not a whole number");
         assert_eq!(n("-3").as_u64(), None);
         assert_eq!(Number::parse("1 "), None);
@@ -566,5 +593,148 @@ mod tests {
             r#"{"name":"a\"b\\c\n\u0001","n":7,"on":true,"list":[null]}"#
         );
         assert_eq!(Value::parse(&text).unwrap(), body);
+    }
+
+    #[test]
+    fn a_duplicate_key_is_refused_and_said_so() {
+        assert_eq!(
+            Value::parse(r#"{"rate": 1, "rate": 100}"#).unwrap_err(),
+            "a key is given twice at byte 12"
+        );
+        assert!(Value::parse(r#"{"a": {"b": 1}, "b": {"a": 1}}"#).is_ok());
+    }
+}
+
+/// Our reading against serde_json's (a dev-dependency only), over generated
+/// documents: valid ones (with every kind of number and escape) and byte soup
+/// near JSON. Both accept the same texts and read the same values, except that
+/// ours refuses duplicate keys, where serde_json's `Value` keeps the last.
+#[cfg(test)]
+mod differential {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn to_serde(v: &Value) -> serde_json::Value {
+        match v {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => (*b).into(),
+            Value::Number(n) => {
+                // serde_json reads a negative zero as a float.
+                let exact = (n.is_integer() && n.as_i128() != Some(0) || n.0 == "0").then(|| {
+                    n.0.parse::<u64>()
+                        .map(serde_json::Number::from)
+                        .or_else(|_| n.0.parse::<i64>().map(serde_json::Number::from))
+                        .ok()
+                });
+                match exact.flatten() {
+                    Some(n) => serde_json::Value::Number(n),
+                    None => serde_json::Number::from_f64(n.as_f64())
+                        .map_or(serde_json::Value::Null, serde_json::Value::Number),
+                }
+            }
+            Value::String(s) => s.clone().into(),
+            Value::Array(items) => items.iter().map(to_serde).collect(),
+            Value::Object(map) => serde_json::Value::Object(
+                map.iter().map(|(k, v)| (k.clone(), to_serde(v))).collect(),
+            ),
+        }
+    }
+
+    fn number() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<i64>().prop_map(|n| n.to_string()),
+            any::<u64>().prop_map(|n| n.to_string()),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(|f| f.to_string()),
+            "-?(0|[1-9][0-9]{0,30})(\\.[0-9]{1,30})?([eE][+-]?[0-9]{1,4})?",
+        ]
+    }
+
+    fn string() -> impl Strategy<Value = String> {
+        // Plain text, escapes of every kind, surrogate pairs and broken ones.
+        prop::collection::vec(
+            prop_oneof![
+                "[ -~]",
+                "\\\\[\"\\\\/bfnrt]",
+                "\\\\u[0-9a-fA-F]{4}",
+                "\\\\u[dD][89abAB][0-9a-f]{2}\\\\u[dD][c-fC-F][0-9a-f]{2}",
+                "\\\\u[+ -]?[0-9a-g]{1,4}",
+                "[\u{80}-\u{10ffff}]",
+            ],
+            0..8,
+        )
+        .prop_map(|parts| format!("\"{}\"", parts.concat().replace('"', "\\\"")))
+    }
+
+    fn document() -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![
+            Just("null".to_owned()),
+            Just("true".to_owned()),
+            Just("false".to_owned()),
+            number(),
+            string(),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6)
+                    .prop_map(|v| format!("[{}]", v.join(","))),
+                prop::collection::vec(("[a-c]{1,2}", inner), 0..6).prop_map(|members| {
+                    let members: Vec<String> = members
+                        .into_iter()
+                        .map(|(k, v)| format!("\"{k}\" : {v}"))
+                        .collect();
+                    format!("{{ {} }}", members.join(" , "))
+                }),
+            ]
+        })
+    }
+
+    fn agree(text: &str) {
+        let ours = Value::parse(text);
+        let theirs = serde_json::from_str::<serde_json::Value>(text);
+        match (&ours, &theirs) {
+            (Ok(a), Ok(b)) => assert_eq!(&to_serde(a), b, "{text:?}"),
+            (Err(why), Ok(_)) if why.starts_with("a key is given twice") => {}
+            (Err(_), Err(_)) => {}
+            _ => panic!("{text:?}: ours {ours:?}, serde_json {theirs:?}"),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn generated_documents_read_as_serde_json_reads_them(text in document()) {
+            agree(&text);
+        }
+
+        #[test]
+        fn byte_soup_near_json_is_accepted_or_refused_alike(
+            text in "[\\[\\]{}\",:0-9eE.+\\-tfnrulsabx\\\\ ]{0,24}"
+        ) {
+            agree(&text);
+        }
+    }
+
+    #[test]
+    fn hostile_numbers_and_escapes() {
+        for text in [
+            "1e99999999999",
+            "-1e99999999999",
+            "1e-99999999999",
+            "123456789012345678901234567890",
+            "0.000000000000000000000000000001e-300",
+            "\"\\u+041\"",
+            "\"\\ud83d\"",
+            "\"\\udc00\"",
+            "[1,2,]",
+            "{\"a\":1,}",
+            "\"\\u00e9\\ud83d\\ude80\"",
+            "-0",
+            "-0.0e-0",
+        ] {
+            agree(text);
+        }
     }
 }
