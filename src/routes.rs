@@ -25,6 +25,8 @@ pub const AUDIT: &str = "audit";
 pub const PASSWORD: &str = "password";
 pub const ACCOUNTS: &str = "accounts";
 
+use crate::infra::session::Role;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     Overview,
@@ -66,6 +68,15 @@ impl Route {
         match self {
             Route::Overview => concat!(base!(), "/").to_owned(),
             other => format!("{BASE}{}", other.path()),
+        }
+    }
+
+    /// The role a page needs: one an account lacks is neither offered in the
+    /// navigation nor loaded (its page says what it needs instead).
+    pub fn needs(&self) -> Role {
+        match self {
+            Route::Accounts => Role::Admin,
+            _ => Role::Viewer,
         }
     }
 
@@ -182,6 +193,19 @@ mod tests {
             "//players",
         ] {
             assert_eq!(Route::parse(unknown), None, "{unknown}");
+        }
+    }
+
+    #[test]
+    fn only_the_accounts_page_needs_more_than_viewing() {
+        assert_eq!(Route::Accounts.needs(), Role::Admin);
+        for route in [
+            Route::Overview,
+            Route::Audit,
+            Route::Players,
+            Route::Password,
+        ] {
+            assert_eq!(route.needs(), Role::Viewer, "{route:?}");
         }
     }
 

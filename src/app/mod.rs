@@ -9,7 +9,7 @@ use leptos_router::location::{BrowserUrl, LocationProvider};
 use leptos_router::NavigateOptions;
 
 use crate::infra::api::Api;
-use crate::infra::session::{use_session, Session};
+use crate::infra::session::{use_session, Role, Session};
 use crate::infra::settings::{self, Config};
 use crate::pages::deploy::{Deploys, NewBuildBanner, ServicesWatch};
 use crate::pages::{
@@ -19,6 +19,7 @@ use crate::pages::{
     services::ServicesPage, snapshots::SnapshotsPage,
 };
 use crate::routes::{login_then, relative_location, Route, BASE};
+use crate::ui::load::Loading;
 use crate::ui::toast::{ToastHost, Toasts};
 use shell::{Here, Shell};
 
@@ -31,6 +32,7 @@ pub fn start() {
         boot.remove();
     }
     crate::ui::theme::init();
+    crate::ui::format::copy_plain_numbers();
     match settings::load() {
         Ok(config) => leptos::mount::mount_to_body(move || view! { <App config=config.clone() /> }),
         Err(error) => {
@@ -84,11 +86,39 @@ fn Entry() -> impl IntoView {
     }
 }
 
-/// Every page inside the shell, chosen by `Route` from the path.
+/// Every page inside the shell, chosen by `Route` from the path. A page the
+/// account's role cannot use is not built (so it calls nothing): while the role
+/// is being asked the page waits for it, then says what role it needs.
 #[component]
 pub fn Page() -> impl IntoView {
     let Here(route) = expect_context::<Here>();
-    move || match route.get() {
+    let session = use_session();
+    // A memo: the role asked again (and told the same) must not build the page anew.
+    let gate = Memo::new(move |_| {
+        let needs = route.with(|r| r.as_ref().map_or(Role::Viewer, Route::needs));
+        match session.role() {
+            _ if needs == Role::Viewer => Gate::Open,
+            None => Gate::Waiting,
+            Some(role) if role < needs => Gate::Needs(needs),
+            Some(_) => Gate::Open,
+        }
+    });
+    move || match gate.get() {
+        Gate::Waiting => view! { <Loading what="your role" /> }.into_any(),
+        Gate::Needs(needs) => view! { <NeedsRole needs /> }.into_any(),
+        Gate::Open => page(route.get()),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Gate {
+    Open,
+    Waiting,
+    Needs(Role),
+}
+
+fn page(route: Option<Route>) -> AnyView {
+    match route {
         Some(Route::Overview) => view! { <OverviewPage /> }.into_any(),
         Some(Route::Config) => view! { <RuntimeConfigPage /> }.into_any(),
         Some(Route::Snapshots) => view! { <SnapshotsPage /> }.into_any(),
@@ -100,6 +130,17 @@ pub fn Page() -> impl IntoView {
         Some(Route::Accounts) => view! { <AccountsPage /> }.into_any(),
         // The login page has its own route, outside the shell.
         Some(Route::Login) | None => view! { <NotFound /> }.into_any(),
+    }
+}
+
+#[component]
+fn NeedsRole(needs: Role) -> impl IntoView {
+    crate::infra::polling::set_title("Not available");
+    view! {
+        <section class="page">
+            <h1>"Not available to your role"</h1>
+            <p class="needs">{format!("This page needs the {} role. Ask an admin if you need it.", needs.label())}</p>
+        </section>
     }
 }
 

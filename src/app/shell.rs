@@ -6,6 +6,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_location;
+use wasm_bindgen::JsCast;
 
 use crate::infra::api::types::Me;
 use crate::infra::api::use_api;
@@ -65,12 +66,33 @@ pub fn Shell() -> impl IntoView {
         });
         page_title.0.with(|page| show_title(state, page));
     });
+    // A new page takes the focus to its heading and is announced, as a page
+    // load would be; the first page is left to the browser.
+    let announced = RwSignal::new(String::new());
+    Effect::new(move |shown: Option<Option<Route>>| {
+        let now = here.get();
+        if shown.is_some_and(|before| before != now) {
+            request_animation_frame(move || {
+                focus_heading();
+                announced.try_set(page_title.0.get_untracked());
+            });
+        }
+        now
+    });
     // Plain links: the router takes over clicks on any link under its base; the
-    // area the operator is in is marked for assistive technology and the eye.
+    // area the operator is in is marked for assistive technology and the eye. A
+    // page the role cannot use is not offered.
     let link = move |to: Route, label: &'static str| {
         let href = to.href();
+        let needs = to.needs();
         let current = move || here.with(|r| r.as_ref().map(Route::area) == Some(to.clone()));
-        view! { <a href=href aria-current=move || current().then_some("page")>{label}</a> }
+        move || {
+            (needs == Role::Viewer || session.role().is_some_and(|r| r >= needs)).then(|| {
+                let href = href.clone();
+                let current = current.clone();
+                view! { <a href=href aria-current=move || current().then_some("page")>{label}</a> }
+            })
+        }
     };
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
@@ -83,13 +105,31 @@ pub fn Shell() -> impl IntoView {
                 {link(Route::Players, "Players")}
                 {link(Route::Services, "Services")}
                 {link(Route::Audit, "Audit log")}
-                {move || (session.role() == Some(Role::Admin)).then(|| link(Route::Accounts, "Accounts"))}
+                {link(Route::Accounts, "Accounts")}
             </nav>
             <main class="content" id="main" tabindex="-1">
                 <Banners />
                 <super::Page />
             </main>
         </div>
+        <div class="visually-hidden" role="status" aria-live="polite" data-testid="page-announcement">{announced}</div>
+        <crate::pages::login::SignInAgain />
+    }
+}
+
+/// The page's heading (or, without one, the main region) takes the focus.
+fn focus_heading() {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let target = document
+        .query_selector("main h1")
+        .ok()
+        .flatten()
+        .or_else(|| document.get_element_by_id("main"));
+    if let Some(target) = target {
+        let _ = target.set_attribute("tabindex", "-1");
+        let _ = target.unchecked_ref::<web_sys::HtmlElement>().focus();
     }
 }
 

@@ -1,11 +1,19 @@
 //! The operator's session. The token lives in `sessionStorage` (per tab, gone
 //! when the tab closes), never in a URL or a log.
 //!
+//! A session that ends by itself (its time ran out, or the gateway refused its
+//! token) lapses rather than ends: the page stays as it is, with everything
+//! typed in it, the operator signs in again over it, and every request that was
+//! refused or held meanwhile goes on (`renewed`). Only logging out ends it.
+//!
 //! When it ends is counted on this machine's clock from the gateway's
 //! `expires_in`, never from the token's `exp` against this clock: a laptop
 //! clock hours off would otherwise refuse a fresh token or warn too late.
 
+use futures_channel::oneshot;
 use leptos::prelude::*;
+
+use crate::infra::draft;
 
 const STORAGE_KEY: &str = "galaxy_admin_session";
 
@@ -87,9 +95,12 @@ pub fn expires_at(now_ms: f64, expires_in_secs: u64) -> f64 {
 #[derive(Clone, Copy)]
 pub struct Session {
     active: RwSignal<Option<Active>>,
-    /// Set when the session ended by itself (a 401, or its time ran out), with
-    /// the gateway's reason if it gave one, so the login page can say why.
-    expired: RwSignal<Option<String>>,
+    /// Set while the session has lapsed (a 401, or its time ran out), with the
+    /// gateway's reason if it gave one, so the sign-in over the page can say why.
+    lapsed: RwSignal<Option<String>>,
+    /// Requests waiting for the operator to sign in again: told `true` when they
+    /// may go on, `false` when the operator logged out instead.
+    waiting: StoredValue<Vec<oneshot::Sender<bool>>, LocalStorage>,
     /// The account's role, as `/admin/auth/me` last said; asked again after a 403.
     role: RwSignal<Option<Role>>,
     role_asked: RwSignal<u32>,
@@ -121,7 +132,8 @@ impl Session {
         }
         Self {
             active: RwSignal::new(active),
-            expired: RwSignal::new(None),
+            lapsed: RwSignal::new(None),
+            waiting: StoredValue::new_local(Vec::new()),
             role: RwSignal::new(None),
             role_asked: RwSignal::new(0),
         }
@@ -136,31 +148,68 @@ impl Session {
         if let Some(s) = storage() {
             let _ = s.set_item(STORAGE_KEY, &active.stored());
         }
-        self.expired.set(None);
         self.active.set(Some(active));
+        if self.lapsed.get_untracked().is_some() {
+            self.lapsed.set(None);
+            // The account may have been given another role meanwhile.
+            self.ask_role_again();
+        }
+        self.release(true);
     }
 
-    fn clear(&self) {
+    fn forget_token() {
         if let Some(s) = storage() {
             let _ = s.remove_item(STORAGE_KEY);
         }
+    }
+
+    fn release(&self, go_on: bool) {
+        for waiter in self
+            .waiting
+            .try_update_value(std::mem::take)
+            .unwrap_or_default()
+        {
+            let _ = waiter.send(go_on);
+        }
+    }
+
+    /// The operator logged out: the session, its drafts and every held request end.
+    pub fn end(&self) {
+        Self::forget_token();
+        draft::forget_all();
+        self.lapsed.set(None);
         self.active.set(None);
         self.role.set(None);
+        self.release(false);
     }
 
-    /// The operator logged out.
-    pub fn end(&self) {
-        self.expired.set(None);
-        self.clear();
-    }
-
-    /// The gateway refused the token (`reason`: its detail), or its time ran out.
-    /// Idempotent, so a burst of 401s from several pollers ends the session once.
+    /// The gateway refused the token (`reason`: its detail), or its time ran out:
+    /// the session lapses until the operator signs in again. Idempotent, so a
+    /// burst of 401s from several pollers asks once.
     pub fn expire(&self, reason: &str) {
-        if self.active.with_untracked(Option::is_some) {
-            self.expired.set(Some(reason.to_owned()));
-            self.clear();
+        if self.active.with_untracked(Option::is_some) && self.lapsed.get_untracked().is_none() {
+            // A reload from here finds no session, and asks on the login page.
+            Self::forget_token();
+            self.lapsed.set(Some(reason.to_owned()));
         }
+    }
+
+    /// Why the session lapsed, while it has ("" when no reason was given).
+    pub fn lapsed(&self) -> Option<String> {
+        self.lapsed.get()
+    }
+
+    /// Waits while the session has lapsed: `true` once the operator signed in
+    /// again (a request may go on, with the new token), `false` if they logged
+    /// out. Without a lapse it goes on at once (with or without a session: some
+    /// calls, like the services' versions, need none).
+    pub async fn renewed(self) -> bool {
+        if self.lapsed.with_untracked(Option::is_none) {
+            return true;
+        }
+        let (tell, told) = oneshot::channel();
+        self.waiting.update_value(|w| w.push(tell));
+        told.await.unwrap_or(false)
     }
 
     pub fn role(&self) -> Option<Role> {
@@ -171,8 +220,11 @@ impl Session {
         self.role.with_untracked(Option::is_some)
     }
 
+    /// The role as asked; told the same again, nothing that reads it is woken.
     pub fn set_role(&self, role: Option<Role>) {
-        self.role.try_set(role);
+        if self.role.try_get_untracked() != Some(role) {
+            self.role.try_set(role);
+        }
     }
 
     /// Changes whenever the role should be asked for again.
@@ -191,10 +243,13 @@ impl Session {
         self.role.get().is_none_or(|role| role.lacks(min).is_some())
     }
 
-    /// "Needs the admin role to `what`.", once the role is known to be lower.
+    /// "Needs the admin role to `what`.", once the role is known to be lower;
+    /// while it is not known yet, that the controls wait for it.
     pub fn note(&self, min: Role, what: &str) -> Option<String> {
-        let why = self.role.get()?.lacks(min)?;
-        Some(format!("{why} to {what}."))
+        match self.role.get() {
+            None => Some(format!("Checking your role before you can {what}…")),
+            Some(role) => Some(format!("{} to {what}.", role.lacks(min)?)),
+        }
     }
 
     pub fn active(&self) -> Option<Active> {
@@ -203,11 +258,6 @@ impl Session {
 
     pub fn is_active(&self) -> bool {
         self.active.with(Option::is_some)
-    }
-
-    /// Why the session ended by itself, if it did ("" when no reason was given).
-    pub fn expired(&self) -> Option<String> {
-        self.expired.get()
     }
 
     pub fn token_untracked(&self) -> Option<String> {

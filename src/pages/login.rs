@@ -1,16 +1,16 @@
 use std::time::Duration;
 
 use crate::infra::json::object;
-use gloo_net::http::Method;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
 use crate::infra::api::types::Token;
-use crate::infra::api::{use_api, ApiError};
-use crate::infra::session::use_session;
+use crate::infra::api::{use_api, Api, ApiError};
+use crate::infra::session::{use_session, Session};
 use crate::routes::safe_next;
+use crate::ui::dialog::Modal;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -23,21 +23,6 @@ pub fn LoginPage() -> impl IntoView {
 
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let wait_secs = RwSignal::new(0u32);
-
-    if let Ok(handle) = set_interval_with_handle(
-        // `try_`: a tick can still be delivered after the page is gone.
-        move || {
-            if wait_secs.try_get_untracked().is_some_and(|s| s > 0) {
-                wait_secs.try_update(|s| *s -= 1);
-            }
-        },
-        Duration::from_secs(1),
-    ) {
-        on_cleanup(move || handle.clear());
-    }
 
     // Already logged in (another tab's restore, or a back button): go where we were going.
     let go = navigate.clone();
@@ -53,65 +38,22 @@ pub fn LoginPage() -> impl IntoView {
         }
     });
 
-    let locked = move || busy.get() || wait_secs.get() > 0;
+    let attempt = Attempt::new();
+    let locked = move || attempt.locked();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() || wait_secs.get_untracked() > 0 {
-            return;
-        }
-        busy.set(true);
-        error.set(None);
-        let name = username.get_untracked().trim().to_owned();
-        let body = object([
-            ("username", name.as_str().into()),
-            ("password", password.get_untracked().into()),
-        ]);
-        spawn_local(async move {
-            let result = api
-                .json::<Token>(Method::POST, "/admin/auth/login", Some(body))
-                .await;
-            busy.try_set(false);
-            match result {
-                Ok(token) => {
-                    password.try_set(String::new());
-                    session.begin(token.access_token, name, token.expires_in);
-                }
-                // The gateway's word: bad credentials, or an account that is disabled.
-                Err(ApiError::Unauthorized(detail)) => {
-                    let detail = detail.trim_end_matches('.');
-                    error.try_set(Some(format!("{detail}.")));
-                }
-                Err(ApiError::RateLimited { retry_after_secs }) => {
-                    wait_secs.try_set(retry_after_secs);
-                }
-                Err(ApiError::Unreachable) => {
-                    error.try_set(Some(format!(
-                        "Cannot reach the Galaxy gateway at {}. Check your connection or VPN, then try again.",
-                        api.base_url()
-                    )));
-                }
-                Err(other) => {
-                    error.try_set(Some(other.message()));
-                }
-            }
-        });
+        attempt.run(
+            api,
+            session,
+            username.get_untracked().trim().to_owned(),
+            password,
+        );
     };
 
     view! {
         <main class="login">
             <form class="login-card" on:submit=submit novalidate>
                 <h1>"Galaxy admin"</h1>
-                {move || session.expired().map(|reason| {
-                    // "Token expired" says nothing the sentence does not; other reasons
-                    // (a role change, a disabled account) say more, and may mean that
-                    // logging in again will not work.
-                    let text = if reason.is_empty() || reason == "Token expired" {
-                        "Your session expired. Log in again to continue where you were.".to_owned()
-                    } else {
-                        format!("Your session ended. The gateway said: {reason}.")
-                    };
-                    view! { <p class="notice" role="status">{text}</p> }
-                })}
                 <label for="username">"Username"</label>
                 <input
                     id="username"
@@ -131,20 +73,157 @@ pub fn LoginPage() -> impl IntoView {
                     prop:value=password
                     on:input=move |ev| password.set(event_target_value(&ev))
                 />
-                {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-                <Show when=move || { wait_secs.get() > 0 }>
-                    <p class="form-error" role="alert">
-                        {move || format!("Too many failed attempts. Try again in {} s.", wait_secs.get())}
-                    </p>
-                </Show>
+                {attempt.messages()}
                 <button
                     type="submit"
                     class="button primary"
                     disabled=locked
                 >
-                    {move || if busy.get() { "Logging in…" } else { "Log in" }}
+                    {move || if attempt.busy.get() { "Logging in…" } else { "Log in" }}
                 </button>
             </form>
         </main>
+    }
+}
+
+/// One sign-in form's attempts: progress, the gateway's refusal in words, and
+/// the wait a lockout imposes, counted down. The login page and the sign-in
+/// over a lapsed session share it.
+#[derive(Clone, Copy)]
+struct Attempt {
+    busy: RwSignal<bool>,
+    error: RwSignal<Option<String>>,
+    wait_secs: RwSignal<u32>,
+}
+
+impl Attempt {
+    fn new() -> Self {
+        let wait_secs = RwSignal::new(0u32);
+        if let Ok(handle) = set_interval_with_handle(
+            // `try_`: a tick can still be delivered after the form is gone.
+            move || {
+                if wait_secs.try_get_untracked().is_some_and(|s| s > 0) {
+                    wait_secs.try_update(|s| *s -= 1);
+                }
+            },
+            Duration::from_secs(1),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+        Self {
+            busy: RwSignal::new(false),
+            error: RwSignal::new(None),
+            wait_secs,
+        }
+    }
+
+    fn locked(&self) -> bool {
+        self.busy.get() || self.wait_secs.get() > 0
+    }
+
+    /// Signs `name` in with the password typed; on success the session begins
+    /// (or, lapsed, goes on) and the password field is emptied.
+    fn run(self, api: Api, session: Session, name: String, password: RwSignal<String>) {
+        if self.busy.get_untracked() || self.wait_secs.get_untracked() > 0 {
+            return;
+        }
+        self.busy.set(true);
+        self.error.set(None);
+        let body = object([
+            ("username", name.as_str().into()),
+            ("password", password.get_untracked().into()),
+        ]);
+        spawn_local(async move {
+            let result = api.sign_in::<Token>(body).await;
+            self.busy.try_set(false);
+            match result {
+                Ok(token) => {
+                    password.try_set(String::new());
+                    session.begin(token.access_token, name, token.expires_in);
+                }
+                // The gateway's word: bad credentials, or an account that is disabled.
+                Err(ApiError::Unauthorized(detail)) => {
+                    let detail = detail.trim_end_matches('.');
+                    self.error.try_set(Some(format!("{detail}.")));
+                }
+                Err(ApiError::RateLimited { retry_after_secs }) => {
+                    self.wait_secs.try_set(retry_after_secs);
+                }
+                Err(ApiError::Unreachable) => {
+                    self.error.try_set(Some(format!(
+                        "Cannot reach the Galaxy gateway at {}. Check your connection or VPN, then try again.",
+                        api.base_url()
+                    )));
+                }
+                Err(other) => {
+                    self.error.try_set(Some(other.message()));
+                }
+            }
+        });
+    }
+
+    fn messages(self) -> impl IntoView {
+        view! {
+            {move || self.error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+            <Show when=move || { self.wait_secs.get() > 0 }>
+                <p class="form-error" role="alert">
+                    {move || format!("Too many failed attempts. Try again in {} s.", self.wait_secs.get())}
+                </p>
+            </Show>
+        }
+    }
+}
+
+/// The sign-in over a page whose session lapsed: the page stays as it is, with
+/// what was typed in it, and whatever was on its way goes on once the operator
+/// has signed in again as the same account. Logging out instead goes to the
+/// login page (drafts are then forgotten).
+#[component]
+pub fn SignInAgain() -> impl IntoView {
+    let api = use_api();
+    let session = use_session();
+    let password = RwSignal::new(String::new());
+    move || {
+        let reason = session.lapsed()?;
+        let name = session.active()?.username;
+        let attempt = Attempt::new();
+        // "Token expired" says nothing the sentence does not; other reasons (a role
+        // change, a disabled account) say more, and may mean signing in will not work.
+        let why = if reason.is_empty() || reason == "Token expired" {
+            "Your session expired.".to_owned()
+        } else {
+            format!("Your session ended. The gateway said: {reason}.")
+        };
+        let who = name.clone();
+        let submit = move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            attempt.run(api, session, who.clone(), password);
+        };
+        Some(view! {
+            <Modal title="Sign in again".to_owned() on_close=Callback::new(|_| {}) busy=Signal::derive(|| true)>
+                <form class="sign-in-again" on:submit=submit novalidate>
+                    <p role="status">{why} " Sign in to carry on: this page and everything typed in it are kept, and what you were doing continues."</p>
+                    <label for="again-username">"Username"</label>
+                    <input id="again-username" name="username" autocomplete="username" readonly prop:value=name />
+                    <label for="again-password">"Password"</label>
+                    <input
+                        id="again-password"
+                        name="password"
+                        type="password"
+                        autocomplete="current-password"
+                        required
+                        prop:value=password
+                        on:input=move |ev| password.set(event_target_value(&ev))
+                    />
+                    {attempt.messages()}
+                    <div class="modal-actions">
+                        <button type="button" class="button" on:click=move |_| session.end()>"Log out instead"</button>
+                        <button type="submit" class="button primary" disabled=move || attempt.locked()>
+                            {move || if attempt.busy.get() { "Signing in…" } else { "Sign in" }}
+                        </button>
+                    </div>
+                </form>
+            </Modal>
+        })
     }
 }

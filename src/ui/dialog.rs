@@ -1,11 +1,14 @@
 //! Modal dialogs on the native `<dialog>` and `showModal()`: the browser makes
 //! the rest of the page inert, keeps focus inside and closes on Escape. While
 //! the dialog's request runs it stays open and modal: nothing closes it, so a
-//! late answer can never act on another dialog opened after it.
+//! late answer can never act on another dialog opened after it. A click beside
+//! a dialog that holds typed text does not close it; what is typed in one is a
+//! draft (`infra::draft`), there again when it opens again.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::infra::draft;
 use crate::infra::json::{object, Value};
 
 const UNMOUNTED: &str = "unmounted";
@@ -21,6 +24,9 @@ pub fn Modal(
     children: Children,
 ) -> impl IntoView {
     let dialog = NodeRef::<leptos::html::Dialog>::new();
+    // Its own id: a dialog can open over another (signing in again over a ban).
+    let title_id = format!("modal-title-{}", next_id());
+    let labelled_by = title_id.clone();
     // Leaving the DOM is not closing: close it first, which gives focus back to
     // whatever had it before (the browser remembers), and mark why, so the
     // `close` event that follows is not taken for the operator's.
@@ -71,9 +77,7 @@ pub fn Modal(
         let Some(d) = dialog.get_untracked().filter(|_| ev.key() == "Tab") else {
             return;
         };
-        let Ok(list) = d.query_selector_all(
-            "button:not([disabled]),input:not([disabled]),textarea:not([disabled])",
-        ) else {
+        let Ok(list) = d.query_selector_all(FOCUSABLE) else {
             return;
         };
         let (Some(first), Some(last)) = (list.item(0), list.item(list.length().saturating_sub(1)))
@@ -95,19 +99,20 @@ pub fn Modal(
         }
     };
     // Padding lives on the body, so only the backdrop hits the dialog element itself.
+    // A stray click there must not close what the operator is typing in.
     let on_click = move |ev: leptos::ev::MouseEvent| {
-        let on_backdrop = dialog.get_untracked().is_some_and(|d| {
+        let on_backdrop = dialog.get_untracked().filter(|d| {
             ev.target()
                 .is_some_and(|t| t == *d.unchecked_ref::<web_sys::EventTarget>())
         });
-        if on_backdrop {
+        if on_backdrop.is_some_and(|d| !holds_typed_text(&d)) {
             close();
         }
     };
     view! {
         <dialog
             class="modal"
-            aria-labelledby="modal-title"
+            aria-labelledby=labelled_by
             node_ref=dialog
             on:cancel=on_cancel
             on:close=on_native_close
@@ -115,11 +120,41 @@ pub fn Modal(
             on:keydown=on_keydown
         >
             <div class="modal-body">
-                <h2 id="modal-title">{title}</h2>
+                <h2 id=title_id>{title}</h2>
                 {children()}
             </div>
         </dialog>
     }
+}
+
+fn next_id() -> u32 {
+    thread_local! {
+        static NEXT: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    }
+    NEXT.with(|n| {
+        n.set(n.get().wrapping_add(1));
+        n.get()
+    })
+}
+
+/// Everything Tab can reach, in the order the browser visits it.
+const FOCUSABLE: &str = "button:not([disabled]),input:not([disabled]),select:not([disabled]),textarea:not([disabled]),a[href],[tabindex]:not([tabindex='-1'])";
+
+/// Whether a text field in the dialog holds something the operator typed.
+fn holds_typed_text(dialog: &web_sys::HtmlDialogElement) -> bool {
+    let Ok(fields) =
+        dialog.query_selector_all("textarea,input:not([type=checkbox]):not([type=radio])")
+    else {
+        return false;
+    };
+    (0..fields.length())
+        .filter_map(|i| fields.item(i))
+        .any(|f| {
+            js_sys::Reflect::get(&f, &"value".into())
+                .ok()
+                .and_then(|v| v.as_string())
+                .is_some_and(|v| !v.trim().is_empty())
+        })
 }
 
 /// The body that carries an operator's reason into the audit log, if they gave one.
@@ -131,7 +166,9 @@ pub fn reason_body(reason: RwSignal<String>) -> Option<Value> {
 
 /// A confirmation for a dangerous action. With `require_text`, the confirm button
 /// stays disabled until the operator types that text exactly; with `reason`, the
-/// operator may say why, for the audit log.
+/// operator may say why, for the audit log. The reason is a draft of this very
+/// confirmation (its title names the action and its target): it is there again
+/// when the same confirmation opens again, and forgotten once it was confirmed.
 #[component]
 pub fn ConfirmDialog(
     title: String,
@@ -145,10 +182,20 @@ pub fn ConfirmDialog(
     #[prop(optional)] reason: Option<RwSignal<String>>,
 ) -> impl IntoView {
     let typed = RwSignal::new(String::new());
-    // Each confirmation starts without the reason given for the last one.
+    let key = format!("reason:{title}");
     if let Some(reason) = reason {
-        reason.set(String::new());
+        let kept = draft::draft(&key);
+        reason.set(kept.get_untracked());
+        Effect::new(move |_| kept.set(reason.get()));
     }
+    // Confirmed and gone without an error: the reason went with the action.
+    let confirmed = StoredValue::new(false);
+    on_cleanup(move || {
+        if confirmed.try_get_value() == Some(true) && error.try_get_untracked().flatten().is_none()
+        {
+            draft::forget(&key);
+        }
+    });
     let required = require_text.clone();
     let matches = move || required.as_ref().is_none_or(|r| typed.get() == *r);
     view! {
@@ -181,7 +228,7 @@ pub fn ConfirmDialog(
                     type="button"
                     class="button danger"
                     disabled=move || busy.get() || !matches()
-                    on:click=move |_| on_confirm.run(())
+                    on:click=move |_| { confirmed.set_value(true); on_confirm.run(()) }
                 >
                     {move || if busy.get() { "Working…".to_owned() } else { confirm_label.clone() }}
                 </button>

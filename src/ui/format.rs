@@ -93,6 +93,32 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
+/// Copying from the page gives numbers as numbers: the thin spaces that group
+/// their digits on screen are left out of what reaches the clipboard.
+pub fn copy_plain_numbers() {
+    let _ = leptos::prelude::window_event_listener(leptos::ev::copy, |ev| {
+        let Some(text) = leptos::prelude::window()
+            .get_selection()
+            .ok()
+            .flatten()
+            .map(|s| String::from(s.to_string()))
+            .filter(|t| t.contains('\u{2009}'))
+        else {
+            return;
+        };
+        if let Some(clipboard) = ev.clipboard_data() {
+            if clipboard.set_data("text/plain", &plain(&text)).is_ok() {
+                ev.prevent_default();
+            }
+        }
+    });
+}
+
+/// `text` without the thin spaces that group digits.
+pub fn plain(text: &str) -> String {
+    text.replace('\u{2009}', "")
+}
+
 /// Thousands separated by thin spaces, which read well in dense tables.
 pub fn integer(n: u64) -> String {
     let digits = n.to_string();
@@ -195,6 +221,7 @@ mod tests {
     #[test]
     fn integers_are_grouped() {
         assert_eq!(integer(1234567), "1\u{2009}234\u{2009}567");
+        assert_eq!(plain(&format!("Tick {}", integer(1234567))), "Tick 1234567");
         assert_eq!(integer(999), "999");
     }
 }

@@ -2,7 +2,6 @@
 //! paged tables, toasts, the theme and formatting.
 
 pub mod dialog;
-pub mod download;
 pub mod format;
 pub mod load;
 pub mod markup;

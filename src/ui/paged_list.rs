@@ -145,6 +145,8 @@ impl<T: FromJson + Clone + Send + Sync + 'static> PagedList<T> {
     ) -> impl IntoView {
         let retry = Callback::new(move |_| self.refetch());
         let (page, size, go_to_page) = (self.page, self.size, self.go_to_page);
+        let list = self.list;
+        let busy = Signal::derive(move || list.loading());
         let on_page = Callback::new(move |p| go_to_page.run((p, false)));
         view! {
             {clamp_notice(self.clamped)}
@@ -159,7 +161,7 @@ impl<T: FromJson + Clone + Send + Sync + 'static> PagedList<T> {
                         return view! { <Loading what /> }.into_any();
                     }
                     let rows = (total > 0).then(|| table(data.items));
-                    with_pagination(rows, empty, page.get_untracked(), size, total, on_page)
+                    with_pagination(rows, empty, page.get_untracked(), size, total, on_page, busy)
                 })
             }}
         }
@@ -174,13 +176,24 @@ fn with_pagination(
     size: u32,
     total: u64,
     on_page: Callback<u32>,
+    busy: Signal<bool>,
 ) -> AnyView {
     match table {
         None => view! { <Empty message=empty /> }.into_any(),
         Some(table) => view! {
-            {table}
+            {stale_while(busy, table)}
             <Pagination page size total on_page />
         }
         .into_any(),
+    }
+}
+
+/// Rows that are about to be replaced: marked busy for assistive technology,
+/// dimmed, and inert, so nothing on them can be clicked, selected or acted on.
+pub fn stale_while(busy: Signal<bool>, rows: AnyView) -> impl IntoView {
+    view! {
+        <div class="rows" class:stale=busy aria-busy=move || busy.get().to_string() inert=busy>
+            {rows}
+        </div>
     }
 }

@@ -27,6 +27,12 @@ struct Toast {
 pub struct Toasts {
     list: RwSignal<Vec<Toast>>,
     next_id: StoredValue<u64>,
+    /// Toasts under the pointer or holding the focus: their time does not run
+    /// out while the operator is reading or reaching for Undo (WCAG 2.2.1).
+    /// Kept beside the list, so holding one rebuilds nothing.
+    held: StoredValue<Vec<u64>>,
+    /// Toasts whose time ran out while held, with their time to show again once let go.
+    due: StoredValue<Vec<(u64, Duration)>>,
 }
 
 pub fn use_toasts() -> Toasts {
@@ -38,6 +44,8 @@ impl Toasts {
         let toasts = Self {
             list: RwSignal::new(Vec::new()),
             next_id: StoredValue::new(0),
+            held: StoredValue::new(Vec::new()),
+            due: StoredValue::new(Vec::new()),
         };
         provide_context(toasts);
         toasts
@@ -80,9 +88,50 @@ impl Toasts {
                 gone: false,
             })
         });
-        let this = *self;
-        set_timeout(move || this.dismiss(id), for_how_long);
+        self.time_out(id, for_how_long);
         id
+    }
+
+    /// Dismisses toast `id` after `after`, unless it is held then.
+    fn time_out(&self, id: u64, after: Duration) {
+        let this = *self;
+        set_timeout(
+            move || {
+                if this.held.with_value(|h| h.contains(&id)) {
+                    this.due.update_value(|d| d.push((id, after)));
+                } else {
+                    this.dismiss(id);
+                }
+            },
+            after,
+        );
+    }
+
+    /// Held by the pointer or the focus (each counts: both must let go).
+    fn hold(&self, id: u64) {
+        self.held.update_value(|h| h.push(id));
+    }
+
+    /// Let go: a toast whose time ran out while held gets its full time again.
+    fn release(&self, id: u64) {
+        let still_held = self.held.try_update_value(|h| {
+            if let Some(at) = h.iter().position(|&i| i == id) {
+                h.remove(at);
+            }
+            h.contains(&id)
+        });
+        if still_held != Some(false) {
+            return;
+        }
+        let mut again = None;
+        self.due.update_value(|d| {
+            if let Some(at) = d.iter().position(|(i, _)| *i == id) {
+                again = Some(d.remove(at).1);
+            }
+        });
+        if let Some(after) = again {
+            self.time_out(id, after);
+        }
     }
 
     pub fn dismiss(&self, id: u64) {
@@ -105,7 +154,14 @@ pub fn ToastHost() -> impl IntoView {
             // A plain list, not a keyed <For>, for a fraction of its code: toasts keep
             // their places (see `gone`), so it patches nothing but the one that changed.
             {move || toasts.list.get().into_iter().map(|toast| view! {
-                <div class=match toast.kind { Kind::Success => "toast success", Kind::Info => "toast info" } hidden=toast.gone>
+                <div
+                    class=match toast.kind { Kind::Success => "toast success", Kind::Info => "toast info" }
+                    hidden=toast.gone
+                    on:mouseenter=move |_| toasts.hold(toast.id)
+                    on:mouseleave=move |_| toasts.release(toast.id)
+                    on:focusin=move |_| toasts.hold(toast.id)
+                    on:focusout=move |_| toasts.release(toast.id)
+                >
                     <span>{toast.text}</span>
                     {toast.undo.map(|undo| view! {
                         <button type="button" class="button" on:click=move |_| { toasts.dismiss(toast.id); undo.run(()) }>"Undo"</button>

@@ -118,7 +118,7 @@ test('a laptop clock hours off neither breaks login nor shifts the session time'
   });
 });
 
-test('when the session time reaches zero the operator lands on the login page, told why', async () => {
+test('when the session time reaches zero the operator signs in again over the page, told why', async () => {
   await dev('PUT', '/token-ttl', { seconds: 120 });
   await withPage(browser, 'expiry-at-zero', async (page) => {
     await page.clock.install();
@@ -126,32 +126,41 @@ test('when the session time reaches zero the operator lands on the login page, t
     await page.getByTestId('gateway-readiness').filter({ hasText: 'Ready' }).waitFor();
     // Only this clock moves on: the gateway would still accept the token for a while.
     await page.clock.fastForward(121_000);
-    await page.waitForURL(/\/admin\/login\?next=%2Fservices$/);
-    await page.getByText('Your session expired. Log in again to continue where you were.').waitFor();
+    const signIn = page.getByRole('dialog', { name: 'Sign in again' });
+    await signIn.getByText('Your session expired. Sign in to carry on', { exact: false }).waitFor();
+    assert.match(page.url(), /\/admin\/services$/, 'the page stays');
     assert.equal(await storedToken(page), null);
+    await signIn.getByLabel('Password').fill(env.password);
+    await signIn.getByRole('button', { name: 'Sign in' }).click();
+    await signIn.waitFor({ state: 'detached' });
+    assert.match(page.url(), /\/admin\/services$/);
+    assert.notEqual(await storedToken(page), null);
   });
 });
 
-test('a 401 mid-session stops everything and asks to log in again once, keeping the place', async () => {
+test('a 401 mid-session holds everything and asks to sign in again once, over the page', async () => {
   await withPage(browser, 'expired-mid-session', async (page) => {
     await loginAndWait(page, '/players?search=nova');
     await page.locator('table.players').waitFor();
     const statusCalls = [];
     page.on('request', (r) => { if (r.url().includes('/admin/game/status')) statusCalls.push(Date.now()); });
     await dev('POST', '/expire-tokens', {});
-    await page.waitForURL(/\/admin\/login\?next=%2Fplayers%3Fsearch%3Dnova$/, { timeout: 10_000 });
-    await page.getByText('Your session expired. Log in again to continue where you were.').waitFor();
+    const signIn = page.getByRole('dialog', { name: 'Sign in again' });
+    await signIn.waitFor({ timeout: 10_000 });
+    assert.match(page.url(), /\/admin\/players\?search=nova$/);
+    assert.equal(await page.getByRole('dialog').count(), 1, 'asked once');
     assert.equal(await page.locator('.toast').count(), 0, 'no flood of error toasts');
     assert.equal(await storedToken(page), null);
     const before = statusCalls.length;
     await page.waitForTimeout(4500);
-    assert.equal(statusCalls.length, before, 'pollers stopped');
+    assert.equal(statusCalls.length, before, 'pollers wait for the new sign-in');
 
-    await page.getByLabel('Username').fill(env.username);
-    await page.getByLabel('Password').fill(env.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(/\/admin\/players\?search=nova$/);
+    await signIn.getByLabel('Password').fill(env.password);
+    await signIn.getByRole('button', { name: 'Sign in' }).click();
+    await signIn.waitFor({ state: 'detached' });
+    await page.waitForRequest((r) => r.url().includes('/admin/game/status'));
     assert.equal(await page.locator('#player-search').inputValue(), 'nova');
+    assert.match(page.url(), /\/admin\/players\?search=nova$/);
   }, { allowConsoleErrors: true });
 });
 

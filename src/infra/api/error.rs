@@ -29,6 +29,10 @@ pub enum ApiError {
     Timeout,
     /// An answer that is not the JSON the contract promises.
     Malformed(String),
+    /// Given up by the dashboard: its page was left, or a newer request replaced it.
+    Aborted,
+    /// An export arrived, but the browser refused to save it.
+    NotSaved,
 }
 
 impl ApiError {
@@ -78,6 +82,8 @@ impl ApiError {
             ApiError::Malformed(what) => {
                 format!("The gateway sent a response the dashboard cannot read ({what}).")
             }
+            ApiError::Aborted => "The request was cancelled.".to_owned(),
+            ApiError::NotSaved => "The browser refused to save the file.".to_owned(),
         }
     }
 }

@@ -1,12 +1,15 @@
 //! The only door to the gateway: builds URLs from the run-time config, adds
 //! the bearer token, enforces a timeout and turns every failure into `ApiError`.
 
+pub mod download;
 pub mod error;
 pub mod types;
 pub mod url;
 
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::time::Duration;
 
 use crate::infra::json::Value;
@@ -18,7 +21,10 @@ use types::FromJson;
 
 use crate::infra::session::Session;
 
+/// Ordinary calls: a gateway slower than this is treated as not answering.
 const TIMEOUT: Duration = Duration::from_secs(15);
+/// An export streams a whole search into a file: minutes, not seconds.
+const EXPORT_TIMEOUT: Duration = Duration::from_secs(300);
 
 #[derive(Clone, Copy)]
 pub struct Api {
@@ -28,6 +34,24 @@ pub struct Api {
 
 pub fn use_api() -> Api {
     expect_context::<Api>()
+}
+
+/// One call, as the boxed state machine below takes it.
+struct Call {
+    method: Method,
+    path: String,
+    body: Option<Value>,
+    if_match: Option<String>,
+    /// Sent without the session's token, and never held for a new sign-in: the sign-in itself.
+    anonymous: bool,
+    /// The answer is a file to save (an export), not JSON to read.
+    file: bool,
+}
+
+/// What a successful call brought back.
+enum Body {
+    Text(String),
+    File(download::Saved),
 }
 
 impl Api {
@@ -66,13 +90,42 @@ impl Api {
         body: Option<Value>,
         if_match: Option<String>,
     ) -> Result<T, ApiError> {
-        let text = self.call(method, path, body, if_match).await?;
+        let call = Call::new(method, path.into(), body);
+        let text = self.text_of(Call { if_match, ..call }).await?;
         parse(&text)
     }
 
-    /// A GET whose answer is taken as text (an export).
-    pub async fn text(self, path: impl Into<String>) -> Result<String, ApiError> {
-        self.call(Method::GET, path, None, None).await
+    /// Signs in with these credentials: sent without the (refused) token of a
+    /// lapsed session, and a refusal is only the answer, never a lapse.
+    pub async fn sign_in<T: FromJson>(self, body: Value) -> Result<T, ApiError> {
+        let call = Call::new(Method::POST, "/admin/auth/login".to_owned(), Some(body));
+        let text = self
+            .text_of(Call {
+                anonymous: true,
+                ..call
+            })
+            .await?;
+        parse(&text)
+    }
+
+    /// A GET whose answer is saved as a file, straight from the response, under
+    /// the name the gateway gives it (`fallback` if it gives none).
+    pub async fn download(
+        self,
+        path: impl Into<String>,
+        fallback: String,
+    ) -> Result<download::Saved, ApiError> {
+        let call = Call::new(Method::GET, path.into(), None);
+        match self.call(Call { file: true, ..call }).await? {
+            Body::File(mut saved) => {
+                if saved.name.is_empty() {
+                    saved.name = fallback;
+                }
+                download::save(&saved).map_err(|_| ApiError::NotSaved)?;
+                Ok(saved)
+            }
+            Body::Text(_) => Err(ApiError::Malformed("not a file".to_owned())),
+        }
     }
 
     /// A call whose answer has no body (204).
@@ -82,58 +135,78 @@ impl Api {
         path: impl Into<String>,
         body: Option<Value>,
     ) -> Result<(), ApiError> {
-        self.call(method, path, body, None).await.map(|_| ())
+        self.text_of(Call::new(method, path.into(), body))
+            .await
+            .map(|_| ())
+    }
+
+    async fn text_of(self, call: Call) -> Result<String, ApiError> {
+        match self.call(call).await? {
+            Body::Text(text) => Ok(text),
+            Body::File(_) => Err(ApiError::Malformed("a file".to_owned())),
+        }
     }
 
     /// Boxed: every typed call awaits this one state machine instead of
     /// carrying its own copy of it, which the bundle would pay for per call site.
-    fn call(
-        self,
-        method: Method,
-        path: impl Into<String>,
-        body: Option<Value>,
-        if_match: Option<String>,
-    ) -> Pin<Box<dyn Future<Output = Result<String, ApiError>>>> {
-        let path = path.into();
-        Box::pin(self.call_inner(method, path, body, if_match))
+    fn call(self, call: Call) -> Pin<Box<dyn Future<Output = Result<Body, ApiError>>>> {
+        Box::pin(self.call_inner(call))
     }
 
-    async fn call_inner(
-        self,
-        method: Method,
-        path: String,
-        body: Option<Value>,
-        if_match: Option<String>,
-    ) -> Result<String, ApiError> {
-        let token = self.session.token_untracked();
-        let mut builder = RequestBuilder::new(&url::join(&self.base.get_value(), &path))
-            .method(method)
-            .header("Accept", "application/json");
-        if let Some(token) = &token {
-            builder = builder.header("Authorization", &format!("Bearer {token}"));
-        }
-        if let Some(tag) = &if_match {
-            builder = builder.header("If-Match", tag);
-        }
-        let answer = send(builder, body, TIMEOUT).await?;
-        if (200..300).contains(&answer.status) {
-            return Ok(answer.text);
-        }
-        let error =
-            error::from_response(answer.status, &answer.text, answer.retry_after.as_deref());
-        match &error {
-            // Only if the refused token is still the session's: an answer to a request
-            // sent before a new login or a password change must not end the new session.
-            ApiError::Unauthorized(reason)
-                if token.is_some() && self.session.token_untracked() == token =>
-            {
-                self.session.expire(reason)
+    async fn call_inner(self, call: Call) -> Result<Body, ApiError> {
+        loop {
+            // While the session has lapsed, nothing is sent: the call waits for the
+            // operator to sign in again, then goes on with the new token.
+            if !call.anonymous && !self.session.renewed().await {
+                return Err(ApiError::Unauthorized(String::new()));
             }
-            // Refused for the role: it may have changed since the dashboard asked.
-            ApiError::Status { status: 403, .. } => self.session.ask_role_again(),
-            _ => {}
+            let token = (!call.anonymous)
+                .then(|| self.session.token_untracked())
+                .flatten();
+            let mut builder = RequestBuilder::new(&url::join(&self.base.get_value(), &call.path))
+                .method(call.method.clone())
+                .header("Accept", "application/json");
+            if let Some(token) = &token {
+                builder = builder.header("Authorization", &format!("Bearer {token}"));
+            }
+            if let Some(tag) = &call.if_match {
+                builder = builder.header("If-Match", tag);
+            }
+            let timeout = if call.file { EXPORT_TIMEOUT } else { TIMEOUT };
+            let answer = send(builder, call.body.clone(), timeout, call.file).await?;
+            let text = match answer.body {
+                Ok(body) => return Ok(body),
+                Err(text) => text,
+            };
+            let error = error::from_response(answer.status, &text, answer.retry_after.as_deref());
+            match &error {
+                // Refused, not done: the session lapses (if this token is still its
+                // own) and the call goes round again once the operator has signed in.
+                ApiError::Unauthorized(reason) if token.is_some() => {
+                    if self.session.token_untracked() == token {
+                        self.session.expire(reason);
+                    }
+                    continue;
+                }
+                // Refused for the role: it may have changed since the dashboard asked.
+                ApiError::Status { status: 403, .. } => self.session.ask_role_again(),
+                _ => {}
+            }
+            return Err(error);
         }
-        Err(error)
+    }
+}
+
+impl Call {
+    fn new(method: Method, path: String, body: Option<Value>) -> Self {
+        Self {
+            method,
+            path,
+            body,
+            if_match: None,
+            anonymous: false,
+            file: false,
+        }
     }
 }
 
@@ -144,26 +217,69 @@ pub fn parse<T: FromJson>(text: &str) -> Result<T, ApiError> {
         .map_err(ApiError::Malformed)
 }
 
-/// What came back: the status, the body, and the one header the dashboard reads
-/// (the gateway exposes it to this origin through CORS).
+/// What came back: the status, the body (the saved file or text on success,
+/// the error's text otherwise), and the one header the dashboard reads (the
+/// gateway exposes it to this origin through CORS).
 pub struct Answer {
     pub status: u16,
-    pub text: String,
+    body: Result<Body, String>,
     pub retry_after: Option<String>,
 }
 
+/// A request outside the gateway's contract (the served `version.json`): its
+/// status and text, within `timeout`.
+pub async fn plain(builder: RequestBuilder, timeout: Duration) -> Result<(u16, String), ApiError> {
+    let answer = send(builder, None, timeout, false).await?;
+    let text = match answer.body {
+        Ok(Body::Text(text)) | Err(text) => text,
+        Ok(Body::File(_)) => String::new(),
+    };
+    Ok((answer.status, text))
+}
+
+thread_local! {
+    /// The abort controller of the scope the running request belongs to (`scoped`).
+    static SCOPE: RefCell<Option<web_sys::AbortController>> = const { RefCell::new(None) };
+}
+
+/// `request`, aborted when `controller` is: a loader's request when a newer one
+/// supersedes it or its page is left. The request takes the controller from
+/// the scope it is polled in, so no call site has to pass it along.
+pub fn scoped<F: Future>(
+    controller: web_sys::AbortController,
+    request: F,
+) -> impl Future<Output = F::Output> {
+    let mut request = Box::pin(request);
+    std::future::poll_fn(move |cx| {
+        let outer = SCOPE.with(|s| s.replace(Some(controller.clone())));
+        let polled = request.as_mut().poll(cx);
+        SCOPE.with(|s| *s.borrow_mut() = outer);
+        polled
+    })
+}
+
 /// Sends a request and reads its whole answer within `timeout`, so a hung
-/// connection always ends, as `ApiError::Timeout`.
-pub async fn send(
+/// connection always ends, as `ApiError::Timeout`; a request whose scope is
+/// aborted ends as `ApiError::Aborted`. With `file`, a successful answer is
+/// gathered into a file as it streams in.
+async fn send(
     builder: RequestBuilder,
     body: Option<Value>,
     timeout: Duration,
+    file: bool,
 ) -> Result<Answer, ApiError> {
-    let controller = web_sys::AbortController::new().ok();
+    let controller = SCOPE
+        .with(|s| s.borrow().clone())
+        .or_else(|| web_sys::AbortController::new().ok());
+    if controller.as_ref().is_some_and(|c| c.signal().aborted()) {
+        return Err(ApiError::Aborted);
+    }
     let builder = builder.abort_signal(controller.as_ref().map(|c| c.signal()).as_ref());
-    let abort = controller.clone();
+    let timed_out = Rc::new(Cell::new(false));
+    let (abort, late) = (controller.clone(), timed_out.clone());
     let timer = set_timeout_with_handle(
         move || {
+            late.set(true);
             if let Some(c) = &abort {
                 c.abort();
             }
@@ -172,8 +288,10 @@ pub async fn send(
     )
     .ok();
     let failed = || {
-        if controller.as_ref().is_some_and(|c| c.signal().aborted()) {
+        if timed_out.get() {
             ApiError::Timeout
+        } else if controller.as_ref().is_some_and(|c| c.signal().aborted()) {
+            ApiError::Aborted
         } else {
             ApiError::Unreachable
         }
@@ -191,10 +309,21 @@ pub async fn send(
         let status = response.status();
         let retry_after = response.headers().get("retry-after");
         // A connection dropped mid-body fails here rather than at send.
-        let text = response.text().await.map_err(|_| failed())?;
+        let body = if file && (200..300).contains(&status) {
+            Ok(Body::File(
+                download::gather(response).await.map_err(|_| failed())?,
+            ))
+        } else {
+            let text = response.text().await.map_err(|_| failed())?;
+            if (200..300).contains(&status) {
+                Ok(Body::Text(text))
+            } else {
+                Err(text)
+            }
+        };
         Ok(Answer {
             status,
-            text,
+            body,
             retry_after,
         })
     }

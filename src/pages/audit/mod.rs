@@ -75,9 +75,11 @@ pub fn AuditPage() -> impl IntoView {
     };
     let download = move |_| {
         let q = active.with_untracked(filters::query);
-        export.run(api.text(format!("/admin/audit/export?{q}")), move |csv| {
-            crate::ui::download::save_csv(toasts, "audit", "entries", &csv)
-        })
+        let path = format!("/admin/audit/export?{q}");
+        export.run(
+            api.download(path, "galaxy-audit.csv".to_owned()),
+            move |saved| toasts.success(format!("Exported {} entries", saved.rows)),
+        )
     };
     let input = move |key: &'static str, label: &'static str, kind: &'static str| {
         view! {

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use web_sys::RequestCache;
 
 use crate::infra::api::types::Versions;
-use crate::infra::api::{parse, send, use_api};
+use crate::infra::api::{parse, plain, use_api};
 use crate::infra::polling::watch;
 use crate::infra::settings::Config;
 use crate::pages::deploy::semver::Version;
@@ -43,12 +43,12 @@ impl Deploys {
 async fn served_version() -> Option<String> {
     // Bypass every cache: the point is to see what the server has now.
     let request = RequestBuilder::new(crate::routes::VERSION_JSON).cache(RequestCache::NoStore);
-    let answer = send(request, None, VERSION_TIMEOUT).await.ok()?;
-    if answer.status != 200 {
+    let (status, text) = plain(request, VERSION_TIMEOUT).await.ok()?;
+    if status != 200 {
         return None;
     }
     // `{"version": "1.2.3"}` reads as a map of one string.
-    parse::<Versions>(&answer.text)
+    parse::<Versions>(&text)
         .ok()?
         .get("version")
         .map(str::to_owned)

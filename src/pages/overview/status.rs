@@ -35,6 +35,11 @@ pub struct GameStatusStore {
     /// When `latest` arrived, on this machine's clock.
     pub updated_at_ms: RwSignal<Option<f64>>,
     recoveries: RwSignal<u32>,
+    /// Numbers each poll as it is sent and each change's answer as it arrives;
+    /// `applied` is the newest applied. An older one is dropped: a poll sent
+    /// before a pause and answered after it must not show the game running.
+    sequence: StoredValue<u64>,
+    applied: StoredValue<u64>,
 }
 
 pub fn use_game_status() -> GameStatusStore {
@@ -52,13 +57,16 @@ impl GameStatusStore {
             error: RwSignal::new(None),
             updated_at_ms: RwSignal::new(None),
             recoveries: RwSignal::new(0),
+            sequence: StoredValue::new(0),
+            applied: StoredValue::new(0),
         };
         provide_context(store);
         watch(interval, MAX_BACKOFF, move || async move {
+            let sent = store.next();
             let result = api.get::<GameStatus>("/admin/game/status").await;
             let ok =
                 !matches!(&result, Err(e) if e.is_outage() || matches!(e, ApiError::Malformed(_)));
-            store.apply(result);
+            store.apply_as(sent, result);
             ok
         });
         store
@@ -78,7 +86,31 @@ impl GameStatusStore {
         self.recoveries.into()
     }
 
+    fn next(&self) -> u64 {
+        self.sequence
+            .try_update_value(|n| {
+                *n += 1;
+                *n
+            })
+            .unwrap_or(0)
+    }
+
+    /// The status a change answered with: newer than any poll sent before now.
     pub fn apply(&self, result: Result<GameStatus, ApiError>) {
+        let now = self.next();
+        self.apply_as(now, result);
+    }
+
+    /// An answer to what was numbered `sent`, unless something newer is shown.
+    fn apply_as(&self, sent: u64, result: Result<GameStatus, ApiError>) {
+        if self
+            .applied
+            .try_get_value()
+            .is_none_or(|newest| sent < newest)
+        {
+            return;
+        }
+        self.applied.set_value(sent);
         match result {
             Ok(status) => {
                 self.latest.try_set(Some(status));

@@ -5,9 +5,10 @@
 use gloo_net::http::Method;
 use leptos::prelude::*;
 
-use super::moderation::{bulk_body, duration_select};
+use super::moderation::{bulk_body, duration_select, picked};
 use crate::infra::api::types::BulkResults;
 use crate::infra::api::use_api;
+use crate::infra::draft::draft;
 use crate::infra::mutation::Mutation;
 use crate::infra::session::{use_session, Role};
 use crate::ui::dialog::Modal;
@@ -16,19 +17,24 @@ use crate::ui::dialog::Modal;
 pub type Selection = RwSignal<Vec<(String, String)>>;
 
 #[component]
-pub fn BulkActions(selected: Selection, done: Callback<()>) -> impl IntoView {
+pub fn BulkActions(
+    selected: Selection,
+    done: Callback<()>,
+    /// The rows they were picked from are being replaced: nothing acts on them now.
+    busy: Signal<bool>,
+) -> impl IntoView {
     let api = use_api();
     let session = use_session();
     let run = Mutation::new();
     // Some(true): ban, Some(false): kick.
     let asking = RwSignal::new(None::<bool>);
-    let reason = RwSignal::new(String::new());
-    let duration = RwSignal::new(0usize);
+    // Kept until a bulk ban is made, like a single ban's.
+    let reason = draft("bulk-ban:reason");
+    let duration = draft("bulk-ban:for");
     let outcome = RwSignal::new(None::<Vec<(String, Option<String>)>>);
     let open = move |ban: bool| {
         run.clear();
         outcome.set(None);
-        reason.set(String::new());
         asking.set(Some(ban));
     };
     let close = Callback::new(move |_| {
@@ -39,17 +45,21 @@ pub fn BulkActions(selected: Selection, done: Callback<()>) -> impl IntoView {
         asking.set(None);
     });
     let confirm = move |ban: bool| {
-        let picked = selected.get_untracked();
-        let ids: Vec<String> = picked.iter().map(|(id, _)| id.clone()).collect();
-        let body = bulk_body(ban, &ids, &reason.get_untracked(), duration.get_untracked());
+        let chosen = selected.get_untracked();
+        let ids: Vec<String> = chosen.iter().map(|(id, _)| id.clone()).collect();
+        let body = bulk_body(ban, &ids, &reason.get_untracked(), picked(duration));
         run.run(
             api.json::<BulkResults>(Method::POST, "/admin/players/bulk", Some(body)),
             move |results| {
+                if ban {
+                    reason.set(String::new());
+                    duration.set(String::new());
+                }
                 let named = results
                     .0
                     .into_iter()
                     .map(|r| {
-                        let name = picked
+                        let name = chosen
                             .iter()
                             .find(|(id, _)| *id == r.id)
                             .map_or(r.id.clone(), |(_, n)| n.clone());
@@ -67,7 +77,7 @@ pub fn BulkActions(selected: Selection, done: Callback<()>) -> impl IntoView {
             },
         );
     };
-    let lacks = move || session.lacks(Role::Operator);
+    let lacks = move || busy.get() || session.lacks(Role::Operator);
     view! {
         {move || {
             let n = selected.with(Vec::len);

@@ -20,6 +20,7 @@ use crate::pages::overview::status::use_game_status;
 use crate::routes::Route;
 use crate::ui::format;
 use crate::ui::load::{render, Empty, Loading};
+use crate::ui::paged_list::stale_while;
 use crate::ui::pagination::{clamp, clamp_notice, settle, Pagination};
 use crate::ui::toast::use_toasts;
 use query::{PlayersQuery, Sort, PAGE_SIZES};
@@ -142,9 +143,10 @@ pub fn PlayersPage() -> impl IntoView {
     let toasts = use_toasts();
     let download = move |_| {
         let path = query.get_untracked().export_path();
-        export.run(api.text(path), move |csv| {
-            crate::ui::download::save_csv(toasts, "players", "players", &csv)
-        })
+        export.run(
+            api.download(path, "galaxy-players.csv".to_owned()),
+            move |saved| toasts.success(format!("Exported {} players", saved.rows)),
+        )
     };
 
     // Players picked for a bulk action: on this page only, so a new page starts empty.
@@ -204,7 +206,7 @@ pub fn PlayersPage() -> impl IntoView {
                     }).collect_view()}
                 </select>
             </div>
-            <bulk::BulkActions selected done=retry />
+            <bulk::BulkActions selected done=retry busy=Signal::derive(move || list.loading()) />
             {clamp_notice(clamped)}
             {move || render(list.get(), "players", retry, |data| {
                 let q = query.get_untracked();
@@ -219,7 +221,7 @@ pub fn PlayersPage() -> impl IntoView {
                     };
                     return view! { <Empty message /> }.into_any();
                 }
-                view! {
+                let table = view! {
                     <table class="data players">
                         <thead>
                             <tr>
@@ -256,6 +258,9 @@ pub fn PlayersPage() -> impl IntoView {
                             }}).collect_view()}
                         </tbody>
                     </table>
+                }.into_any();
+                view! {
+                    {stale_while(Signal::derive(move || list.loading()), table)}
                     <Pagination
                         page=q.page
                         size=q.size

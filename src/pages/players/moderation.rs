@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use crate::infra::api::types::{AuditEntry, Items, Note, Page, Player};
 use crate::infra::api::use_api;
+use crate::infra::draft::draft;
 use crate::infra::json::{object, Value};
 use crate::infra::loader::Loader;
 use crate::infra::mutation::Mutation;
@@ -25,6 +26,11 @@ const DURATIONS: [(&str, Option<u32>); 5] = [
     ("30 days", Some(2_592_000)),
     ("Permanently", None),
 ];
+
+/// The duration picked, as its index in `DURATIONS` (a draft keeps it as text).
+pub fn picked(duration: RwSignal<String>) -> usize {
+    duration.with(|d| d.parse().unwrap_or(0))
+}
 
 /// The ban body: the reason, and the duration picked (its index in `DURATIONS`).
 pub fn ban_body(reason: &str, duration: usize) -> Value {
@@ -56,12 +62,14 @@ pub fn bulk_body(ban: bool, ids: &[String], reason: &str, duration: usize) -> Va
     }
 }
 
-/// The duration choice, as a select.
-pub fn duration_select(duration: RwSignal<usize>) -> impl IntoView {
+/// The duration choice, as a select that always shows the duration the body will carry.
+pub fn duration_select(duration: RwSignal<String>) -> impl IntoView {
     view! {
         <label for="ban-duration">"For"</label>
-        <select id="ban-duration" on:change=move |ev| duration.set(event_target_value(&ev).parse().unwrap_or(0))>
-            {DURATIONS.iter().enumerate().map(|(i, (label, _))| view! { <option value=i.to_string()>{*label}</option> }).collect_view()}
+        <select id="ban-duration" on:change=move |ev| duration.set(event_target_value(&ev))>
+            {DURATIONS.iter().enumerate().map(|(i, (label, _))| view! {
+                <option value=i.to_string() prop:selected=move || picked(duration) == i>{*label}</option>
+            }).collect_view()}
         </select>
     }
 }
@@ -90,12 +98,19 @@ pub fn Moderation(player: Player, changed: Callback<()>) -> impl IntoView {
     let session = use_session();
     let action = Mutation::new();
     let banning = RwSignal::new(false);
-    let reason = RwSignal::new(String::new());
-    let duration = RwSignal::new(0usize);
+    // Kept until the ban is made: closing the dialog, leaving the page or a
+    // session that needs renewing loses none of it.
+    let reason = draft(&format!("ban:{}:reason", player.id));
+    let duration = draft(&format!("ban:{}:for", player.id));
     let base = format!("/admin/players/{}", player.id);
     let name = StoredValue::new(player.username.clone());
     let act = move |method: Method, path: String, body: Option<Value>, done: &'static str| {
+        let banned = done == "banned";
         action.run(api.json::<Player>(method, path, body), move |_| {
+            if banned {
+                reason.set(String::new());
+                duration.set(String::new());
+            }
             banning.set(false);
             toasts.success(format!("{} {done}", name.get_value()));
             changed.run(());
@@ -109,7 +124,7 @@ pub fn Moderation(player: Player, changed: Callback<()>) -> impl IntoView {
     let lacks = move || action.busy.get() || session.lacks(Role::Operator);
     view! {
         <div class="controls">
-            <button type="button" class="button danger" disabled=lacks on:click=move |_| { action.clear(); reason.set(String::new()); banning.set(true) }>
+            <button type="button" class="button danger" disabled=lacks on:click=move |_| { action.clear(); banning.set(true) }>
                 {if player.ban.is_some() { "Change ban…" } else { "Ban…" }}
             </button>
             {player.ban.is_some().then(|| view! {
@@ -136,7 +151,7 @@ pub fn Moderation(player: Player, changed: Callback<()>) -> impl IntoView {
                             type="button"
                             class="button danger"
                             disabled=move || action.busy.get() || reason.with(|r| r.trim().is_empty())
-                            on:click=move |_| act(Method::POST, path.clone(), Some(ban_body(&reason.get_untracked(), duration.get_untracked())), "banned")
+                            on:click=move |_| act(Method::POST, path.clone(), Some(ban_body(&reason.get_untracked(), picked(duration))), "banned")
                         >
                             {move || if action.busy.get() { "Banning…" } else { "Ban player" }}
                         </button>
@@ -155,7 +170,7 @@ pub fn Notes(id: String, changed: Callback<()>) -> impl IntoView {
     let path = format!("/admin/players/{id}/notes");
     let list_path = path.clone();
     let notes = Loader::new(move || api.get::<Items<Note>>(list_path.clone()));
-    let text = RwSignal::new(String::new());
+    let text = draft(&format!("note:{id}"));
     let add = Mutation::new();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -173,7 +188,7 @@ pub fn Notes(id: String, changed: Callback<()>) -> impl IntoView {
         <h2>"Notes"</h2>
         <form class="note-form" on:submit=submit>
             <label for="note-text" class="visually-hidden">"New note"</label>
-            <textarea id="note-text" rows="2" maxlength="2000" placeholder="A note for the other operators" prop:value=text on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+            <textarea id="note-text" rows="2" maxlength="2000" placeholder="A note for the other operators" readonly=move || session.lacks(Role::Operator) prop:value=text on:input=move |ev| text.set(event_target_value(&ev))></textarea>
             <button type="submit" class="button" disabled=move || add.busy.get() || session.lacks(Role::Operator) || text.with(|t| t.trim().is_empty())>"Add note"</button>
         </form>
         {move || add.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}

@@ -7,6 +7,7 @@ pub mod rules;
 use gloo_net::http::Method;
 use leptos::prelude::*;
 
+use crate::infra::draft::draft;
 use crate::infra::json::{object, Value};
 use crate::infra::loader::Loader;
 
@@ -22,11 +23,6 @@ use crate::ui::load::render;
 use crate::ui::toast::use_toasts;
 use rules::{display, validate};
 
-/// Unsaved input by key, with the entity tag it was typed against. Rows are
-/// rebuilt when the list loads again (after a gateway outage, say); the
-/// operator's typing is not lost with them. A few keys, so a list.
-type Drafts = StoredValue<Vec<(String, (String, String))>>;
-
 #[component]
 pub fn RuntimeConfigPage() -> impl IntoView {
     crate::infra::polling::set_title("Runtime config");
@@ -38,7 +34,6 @@ pub fn RuntimeConfigPage() -> impl IntoView {
         async move { api.get::<Items<ConfigItem>>("/admin/config").await }
     });
     let retry = Callback::new(move |_| items.refetch());
-    let drafts: Drafts = StoredValue::new(Vec::new());
     view! {
         <section class="page">
             <h1>"Runtime config"</h1>
@@ -56,7 +51,7 @@ pub fn RuntimeConfigPage() -> impl IntoView {
                         </tr>
                     </thead>
                     <tbody>
-                        {list.items.into_iter().map(|item| view! { <ConfigRow item drafts /> }).collect_view()}
+                        {list.items.into_iter().map(|item| view! { <ConfigRow item /> }).collect_view()}
                     </tbody>
                 </table>
             }.into_any())}
@@ -72,12 +67,19 @@ enum Change {
 }
 
 #[component]
-fn ConfigRow(item: ConfigItem, drafts: Drafts) -> impl IntoView {
+fn ConfigRow(item: ConfigItem) -> impl IntoView {
     let api = use_api();
     let toasts = use_toasts();
     let key = item.key.clone();
-    let (typed, typed_against) = drafts
-        .with_value(|d| d.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()))
+    // Unsaved input, with the entity tag it was typed against ("tag\ntext"): a
+    // draft, so rows rebuilt when the list loads again, a page left and come
+    // back to, a renewed session or a reload for a new build lose none of it.
+    let draft = draft(&format!("config:{key}"));
+    let (typed, typed_against) = draft
+        .with_untracked(|d| {
+            d.split_once('\n')
+                .map(|(tag, text)| (text.to_owned(), tag.to_owned()))
+        })
         .unwrap_or_else(|| (display(&item.value), item.etag.clone()));
     let item = RwSignal::new(item);
     let input = RwSignal::new(typed);
@@ -103,27 +105,19 @@ fn ConfigRow(item: ConfigItem, drafts: Drafts) -> impl IntoView {
         Some(e) => Some(e.message()),
     };
 
-    let key_for_draft = key.clone();
     let on_input = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
         change.clear();
-        drafts.update_value(|d| {
-            d.retain(|(k, _)| *k != key_for_draft);
-            d.push((
-                key_for_draft.clone(),
-                (text.clone(), based_on.get_untracked()),
-            ));
-        });
+        draft.set(format!("{}\n{text}", based_on.get_untracked()));
         input.set(text);
     };
-    let key_for_settle = key.clone();
     let settle = move |now: ConfigItem| {
-        drafts.update_value(|d| d.retain(|(k, _)| *k != key_for_settle));
+        draft.set(String::new());
         input.set(display(&now.value));
         based_on.set(now.etag.clone());
         item.set(now);
     };
-    let settle_ok = settle.clone();
+    let settle_ok = settle;
     // In production a change is confirmed first, old and new side by side, with a reason.
     let prod = expect_context::<Config>().environment == Some(Environment::Prod);
     let confirming = RwSignal::new(None::<(Change, String)>);
@@ -150,7 +144,7 @@ fn ConfigRow(item: ConfigItem, drafts: Drafts) -> impl IntoView {
             ),
             (Change::Reset, why) => (Method::DELETE, why.map(|w| object([("reason", w)]))),
         };
-        let settle = settle_ok.clone();
+        let settle = settle_ok;
         change.run(
             api.json_if_match::<ConfigItem>(method, path, body, Some(if_match)),
             move |now| {
@@ -171,7 +165,7 @@ fn ConfigRow(item: ConfigItem, drafts: Drafts) -> impl IntoView {
             },
         );
     };
-    let send_now = send.clone();
+    let send_now = send;
     let apply = move |what: Change, if_match: String| {
         if prod {
             change.clear();
@@ -180,21 +174,21 @@ fn ConfigRow(item: ConfigItem, drafts: Drafts) -> impl IntoView {
             send_now(what, if_match);
         }
     };
-    let apply_redo = apply.clone();
+    let apply_redo = apply;
     redo.set_value(Some(Callback::new(move |(what, tag): (Change, String)| {
         apply_redo(what, tag)
     })));
-    let apply_save = apply.clone();
+    let apply_save = apply;
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if let Ok(value) = local() {
             apply_save(Change::Set(value), based_on.get_untracked());
         }
     };
-    let apply_reset = apply.clone();
+    let apply_reset = apply;
     let on_reset = move |_| apply_reset(Change::Reset, based_on.get_untracked());
     // After a conflict: mine again, against the value now there...
-    let apply_again = apply.clone();
+    let apply_again = apply;
     let reapply = move |_| {
         if let Some(now) = theirs() {
             apply_again(last.get_value(), now.etag);
@@ -208,7 +202,7 @@ fn ConfigRow(item: ConfigItem, drafts: Drafts) -> impl IntoView {
         }
     };
 
-    let send_confirmed = send.clone();
+    let send_confirmed = send;
     let confirm = move || {
         confirming.get().map(|(what, tag)| {
             let (from, to) = item.with_untracked(|i| {
@@ -218,7 +212,7 @@ fn ConfigRow(item: ConfigItem, drafts: Drafts) -> impl IntoView {
                 };
                 (display(&i.value), to)
             });
-            let send = send_confirmed.clone();
+            let send = send_confirmed;
             view! {
                 <ConfirmDialog
                     title=format!("Change {} in production?", item.with_untracked(|i| i.key.clone()))
@@ -249,6 +243,7 @@ fn ConfigRow(item: ConfigItem, drafts: Drafts) -> impl IntoView {
                     <input
                         id=field_id
                         prop:value=input
+                        readonly=lacks
                         on:input=on_input
                         aria-invalid=move || message().is_some().to_string()
                         aria-describedby=error_id.clone()
@@ -268,13 +263,13 @@ fn ConfigRow(item: ConfigItem, drafts: Drafts) -> impl IntoView {
                                 now.updated_at.as_deref().map(format::timestamp).unwrap_or_else(|| "at start".to_owned()),
                             )}
                         </p>
-                        <button type="button" class="button primary" disabled=change.busy() on:click=reapply.clone()>
+                        <button type="button" class="button primary" disabled=change.busy() on:click=reapply>
                             {match last.get_value() {
                                 Change::Set(_) => "Apply my value anyway",
                                 Change::Reset => "Reset anyway",
                             }}
                         </button>
-                        <button type="button" class="button" disabled=change.busy() on:click=take_theirs.clone()>"Keep their value"</button>
+                        <button type="button" class="button" disabled=change.busy() on:click=take_theirs>"Keep their value"</button>
                     </div>
                 })}
             </td>
