@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Command 2 of the README: every test of the repository.
-#   lint      rustfmt, clippy (native and wasm32), yamllint, hadolint
+#   lint      rustfmt, clippy (native and wasm32), cargo-deny (deny.toml), yamllint, hadolint
 #   unit      cargo test --workspace: unit tests and the gateway's integration tests over HTTP
 #   contract  schemathesis against a live reference gateway and api/openapi.yaml
 #   e2e       Chromium against the project's nginx config (sandboxed as in the pod) and the
@@ -38,7 +38,9 @@ declare -A STAGE_LIMITS=([lint]=1200 [unit]=1800 [k8s]=600 [image]=300 [build]=2
                          [contract]=900 [e2e]=1800 [serving]=2400 [dev]=900)
 
 stage_lint() {
-    say "Lint: rustfmt, clippy (native and wasm32), yamllint, hadolint"
+    say "Lint: rustfmt, clippy (native and wasm32), the dependency policy (cargo-deny), yamllint, hadolint"
+    # deny.toml: licenses, banned crates, crates.io as the only source.
+    cargo deny --workspace --locked check licenses bans sources
     cargo fmt --all -- --check
     cargo clippy --quiet --workspace --all-targets -- -D warnings
     cargo clippy --quiet -p galaxy-admin-dashboard --target wasm32-unknown-unknown -- -D warnings
