@@ -72,7 +72,7 @@ stage_k8s() {
     "$VENV/bin/yamllint" --strict k8s
     "$ROOT/.venv-checkov/bin/checkov" --config-file .checkov.yaml --framework kubernetes $(printf -- '-f %s ' "${rendered[@]}")
     "$ROOT/.venv-checkov/bin/checkov" --config-file .checkov.yaml --framework dockerfile -f Dockerfile
-    "$VENV/bin/pytest" -q tests/k8s 2>&1 | tee "$dir/pytest.log"
+    "$VENV/bin/pytest" -q tests/k8s tests/monitoring 2>&1 | tee "$dir/pytest.log"
     PASSED=$((PASSED + $(grep -Eo '[0-9]+ passed' "$dir/pytest.log" | tail -n 1 | awk '{print $1}')))
 }
 

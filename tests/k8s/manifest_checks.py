@@ -63,6 +63,14 @@ def one(objects: list[dict], kind: str) -> dict:
     return found[0]
 
 
+def app_configmap(objects: list[dict]) -> dict:
+    """The ConfigMap nginx mounts (config.js, csp.conf, edge.conf); the monitoring component
+    adds the alert rules' and the Grafana dashboard's beside it."""
+    found = [o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"].startswith("admin-dashboard-config")]
+    assert len(found) == 1, f"expected one admin-dashboard-config ConfigMap, found {len(found)}"
+    return found[0]
+
+
 def under(path: str, mount: str) -> bool:
     return path == mount or path.startswith(mount.rstrip("/") + "/")
 
@@ -146,7 +154,7 @@ def problems(objects: list[dict], facts: NginxFacts) -> list[str]:
     service = one(objects, "Service")
     pdbs = [o for o in objects if o["kind"] == "PodDisruptionBudget"]
     policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
-    configmap = one(objects, "ConfigMap")
+    configmap = app_configmap(objects)
     pod = deployment["spec"]["template"]["spec"]
     pod_labels = deployment["spec"]["template"]["metadata"].get("labels", {})
     container = nginx_container(pod)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from manifest_checks import ROOT, nginx_container, nginx_facts, one, problems, render
+from manifest_checks import ROOT, app_configmap, nginx_container, nginx_facts, one, problems, render
 
 OVERLAYS = {
     "local-dev": {"namespace": "galaxy-dev", "node_port": 30001, "api": "https://localhost:30002/api", "env": "dev"},
@@ -116,13 +116,13 @@ def test_service_and_traffic_per_overlay(overlay):
 
 def test_config_js_and_csp_agree(overlay):
     name, expected, objects = overlay
-    data = one(objects, "ConfigMap")["data"]
+    data = app_configmap(objects)["data"]
     settings = dict(re.findall(r'^\s*([A-Z_]+): "([^"]*)",?$', data["config.js"], re.M))
     assert settings == {"API_BASE_URL": expected["api"], "ENVIRONMENT": expected["env"]}
     assert set(data) == {"config.js", "csp.conf", "edge.conf"}
     origin = re.match(r"https://[^/]+", expected["api"]).group(0)
     assert re.search(r'set \$csp_connect_src "([^"]*)";', data["csp.conf"]).group(1) == origin, "connect-src must allow the API"
-    assert re.search(r"-[a-z0-9]{10}$", one(objects, "ConfigMap")["metadata"]["name"]), "a content hash rolls the pods"
+    assert re.search(r"-[a-z0-9]{10}$", app_configmap(objects)["metadata"]["name"]), "a content hash rolls the pods"
 
 
 def with_gateway_api(k8s: Path) -> Path:
