@@ -5,9 +5,12 @@
 #   1. Applies the overlay, all but its Ingress, server-side with the field manager
 #      "admin-dashboard" (--force-conflicts: it takes over the fields Galaxy's client-side
 #      `kubectl apply` set on the Deployment, Service, ServiceAccount, PDB and policy, which
-#      share their names and selectors), then removes kubectl's last-applied annotation
-#      from them, so that a `kubectl apply --prune` of Galaxy's manifests never takes them
-#      for its own; waits until the new pods are Ready.
+#      share their names and selectors). kubectl 1.26 or newer first moves the fields of
+#      that client-side apply to this field manager, so what Galaxy set and this overlay does
+#      not (Galaxy's container "admin-dashboard", its frontend-config mount) is removed, not
+#      merged: checked below. Then removes kubectl's last-applied annotation from them, so
+#      that a `kubectl apply --prune` of Galaxy's manifests never takes them for its own;
+#      waits until the new pods are Ready.
 #   2. The route: removes the /admin path from galaxy-ingress (it names port 80, which the
 #      Service does not have, and could not speak TLS to the pods) and at once applies the
 #      Ingress admin-dashboard (ingress-nginx's webhook refuses a second Ingress for the same
@@ -40,8 +43,19 @@ yaml.safe_dump_all(rest, open(f"{work}/workload.yaml", "w"))
 yaml.safe_dump_all(route, open(f"{work}/route.yaml", "w"))
 PY
 
+minor=$(kubectl version --client -o json | "$python" -c 'import json,sys; print(json.load(sys.stdin)["clientVersion"]["minor"].rstrip("+"))')
+[ "$minor" -ge 26 ] || die "kubectl 1.26 or newer is needed (it moves client-side apply's fields to the field manager); this one is 1.$minor"
+
 say "1/3 Applying $overlay without its Ingress (server-side, field manager $MANAGER)"
 kubectl apply --server-side --field-manager="$MANAGER" --force-conflicts -f "$work/workload.yaml"
+# The pods run exactly the overlay's containers: none of Galaxy's was left behind.
+want=$("$python" -c '
+import sys, yaml
+d = next(d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d["kind"] == "Deployment")
+print(" ".join(sorted(c["name"] for c in d["spec"]["template"]["spec"]["containers"])))' "$work/workload.yaml")
+have=$(kubectl -n "$namespace" get deployment admin-dashboard -o jsonpath='{.spec.template.spec.containers[*].name}' |
+    tr ' ' '\n' | sort | paste -sd ' ')
+[ "$have" = "$want" ] || die "deployment/admin-dashboard has the containers '$have', the overlay '$want': a field manager other than $MANAGER still owns some (kubectl -n $namespace get deployment admin-dashboard --show-managed-fields -o yaml)"
 for object in deployment/admin-dashboard service/admin-dashboard serviceaccount/admin-dashboard \
     poddisruptionbudget/admin-dashboard-pdb networkpolicy/allow-ingress-admin-dashboard; do
     kubectl -n "$namespace" annotate "$object" kubectl.kubernetes.io/last-applied-configuration- >/dev/null 2>&1 || true

@@ -159,6 +159,8 @@ echo "$*" | sed 's#-f /[^ ]*/\\(.*\\)\\.yaml#-f \\1#' >>{tmp}/calls
 case "$*" in
     "apply --server-side --field-manager=admin-dashboard --force-conflicts -f "*)
         n=$(ls {tmp}/applied-* 2>/dev/null | wc -l); cp "${{@: -1}}" {tmp}/applied-$n.yaml ;;
+    "version --client -o json") echo '{{"clientVersion": {{"major": "1", "minor": "32"}}}}' ;;
+    *"get deployment admin-dashboard -o jsonpath={{.spec.template.spec.containers[*].name}}") echo "${{FAKE_CONTAINERS:-nginx metrics}}" ;;
     *" annotate "*" kubectl.kubernetes.io/last-applied-configuration-") ;;
     *" rollout status deployment/admin-dashboard --timeout=300s") ;;
     *"get ingress galaxy-ingress -o json") cat {tmp}/ingress.json ;;
@@ -176,7 +178,8 @@ esac
     annotations = [f"-n galaxy-prod annotate {o} kubectl.kubernetes.io/last-applied-configuration-" for o in (
         "deployment/admin-dashboard", "service/admin-dashboard", "serviceaccount/admin-dashboard",
         "poddisruptionbudget/admin-dashboard-pdb", "networkpolicy/allow-ingress-admin-dashboard")]
-    first = [f"{apply} -f workload", *annotations, "-n galaxy-prod rollout status deployment/admin-dashboard --timeout=300s",
+    first = ["version --client -o json", f"{apply} -f workload",
+             "-n galaxy-prod get deployment admin-dashboard -o jsonpath={.spec.template.spec.containers[*].name}", *annotations, "-n galaxy-prod rollout status deployment/admin-dashboard --timeout=300s",
              "-n galaxy-prod get ingress galaxy-ingress -o json", "-n galaxy-prod replace -f -", f"{apply} -f route",
              "-n galaxy-prod get ingress -o json"]
     for run in (1, 2):
@@ -187,6 +190,11 @@ esac
             assert calls == first, calls
     # The second run finds nothing to remove: it applies and checks again.
     assert calls[len(first):] == [c for c in first if "replace" not in c]
+    # Galaxy's container left beside ours (a field manager kept it): refused before the route moves.
+    result = subprocess.run([str(ROOT / "scripts" / "adopt-admin-route.sh"), "galaxy-prod"], capture_output=True, text=True,
+                            env={**env, "FAKE_CONTAINERS": "admin-dashboard nginx metrics"})
+    assert result.returncode != 0 and "has the containers 'admin-dashboard metrics nginx'" in result.stderr, result.stderr
+    assert "replace -f -" not in (tmp / "calls").read_text().splitlines()[-1]
     workload = [d for d in yaml.safe_load_all((tmp / "applied-0.yaml").read_text()) if d]
     assert "Ingress" not in {d["kind"] for d in workload} and "Deployment" in {d["kind"] for d in workload}
     migrated = json.loads((tmp / "ingress.json").read_text())
