@@ -188,7 +188,7 @@ run_stage() {
     # then kills what is left 30 s later.
     # In the background, so that Ctrl-C here reaches it (timeout forwards the signal to the
     # stage's process group, which is not the terminal's).
-    timeout --kill-after=30 "$limit" "$0" --one-stage "$name" &
+    timeout --kill-after=30 "$limit" "$ROOT/scripts/test.sh" --one-stage "$name" &
     STAGE_PID=$!
     wait "$STAGE_PID" || rc=$?
     STAGE_PID=""
