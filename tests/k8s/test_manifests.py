@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from manifest_checks import ROOT, app_configmap, nginx_container, nginx_facts, one, problems, render
+from manifest_checks import ROOT, app_configmap, edge_settings, nginx_container, nginx_facts, one, problems, render
 
 OVERLAYS = {
     "local-dev": {"namespace": "galaxy-dev", "node_port": 30001, "api": "https://localhost:30002/api", "env": "dev"},
@@ -233,6 +233,16 @@ def test_no_hsts_on_the_localhost_node_ports(tmp_path, overlay):
     found = problems(broken_copy(tmp_path, f"overlays/{overlay}/edge.conf", r"^set \$hsts .*",
                                  'set $hsts "max-age=63072000; includeSubDomains";', overlay), nginx_facts())
     assert any("must not send HSTS" in p for p in found), found
+
+
+def test_make_dev_and_the_local_tests_serve_the_local_dev_edge():
+    """make dev (scripts/dev.sh) and the e2e and serving tests write their ConfigMap with
+    write_config_js, which copies local-dev's edge.conf: no HSTS there either."""
+    lib = (ROOT / "scripts" / "lib.sh").read_text()
+    assert 'cp "$ROOT/k8s/overlays/local-dev/edge.conf"' in lib
+    assert "write_config_js" in (ROOT / "scripts" / "dev.sh").read_text()
+    hsts, _ = edge_settings((ROOT / "k8s" / "overlays" / "local-dev" / "edge.conf").read_text())
+    assert hsts == ""
 
 
 def test_nginx_never_sends_hsts_for_localhost():
