@@ -13,7 +13,8 @@ source "$(dirname "$0")/lib.sh"
 DEBIAN_PACKAGES=(nginx-light bubblewrap chromium mkcert openssl curl ca-certificates wrk zopfli shellcheck prometheus)
 TRUNK_VERSION_REQ="~0.21"   # 0.22 needs a newer rustc than these machines have
 # The Rust toolchain is rust-toolchain.toml's (1.95.0, with clippy, rustfmt and the wasm32
-# target); rustup installs it once from the registry, and these machines had it already.
+# target); rustup installs it where it is missing (from static.rust-lang.org). These machines
+# had 1.95.0 with those components already: rustc in the repository runs it with no download.
 RUST_CHANNEL=$(sed -n 's/^channel = "\(.*\)"$/\1/p' "$ROOT/rust-toolchain.toml")
 # cargo-deny: the dependency policy (deny.toml) in the lint stage. 0.20.2 needs rustc 1.88.
 CARGO_DENY_VERSION="0.20.2"
