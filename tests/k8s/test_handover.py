@@ -14,22 +14,24 @@ import pytest
 import yaml
 
 from manifest_checks import ROOT, render
+from test_coexistence import galaxy_in
 
 GALAXY = Path(__file__).parent / "galaxy"
 PATCH = ROOT / "handover" / "galaxy" / "0001-hand-the-admin-dashboard-over.patch"
 COMPONENT = "k8s/components/admin-dashboard-handover"
 
 
-def galaxy_repo(tmp: Path, patch: str | None = None, with_component: bool = True) -> Path:
-    """Galaxy's repository as far as the dashboard is concerned: an overlay with its prod
-    objects, and k8s/ingress.yaml (applied on its own); then the patch applied with git, and
-    the one line the procedure adds to each overlay."""
+def galaxy_repo(tmp: Path, patch: str | None = None, with_component: bool = True, namespace: str = "galaxy-prod") -> Path:
+    """Galaxy's repository as far as the dashboard is concerned: an overlay with its objects
+    of the namespace (tests/k8s/test_coexistence.py's galaxy_in: no Ingress, Certificate or
+    ingress policies outside prod), and k8s/ingress.yaml (applied on its own, prod only);
+    then the patch applied with git, and the one line the procedure adds to each overlay."""
     repo = tmp / "galaxy"
     overlay = repo / "k8s" / "overlays" / "prod"
     overlay.mkdir(parents=True)
     ingress = "".join((GALAXY / "ingress.yaml").read_text().splitlines(keepends=True)[3:])  # without our header
     (repo / "k8s" / "ingress.yaml").write_text(ingress)
-    objects = [o for o in yaml.safe_load_all((GALAXY / "galaxy-prod.yaml").read_text()) if o and o["kind"] != "Ingress"]
+    objects = [o for o in galaxy_in(namespace) if o["kind"] != "Ingress"]
     (overlay / "galaxy-prod.yaml").write_text(yaml.safe_dump_all(objects))
     (overlay / "kustomization.yaml").write_text("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
                                                 "resources:\n  - galaxy-prod.yaml\n")
@@ -43,8 +45,10 @@ def galaxy_repo(tmp: Path, patch: str | None = None, with_component: bool = True
     return repo
 
 
-def galaxy_objects(repo: Path) -> list[dict]:
-    return render(repo / "k8s" / "overlays" / "prod") + [yaml.safe_load((repo / "k8s" / "ingress.yaml").read_text())]
+def galaxy_objects(repo: Path, with_ingress: bool = True) -> list[dict]:
+    """Galaxy's render, and in prod its k8s/ingress.yaml, applied beside it."""
+    ingress = [yaml.safe_load((repo / "k8s" / "ingress.yaml").read_text())] if with_ingress else []
+    return render(repo / "k8s" / "overlays" / "prod") + ingress
 
 
 def routes(objects: list[dict]) -> list[tuple[str, str, str]]:
@@ -63,7 +67,7 @@ def routes(objects: list[dict]) -> list[tuple[str, str, str]]:
     return found
 
 
-def ownership_problems(ours: list[dict], theirs: list[dict]) -> list[str]:
+def ownership_problems(ours: list[dict], theirs: list[dict], routed: bool = True) -> list[str]:
     found = []
     owners = collections.defaultdict(list)
     for who, objects in (("admin-dashboard", ours), ("Galaxy", theirs)):
@@ -75,9 +79,11 @@ def ownership_problems(ours: list[dict], theirs: list[dict]) -> list[str]:
         if len(who) > 1:
             found.append(f"{kind} {name} has {len(who)} owners: {who}")
     # The dashboard's objects and route are this repository's.
-    for key in (("Deployment", "admin-dashboard"), ("Service", "admin-dashboard"), ("ServiceAccount", "admin-dashboard"),
-                ("PodDisruptionBudget", "admin-dashboard-pdb"), ("NetworkPolicy", "allow-ingress-admin-dashboard"),
-                ("route", "galaxy.example.com/admin")):
+    ours_only = [("Deployment", "admin-dashboard"), ("Service", "admin-dashboard"), ("ServiceAccount", "admin-dashboard"),
+                 ("PodDisruptionBudget", "admin-dashboard-pdb")]
+    if routed:
+        ours_only += [("NetworkPolicy", "allow-ingress-admin-dashboard"), ("route", "galaxy.example.com/admin")]
+    for key in ours_only:
         if owners.get(key, [""])[0].split(" ")[0] != "admin-dashboard":
             found.append(f"{key[0]} {key[1]} is not owned by the admin-dashboard repository: {owners.get(key)}")
     frontend = next((o for o in theirs if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "frontend-config"), None)
@@ -100,6 +106,17 @@ def test_every_object_and_route_has_exactly_one_owner(ours, tmp_path):
     frontend = next(o for o in theirs if o["metadata"]["name"] == "frontend-config")
     assert "web-client-config.js" in frontend["data"]
     assert ("Certificate", "galaxy-tls") in {(o["kind"], o["metadata"]["name"]) for o in theirs}
+
+
+@pytest.mark.parametrize("overlay,namespace", [("local-dev", "galaxy-dev"), ("staging", "galaxy-staging")])
+def test_the_node_port_namespaces_have_one_owner_too(tmp_path, overlay, namespace):
+    """The same patch in Galaxy's dev and staging overlays (no Ingress, no ingress policy
+    there: the component's deletes match nothing and change nothing)."""
+    mine = render(ROOT / "k8s" / "overlays" / overlay)
+    theirs = galaxy_objects(galaxy_repo(tmp_path, PATCH.read_text(), namespace=namespace), with_ingress=False)
+    assert ownership_problems(mine, theirs, routed=False) == []
+    before = galaxy_objects(galaxy_repo(tmp_path / "before", namespace=namespace), with_ingress=False)
+    assert ownership_problems(mine, before, routed=False)
 
 
 def test_without_the_hand_over_every_taken_over_object_has_two_owners(ours, tmp_path):
