@@ -28,7 +28,7 @@ COPY --from=node /usr/local/bin/node /usr/local/bin/node
 COPY --from=node /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/npm
 WORKDIR /src
 # The toolchain first, from the manifests alone, so source changes reuse this layer.
-COPY Cargo.toml Cargo.lock Trunk.toml ./
+COPY Cargo.toml Cargo.lock Trunk.toml rust-toolchain.toml ./
 COPY scripts/ scripts/
 RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
     && scripts/bootstrap.sh --build-tools

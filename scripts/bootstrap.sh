@@ -8,9 +8,16 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-# shellcheck: the image workflow's shell steps (scripts/test.sh image).
-DEBIAN_PACKAGES=(nginx-light bubblewrap chromium mkcert openssl curl ca-certificates wrk zopfli shellcheck)
+# Debian's shellcheck lints the image workflow's shell steps (scripts/test.sh image).
+# prometheus: its promtool tests the alert rules (scripts/test.sh k8s).
+DEBIAN_PACKAGES=(nginx-light bubblewrap chromium mkcert openssl curl ca-certificates wrk zopfli shellcheck prometheus)
 TRUNK_VERSION_REQ="~0.21"   # 0.22 needs a newer rustc than these machines have
+# The Rust toolchain is rust-toolchain.toml's (1.95.0, with clippy, rustfmt and the wasm32
+# target); rustup installs it where it is missing (from static.rust-lang.org). These machines
+# had 1.95.0 with those components already: rustc in the repository runs it with no download.
+RUST_CHANNEL=$(sed -n 's/^channel = "\(.*\)"$/\1/p' "$ROOT/rust-toolchain.toml")
+# cargo-deny: the dependency policy (deny.toml) in the lint stage. 0.20.2 needs rustc 1.88.
+CARGO_DENY_VERSION="0.20.2"
 
 debian_packages() {
     local missing=() pkg
@@ -26,12 +33,33 @@ debian_packages() {
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+rust_toolchain() {
+    [ -n "$RUST_CHANNEL" ] || die "no channel in rust-toolchain.toml"
+    if rustup toolchain list | grep -q "^$RUST_CHANNEL-"; then
+        note "Rust $RUST_CHANNEL (rust-toolchain.toml): present"
+    else
+        say "Installing Rust $RUST_CHANNEL (rust-toolchain.toml)"
+        rustup toolchain install "$RUST_CHANNEL" --profile minimal --component clippy,rustfmt --target wasm32-unknown-unknown
+    fi
+}
+
 wasm_target() {
-    if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    if rustup +"$RUST_CHANNEL" target list --installed | grep -qx wasm32-unknown-unknown; then
         note "Rust target wasm32-unknown-unknown: present"
     else
         say "Adding the Rust target wasm32-unknown-unknown"
-        rustup target add wasm32-unknown-unknown
+        rustup +"$RUST_CHANNEL" target add wasm32-unknown-unknown
+    fi
+}
+
+cargo_deny() {
+    local have
+    have=$(cargo-deny --version 2>/dev/null | awk '{print $2}') || true
+    if [ "$have" = "$CARGO_DENY_VERSION" ]; then
+        note "cargo-deny $have: present"
+    else
+        say "Installing cargo-deny $CARGO_DENY_VERSION (found: ${have:-none}); this takes a few minutes"
+        cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked
     fi
 }
 
@@ -79,11 +107,13 @@ build_only=false
 
 say "Bootstrap: checking $($build_only && echo "build tools" || echo "build and test tools")"
 $build_only || debian_packages
+rust_toolchain
 wasm_target
 trunk_cli
 wasm_bindgen_cli
 npm_install "$ROOT/scripts/tools" "wasm-opt (npm binaryen)"
 if ! $build_only; then
+    cargo_deny
     npm_install "$ROOT/tests/e2e" "browser test packages (playwright-core, axe-core)"
     python_venv "$VENV" "$ROOT/tests/requirements.txt"
     python_venv "$ROOT/.venv-checkov" "$ROOT/tests/requirements-checkov.txt"

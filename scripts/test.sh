@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Command 2 of the README: every test of the repository.
-#   lint      rustfmt, clippy (native and wasm32), yamllint, hadolint
+#   lint      rustfmt, clippy (native and wasm32), cargo-deny (deny.toml), yamllint, hadolint
 #   unit      cargo test --workspace: unit tests and the gateway's integration tests over HTTP
 #   contract  schemathesis against a live reference gateway and api/openapi.yaml
 #   e2e       Chromium against the project's nginx config (sandboxed as in the pod) and the
@@ -14,6 +14,9 @@
 #             read-only root), and a rolling update replayed with two real releases
 #   dev       `make dev` started, used in Chromium (log in), stopped with Ctrl-C
 # With no argument it runs all of them; name stages to run only those (e.g. `scripts/test.sh e2e`).
+# Each stage runs in its own process under a time limit (STAGE_LIMITS below; TEST_TIMEOUT_<STAGE>
+# in seconds overrides one, e.g. TEST_TIMEOUT_E2E=3600), and prints its own time; the end
+# prints every stage's time and the total.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -27,8 +30,17 @@ STAGES=("$@")
 
 wants() { [[ " ${STAGES[*]} " == *" $1 "* ]]; }
 
+# Time limits in seconds, about three times what each stage takes on this project's 2-CPU
+# machine with the tools installed (README, Quick start), so a hung browser, server or build
+# fails the run with the stage's name instead of stalling CI. "build" is the release build of
+# the dashboard and the gateway that contract, e2e and serving share.
+declare -A STAGE_LIMITS=([lint]=1200 [unit]=1800 [k8s]=600 [image]=300 [build]=2400
+                         [contract]=900 [e2e]=1800 [serving]=2400 [dev]=900)
+
 stage_lint() {
-    say "Lint: rustfmt, clippy (native and wasm32), yamllint, hadolint"
+    say "Lint: rustfmt, clippy (native and wasm32), the dependency policy (cargo-deny), yamllint, hadolint"
+    # deny.toml: licenses, banned crates, crates.io as the only source.
+    cargo deny --workspace --locked check licenses bans sources
     cargo fmt --all -- --check
     cargo clippy --quiet --workspace --all-targets -- -D warnings
     cargo clippy --quiet -p galaxy-admin-dashboard --target wasm32-unknown-unknown -- -D warnings
@@ -60,7 +72,7 @@ stage_k8s() {
     "$VENV/bin/yamllint" --strict k8s
     "$ROOT/.venv-checkov/bin/checkov" --config-file .checkov.yaml --framework kubernetes $(printf -- '-f %s ' "${rendered[@]}")
     "$ROOT/.venv-checkov/bin/checkov" --config-file .checkov.yaml --framework dockerfile -f Dockerfile
-    "$VENV/bin/pytest" -q tests/k8s 2>&1 | tee "$dir/pytest.log"
+    "$VENV/bin/pytest" -q tests/k8s tests/monitoring 2>&1 | tee "$dir/pytest.log"
     PASSED=$((PASSED + $(grep -Eo '[0-9]+ passed' "$dir/pytest.log" | tail -n 1 | awk '{print $1}')))
 }
 
@@ -78,8 +90,6 @@ build_servers() {
     say "Building the reference gateway"
     cargo build --release --quiet -p galaxy-gateway
     make_cert "$TEST_DIR/tls"
-    export GALAXY_ADMIN_USERNAME=admin GALAXY_ADMIN_PASSWORD="test-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-    export JWT_SECRET_KEY="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 }
 
 stage_contract() {
@@ -166,24 +176,80 @@ stage_dev() {
     PASSED=$((PASSED + $(grep -E '^ℹ pass [0-9]+' "$TEST_DIR/dev.log" | awk '{print $3}')))
 }
 
+# run_stage NAME: runs stage_NAME (or build_servers for "build") in a child process of this
+# script under its time limit; records its time and the tests it counted.
+TIMES=()
+run_stage() {
+    local name=$1 var limit start rc=0
+    var="TEST_TIMEOUT_${name^^}"
+    limit=${!var:-${STAGE_LIMITS[$name]}}
+    start=$SECONDS
+    # timeout signals the whole process group of the stage (servers and browsers included),
+    # then kills what is left 30 s later.
+    # In the background, so that Ctrl-C here reaches it (timeout forwards the signal to the
+    # stage's process group, which is not the terminal's).
+    timeout --kill-after=30 "$limit" "$ROOT/scripts/test.sh" --one-stage "$name" &
+    STAGE_PID=$!
+    wait "$STAGE_PID" || rc=$?
+    STAGE_PID=""
+    TIMES+=("$name $(elapsed $((SECONDS - start)))")
+    if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+        die "stage $name timed out after $(elapsed "$limit") (limit: ${var}=$limit)"
+    elif [ "$rc" -ne 0 ]; then
+        die "stage $name failed after $(elapsed $((SECONDS - start)))"
+    fi
+    say "stage $name passed in $(elapsed $((SECONDS - start)))"
+    PASSED=$((PASSED + $(cat "$TEST_DIR/$name.passed" 2>/dev/null || echo 0)))
+}
+
+elapsed() {
+    if [ "$1" -ge 60 ]; then printf '%d min %02d s' $(($1 / 60)) $(($1 % 60)); else printf '%d s' "$1"; fi
+}
+
+# The child: one stage, its own background processes stopped when it ends.
+if [ "${STAGES[0]:-}" = --one-stage ]; then
+    trap stop_all EXIT
+    trap 'exit 143' TERM
+    case ${STAGES[1]} in
+        build) build_servers ;;
+        *) "stage_${STAGES[1]}" ;;
+    esac
+    echo "$PASSED" >"$TEST_DIR/${STAGES[1]}.passed"
+    exit 0
+fi
+
+STAGE_PID=""
+trap 'if [ -n "$STAGE_PID" ]; then kill -TERM "$STAGE_PID" 2>/dev/null; wait "$STAGE_PID"; fi; exit 130' INT TERM
+
 "$ROOT/scripts/bootstrap.sh"
-for port in $NGINX_PORT $GATEWAY_TLS_PORT $GATEWAY_PLAIN_PORT 8443 38030 38031 38032 38040 38041; do
+# Only the stages that start servers need their ports (k8s, image and lint start none).
+for port in $NGINX_PORT $GATEWAY_TLS_PORT $GATEWAY_PLAIN_PORT 8443 38030 38031 38032 38040 38041 38042 38043; do
+    wants contract || wants e2e || wants serving || wants dev || break
     if curl -sk -o /dev/null --max-time 1 "https://127.0.0.1:$port/" || curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
         die "port $port is in use; stop whatever listens there (an earlier test run?) and retry"
     fi
 done
+for stage in "${STAGES[@]}"; do
+    if [ -z "${STAGE_LIMITS[$stage]:-}" ] || [ "$stage" = build ]; then
+        die "unknown stage '$stage'; stages: lint unit k8s image contract e2e serving dev"
+    fi
+done
 mkdir -p "$TEST_DIR"
-trap stop_all EXIT
+rm -f "$TEST_DIR"/*.passed
+TOTAL_START=$SECONDS
+# The secrets of the servers the build stage prepares, shared by contract, e2e and serving.
+GALAXY_ADMIN_PASSWORD="test-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+JWT_SECRET_KEY="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export GALAXY_ADMIN_USERNAME=admin GALAXY_ADMIN_PASSWORD JWT_SECRET_KEY
 
-wants lint && stage_lint
-wants unit && stage_unit
-wants k8s && stage_k8s
-wants image && stage_image
-if wants contract || wants e2e || wants serving; then build_servers; fi
-wants contract && stage_contract
-wants e2e && stage_e2e
-wants serving && stage_serving
-wants dev && stage_dev
+for stage in lint unit k8s image; do
+    wants "$stage" && run_stage "$stage"
+done
+if wants contract || wants e2e || wants serving; then run_stage build; fi
+for stage in contract e2e serving dev; do
+    wants "$stage" && run_stage "$stage"
+done
 
 say "All tests passed (${STAGES[*]})"
-echo "total: $PASSED passed, 0 failed"
+printf '    %s\n' "${TIMES[@]}" >&2
+echo "total: $PASSED passed, 0 failed, in $(elapsed $((SECONDS - TOTAL_START)))"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -46,9 +47,9 @@ def workflow_problems(doc: dict) -> list[str]:
     for action in ("docker/setup-qemu-action", "docker/setup-buildx-action", "docker/login-action"):
         if not using(doc, action):
             found.append(f"no {action} step")
-    builds = using(doc, "docker/build-push-action")
+    builds = [s for s in using(doc, "docker/build-push-action") if s.get("id") == "build"]
     if len(builds) != 1:
-        return found + [f"expected one docker/build-push-action step, found {len(builds)}"]
+        return found + [f"expected one docker/build-push-action step with id build (the release), found {len(builds)}"]
     build = builds[0]
     options = build.get("with", {})
     platforms = {p.strip() for p in str(options.get("platforms", "")).split(",")}
@@ -81,7 +82,94 @@ def workflow_problems(doc: dict) -> list[str]:
         found.append(f"the version check runs only if {guards[0]['if']}, the push on every release tag")
     if doc.get("permissions") != {"contents": "read"}:
         found.append("the workflow's default permissions must be contents: read")
+    return found + release_problems(doc)
+
+
+def step_index(doc: dict, predicate) -> int:
+    return next((i for i, s in enumerate(steps(doc)) if predicate(s)), -1)
+
+
+def release_problems(doc: dict) -> list[str]:
+    """What happens around the release build: the candidate is built, run read-only and
+    smoke-tested, and scanned before the push; the pushed digest is signed, attested and
+    written back after it."""
+    found = []
+    all_steps = steps(doc)
+    env = doc.get("env", {})
+    push = step_index(doc, lambda s: s.get("id") == "build")
+    candidate = step_index(doc, lambda s: s.get("uses", "").startswith("docker/build-push-action@")
+                           and s.get("with", {}).get("load") is True and str(s["with"].get("push")).lower() == "false")
+    if candidate < 0:
+        found.append("no candidate image built locally (load: true, push: false) before the push")
+    elif candidate > push:
+        found.append("the candidate is built after the push")
+    elif all_steps[candidate]["with"].get("tags") != "${{ env.TEST_IMAGE }}" or not env.get("TEST_IMAGE"):
+        found.append("the candidate is not tagged ${{ env.TEST_IMAGE }}")
+    smoke = step_index(doc, lambda s: "docker run" in s.get("run", ""))
+    if smoke < 0:
+        found.append("the image is never run before it is pushed")
+    else:
+        script = all_steps[smoke]["run"]
+        run_line = re.search(r"docker run .*?\$TEST_IMAGE\"", script, re.S)
+        run_line = run_line.group(0) if run_line else ""
+        for needed, what in (("--read-only", "a read-only root"), ("--tmpfs /tmp", "/tmp writable"),
+                             ("--user 101:101", "UID 101"), ("--cap-drop ALL", "no capabilities")):
+            if needed not in run_line:
+                found.append(f"the smoke test does not run the image with {what} ({needed})")
+        for mount in re.findall(r'-v "?([^" ]+)"?', run_line):
+            if not re.search(r":(/etc/nginx/galaxy|/etc/nginx/tls):ro$", mount):
+                found.append(f"the smoke test mounts something writable besides /tmp: {mount}")
+        for needed, what in ((r"/health\b", "health"), (r"https://localhost:8443/admin/\s", "/admin/"),
+                             ("content-security-policy", "headers"), ("strict-transport-security", "no HSTS")):
+            if not re.search(needed, script):
+                found.append(f"the smoke test does not check {what}")
+        if smoke > push or smoke < candidate:
+            found.append("the smoke test must run on the candidate, before the push")
+    scans = [i for i, s in enumerate(all_steps) if s.get("uses", "").startswith("aquasecurity/trivy-action@")
+             and s.get("with", {}).get("exit-code") == "1"]
+    if not scans:
+        found.append("no vulnerability scan fails the build")
+    else:
+        scan = all_steps[scans[0]]["with"]
+        if scans[0] > push or scan.get("image-ref") != "${{ env.TEST_IMAGE }}":
+            found.append("the scan must look at the candidate before the push")
+        if scan.get("severity") != "CRITICAL" or scan.get("ignore-unfixed") is not True:
+            found.append("the scan must fail on fixable critical findings (severity CRITICAL, ignore-unfixed)")
+    digest = "${{ steps.build.outputs.digest }}"
+    tagged = "github.ref_type == 'tag'"
+    sign = step_index(doc, lambda s: "cosign sign --yes" in s.get("run", ""))
+    if sign < 0 or not using(doc, "sigstore/cosign-installer"):
+        found.append("the pushed image is not signed (cosign)")
+    elif sign < push or all_steps[sign].get("env", {}).get("DIGEST") != digest or '"$IMAGE@$DIGEST"' not in all_steps[sign]["run"]:
+        found.append("cosign must sign the pushed digest, after the push")
+    if "cosign attest --yes --type spdxjson" not in "".join(s.get("run", "") for s in all_steps):
+        found.append("no SBOM attestation of the pushed digest")
+    provenance = using(doc, "actions/attest-build-provenance")
+    if not provenance or provenance[0]["with"].get("subject-digest") != digest or provenance[0]["with"].get("push-to-registry") is not True:
+        found.append("no provenance attestation of the pushed digest")
+    perms = doc["jobs"]["image"].get("permissions", {})
+    if perms.get("id-token") != "write" or perms.get("attestations") != "write":
+        found.append("keyless signing and attestations need id-token: write and attestations: write")
+    write_back = step_index(doc, lambda s: "scripts/pin-image-digest.sh" in s.get("run", ""))
+    if write_back < 0:
+        found.append("the pushed digest is not written back to the overlays")
+    elif write_back < push or all_steps[write_back].get("env", {}).get("DIGEST") != digest:
+        found.append("the write-back must use the pushed digest, after the push")
+    for i in (sign, write_back):
+        if i >= 0 and all_steps[i].get("if") != tagged:
+            found.append(f"{all_steps[i].get('name')} must run on release tags only")
+    if not any("nginx/nginx-prometheus-exporter" in s.get("run", "") and "imagetools inspect" in s.get("run", "") for s in all_steps):
+        found.append("nothing checks the exporter's pinned digest against its registry")
     return found
+
+
+PINNED = re.compile(r"^\s*(?:- )?uses: ([\w.-]+/[\w./-]+)@([0-9a-f]{40})  # (v\d+(?:\.\d+)*)$")
+
+
+def pinning_problems(text: str) -> list[str]:
+    """Every action by its full commit SHA, the release named in the comment."""
+    return [f"not pinned by commit SHA with its version: {line.strip()}"
+            for line in text.splitlines() if re.match(r"^\s*(?:- )?uses:", line) and not PINNED.match(line)]
 
 
 def reference_problems(doc: dict) -> list[str]:
@@ -94,6 +182,8 @@ def reference_problems(doc: dict) -> list[str]:
                 found.append(f"steps.{ref[0]}.outputs.{ref[1]} is used before any step writes it")
         if "id" in step:
             written[step["id"]] = set(re.findall(r'echo "([\w-]+)=', step.get("run", "")))
+            if step.get("uses", "").startswith("docker/build-push-action@"):
+                written[step["id"]] |= {"digest", "imageid", "metadata"}  # the action's outputs
     return found
 
 
@@ -129,13 +219,28 @@ def test_the_workflow_keeps_its_promises():
     assert workflow_problems(load(WORKFLOW.read_text())) == []
 
 
+def test_every_action_is_pinned_by_commit_sha():
+    assert pinning_problems(WORKFLOW.read_text()) == []
+    assert len([line for line in WORKFLOW.read_text().splitlines() if PINNED.match(line)]) >= 8
+
+
+@pytest.mark.parametrize("old,new", [
+    ("uses: actions/checkout@11d5960a326750d5838078e36cf38b85af677262  # v4.4.0", "uses: actions/checkout@v4"),
+    ("@10e90e3645eae34f1e60eeb005ba3a3d33f178e8  # v6.19.2", "@10e90e3  # v6.19.2"),
+    ("@6f9f17788090df1f26f669e9d70d6ae9567deba6  # v4.1.2", "@6f9f17788090df1f26f669e9d70d6ae9567deba6"),
+])
+def test_an_action_pinned_by_tag_is_caught(old, new):
+    assert old in WORKFLOW.read_text()
+    assert pinning_problems(WORKFLOW.read_text().replace(old, new, 1))
+
+
 def test_its_shell_steps_pass_shellcheck(tmp_path):
     assert shellcheck(load(WORKFLOW.read_text()), tmp_path) == []
 
 
 def test_shellcheck_catches_a_broken_step(tmp_path):
     doc = load(WORKFLOW.read_text())
-    steps(doc)[-2]["run"] += "\nfor f in $(ls $IMAGE); do echo $f; done\n"
+    next(s for s in reversed(steps(doc)) if "run" in s)["run"] += "\nfor f in $(ls $IMAGE); do echo $f; done\n"
     assert shellcheck(doc, tmp_path)
 
 
@@ -161,7 +266,15 @@ def mutate(change) -> dict:
 
 
 def build_step(doc: dict) -> dict:
-    return using(doc, "docker/build-push-action")[0]
+    return next(s for s in using(doc, "docker/build-push-action") if s.get("id") == "build")
+
+
+def named(doc: dict, prefix: str) -> dict:
+    return next(s for s in steps(doc) if s.get("name", "").startswith(prefix))
+
+
+def drop(doc: dict, prefix: str) -> None:
+    doc["jobs"]["image"]["steps"].remove(named(doc, prefix))
 
 
 @pytest.mark.parametrize("change,expected", [
@@ -176,6 +289,28 @@ def build_step(doc: dict) -> dict:
     (lambda d: next(s for s in steps(d) if s.get("name", "").startswith("Refuse")).update({"if": "github.event_name == 'schedule'"}),
      "the version check runs only if"),
     (lambda d: d.update(permissions={"contents": "write", "packages": "write"}), "default permissions"),
+    # Run before it ships.
+    (lambda d: drop(d, "Smoke test"), "never run before it is pushed"),
+    (lambda d: named(d, "Smoke test").update(run=named(d, "Smoke test")["run"].replace("--read-only ", "")), "read-only root"),
+    (lambda d: named(d, "Smoke test").update(run=named(d, "Smoke test")["run"].replace("--tmpfs /tmp:rw,nosuid,nodev,size=4m", "")),
+     "/tmp writable"),
+    (lambda d: named(d, "Smoke test").update(run=named(d, "Smoke test")["run"].replace(
+        '-v "$smoke/tls:/etc/nginx/tls:ro"', '-v "$smoke/tls:/etc/nginx/tls:ro" -v "$smoke:/var/cache/nginx"')), "writable besides /tmp"),
+    (lambda d: d["jobs"]["image"]["steps"].insert(len(steps(d)), d["jobs"]["image"]["steps"].pop(
+        d["jobs"]["image"]["steps"].index(named(d, "Smoke test")))), "before the push"),
+    (lambda d: drop(d, "Build the candidate"), "no candidate image"),
+    # Scanned, signed, attested, written back.
+    (lambda d: drop(d, "Vulnerability scan"), "no vulnerability scan"),
+    (lambda d: named(d, "Vulnerability scan")["with"].update(severity="HIGH"), "fixable critical"),
+    (lambda d: named(d, "Vulnerability scan")["with"].update({"ignore-unfixed": False}), "fixable critical"),
+    (lambda d: drop(d, "Sign the pushed"), "not signed"),
+    (lambda d: named(d, "Sign the pushed")["env"].update(DIGEST="${{ steps.meta.outputs.version }}"), "sign the pushed digest"),
+    (lambda d: named(d, "Sign the pushed").update(run="cosign sign --yes \"$IMAGE@$DIGEST\"\n"), "SBOM attestation"),
+    (lambda d: drop(d, "Provenance attestation"), "no provenance attestation"),
+    (lambda d: d["jobs"]["image"]["permissions"].pop("id-token"), "id-token: write"),
+    (lambda d: drop(d, "Write the pushed digest"), "not written back"),
+    (lambda d: named(d, "Write the pushed digest").pop("if"), "release tags only"),
+    (lambda d: drop(d, "The exporter sidecar"), "exporter's pinned digest"),
 ])
 def test_a_broken_workflow_is_caught(change, expected):
     found = workflow_problems(mutate(change))
@@ -237,3 +372,37 @@ def test_build_image_builds_a_new_version_with_both_tags(tmp_path):
     assert f"-t {IMAGE}:sha-{revision[:12]} " in build
     assert f"--build-arg PREVIOUS_IMAGE={IMAGE}:0.0.9 " in build
     assert f"buildx imagetools inspect {IMAGE}:{version()}" in calls, "the registry was asked first"
+
+
+# scripts/pin-image-digest.sh, on a copy of the manifests: the overlays then run the pushed
+# digest, and bump-version.sh removes it again (it names the old version's image).
+
+def repo_copy(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT, repo, ignore=shutil.ignore_patterns("target", "node_modules", ".venv*", ".dev", "dist", ".git"))
+    return repo
+
+
+def rendered_images(repo: Path) -> set[str]:
+    images = set()
+    for overlay in (repo / "k8s" / "overlays").iterdir():
+        out = subprocess.run(["kubectl", "kustomize", str(overlay)], capture_output=True, text=True, check=True).stdout
+        images |= {m for m in re.findall(r"image: (\S+)", out) if m.startswith(IMAGE)}
+    return images
+
+
+def test_the_pushed_digest_is_written_back_to_every_overlay(tmp_path):
+    repo = repo_copy(tmp_path)
+    for digest in ("sha256:" + "a" * 64, "sha256:" + "b" * 64):  # a second release of the same version replaces it
+        subprocess.run([str(repo / "scripts" / "pin-image-digest.sh"), digest], check=True, capture_output=True)
+        assert rendered_images(repo) == {f"{IMAGE}:{version()}@{digest}"}
+    subprocess.run([str(repo / "scripts" / "bump-version.sh"), "9.9.9"], check=True, capture_output=True, cwd=repo)
+    assert rendered_images(repo) == {f"{IMAGE}:9.9.9"}, "a bump must drop the old version's digest"
+
+
+@pytest.mark.parametrize("digest", ["", "latest", "sha256:1234", "sha256:" + "A" * 64])
+def test_pin_image_digest_refuses_a_malformed_digest(tmp_path, digest):
+    repo = repo_copy(tmp_path)
+    result = subprocess.run([str(repo / "scripts" / "pin-image-digest.sh"), digest], capture_output=True, text=True)
+    assert result.returncode != 0
+    assert rendered_images(repo) == {f"{IMAGE}:{version()}"}

@@ -63,6 +63,14 @@ def one(objects: list[dict], kind: str) -> dict:
     return found[0]
 
 
+def app_configmap(objects: list[dict]) -> dict:
+    """The ConfigMap nginx mounts (config.js, csp.conf, edge.conf); the monitoring component
+    adds the alert rules' and the Grafana dashboard's beside it."""
+    found = [o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"].startswith("admin-dashboard-config")]
+    assert len(found) == 1, f"expected one admin-dashboard-config ConfigMap, found {len(found)}"
+    return found[0]
+
+
 def under(path: str, mount: str) -> bool:
     return path == mount or path.startswith(mount.rstrip("/") + "/")
 
@@ -146,7 +154,7 @@ def problems(objects: list[dict], facts: NginxFacts) -> list[str]:
     service = one(objects, "Service")
     pdbs = [o for o in objects if o["kind"] == "PodDisruptionBudget"]
     policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
-    configmap = one(objects, "ConfigMap")
+    configmap = app_configmap(objects)
     pod = deployment["spec"]["template"]["spec"]
     pod_labels = deployment["spec"]["template"]["metadata"].get("labels", {})
     container = nginx_container(pod)
@@ -263,13 +271,15 @@ def problems(objects: list[dict], facts: NginxFacts) -> list[str]:
     if not tls_secrets <= reloaded:
         found.append(f"the pods do not roll when {sorted(tls_secrets - reloaded)} changes ({RELOADER_SECRET})")
 
-    # HSTS only where the dashboard is the edge; behind a route, trust the route's proxies only.
+    # No HSTS from the pods: on the node ports they are the edge of localhost, where HSTS
+    # would upgrade every http://localhost:<port> for its max-age; behind a route the public
+    # edge that owns the host sends it. Behind a route, trust the route's proxies only.
     hsts, trusted = edge_settings(configmap.get("data", {}).get("edge.conf", ""))
     if hsts is None:
         found.append("edge.conf does not set $hsts")
     elif service["spec"].get("type") == "NodePort":
-        if not re.match(r"max-age=\d{7,}", hsts):
-            found.append("the dashboard is the edge on its node port: it must send HSTS")
+        if hsts:
+            found.append("the node port is localhost: the dashboard must not send HSTS there")
         if trusted:
             found.append(f"nothing stands in front of the node port, yet edge.conf trusts {trusted}")
     else:
@@ -313,14 +323,91 @@ def problems(objects: list[dict], facts: NginxFacts) -> list[str]:
             found.append(f"the mounted ConfigMap {v['configMap']['name']} is not the generated {configmap['metadata']['name']}")
         elif key not in configmap.get("data", {}):
             found.append(f"the ConfigMap has no {key}")
+    tls_secret = None
     for path in facts.tls_files:
         m = mount_for(path)
         v = volumes.get(m["name"], {}) if m else {}
-        if not m or not m.get("readOnly") or v.get("secret", {}).get("secretName") != "galaxy-tls":
-            found.append(f"{path} is not on a read-only mount of the galaxy-tls secret")
+        if not m or not m.get("readOnly") or not v.get("secret", {}).get("secretName"):
+            found.append(f"{path} is not on a read-only mount of a TLS secret")
+        else:
+            tls_secret = v["secret"]["secretName"]
+    found += backend_tls_problems(objects, service, tls_secret)
+
+    # The HPA scales on nginx's CPU alone, not on the pod's (the exporter sidecar's included).
+    for hpa in (o for o in objects if o["kind"] == "HorizontalPodAutoscaler"):
+        for metric in hpa["spec"].get("metrics", []):
+            source = metric.get("containerResource", {})
+            if metric.get("type") != "ContainerResource" or source.get("container") != "nginx" or source.get("name") != "cpu":
+                found.append(f"HorizontalPodAutoscaler {hpa['metadata']['name']} must scale on the nginx container's CPU "
+                             f"(ContainerResource), not {metric.get('type')}")
+
+    # Sidecars can never make the pod unready, and images not built here are pinned by digest.
+    for c in pod["containers"]:
+        if c["name"] == "nginx":
+            continue
+        for probe in ("readinessProbe", "startupProbe"):
+            if probe in c:
+                found.append(f"sidecar {c['name']} has a {probe}: it could take the dashboard out of its Service")
+        if not re.search(r"@sha256:[0-9a-f]{64}$", c.get("image", "")):
+            found.append(f"sidecar {c['name']} image {c.get('image')} is not pinned by digest")
 
     found += restricted_problems(pod, "Deployment")
     for c in pod["containers"]:
         if not c.get("resources", {}).get("requests") or not c.get("resources", {}).get("limits"):
             found.append(f"container {c['name']} needs requests and limits")
+    return found
+
+
+def backend_tls_problems(objects: list[dict], service: dict, tls_secret: str | None) -> list[str]:
+    """Behind a route, the pods' certificate comes from cert-manager's internal CA for the
+    Service's cluster name, and the route's backend verification trusts that CA and checks
+    that name. On the node ports (dev, staging) Galaxy's scripts/setup-tls.sh makes it."""
+    found: list[str] = []
+    ingresses = [o for o in objects if o["kind"] == "Ingress"]
+    policies = [o for o in objects if o["kind"] == "BackendTLSPolicy"]
+    routes = [o for o in objects if o["kind"] == "HTTPRoute"]
+    if not ingresses and not routes:
+        return found
+    namespace = service["metadata"].get("namespace", "")
+    cluster_name = f"{service['metadata']['name']}.{namespace}.svc"
+    certificates = {c["spec"]["secretName"]: c for c in objects if c["kind"] == "Certificate"}
+    issuers = {i["metadata"]["name"]: i for i in objects if i["kind"] == "Issuer"}
+    certificate = certificates.get(tls_secret)
+    if not certificate:
+        return [f"behind a route the pods' secret {tls_secret} must be issued by a cert-manager Certificate of the overlay"]
+    names = certificate["spec"].get("dnsNames", [])
+    if cluster_name not in names:
+        found.append(f"Certificate {certificate['metadata']['name']} is for {names}, not the Service's cluster name {cluster_name}")
+    issuer = issuers.get(certificate["spec"].get("issuerRef", {}).get("name"))
+    if not issuer or "ca" not in issuer["spec"] or certificate["spec"]["issuerRef"].get("kind", "Issuer") != "Issuer":
+        found.append(f"Certificate {certificate['metadata']['name']} is not issued by the namespace's CA Issuer")
+        return found
+    ca_secret = issuer["spec"]["ca"]["secretName"]
+    ca = certificates.get(ca_secret)
+    if not ca or not ca["spec"].get("isCA"):
+        found.append(f"the CA Issuer's secret {ca_secret} is not issued by a CA Certificate of the overlay")
+    for ingress in ingresses:
+        notes = ingress["metadata"].get("annotations", {})
+        prefix = "nginx.ingress.kubernetes.io/"
+        if notes.get(prefix + "proxy-ssl-verify") != "on":
+            found.append(f"Ingress {ingress['metadata']['name']} does not verify the pods' certificate (proxy-ssl-verify)")
+        if notes.get(prefix + "proxy-ssl-secret") not in (f"{namespace}/{tls_secret}", f"{namespace}/{ca_secret}"):
+            found.append(f"Ingress {ingress['metadata']['name']} proxy-ssl-secret {notes.get(prefix + 'proxy-ssl-secret')!r} "
+                         f"does not hold the CA that issues the pods' certificate ({namespace}/{tls_secret})")
+        if notes.get(prefix + "proxy-ssl-name") not in names:
+            found.append(f"Ingress {ingress['metadata']['name']} proxy-ssl-name {notes.get(prefix + 'proxy-ssl-name')!r} "
+                         f"is not a name of the pods' certificate")
+    for route in routes:
+        covering = [p for p in policies if any(r.get("kind") == "Service" and r.get("name") == service["metadata"]["name"]
+                                                for r in p["spec"].get("targetRefs", []))]
+        if not covering:
+            found.append(f"no BackendTLSPolicy verifies the pods behind HTTPRoute {route['metadata']['name']}")
+        for policy in covering:
+            validation = policy["spec"].get("validation", {})
+            if validation.get("hostname") not in names:
+                found.append(f"BackendTLSPolicy {policy['metadata']['name']} checks {validation.get('hostname')!r}, "
+                             "not a name of the pods' certificate")
+            if validation.get("wellKnownCACertificates") or not validation.get("caCertificateRefs"):
+                found.append(f"BackendTLSPolicy {policy['metadata']['name']} must trust the internal CA "
+                             "(caCertificateRefs), not public CAs")
     return found

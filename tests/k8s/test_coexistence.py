@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -124,7 +125,12 @@ def test_one_owner_of_the_route_and_the_certificate(tmp_path):
     theirs = galaxy_in("galaxy-prod")
     certificate = next(o for o in theirs if o["kind"] == "Certificate")
     ingress = next(o for o in ours if o["kind"] == "Ingress")
-    assert not [o for o in ours if o["kind"] == "Certificate"]
+    # The dashboard's own Certificates are for the pods (the Service's cluster names), never
+    # for the public host, whose certificate stays Galaxy's.
+    for cert in (o for o in ours if o["kind"] == "Certificate"):
+        assert cert["spec"]["secretName"] != certificate["spec"]["secretName"]
+        assert "galaxy.example.com" not in cert["spec"].get("dnsNames", [])
+        assert key(cert) not in {key(o) for o in theirs}
     assert not [k for k in ingress["metadata"].get("annotations", {}) if k.startswith("cert-manager.io/")], \
         "cert-manager would create a second Certificate for the host"
     assert {t["secretName"] for t in ingress["spec"]["tls"]} == {certificate["spec"]["secretName"]}
@@ -137,28 +143,59 @@ def test_one_owner_of_the_route_and_the_certificate(tmp_path):
 
 def adopt_admin_route(theirs: list[dict], tmp: Path) -> list[dict]:
     """Runs scripts/adopt-admin-route.sh twice against a kubectl stand-in that serves
-    Galaxy's galaxy-ingress; returns Galaxy's objects as the script leaves them."""
+    Galaxy's galaxy-ingress (and renders with the real kubectl); returns Galaxy's objects as
+    the script leaves them. Checks the order: the workload server-side with the field manager
+    first, without the Ingress; then galaxy-ingress's /admin out, the dashboard's Ingress in."""
     galaxy_ingress = next(o for o in theirs if key(o) == ("Ingress", "galaxy-ingress"))
     (tmp / "ingress.json").write_text(json.dumps(galaxy_ingress))
     (tmp / "bin").mkdir()
+    real = shutil.which("kubectl")
     fake = tmp / "bin" / "kubectl"
     fake.write_text(f"""#!/usr/bin/env bash
-echo "$*" >>{tmp}/calls
 case "$*" in
+    "kustomize "*) exec {real} "$@" ;;
+esac
+echo "$*" | sed 's#-f /[^ ]*/\\(.*\\)\\.yaml#-f \\1#' >>{tmp}/calls
+case "$*" in
+    "apply --server-side --field-manager=admin-dashboard --force-conflicts -f "*)
+        n=$(ls {tmp}/applied-* 2>/dev/null | wc -l); cp "${{@: -1}}" {tmp}/applied-$n.yaml ;;
+    "version --client -o json") echo '{{"clientVersion": {{"major": "1", "minor": "32"}}}}' ;;
+    *"get deployment admin-dashboard -o jsonpath={{.spec.template.spec.containers[*].name}}") echo "${{FAKE_CONTAINERS:-nginx metrics}}" ;;
+    *" annotate "*" kubectl.kubernetes.io/last-applied-configuration-") ;;
+    *" rollout status deployment/admin-dashboard --timeout=300s") ;;
     *"get ingress galaxy-ingress -o json") cat {tmp}/ingress.json ;;
     *"replace -f -") cat >{tmp}/ingress.json ;;
-    "apply -k "*) ;;
+    *"get ingress -o json")
+        python3 -c 'import json,sys,yaml,glob
+items={{d["metadata"]["name"]: d for f in sorted(glob.glob(sys.argv[2])) for d in yaml.safe_load_all(open(f)) if d and d["kind"]=="Ingress"}}
+print(json.dumps({{"items": [json.load(open(sys.argv[1]))] + list(items.values())}}))' {tmp}/ingress.json "{tmp}/applied-*.yaml" ;;
     *) exit 3 ;;
 esac
 """)
     fake.chmod(0o755)
     env = {**os.environ, "PATH": f"{tmp / 'bin'}:{os.environ['PATH']}"}
+    apply = "apply --server-side --field-manager=admin-dashboard --force-conflicts"
+    annotations = [f"-n galaxy-prod annotate {o} kubectl.kubernetes.io/last-applied-configuration-" for o in (
+        "deployment/admin-dashboard", "service/admin-dashboard", "serviceaccount/admin-dashboard",
+        "poddisruptionbudget/admin-dashboard-pdb", "networkpolicy/allow-ingress-admin-dashboard")]
+    first = ["version --client -o json", f"{apply} -f workload",
+             "-n galaxy-prod get deployment admin-dashboard -o jsonpath={.spec.template.spec.containers[*].name}", *annotations, "-n galaxy-prod rollout status deployment/admin-dashboard --timeout=300s",
+             "-n galaxy-prod get ingress galaxy-ingress -o json", "-n galaxy-prod replace -f -", f"{apply} -f route",
+             "-n galaxy-prod get ingress -o json"]
     for run in (1, 2):
-        subprocess.run([str(ROOT / "scripts" / "adopt-admin-route.sh"), "galaxy-prod"], check=True, env=env, capture_output=True)
+        result = subprocess.run([str(ROOT / "scripts" / "adopt-admin-route.sh"), "galaxy-prod"], env=env, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
         calls = (tmp / "calls").read_text().splitlines()
         if run == 1:
-            assert calls == ["-n galaxy-prod get ingress galaxy-ingress -o json", "-n galaxy-prod replace -f -", "apply -k k8s/overlays/prod"]
-    # The second run finds nothing to remove and only applies.
-    assert calls[3:] == ["-n galaxy-prod get ingress galaxy-ingress -o json", "apply -k k8s/overlays/prod"]
+            assert calls == first, calls
+    # The second run finds nothing to remove: it applies and checks again.
+    assert calls[len(first):] == [c for c in first if "replace" not in c]
+    # Galaxy's container left beside ours (a field manager kept it): refused before the route moves.
+    result = subprocess.run([str(ROOT / "scripts" / "adopt-admin-route.sh"), "galaxy-prod"], capture_output=True, text=True,
+                            env={**env, "FAKE_CONTAINERS": "admin-dashboard nginx metrics"})
+    assert result.returncode != 0 and "has the containers 'admin-dashboard metrics nginx'" in result.stderr, result.stderr
+    assert "replace -f -" not in (tmp / "calls").read_text().splitlines()[-1]
+    workload = [d for d in yaml.safe_load_all((tmp / "applied-0.yaml").read_text()) if d]
+    assert "Ingress" not in {d["kind"] for d in workload} and "Deployment" in {d["kind"] for d in workload}
     migrated = json.loads((tmp / "ingress.json").read_text())
     return [migrated if key(o) == ("Ingress", "galaxy-ingress") else o for o in theirs]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from manifest_checks import ROOT, nginx_container, nginx_facts, one, problems, render
+from manifest_checks import ROOT, app_configmap, edge_settings, nginx_container, nginx_facts, one, problems, render
 
 OVERLAYS = {
     "local-dev": {"namespace": "galaxy-dev", "node_port": 30001, "api": "https://localhost:30002/api", "env": "dev"},
@@ -43,7 +43,9 @@ def test_namespace_labels_and_version(overlay):
         assert LABELS <= set(obj["metadata"].get("labels", {})), f"{obj['kind']} lacks recommended labels"
         assert obj["metadata"]["labels"]["app.kubernetes.io/version"] == cargo_version()
     deployment = one(objects, "Deployment")
-    assert nginx_container(deployment["spec"]["template"]["spec"])["image"] == f"{IMAGE}:{cargo_version()}"
+    # The release tag, and once the image workflow wrote it back, the pushed digest too.
+    assert re.fullmatch(re.escape(f"{IMAGE}:{cargo_version()}") + r"(@sha256:[0-9a-f]{64})?",
+                        nginx_container(deployment["spec"]["template"]["spec"])["image"])
     assert "app.kubernetes.io/version" not in deployment["spec"]["selector"]["matchLabels"], "a selector must survive upgrades"
 
 
@@ -90,7 +92,8 @@ def test_service_and_traffic_per_overlay(overlay):
         assert "allow-ingress-admin-dashboard" in policies, "the name in Galaxy's manifests"
         hpa = one(objects, "HorizontalPodAutoscaler")
         assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (2, 5)
-        assert hpa["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"] == 70
+        assert hpa["spec"]["metrics"] == [{"type": "ContainerResource", "containerResource": {
+            "name": "cpu", "container": "nginx", "target": {"type": "Utilization", "averageUtilization": 70}}}]
         assert "replicas" not in one(objects, "Deployment")["spec"], "the HPA owns the replica count"
         ingress = one(objects, "Ingress")
         notes = ingress["metadata"]["annotations"]
@@ -102,17 +105,24 @@ def test_service_and_traffic_per_overlay(overlay):
         assert (rule["host"], path["path"], path["pathType"]) == ("galaxy.example.com", "/admin", "Prefix")
         assert path["backend"]["service"] == {"name": "admin-dashboard", "port": {"name": "https"}}
         assert ingress["spec"]["tls"][0]["secretName"] == "galaxy-tls-secret"
+        # The pods' own certificate is cert-manager's, for the Service's cluster name, and the
+        # controller verifies it; a renewal of that secret rolls the pods.
+        deployment = one(objects, "Deployment")
+        assert deployment["metadata"]["annotations"]["secret.reloader.stakater.com/reload"] == "admin-dashboard-tls"
+        certificate = next(o for o in objects if o["kind"] == "Certificate" and o["spec"]["secretName"] == "admin-dashboard-tls")
+        assert certificate["spec"]["dnsNames"][0] == "admin-dashboard.galaxy-prod.svc"
+        assert notes["nginx.ingress.kubernetes.io/proxy-ssl-verify"] == "on"
 
 
 def test_config_js_and_csp_agree(overlay):
     name, expected, objects = overlay
-    data = one(objects, "ConfigMap")["data"]
+    data = app_configmap(objects)["data"]
     settings = dict(re.findall(r'^\s*([A-Z_]+): "([^"]*)",?$', data["config.js"], re.M))
     assert settings == {"API_BASE_URL": expected["api"], "ENVIRONMENT": expected["env"]}
     assert set(data) == {"config.js", "csp.conf", "edge.conf"}
     origin = re.match(r"https://[^/]+", expected["api"]).group(0)
     assert re.search(r'set \$csp_connect_src "([^"]*)";', data["csp.conf"]).group(1) == origin, "connect-src must allow the API"
-    assert re.search(r"-[a-z0-9]{10}$", one(objects, "ConfigMap")["metadata"]["name"]), "a content hash rolls the pods"
+    assert re.search(r"-[a-z0-9]{10}$", app_configmap(objects)["metadata"]["name"]), "a content hash rolls the pods"
 
 
 def with_gateway_api(k8s: Path) -> Path:
@@ -138,7 +148,13 @@ def test_gateway_api_component_offers_the_same_route(tmp_path):
     assert route["spec"]["hostnames"] == ["galaxy.example.com"]
     assert rule["matches"][0]["path"] == {"type": "PathPrefix", "value": "/admin"}
     assert rule["backendRefs"][0] == {"name": "admin-dashboard", "port": 443}
-    assert one(objects, "BackendTLSPolicy")["spec"]["targetRefs"][0]["name"] == "admin-dashboard"
+    policy = one(objects, "BackendTLSPolicy")
+    assert policy["spec"]["targetRefs"][0]["name"] == "admin-dashboard"
+    assert policy["spec"]["validation"] == {"hostname": "admin-dashboard.galaxy-prod.svc",
+                                            "caCertificateRefs": [{"group": "", "kind": "ConfigMap", "name": "admin-dashboard-ca"}]}
+    # The Gateway is the public edge: HSTS is its to send.
+    headers = rule["filters"][0]["responseHeaderModifier"]["set"]
+    assert {"name": "Strict-Transport-Security", "value": "max-age=63072000"} in headers
     assert route["metadata"]["namespace"] == "galaxy-prod"
 
 
@@ -177,7 +193,7 @@ def broken_copy(tmp_path: Path, file: str, old: str, new: str, overlay: str = "p
     ("deployment.yaml", r"whenUnsatisfiable: DoNotSchedule", "whenUnsatisfiable: ScheduleAnyway", "kubernetes.io/hostname must be"),
     ("deployment.yaml", r"^\s+- maxSkew: 1\n\s+topologyKey: topology.kubernetes.io/zone\n", "        - maxSkew: 1\n          topologyKey: example.com/rack\n",
      "no topology spread over topology.kubernetes.io/zone"),
-    ("deployment.yaml", r"^\s+secret.reloader.stakater.com/reload: galaxy-tls\n", "", "do not roll"),
+    ("components/internal-tls/kustomization.yaml", r"value: admin-dashboard-tls\n(\s+- op: test)", r"value: galaxy-tls\n\1", "do not roll"),
     ("deployment.yaml", r"^\s+nodeTaintsPolicy: Honor\n", "", "must honor node taints"),
     ("components/ingress-nginx/networkpolicy.yaml", r"kubernetes.io/metadata.name: ingress-nginx", "kubernetes.io/metadata.name: kube-system",
      "no NetworkPolicy admits the traffic of Ingress"),
@@ -185,6 +201,22 @@ def broken_copy(tmp_path: Path, file: str, old: str, new: str, overlay: str = "p
     ("overlays/prod/edge.conf", r'^set \$hsts "";', 'set $hsts "max-age=63072000";', "must not send HSTS"),
     ("overlays/prod/edge.conf", r"10\.42\.0\.0/16", "0.0.0.0/0", "believes any client"),
     ("overlays/prod/edge.conf", r"^set_real_ip_from .*\n", "", "must name the proxies"),
+    # The pods' certificate and the route's verification of it (prod).
+    ("overlays/prod/kustomization.yaml", r"^  - \.\./\.\./components/internal-tls\n", "", "must be issued by a cert-manager Certificate"),
+    ("components/internal-tls/certificates.yaml", r"admin-dashboard\.galaxy-prod\.svc$", "admin-dashboard.galaxy-dev.svc",
+     "not the Service's cluster name"),
+    ("components/internal-tls/issuers.yaml", r"^  ca:\n    secretName: admin-dashboard-ca", "  selfSigned: {}", "not issued by the namespace's CA"),
+    ("components/ingress-nginx/ingress.yaml", r'proxy-ssl-verify: "on"', 'proxy-ssl-verify: "off"', "does not verify the pods"),
+    ("components/ingress-nginx/ingress.yaml", r"proxy-ssl-secret: galaxy-prod/admin-dashboard-tls", "proxy-ssl-secret: galaxy-prod/galaxy-tls-secret",
+     "does not hold the CA"),
+    ("components/ingress-nginx/ingress.yaml", r"proxy-ssl-name: admin-dashboard\.galaxy-prod\.svc", "proxy-ssl-name: galaxy.example.com",
+     "is not a name of the pods' certificate"),
+    # Scaling and sidecars.
+    ("components/hpa/horizontalpodautoscaler.yaml", r"^    - type: ContainerResource\n      containerResource:\n        name: cpu\n        container: nginx\n",
+     "    - type: Resource\n      resource:\n        name: cpu\n", "must scale on the nginx container's CPU"),
+    ("components/metrics/exporter.yaml", r"^(\s+)livenessProbe:", r"\1readinessProbe:\n\1  httpGet: {path: /metrics, port: metrics}\n\1livenessProbe:",
+     "sidecar metrics has a readinessProbe"),
+    ("components/metrics/kustomization.yaml", r"^    digest: sha256:[0-9a-f]{64}\n", "", "not pinned by digest"),
     # Observability.
     ("service.yaml", r"^(  ports:\n)", r"\1    - name: metrics\n      port: 9113\n      targetPort: metrics\n", "only the https port"),
     ("components/metrics/exporter.yaml", r"127\.0\.0\.1:8081", "127.0.0.1:8080", "the exporter scrapes"),
@@ -196,9 +228,34 @@ def test_a_broken_manifest_is_caught(tmp_path, file, old, new, expected):
     assert any(expected in p for p in found), found
 
 
-def test_the_node_port_overlays_are_the_edge(tmp_path):
-    found = problems(broken_copy(tmp_path, "overlays/local-dev/edge.conf", r"^set \$hsts .*", 'set $hsts "";', "local-dev"), nginx_facts())
-    assert any("must send HSTS" in p for p in found), found
+@pytest.mark.parametrize("overlay", ["local-dev", "staging"])
+def test_no_hsts_on_the_localhost_node_ports(tmp_path, overlay):
+    found = problems(broken_copy(tmp_path, f"overlays/{overlay}/edge.conf", r"^set \$hsts .*",
+                                 'set $hsts "max-age=63072000; includeSubDomains";', overlay), nginx_facts())
+    assert any("must not send HSTS" in p for p in found), found
+
+
+def test_make_dev_and_the_local_tests_serve_the_local_dev_edge():
+    """make dev (scripts/dev.sh) and the e2e and serving tests write their ConfigMap with
+    write_config_js, which copies local-dev's edge.conf: no HSTS there either."""
+    lib = (ROOT / "scripts" / "lib.sh").read_text()
+    assert 'cp "$ROOT/k8s/overlays/local-dev/edge.conf"' in lib
+    assert "write_config_js" in (ROOT / "scripts" / "dev.sh").read_text()
+    hsts, _ = edge_settings((ROOT / "k8s" / "overlays" / "local-dev" / "edge.conf").read_text())
+    assert hsts == ""
+
+
+def test_nginx_never_sends_hsts_for_localhost():
+    """The guard behind the overlays: nginx.conf maps loopback hosts to no HSTS, and the
+    header sent is that mapped value, not edge.conf's $hsts."""
+    main = (ROOT / "nginx" / "nginx.conf").read_text()
+    headers = (ROOT / "nginx" / "security-headers.conf").read_text()
+    guard = re.search(r"map \$host \$hsts_header \{\n\s*\"([^\"]+)\" \"\";\n\s*default \$hsts;", main)
+    assert guard, "nginx.conf must map loopback hosts to an empty $hsts_header"
+    for host in ("localhost", "127.0.0.1", "[::1]", "admin.localhost"):
+        assert re.fullmatch(guard.group(1)[1:], host), host
+    assert not re.fullmatch(guard.group(1)[1:], "galaxy.example.com")
+    assert re.search(r"^add_header Strict-Transport-Security \$hsts_header always;$", headers, re.M)
 
 
 def test_the_gateway_api_route_without_its_policy_is_caught(tmp_path):

@@ -16,12 +16,12 @@ export const required = (name) => {
 };
 
 /** Starts nginx on `port`; resolves once /health answers. */
-export async function startNginx({ dist, tls, config, work, port = 8443 }) {
+export async function startNginx({ dist, tls, config, work, port = 8443, nginx = undefined }) {
   mkdirSync(dirname(work), { recursive: true });
   // Files, as a container runtime gives: nginx cannot open /dev/stdout when it is a socket.
   const [stdoutFile, stderrFile] = [`${work}.stdout.log`, `${work}.stderr.log`];
   const child = spawn(join(ROOT, 'scripts', 'nginx-sandbox.sh'),
-    ['--dist', dist, '--tls', tls, '--config', config, '--work', work, '--port', String(port)],
+    ['--dist', dist, '--tls', tls, '--config', config, '--work', work, '--port', String(port), ...(nginx ? ['--nginx', nginx] : [])],
     { stdio: ['ignore', openSync(stdoutFile, 'w'), openSync(stderrFile, 'w')] });
   const out = {
     get stdout() { return readFileSync(stdoutFile, 'utf8'); },
