@@ -33,6 +33,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde_json::json;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use settings::Settings;
@@ -88,6 +89,9 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             faults::inject,
         ))
+        // Answers are compressed as the client accepts (brotli, then gzip), streams too:
+        // the overview's first history load counts on the wire as it would in production.
+        .layer(CompressionLayer::new().br(true).gzip(true))
         .layer(cors)
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -422,3 +422,44 @@ async fn a_demo_day_fills_the_charts_at_start_up() {
         .iter()
         .any(|b| b["ticks_behind"]["max"].as_f64().unwrap() > 0.0));
 }
+
+/// What a client gets for each `Accept-Encoding`: brotli first, then gzip, else identity,
+/// always with `Vary: Accept-Encoding`, so caches keep the variants apart.
+#[tokio::test]
+async fn answers_are_compressed_as_the_client_accepts() {
+    let gw = Gateway::start().await;
+    let token = gw.login().await;
+    let mut sizes = Vec::new();
+    for (accept, expected) in [
+        ("br;q=1.0, gzip;q=0.8", Some("br")),
+        ("gzip", Some("gzip")),
+        ("identity", None),
+    ] {
+        let response = gw
+            .request(Method::GET, "/admin/players?limit=100")
+            .bearer_auth(&token)
+            .header("accept-encoding", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let encoding = response
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(encoding.as_deref(), expected, "{accept}");
+        let vary = response
+            .headers()
+            .get("vary")
+            .map(|v| v.to_str().unwrap().to_lowercase());
+        assert!(
+            vary.is_some_and(|v| v.contains("accept-encoding")),
+            "{accept}: Vary"
+        );
+        sizes.push(response.bytes().await.unwrap().len());
+    }
+    assert!(
+        sizes[0] * 2 < sizes[2] && sizes[1] * 2 < sizes[2],
+        "compressed to less than half: {sizes:?}"
+    );
+}
