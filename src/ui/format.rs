@@ -224,4 +224,53 @@ mod tests {
         assert_eq!(plain(&format!("Tick {}", integer(1234567))), "Tick 1234567");
         assert_eq!(integer(999), "999");
     }
+
+    /// `fixed` against core's own formatting (which the bundle leaves out), over the
+    /// values the console shows. The one intended difference: an exact tie (0.125 to two
+    /// decimals) rounds half away from zero here, as people round, half to even there.
+    mod against_core_formatting {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Whether `value` lies exactly halfway between two `decimals`-place numbers.
+        fn exact_tie(value: f64, decimals: u32) -> bool {
+            let scaled = value.abs() * 10f64.powi(decimals as i32);
+            // Exact: a product this small in these ranges is representable, and a tie's
+            // fractional part is exactly one half.
+            scaled.fract() == 0.5 && scaled / 10f64.powi(decimals as i32) == value.abs()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(20000))]
+
+            #[test]
+            fn fixed_rounds_as_core_does(
+                value in prop_oneof![
+                    -1.0e6f64..1.0e6,
+                    // Short decimals, as operators type them and KiB come out: 0.545, 12.05.
+                    (-100_000i64..100_000, 1u32..5).prop_map(|(n, k)| n as f64 / 10f64.powi(k as i32)),
+                ],
+                decimals in 0u32..4,
+            ) {
+                let ours = fixed(value, decimals);
+                let core = format!("{value:.*}", decimals as usize);
+                // core writes "-0.00" for a negative value that rounds to zero; so do people not.
+                let core = if core.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+                    core.trim_start_matches('-').to_owned()
+                } else {
+                    core
+                };
+                if !exact_tie(value, decimals) {
+                    prop_assert_eq!(ours, core, "{} to {} decimals", value, decimals);
+                }
+            }
+        }
+
+        #[test]
+        fn ties_round_half_away_from_zero() {
+            assert_eq!(fixed(0.125, 2), "0.13");
+            assert_eq!(fixed(-0.125, 2), "-0.13");
+            assert_eq!(fixed(2.5, 0), "3");
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! Semantic-version precedence (semver.org §11), enough to tell whether a
 //! deployed dashboard is newer than the running one. Hand-written because the
-//! full `semver` crate would cost more wasm than this one comparison is worth.
+//! full `semver` crate would cost more wasm than this one comparison is worth;
+//! a differential property test holds it to that crate (a dev-dependency).
 
 use std::cmp::Ordering;
 
@@ -23,7 +24,14 @@ enum Identifier {
 impl Version {
     pub fn parse(text: &str) -> Option<Self> {
         let text = text.trim();
-        let core_and_pre = text.split('+').next()?;
+        let (core_and_pre, build) = match text.split_once('+') {
+            Some((before, build)) => (before, Some(build)),
+            None => (text, None),
+        };
+        // Build metadata does not count for precedence, but must be well formed (§10).
+        if build.is_some_and(|b| b.split('.').any(|id| !identifier(id))) {
+            return None;
+        }
         let (core, pre) = match core_and_pre.split_once('-') {
             Some((core, pre)) => (core, Some(pre)),
             None => (core_and_pre, None),
@@ -46,10 +54,13 @@ impl Version {
             Some(pre) => pre
                 .split('.')
                 .map(|id| {
-                    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                    if !identifier(id) {
                         None
                     } else if id.chars().all(|c| c.is_ascii_digit()) {
-                        id.parse().ok().map(Identifier::Numeric)
+                        // Numeric identifiers have no leading zeros (§9).
+                        (id == "0" || !id.starts_with('0'))
+                            .then(|| id.parse().ok().map(Identifier::Numeric))
+                            .flatten()
                     } else {
                         Some(Identifier::Alpha(id.to_owned()))
                     }
@@ -68,6 +79,11 @@ impl Version {
     pub fn as_str(&self) -> &str {
         &self.text
     }
+}
+
+/// A dot-separated identifier: one or more of `[0-9A-Za-z-]`.
+fn identifier(id: &str) -> bool {
+    !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
 impl Ord for Version {
@@ -137,8 +153,70 @@ mod tests {
             "1.2.3-",
             "1.2.3-a..b",
             "1.2.3-ä",
+            "1.2.3-01",
+            "1.2.3+",
+            "1.2.3+a..b",
         ] {
             assert!(Version::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    mod against_the_semver_crate {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn near_semver() -> impl Strategy<Value = String> {
+            let number = prop_oneof!["0", "[1-9][0-9]{0,3}", "0[0-9]", "[0-9]{21}"];
+            let id = prop_oneof![
+                "[0-9]{1,3}",
+                "0[0-9]",
+                "[a-z]{1,3}",
+                "[a-z0-9-]{1,4}",
+                "",
+                "ä"
+            ];
+            (
+                number.clone(),
+                number.clone(),
+                number,
+                prop::option::of(prop::collection::vec(id.clone(), 1..4)),
+                prop::option::of(prop::collection::vec(id, 1..3)),
+            )
+                .prop_map(|(a, b, c, pre, build)| {
+                    let mut v = format!("{a}.{b}.{c}");
+                    if let Some(pre) = pre {
+                        v = format!("{v}-{}", pre.join("."));
+                    }
+                    if let Some(build) = build {
+                        v = format!("{v}+{}", build.join("."));
+                    }
+                    v
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(3000))]
+
+            #[test]
+            fn accepts_what_it_accepts(text in near_semver()) {
+                prop_assert_eq!(
+                    Version::parse(&text).is_some(),
+                    semver::Version::parse(&text).is_ok(),
+                    "{}", text
+                );
+            }
+
+            #[test]
+            fn orders_as_it_orders(a in near_semver(), b in near_semver()) {
+                if let (Some(ours_a), Some(ours_b), Ok(theirs_a), Ok(theirs_b)) = (
+                    Version::parse(&a),
+                    Version::parse(&b),
+                    semver::Version::parse(&a),
+                    semver::Version::parse(&b),
+                ) {
+                    prop_assert_eq!(ours_a.cmp(&ours_b), theirs_a.cmp_precedence(&theirs_b), "{} vs {}", a, b);
+                }
+            }
         }
     }
 }
