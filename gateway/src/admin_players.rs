@@ -259,8 +259,11 @@ async fn export_players(
             Some((Ok::<_, Infallible>(Bytes::from(text)), end))
         }
     });
-    let body =
-        futures_util::stream::once(async move { Ok::<_, Infallible>(header_line) }).chain(chunks);
+    // Fused: a body layer (compression) may poll once more after the end, which an
+    // unfused `unfold` answers with a panic.
+    let body = futures_util::stream::once(async move { Ok::<_, Infallible>(header_line) })
+        .chain(chunks)
+        .fuse();
     let mut response = Body::from_stream(body).into_response();
     crate::audit::csv_attachment(&mut response, "galaxy-players");
     Ok(response)
