@@ -10,7 +10,7 @@ source "$(dirname "$0")/lib.sh"
 
 # Debian's shellcheck lints the image workflow's shell steps (scripts/test.sh image).
 # prometheus: its promtool tests the alert rules (scripts/test.sh k8s).
-DEBIAN_PACKAGES=(nginx-light bubblewrap chromium mkcert openssl curl ca-certificates wrk zopfli shellcheck prometheus)
+DEBIAN_PACKAGES=(nginx-light libnginx-mod-http-brotli-static bubblewrap chromium mkcert openssl curl ca-certificates wrk zopfli brotli shellcheck prometheus)
 TRUNK_VERSION_REQ="~0.21"   # 0.22 needs a newer rustc than these machines have
 # The Rust toolchain is rust-toolchain.toml's (1.95.0, with clippy, rustfmt and the wasm32
 # target); rustup installs it where it is missing (from static.rust-lang.org). These machines
@@ -35,8 +35,15 @@ debian_packages() {
 
 rust_toolchain() {
     [ -n "$RUST_CHANNEL" ] || die "no channel in rust-toolchain.toml"
+    local stable
+    stable=$(cd / && rustc +stable --version 2>/dev/null | awk '{print $2}') || true
     if rustup toolchain list | grep -q "^$RUST_CHANNEL-"; then
         note "Rust $RUST_CHANNEL (rust-toolchain.toml): present"
+    elif [ "$stable" = "$RUST_CHANNEL" ]; then
+        # The machine's stable toolchain is this very release: name it, with no download
+        # (these machines reach no toolchain server).
+        say "Linking Rust $RUST_CHANNEL (rust-toolchain.toml) to the installed stable $stable"
+        rustup toolchain link "$RUST_CHANNEL" "$(cd / && rustc +stable --print sysroot)"
     else
         say "Installing Rust $RUST_CHANNEL (rust-toolchain.toml)"
         rustup toolchain install "$RUST_CHANNEL" --profile minimal --component clippy,rustfmt --target wasm32-unknown-unknown

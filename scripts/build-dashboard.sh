@@ -18,7 +18,7 @@ inputs_hash() {
         trunk --version
         wasm-bindgen --version
         wasm-opt --version
-        dpkg-query -W -f='${Version}' zopfli 2>/dev/null || true
+        dpkg-query -W -f='${Version}' zopfli brotli 2>/dev/null || true
     } | sha256sum | awk '{print $1}'
 }
 stamp="$RUN_DIR/dist.inputs.sha256"

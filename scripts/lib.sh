@@ -37,14 +37,15 @@ release_rustflags() {
     printf '%s' "--cfg erase_components --remap-path-prefix=$registry= --remap-path-prefix=$ROOT=."
 }
 
-# precompress DIST: compressed once at build time for nginx's gzip_static, with zopfli
-# (gzip-compatible, about 4% smaller than gzip -9): the assets and index.html.
-# config.js and version.json stay as they are (tiny, and replaced in place by the tests
-# that simulate a deploy).
+# precompress DIST: compressed once at build time for nginx's brotli_static and
+# gzip_static: brotli at quality 11 (.br) and zopfli (.gz, gzip-compatible, about 4%
+# smaller than gzip -9), the assets and index.html. config.js and version.json stay as
+# they are (tiny, and replaced in place by the tests that simulate a deploy).
 precompress() {
     command -v zopfli >/dev/null || die "zopfli is missing: run scripts/bootstrap.sh"
+    command -v brotli >/dev/null || die "brotli is missing: run scripts/bootstrap.sh"
     find "$1" -type f \( -name '*.js' -o -name '*.wasm' -o -name '*.css' -o -name '*.svg' -o -name 'index.html' \) \
-        ! -name config.js -exec zopfli --i15 {} +
+        ! -name config.js -exec zopfli --i15 {} + -exec brotli --best --keep --force {} +
 }
 
 # npm_install DIR WHAT: npm ci in DIR unless its lock file is already installed.
@@ -128,4 +129,22 @@ window.GALAXY_CONFIG = {
   $4}
 };
 JS
+}
+
+# build_next_release DIR: release N+1 (the same sources with the patch version bumped),
+# built by the same script into DIR/dist (sharing the cargo cache), with what the image
+# build does with the release it replaces: its hashed files carried over. For the
+# rolling-update test and the benchmark's update.
+build_next_release() {
+    local next=$1 version bumped
+    version=$(dashboard_version)
+    bumped=$(awk -F. '{print $1 "." $2 "." $3 + 1}' <<<"$version")
+    note "release $bumped into ${next#"$ROOT"/}/dist"
+    rm -rf "$next"
+    mkdir -p "$next/gateway"
+    (cd "$ROOT" && cp -r Cargo.lock rust-toolchain.toml index.html Trunk.toml src style public scripts "$next/")
+    (cd "$ROOT" && cp -r gateway/Cargo.toml gateway/src "$next/gateway/")
+    sed "0,/^version = \"$version\"/s//version = \"$bumped\"/" "$ROOT/Cargo.toml" >"$next/Cargo.toml"
+    CARGO_TARGET_DIR="$ROOT/target" "$next/scripts/build-dashboard.sh"
+    "$ROOT/scripts/carry-previous-assets.sh" "$ROOT/dist" "$next/dist"
 }

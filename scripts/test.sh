@@ -133,23 +133,6 @@ stage_e2e() {
     [ -z "$(ls tests/e2e/artifacts 2>/dev/null)" ] || note "screenshots of failures: tests/e2e/artifacts/"
 }
 
-# Release N+1 for the rolling-update test: the same sources with the patch version
-# bumped, built by the same script into their own folder (sharing the cargo cache).
-build_next_release() {
-    local next="$TEST_DIR/next-release" version bumped
-    version=$(dashboard_version)
-    bumped=$(awk -F. '{print $1 "." $2 "." $3 + 1}' <<<"$version")
-    say "Building release $bumped of the dashboard, for the rolling-update test"
-    rm -rf "$next"
-    mkdir -p "$next/gateway"
-    cp -r Cargo.lock index.html Trunk.toml src style public scripts "$next/"
-    cp -r gateway/Cargo.toml gateway/src "$next/gateway/"
-    sed "0,/^version = \"$version\"/s//version = \"$bumped\"/" Cargo.toml >"$next/Cargo.toml"
-    CARGO_TARGET_DIR="$ROOT/target" "$next/scripts/build-dashboard.sh"
-    # What the image build does with the release it replaces.
-    scripts/carry-previous-assets.sh dist "$next/dist"
-}
-
 stage_serving() {
     say "Serving: the image's nginx under bubblewrap, and a rolling update"
     local dir="$TEST_DIR/serving"
@@ -157,7 +140,8 @@ stage_serving() {
     mkdir -p "$dir"
     cp -r dist "$dir/dist"
     write_config_js "$dir/config/config.js" "https://localhost:$GATEWAY_TLS_PORT/api" prod
-    build_next_release
+    say "Building the next release of the dashboard, for the rolling-update test"
+    build_next_release "$TEST_DIR/next-release"
     (
         cd tests/serving
         SERVING_DIST="$dir/dist" SERVING_CONFIG="$dir/config" SERVING_TLS="$TEST_DIR/tls" SERVING_WORK="$dir/work" \

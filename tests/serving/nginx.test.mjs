@@ -98,14 +98,29 @@ test('cache headers per file class', async () => {
   assert.equal(wasm.headers['content-type'], 'application/wasm');
 });
 
-test('pre-compressed files are served with gzip_static and Vary', async () => {
-  const path = hashed('wasm');
-  const gz = await curl(`${nginx.url}${path}`, ['-H', 'Accept-Encoding: gzip']);
-  assert.equal(gz.headers['content-encoding'], 'gzip');
-  assert.match(gz.headers.vary, /Accept-Encoding/);
-  assert.equal(gz.body.length, statSync(join(dist, `${path.slice('/admin/'.length)}.gz`)).size, 'the .gz built in, not compressed on the fly');
-  const plain = await curl(`${nginx.url}${path}`);
-  assert.equal(plain.headers['content-encoding'], undefined);
+test('each client gets the encoding it accepts: the built .br, the built .gz, or the file; with Vary and the same caching', async () => {
+  const files = [hashed('wasm'), hashed('js'), hashed('css'), '/admin/index.html'];
+  for (const path of files) {
+    const local = path === '/admin/index.html' ? 'index.html' : path.slice('/admin/'.length);
+    const url = `${nginx.url}${path === '/admin/index.html' ? '/admin/' : path}`;
+    const cases = [
+      ['br, gzip, deflate', 'br', `${local}.br`],
+      ['gzip, deflate, br;q=0', 'gzip', `${local}.gz`],
+      ['gzip', 'gzip', `${local}.gz`],
+      ['identity', undefined, local],
+      [null, undefined, local],
+    ];
+    const caching = new Set();
+    for (const [accept, encoding, file] of cases) {
+      const res = await curl(url, accept === null ? [] : ['-H', `Accept-Encoding: ${accept}`]);
+      assert.equal(res.status, 200, `${path} ${accept}`);
+      assert.equal(res.headers['content-encoding'], encoding, `${path} with Accept-Encoding: ${accept}`);
+      assert.ok(res.body.equals(readFileSync(join(dist, file))), `${path} ${accept}: the file ${file} built in, not compressed on the fly`);
+      assert.match(res.headers.vary ?? '', /Accept-Encoding/, `${path} ${accept}: Vary`);
+      caching.add(res.headers['cache-control']);
+    }
+    assert.equal(caching.size, 1, `${path}: one caching rule for every encoding (${[...caching].join(' | ')})`);
+  }
 });
 
 test('index.html, config.js and version.json revalidate: 304 on If-None-Match', async () => {
