@@ -24,12 +24,16 @@ use crate::ui::toast::{ToastHost, Toasts};
 use shell::{Here, Shell};
 
 pub fn start() {
-    // The static loading indicator from index.html has done its job.
-    if let Some(boot) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id("boot"))
-    {
-        boot.remove();
+    // What the login form of index.html holds is taken over by the app's own; then the
+    // static page (indicator, form, frame) has done its job, and goes in the same frame
+    // as the app's view comes, so nothing flashes.
+    crate::pages::login::take_early_login();
+    if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+        for id in ["boot", "boot-login", "boot-frame"] {
+            if let Some(element) = document.get_element_by_id(id) {
+                element.remove();
+            }
+        }
     }
     crate::ui::theme::init();
     crate::ui::format::copy_plain_numbers();

@@ -11,6 +11,7 @@ use crate::infra::api::{use_api, Api, ApiError};
 use crate::infra::session::{use_session, Session};
 use crate::routes::safe_next;
 use crate::ui::dialog::Modal;
+use wasm_bindgen::JsCast;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -21,8 +22,9 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || safe_next(query.read_untracked().get("next").as_deref());
 
-    let username = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
+    let early = EARLY.with(|e| e.borrow_mut().take()).unwrap_or_default();
+    let username = RwSignal::new(early.username);
+    let password = RwSignal::new(early.password);
 
     // Already logged in (another tab's restore, or a back button): go where we were going.
     let go = navigate.clone();
@@ -49,6 +51,25 @@ pub fn LoginPage() -> impl IntoView {
             password,
         );
     };
+    // Taken over from the early form: the focus stays in its field, and a submit
+    // pressed before the app ran is sent now.
+    let (focused, submitted) = (early.focused, early.submitted);
+    Effect::new(move |_| {
+        if let Some(element) = focused
+            .as_deref()
+            .and_then(|id| document().get_element_by_id(id))
+        {
+            let _ = element.unchecked_ref::<web_sys::HtmlElement>().focus();
+        }
+        if submitted {
+            attempt.run(
+                api,
+                session,
+                username.get_untracked().trim().to_owned(),
+                password,
+            );
+        }
+    });
 
     view! {
         <main class="login">
@@ -63,16 +84,7 @@ pub fn LoginPage() -> impl IntoView {
                     prop:value=username
                     on:input=move |ev| username.set(event_target_value(&ev))
                 />
-                <label for="password">"Password"</label>
-                <input
-                    id="password"
-                    name="password"
-                    type="password"
-                    autocomplete="current-password"
-                    required
-                    prop:value=password
-                    on:input=move |ev| password.set(event_target_value(&ev))
-                />
+                {password_field("password", password)}
                 {attempt.messages()}
                 <button
                     type="submit"
@@ -83,6 +95,22 @@ pub fn LoginPage() -> impl IntoView {
                 </button>
             </form>
         </main>
+    }
+}
+
+/// The password field of a sign-in form, labelled, bound to `password`.
+fn password_field(id: &'static str, password: RwSignal<String>) -> impl IntoView {
+    view! {
+        <label for=id>"Password"</label>
+        <input
+            id=id
+            name="password"
+            type="password"
+            autocomplete="current-password"
+            required
+            prop:value=password
+            on:input=move |ev| password.set(event_target_value(&ev))
+        />
     }
 }
 
@@ -205,16 +233,7 @@ pub fn SignInAgain() -> impl IntoView {
                     <p role="status">{why} " Sign in to carry on: this page and everything typed in it are kept, and what you were doing continues."</p>
                     <label for="again-username">"Username"</label>
                     <input id="again-username" name="username" autocomplete="username" readonly prop:value=name />
-                    <label for="again-password">"Password"</label>
-                    <input
-                        id="again-password"
-                        name="password"
-                        type="password"
-                        autocomplete="current-password"
-                        required
-                        prop:value=password
-                        on:input=move |ev| password.set(event_target_value(&ev))
-                    />
+                    {password_field("again-password", password)}
                     {attempt.messages()}
                     <div class="modal-actions">
                         <button type="button" class="button" on:click=move |_| session.end()>"Log out instead"</button>
@@ -226,4 +245,52 @@ pub fn SignInAgain() -> impl IntoView {
             </Modal>
         })
     }
+}
+
+/// What the login form of index.html held when the app took over: it takes input as
+/// soon as the HTML is there, while the app still streams in.
+#[derive(Default)]
+struct EarlyLogin {
+    username: String,
+    password: String,
+    /// The id of the field that had the focus.
+    focused: Option<String>,
+    /// Log in was pressed before the app ran (the loader kept the submit).
+    submitted: bool,
+}
+
+thread_local! {
+    static EARLY: std::cell::RefCell<Option<EarlyLogin>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Takes what the early login form holds, for the login page to start from.
+pub fn take_early_login() {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Some(form) = document
+        .get_element_by_id("boot-login")
+        .filter(|e| !e.has_attribute("hidden"))
+        .and_then(|e| e.query_selector("form").ok().flatten())
+    else {
+        return;
+    };
+    let value = |id: &str| {
+        document
+            .get_element_by_id(id)
+            .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .map(|input| input.value())
+            .unwrap_or_default()
+    };
+    let focused = document
+        .active_element()
+        .map(|e| e.id())
+        .filter(|id| id == "username" || id == "password");
+    let early = EarlyLogin {
+        username: value("username"),
+        password: value("password"),
+        focused,
+        submitted: form.get_attribute("data-submitted").is_some(),
+    };
+    EARLY.with(|e| *e.borrow_mut() = Some(early));
 }

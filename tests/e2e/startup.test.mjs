@@ -46,14 +46,59 @@ test('the environment badge is on every page and prod stands out', async () => {
   });
 });
 
-test('index.html shows a loading indicator until the app starts', async () => {
+test('index.html takes the login at once; the app takes over what was typed, focus and a submit, without a flash', async () => {
   const html = await (await fetch(`${env.dashboard}/admin/`)).text();
   assert.match(html, /id="?boot"?[^>]*role="?status"?/);
-  assert.match(html, /Loading Galaxy admin/);
-  await withPage(browser, 'boot-removed', async (page) => {
+  assert.match(html, /Loading Galaxy admin/, 'without JavaScript the indicator stays');
+  await withPage(browser, 'early-login', async (page) => {
+    // The app's wasm is held back until the form has been used.
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    await page.route(/_bg\.wasm/, async (route) => { await held; await route.continue(); });
+    await page.goto(`${env.dashboard}/admin/players?search=nova`);
+    await page.getByLabel('Username').fill(env.username);
+    await page.getByLabel('Password').fill(env.password);
+    await page.getByLabel('Password').press('Enter');
+    assert.equal(await page.evaluate(() => window.wasmBindings), undefined, 'typed before the app ran');
+    // Every frame from here on has a login card or the shell: nothing blank in between.
+    await page.evaluate(() => {
+      window.__blank = 0;
+      const watch = () => {
+        if (!document.querySelector('.login-card, .shell')) window.__blank += 1;
+        requestAnimationFrame(watch);
+      };
+      requestAnimationFrame(watch);
+    });
+    release();
+    await page.getByTestId('role').filter({ hasText: 'admin' }).waitFor();
+    await page.waitForURL(/\/admin\/players\?search=nova$/);
+    assert.equal(await page.evaluate(() => window.__blank), 0, 'no frame without the form or the shell');
+    assert.equal(await page.locator('#boot, #boot-login, #boot-frame').count(), 0, 'the static page is gone');
+  });
+  await withPage(browser, 'early-login-focus', async (page) => {
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    await page.route(/_bg\.wasm/, async (route) => { await held; await route.continue(); });
     await page.goto(`${env.dashboard}/admin/login`);
-    await page.getByLabel('Username').waitFor();
-    assert.equal(await page.locator('#boot').count(), 0, 'removed once the app runs');
+    await page.getByLabel('Username').fill('half_typ');
+    release();
+    await page.waitForFunction(() => window.wasmBindings !== undefined);
+    await page.keyboard.type('ed');
+    assert.equal(await page.getByLabel('Username').inputValue(), 'half_typed', 'the focus stayed in the field');
+  });
+});
+
+test('a deep link of a signed-in tab shows the shell\'s frame before the app runs', async () => {
+  await withPage(browser, 'early-frame', async (page) => {
+    await loginAndWait(page, '/');
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    await page.route(/_bg\.wasm/, async (route) => { await held; await route.continue(); });
+    await page.goto(`${env.dashboard}/admin/audit`);
+    await page.locator('#boot-frame .sidebar').waitFor();
+    assert.equal(await page.locator('#boot-login').isVisible(), false);
+    release();
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
   });
 });
 
