@@ -203,6 +203,20 @@ export async function setVisibility(page, state) {
   }, state);
 }
 
+/** The password of the accounts tests create with `loginAs`. */
+export const ACCOUNT_PASSWORD = 'correct horse battery';
+
+/** Creates an account with `role` (a dev control) and logs in as it at `path`; returns the account. */
+export async function loginAs(page, username, role, path = '/') {
+  const account = await dev('POST', '/accounts', { username, password: ACCOUNT_PASSWORD, role });
+  await page.goto(`${env.dashboard}/admin${path}`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(ACCOUNT_PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByTestId('role').filter({ hasText: role }).waitFor();
+  return account;
+}
+
 /** Logs in at `path` and waits until the shell is there and knows the account's role. */
 export async function loginAndWait(page, path = '/') {
   await login(page, path);

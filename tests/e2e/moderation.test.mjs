@@ -3,23 +3,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, beforeEach, test } from 'node:test';
 import {
-  api, dev, env, launchBrowser, loginAndWait, seriousA11yViolations, withPage,
+  api, dev, env, launchBrowser, loginAndWait, loginAs, seriousA11yViolations, withPage,
 } from './harness.mjs';
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
 beforeEach(async () => { await dev('POST', '/reset', {}); });
-
-/** Signs in as a new account with `role` (operators moderate; viewers only look). */
-async function loginAs(page, username, role, path) {
-  await dev('POST', '/accounts', { username, password: 'correct horse battery', role });
-  await page.goto(`${env.dashboard}/admin${path}`);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill('correct horse battery');
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByTestId('role').filter({ hasText: role }).waitFor();
-}
 
 const onlinePlayers = async () => (await api('GET', '/admin/players?online=true&limit=5')).body.items;
 

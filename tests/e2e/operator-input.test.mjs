@@ -5,24 +5,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, beforeEach, test } from 'node:test';
 import {
-  api, dev, env, launchBrowser, loginAndWait, requestLogMark, requestsSince, waitForRequest, withPage,
+  api, dev, env, launchBrowser, loginAndWait, loginAs, requestLogMark, requestsSince, waitForRequest, withPage,
 } from './harness.mjs';
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
 beforeEach(async () => { await dev('POST', '/reset', {}); });
-
-const PASSWORD = 'correct horse battery';
-
-async function loginAs(page, username, role, path) {
-  await dev('POST', '/accounts', { username, password: PASSWORD, role });
-  await page.goto(`${env.dashboard}/admin${path}`);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByTestId('role').filter({ hasText: role }).waitFor();
-}
 
 /** Waits up to 5 s for `check()` to hold; `why()` says what was seen instead. */
 async function until(check, why) {

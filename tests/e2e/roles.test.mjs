@@ -3,26 +3,13 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import {
-  api, dev, env, launchBrowser, requestLogMark, requestsSince, seededPlayer, waitForRequest, withPage,
+  ACCOUNT_PASSWORD as PASSWORD, api, dev, env, launchBrowser, loginAs, requestLogMark, requestsSince, seededPlayer, waitForRequest, withPage,
 } from './harness.mjs';
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
 beforeEach(async () => { await dev('POST', '/reset', {}); });
-
-const PASSWORD = 'correct horse battery';
-
-/** Creates an account with `role` and logs in as it at `path`. */
-async function loginAs(page, username, role, path = '/') {
-  const account = await dev('POST', '/accounts', { username, password: PASSWORD, role });
-  await page.goto(`${env.dashboard}/admin${path}`);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByTestId('role').filter({ hasText: role }).waitFor();
-  return account;
-}
 
 test('a viewer reads every page and can change nothing, each control saying why', async () => {
   await api('POST', '/admin/snapshots');
