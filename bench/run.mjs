@@ -1,7 +1,7 @@
 // Measures what operators feel, for every app side by side; prints and writes
 // bench/results/latest.{md,json}. Figures only: nothing here asserts a time.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { chromium } from '../tests/e2e/node_modules/playwright-core/index.mjs';
@@ -104,6 +104,66 @@ async function coldLoad(app, throttle) {
     await s.page.waitForTimeout(500);
     return { login, overview: { ms: overviewMs, chartsMs, bytes: s.traffic.bytes, files: { ...s.traffic.files } } };
   } finally {
+    await s.context.close();
+  }
+}
+
+/** A page whose HTTP cache holds the login page and everything it loaded. */
+async function primedPage(app) {
+  const s = await instrumentedPage({ throttle: false, cold: false });
+  await s.page.goto(`${APPS[app]}/admin/login`);
+  await loginReady(s.page);
+  await s.page.waitForLoadState('networkidle');
+  return s;
+}
+
+/** A reload of the login page with the cache primed by a first load: how soon it is usable, and what still crosses the wire. */
+async function warmReload(app) {
+  const s = await primedPage(app);
+  try {
+    const runs = [];
+    for (let i = 0; i < RUNS; i += 1) {
+      s.reset();
+      const t0 = Date.now();
+      await s.page.reload({ waitUntil: 'commit' });
+      await loginReady(s.page);
+      const readyMs = Date.now() - t0;
+      await s.page.waitForLoadState('networkidle');
+      runs.push({ ms: readyMs, bytes: s.traffic.bytes, files: { ...s.traffic.files } });
+    }
+    return { ms: median(runs.map((r) => r.ms)), bytes: median(runs.map((r) => r.bytes)), files: runs[0].files };
+  } finally {
+    await s.context.close();
+  }
+}
+
+/** Makes `to` a copy of `from`; with `clean`, nothing else stays in it (the directory itself
+ * stays: nginx serves it through a bind mount). */
+function mirror(from, to, clean) {
+  if (clean) for (const f of readdirSync(to)) rmSync(join(to, f), { recursive: true, force: true });
+  cpSync(from, to, { recursive: true });
+}
+
+/** An update to the next release (BENCH_UPDATES: app=served dir=next dist): the cache primed
+ * with the release served, the next one put in place as the image build does (the old hashed
+ * files kept), then a reload: only what changed should cross the wire. */
+async function update(app, served, next) {
+  const current = join(os.tmpdir(), `bench-current-${app}`);
+  rmSync(current, { recursive: true, force: true });
+  cpSync(served, current, { recursive: true });
+  const s = await primedPage(app);
+  try {
+    mirror(next, served, false);
+    s.reset();
+    const t0 = Date.now();
+    await s.page.reload({ waitUntil: 'commit' });
+    await loginReady(s.page);
+    const readyMs = Date.now() - t0;
+    await s.page.waitForLoadState('networkidle');
+    const version = await s.page.evaluate(async () => (await (await fetch('/admin/version.json', { cache: 'no-store' })).json()).version);
+    return { ms: readyMs, bytes: s.traffic.bytes, files: { ...s.traffic.files }, version };
+  } finally {
+    mirror(current, served, true);
     await s.context.close();
   }
 }
@@ -233,6 +293,15 @@ for (let run = 0; run < RUNS; run += 1) {
   }
   console.log(`cold loads: run ${run + 1} of ${RUNS} done`);
 }
+const warm = {};
+for (const app of apps) warm[app] = await warmReload(app);
+console.log('warm reloads: done');
+const updates = {};
+for (const spec of (process.env.BENCH_UPDATES ?? '').split(',').filter(Boolean)) {
+  const [app, served, next] = spec.split('=');
+  updates[app] = await update(app, served, next);
+}
+console.log('updates: done');
 const search = {};
 for (const app of apps.filter((a) => UI[a].players)) search[app] = await searchPlayers(app);
 console.log('players search: done');
@@ -268,6 +337,8 @@ const summary = Object.fromEntries(apps.map((app) => {
     chartsDrawnMs: m(f.cold, 'overview', 'chartsMs'),
     chartsDrawnThrottledMs: m(f.throttled, 'overview', 'chartsMs'),
     runs: { cold: timings(f.cold), throttled: timings(f.throttled) },
+    warmReload: warm[app],
+    update: updates[app] ?? null,
     idle: idleResults[app],
     playersSearch100k: search[app] ?? null,
     nginx: load[app],
@@ -314,6 +385,8 @@ const md = [
   row('overview live after login (unthrottled)', (s) => ms(s.overviewLiveMs)),
   row('overview live after login (throttled)', (s) => ms(s.overviewLiveThrottledMs)),
   row('overview charts drawn after login, unthrottled / throttled', (s) => (s.chartsDrawnMs == null ? 'n/a' : `${ms(s.chartsDrawnMs)} / ${ms(s.chartsDrawnThrottledMs)}`)),
+  row('warm reload (cache primed): login usable / bytes on the wire', (s) => `${ms(s.warmReload.ms)} / ${kb(s.warmReload.bytes)}`),
+  row('update to the next release: login usable / bytes on the wire', (s) => (s.update ? `${ms(s.update.ms)} / ${kb(s.update.bytes)}` : 'n/a')),
   row('idle tab, visible: requests / bytes per min', (s) => perMin(s.idle.visible)),
   row('idle tab, hidden: requests / bytes per min', (s) => perMin(s.idle.hidden)),
   row('idle tab, JS heap growth visible / hidden (dashboard: charts live)', (s) => `${s.idle.visible.heapGrowthKiB.toFixed(0)} / ${s.idle.hidden.heapGrowthKiB.toFixed(0)} KiB`),
@@ -325,6 +398,10 @@ const md = [
   'Cold login load by file (compressed, as served):',
   '',
   ...apps.map((a) => `- ${a}: ${byFile(summary[a].loginFiles)}`),
+  '',
+  'Update to the next release by file (what crossed the wire):',
+  '',
+  ...apps.filter((a) => summary[a].update).map((a) => `- ${a} (to ${summary[a].update.version}): ${byFile(summary[a].update.files)}`),
   '',
   'Overview after login by file:',
   '',

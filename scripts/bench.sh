@@ -17,7 +17,8 @@ GATEWAY_PORT=38052
 # elements through CSSOM, so the react-admin peer needs those allowed by hash, and it
 # loads every script by URL (see scripts/csp-hashes.mjs).
 APPS=(dashboard react-admin leptos-floor)
-declare -A DIST=([dashboard]=dist [react-admin]=bench/react-admin/dist [leptos-floor]=bench/leptos-floor/dist)
+# The dashboard is served from a copy, so the update measure can put the next release in place.
+declare -A DIST=([dashboard]=.dev/bench-served [react-admin]=bench/react-admin/dist [leptos-floor]=bench/leptos-floor/dist)
 declare -A PORT=([dashboard]=38061 [leptos-floor]=38062 [react-admin]=38063)
 declare -A SANDBOX_OPTIONS=([react-admin]="--csp-option --allow-no-script --csp-option --empty-style")
 
@@ -39,11 +40,14 @@ say "Building the react-admin peer (bench/react-admin) with Vite"
     npm run --silent build >"$RUN_DIR/peer-build.log" 2>&1 || { cat "$RUN_DIR/peer-build.log"; exit 1; }
     precompress dist
 )
+say "Building the dashboard's next release, for the update measure"
+build_next_release "$RUN_DIR/bench-next"
 say "Building the reference gateway"
 cargo build --release --quiet -p galaxy-gateway
 
-rm -rf "$BENCH_DIR"
+rm -rf "$BENCH_DIR" "$RUN_DIR/bench-served"
 mkdir -p "$BENCH_DIR" bench/results
+cp -r dist "$RUN_DIR/bench-served"
 make_cert "$BENCH_DIR/tls"
 write_config_js "$BENCH_DIR/config/config.js" "https://localhost:$GATEWAY_PORT/api" prod
 export GALAXY_ADMIN_USERNAME=admin GALAXY_ADMIN_PASSWORD="bench-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -71,6 +75,7 @@ done
 twiggy top -n 1000000 -f csv target/wasm-bindgen/release/galaxy-admin-dashboard_bg.wasm >"$BENCH_DIR/twiggy.csv"
 say "Measuring (about $(( ( ${BENCH_IDLE_SECONDS:-300} + 60 ) / 60 )) minutes: idle tabs while the timed measures run)"
 BENCH_APPS="$(IFS=,; echo "${bench_apps[*]}")" BENCH_DISTS="$(IFS=,; echo "${bench_dists[*]}")" \
+    BENCH_UPDATES="dashboard=$RUN_DIR/bench-served=$RUN_DIR/bench-next/dist" \
     ADMIN_USERNAME=admin ADMIN_PASSWORD="$GALAXY_ADMIN_PASSWORD" BENCH_WORK="$BENCH_DIR" \
     node bench/run.mjs
 cat bench/results/latest.md
