@@ -5,7 +5,9 @@ session and stopped at its end, always.
 PostgreSQL refuses to run as root: as root, the server runs as the `postgres` system user that
 Debian's package creates (or `galaxy-test`, created when neither exists), in a directory it
 owns. It listens on no TCP address, only on a Unix socket inside that directory, so it can
-neither clash with nor be reached by anything else on the machine. The cluster's superuser is
+neither clash with nor be reached by anything else on the machine. It is a child of pytest in
+pytest's process group (started directly, not through pg_ctl, which detaches it): when the
+stage's time limit or Ctrl-C signals the group, the server gets the signal too and shuts down. The cluster's superuser is
 `galaxy` and the database `galaxy`, as the postgres StatefulSet of Galaxy's spec creates them
 (POSTGRES_USER, POSTGRES_DB)."""
 
@@ -16,8 +18,10 @@ import os
 import pwd
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import psycopg
@@ -72,29 +76,42 @@ class Server:
             entry = pwd.getpwnam(self.user)
             for path in (self.dir, self.socket):
                 os.chown(path, entry.pw_uid, entry.pw_gid)
-        self.started = False
+        self.process: subprocess.Popen | None = None
 
-    def run_as_server(self, *args: str) -> subprocess.CompletedProcess:
-        command = list(args)
-        if self.user:
-            command = ["runuser", "-u", self.user, "--", *command]
-        return subprocess.run(command, check=True, capture_output=True, text=True, cwd=self.dir)
+    def as_server(self, *args: str) -> list[str]:
+        """The command, run as the server's user when we are root (setpriv execs: no extra process)."""
+        if not self.user:
+            return list(args)
+        return ["setpriv", f"--reuid={self.user}", f"--regid={self.user}", "--init-groups", "--", *args]
 
     def start(self) -> None:
-        self.run_as_server(str(self.bin / "initdb"), "-D", str(self.data), "-U", OWNER, "--auth=trust",
-                           "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync")
-        options = f"-k {self.socket} -p {PORT} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
-        self.started = True
-        try:
-            self.run_as_server(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
-                               "-o", options, "start")
-        except subprocess.CalledProcessError as e:
-            raise RuntimeError(f"PostgreSQL did not start: {e.stderr}\n{self.log.read_text() if self.log.exists() else ''}")
+        subprocess.run(self.as_server(str(self.bin / "initdb"), "-D", str(self.data), "-U", OWNER, "--auth=trust",
+                                      "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"),
+                       check=True, capture_output=True, text=True, cwd=self.dir)
+        with open(self.log, "w") as log:
+            self.process = subprocess.Popen(
+                self.as_server(str(self.bin / "postgres"), "-D", str(self.data), "-k", str(self.socket), "-p", str(PORT),
+                               "-c", "listen_addresses=", "-c", "fsync=off", "-c", "full_page_writes=off"),
+                stdout=log, stderr=subprocess.STDOUT, cwd=self.dir)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                psycopg.connect(host=str(self.socket), port=PORT, user=OWNER, dbname="postgres", connect_timeout=5).close()
+                return
+            except psycopg.OperationalError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"PostgreSQL did not start:\n{self.log.read_text()}")
+                time.sleep(0.1)
 
     def stop(self) -> None:
         try:
-            if self.started:
-                self.run_as_server(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+            if self.process and self.process.poll() is None:
+                self.process.send_signal(signal.SIGINT)  # fast shutdown: ends sessions, then stops
+                try:
+                    self.process.wait(30)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait()
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -125,14 +142,22 @@ class Server:
                               capture_output=True, text=True)
 
 
+def interrupted(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 @pytest.fixture(scope="session")
 def server():
+    # A time limit's SIGTERM interrupts the tests like Ctrl-C, so pytest still tears this
+    # fixture down: the server stopped, its directory removed.
+    previous = signal.signal(signal.SIGTERM, interrupted)
     srv = Server()
     try:
         srv.start()
         yield srv
     finally:
         srv.stop()
+        signal.signal(signal.SIGTERM, previous)
 
 
 @pytest.fixture(scope="session")
