@@ -5,17 +5,19 @@ missing constraint, grant, trigger or index fails it."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import subprocess
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg import errors
 
-from conftest import APP_ROLE, MIGRATIONS, OWNER, Server
+from conftest import APP_ROLE, MIGRATIONS, OWNER, SEED, Server
 
 FILES = sorted(MIGRATIONS.glob("[0-9][0-9][0-9][0-9]_*.sql"))
 
@@ -45,6 +47,20 @@ def populate_seed(server: Server, dbname: str) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # Applying
+
+SPEC = Path(os.environ.get("GALAXY_SPEC", "/work/shared/seed/galaxy-kubernetes-spec.txt"))
+
+
+@pytest.mark.skipif(not SPEC.exists(), reason="Galaxy's Kubernetes spec is not on this machine (GALAXY_SPEC)")
+def test_the_seed_copy_is_the_specs_01_schema_sql():
+    """The copy is the ConfigMap's 01-schema.sql as the spec prints it, line for line."""
+    spec = SPEC.read_text().splitlines()
+    start = spec.index("  01-schema.sql: |") + 1
+    end = next(i for i in range(start, len(spec)) if spec[i].strip() and not spec[i].startswith("    "))
+    while not spec[end - 1].strip():
+        end -= 1
+    copy = [line for line in SEED.read_text().splitlines() if not line.startswith("-- ")]
+    assert copy == spec[start:end]
 
 
 def test_seed_then_migrations_apply_and_keep_galaxys_rows(server):
