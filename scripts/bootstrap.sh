@@ -10,7 +10,11 @@ source "$(dirname "$0")/lib.sh"
 
 # Debian's shellcheck lints the image workflow's shell steps (scripts/test.sh image).
 # prometheus: its promtool tests the alert rules (scripts/test.sh k8s).
-DEBIAN_PACKAGES=(nginx-light libnginx-mod-http-brotli-static bubblewrap chromium mkcert openssl curl ca-certificates wrk zopfli brotli shellcheck prometheus)
+# brotli and libnginx-mod-http-brotli-static: the build's .br files and nginx's brotli_static.
+# postgresql, postgresql-contrib (pg_trgm): the server the migrations are tested on
+# (scripts/test.sh db); the tests start their own in a temporary directory, not the packaged one.
+DEBIAN_PACKAGES=(nginx-light libnginx-mod-http-brotli-static bubblewrap chromium mkcert openssl curl ca-certificates wrk
+                 zopfli brotli shellcheck prometheus postgresql postgresql-contrib)
 TRUNK_VERSION_REQ="~0.21"   # 0.22 needs a newer rustc than these machines have
 # The Rust toolchain is rust-toolchain.toml's (1.95.0, with clippy, rustfmt and the wasm32
 # target); rustup installs it where it is missing (from static.rust-lang.org). These machines

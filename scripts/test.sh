@@ -8,6 +8,8 @@
 #   k8s       every overlay rendered by kustomize, validated offline (kubernetes-validate,
 #             yamllint, checkov) and cross-checked against nginx, the image and Galaxy's
 #             own manifests (pytest)
+#   db        api/migrations on a real PostgreSQL (Debian's server, started by the tests as an
+#             unprivileged user in a temporary directory) on top of Galaxy's seed schema (pytest)
 #   image     the image workflow (.github/workflows): GitHub's workflow schema, shellcheck,
 #             its promises; scripts/build-image.sh's refusal to re-tag a version
 #   serving   the image's nginx proven under bubblewrap (TLS, headers, caching, CSP, reload,
@@ -26,7 +28,7 @@ NGINX_PORT=38001 GATEWAY_TLS_PORT=38002 GATEWAY_PLAIN_PORT=38003
 TEST_DIR="$RUN_DIR/test"
 PASSED=0
 STAGES=("$@")
-[ ${#STAGES[@]} -gt 0 ] || STAGES=(lint unit k8s image contract e2e serving dev)
+[ ${#STAGES[@]} -gt 0 ] || STAGES=(lint unit k8s db image contract e2e serving dev)
 
 wants() { [[ " ${STAGES[*]} " == *" $1 "* ]]; }
 
@@ -34,7 +36,7 @@ wants() { [[ " ${STAGES[*]} " == *" $1 "* ]]; }
 # machine with the tools installed (README, Quick start), so a hung browser, server or build
 # fails the run with the stage's name instead of stalling CI. "build" is the release build of
 # the dashboard and the gateway that contract, e2e and serving share.
-declare -A STAGE_LIMITS=([lint]=1200 [unit]=1800 [k8s]=600 [image]=300 [build]=2400
+declare -A STAGE_LIMITS=([lint]=1200 [unit]=1800 [k8s]=600 [db]=300 [image]=300 [build]=2400
                          [contract]=900 [e2e]=1800 [serving]=2400 [dev]=900)
 
 stage_lint() {
@@ -73,6 +75,16 @@ stage_k8s() {
     "$ROOT/.venv-checkov/bin/checkov" --config-file .checkov.yaml --framework kubernetes $(printf -- '-f %s ' "${rendered[@]}")
     "$ROOT/.venv-checkov/bin/checkov" --config-file .checkov.yaml --framework dockerfile -f Dockerfile
     "$VENV/bin/pytest" -q tests/k8s tests/monitoring 2>&1 | tee "$dir/pytest.log"
+    PASSED=$((PASSED + $(grep -Eo '[0-9]+ passed' "$dir/pytest.log" | tail -n 1 | awk '{print $1}')))
+}
+
+stage_db() {
+    say "Database: api/migrations on Galaxy's seed schema, on a real PostgreSQL"
+    local dir="$TEST_DIR/db"
+    mkdir -p "$dir"
+    # tests/db/conftest.py starts the server (as the postgres user when run as root) and
+    # always stops it; it listens only on a socket in its own temporary directory.
+    "$VENV/bin/pytest" -q -p no:cacheprovider tests/db 2>&1 | tee "$dir/pytest.log"
     PASSED=$((PASSED + $(grep -Eo '[0-9]+ passed' "$dir/pytest.log" | tail -n 1 | awk '{print $1}')))
 }
 
@@ -215,7 +227,7 @@ for port in $NGINX_PORT $GATEWAY_TLS_PORT $GATEWAY_PLAIN_PORT 8443 38030 38031 3
 done
 for stage in "${STAGES[@]}"; do
     if [ -z "${STAGE_LIMITS[$stage]:-}" ] || [ "$stage" = build ]; then
-        die "unknown stage '$stage'; stages: lint unit k8s image contract e2e serving dev"
+        die "unknown stage '$stage'; stages: lint unit k8s db image contract e2e serving dev"
     fi
 done
 mkdir -p "$TEST_DIR"
@@ -226,7 +238,7 @@ GALAXY_ADMIN_PASSWORD="test-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n'
 JWT_SECRET_KEY="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export GALAXY_ADMIN_USERNAME=admin GALAXY_ADMIN_PASSWORD JWT_SECRET_KEY
 
-for stage in lint unit k8s image; do
+for stage in lint unit k8s db image; do
     wants "$stage" && run_stage "$stage"
 done
 if wants contract || wants e2e || wants serving; then run_stage build; fi
