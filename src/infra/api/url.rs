@@ -21,7 +21,8 @@ pub fn join(base: &str, path: &str) -> String {
     format!("{base}{path}")
 }
 
-/// Percent-encodes a query value (RFC 3986 unreserved characters pass).
+/// Percent-encodes a query value (RFC 3986 unreserved characters pass); held to
+/// the percent-encoding crate by a differential test.
 pub fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
@@ -112,5 +113,25 @@ mod tests {
         assert_eq!(encode("<b>&ü"), "%3Cb%3E%26%C3%BC");
         assert_eq!(encode("nova_ace-1.~"), "nova_ace-1.~");
         assert_eq!(encode("a b/c?"), "a%20b%2Fc%3F");
+    }
+
+    mod against_percent_encoding {
+        use super::*;
+        use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+        use proptest::prelude::*;
+
+        /// RFC 3986's unreserved characters pass: everything but ALPHA / DIGIT / - . _ ~.
+        const QUERY_VALUE: &percent_encoding::AsciiSet = &NON_ALPHANUMERIC
+            .remove(b'-')
+            .remove(b'.')
+            .remove(b'_')
+            .remove(b'~');
+
+        proptest! {
+            #[test]
+            fn encodes_as_it_does(value in "\\PC{0,40}") {
+                prop_assert_eq!(encode(&value), utf8_percent_encode(&value, QUERY_VALUE).to_string());
+            }
+        }
     }
 }
