@@ -90,7 +90,8 @@ impl Route {
 
     /// The route a path below the base names, if any (a trailing slash is allowed).
     pub fn parse(path: &str) -> Option<Route> {
-        let path = path.strip_prefix('/')?;
+        // An empty first segment ("//", "//players") names no page.
+        let path = path.strip_prefix('/').filter(|p| !p.starts_with('/'))?;
         let path = path.strip_suffix('/').unwrap_or(path);
         let mut segments = path.split('/');
         let route = match (segments.next()?, segments.next()) {
@@ -253,5 +254,53 @@ mod tests {
             login_then("/players?search=a b"),
             "/login?next=%2Fplayers%3Fsearch%3Da%20b"
         );
+    }
+
+    /// `Route::parse` stands in for leptos_router's route matching (which the bundle
+    /// leaves out, see `app::Entry`): held to that matching, over the same table, for
+    /// generated paths.
+    mod against_leptos_router {
+        use super::*;
+        use leptos_router::{ParamSegment, PartialPathMatch, PossibleRouteMatch, StaticSegment};
+        use proptest::prelude::*;
+
+        fn whole(m: Option<PartialPathMatch<'_>>) -> Option<PartialPathMatch<'_>> {
+            m.filter(|m| matches!(m.remaining(), "" | "/"))
+        }
+
+        /// The route leptos_router's matching picks for `path`, from the table the
+        /// dashboard would declare, in order.
+        fn matched(path: &str) -> Option<Route> {
+            if whole(StaticSegment("").test(path)).is_some() && matches!(path, "" | "/") {
+                return Some(Route::Overview);
+            }
+            if let Some(m) = whole((StaticSegment(PLAYERS), ParamSegment("id")).test(path)) {
+                let id = m.params().into_iter().find(|(k, _)| k == "id")?.1;
+                return Some(Route::Player(id));
+            }
+            [
+                (LOGIN, Route::Login),
+                (CONFIG, Route::Config),
+                (SNAPSHOTS, Route::Snapshots),
+                (PLAYERS, Route::Players),
+                (SERVICES, Route::Services),
+                (AUDIT, Route::Audit),
+                (PASSWORD, Route::Password),
+                (ACCOUNTS, Route::Accounts),
+            ]
+            .into_iter()
+            .find_map(|(segment, route)| whole(StaticSegment(segment).test(path)).map(|_| route))
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(5000))]
+
+            #[test]
+            fn parses_as_the_router_matches(
+                path in "(/(login|config|snapshots|players|services|audit|password|accounts|nope|[a-z0-9-]{1,6}|)){1,3}/?"
+            ) {
+                prop_assert_eq!(Route::parse(&path), matched(&path), "{}", path);
+            }
+        }
     }
 }
