@@ -117,20 +117,23 @@ async function primedPage(app) {
   return s;
 }
 
+/** Reloads the page: how soon the login form is usable, and what crossed the wire. */
+async function timedReload(s) {
+  s.reset();
+  const t0 = Date.now();
+  await s.page.reload({ waitUntil: 'commit' });
+  await loginReady(s.page);
+  const ms = Date.now() - t0;
+  await s.page.waitForLoadState('networkidle');
+  return { ms, bytes: s.traffic.bytes, files: { ...s.traffic.files } };
+}
+
 /** A reload of the login page with the cache primed by a first load: how soon it is usable, and what still crosses the wire. */
 async function warmReload(app) {
   const s = await primedPage(app);
   try {
     const runs = [];
-    for (let i = 0; i < RUNS; i += 1) {
-      s.reset();
-      const t0 = Date.now();
-      await s.page.reload({ waitUntil: 'commit' });
-      await loginReady(s.page);
-      const readyMs = Date.now() - t0;
-      await s.page.waitForLoadState('networkidle');
-      runs.push({ ms: readyMs, bytes: s.traffic.bytes, files: { ...s.traffic.files } });
-    }
+    for (let i = 0; i < RUNS; i += 1) runs.push(await timedReload(s));
     return { ms: median(runs.map((r) => r.ms)), bytes: median(runs.map((r) => r.bytes)), files: runs[0].files };
   } finally {
     await s.context.close();
@@ -154,14 +157,9 @@ async function update(app, served, next) {
   const s = await primedPage(app);
   try {
     mirror(next, served, false);
-    s.reset();
-    const t0 = Date.now();
-    await s.page.reload({ waitUntil: 'commit' });
-    await loginReady(s.page);
-    const readyMs = Date.now() - t0;
-    await s.page.waitForLoadState('networkidle');
+    const reload = await timedReload(s);
     const version = await s.page.evaluate(async () => (await (await fetch('/admin/version.json', { cache: 'no-store' })).json()).version);
-    return { ms: readyMs, bytes: s.traffic.bytes, files: { ...s.traffic.files }, version };
+    return { ...reload, version };
   } finally {
     mirror(current, served, true);
     await s.context.close();
