@@ -15,8 +15,23 @@ use crate::error::ApiError;
 use crate::roles::{self, Role};
 use crate::state::{AppState, World, ANONYMOUS, SYSTEM};
 
+/// Who issues admin tokens; a token from another issuer is refused.
+pub const ISSUER: &str = "galaxy-api-gateway";
+/// The audience of admin tokens. Galaxy mounts one JWT secret into several services (the
+/// players service signs players' tokens with it), so the signature alone does not make a
+/// token an admin's: its audience and type must say so too.
+pub const AUDIENCE: &str = "galaxy-admin";
+/// The token type: an admin's access token, not a player's, not a refresh token.
+pub const TOKEN_TYPE: &str = "admin_access";
+
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
+    iss: String,
+    /// Checked by `Validation` before the claims are read: a string, or an array with it.
+    #[serde(skip_deserializing)]
+    aud: String,
+    /// See [`TOKEN_TYPE`].
+    typ: String,
     /// The account's id.
     sub: String,
     /// The role the token was issued for.
@@ -39,6 +54,9 @@ pub fn issue(state: &AppState, world: &World, account: &Account) -> IssuedToken 
     let now = OffsetDateTime::now_utc().unix_timestamp();
     let ttl = world.token_ttl.as_secs();
     let claims = Claims {
+        iss: ISSUER.to_owned(),
+        aud: AUDIENCE.to_owned(),
+        typ: TOKEN_TYPE.to_owned(),
         sub: account.id.to_string(),
         role: account.role,
         ver: account.token_version,
@@ -147,7 +165,9 @@ impl FromRequestParts<AppState> for Session {
         let token = bearer(parts).ok_or(ApiError::Unauthorized("Not authenticated"))?;
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
-        validation.set_required_spec_claims(&["exp", "sub"]);
+        validation.set_required_spec_claims(&["exp", "sub", "aud", "iss"]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_issuer(&[ISSUER]);
         let data = decode::<Claims>(
             token,
             &DecodingKey::from_secret(&state.settings.secrets.jwt_secret_key),
@@ -158,6 +178,9 @@ impl FromRequestParts<AppState> for Session {
             _ => ApiError::Unauthorized("Invalid token"),
         })?;
         let claims = data.claims;
+        if claims.typ != TOKEN_TYPE {
+            return Err(ApiError::Unauthorized("Invalid token"));
+        }
         let expires_at = OffsetDateTime::from_unix_timestamp(claims.exp)
             .map_err(|_| ApiError::Unauthorized("Invalid token"))?;
         let id: Uuid = claims
