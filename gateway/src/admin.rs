@@ -16,7 +16,7 @@ use crate::accounts::{self, Account};
 use crate::audit::{body_reason, ReasonBody};
 use crate::auth::{self, Actor, Session};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{page, path_int, JsonBody, OptionalJsonBody, QueryParams};
+use crate::extract::{page, path_int, HeaderReason, JsonBody, OptionalJsonBody, QueryParams};
 use crate::game::GameStatus;
 use crate::login_limit::username_key;
 use crate::runtime_config::{self, ConfigItem};
@@ -408,9 +408,8 @@ async fn reset_config(
     State(state): State<AppState>,
     Path(key): Path<String>,
     headers: HeaderMap,
-    OptionalJsonBody(body): OptionalJsonBody<ReasonBody>,
+    HeaderReason(reason): HeaderReason,
 ) -> ApiResult<Response> {
-    let reason = body_reason(body)?;
     let mut world = state.world();
     let _ = world.status();
     let before = config_value(&world, &key);
@@ -589,10 +588,9 @@ async fn delete_snapshot(
     session: Session,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    OptionalJsonBody(body): OptionalJsonBody<ReasonBody>,
+    HeaderReason(reason): HeaderReason,
 ) -> ApiResult<StatusCode> {
     let id = snapshot_id(&id)?;
-    let reason = body_reason(body)?;
     let mut world = state.world();
     let index = world
         .snapshots

@@ -12,7 +12,7 @@ use crate::accounts::{self, keep_an_admin, not_yourself, Account};
 use crate::admin::{hash_slowly, limit_key};
 use crate::auth::Session;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{path_uuid, JsonBody};
+use crate::extract::{path_uuid, HeaderReason, JsonBody};
 use crate::roles::Role;
 use crate::state::{AppState, Audit, TargetType, World};
 
@@ -246,6 +246,7 @@ async fn remove(
     session: Session,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    HeaderReason(reason): HeaderReason,
 ) -> ApiResult<StatusCode> {
     let id = account_id(&id)?;
     let mut world = state.world();
@@ -256,6 +257,7 @@ async fn remove(
     world.audit(
         &session.actor(),
         target("account.delete", &current)
+            .reason(reason)
             .detail(format!("{} ({})", current.username, current.role)),
     );
     Ok(StatusCode::NO_CONTENT)

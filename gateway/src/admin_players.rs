@@ -26,7 +26,7 @@ use crate::admin::rfc3339;
 use crate::audit::{body_reason, csv_cell, ReasonBody, MAX_REASON_CHARS};
 use crate::auth::{Actor, Session};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::extract::{page, path_uuid, JsonBody, OptionalJsonBody, QueryParams};
+use crate::extract::{page, path_uuid, HeaderReason, JsonBody, OptionalJsonBody, QueryParams};
 use crate::players::Ban;
 use crate::state::{AppState, Audit, TargetType, World};
 
@@ -286,10 +286,9 @@ async fn delete_player(
     session: Session,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    OptionalJsonBody(body): OptionalJsonBody<ReasonBody>,
+    HeaderReason(reason): HeaderReason,
 ) -> ApiResult<StatusCode> {
     let id = path_uuid(&id, "player_id")?;
-    let reason = body_reason(body)?;
     let mut world = state.world();
     world.expire_bans();
     let index = world.player_index(id).ok_or_else(|| not_found(id))?;
@@ -528,10 +527,9 @@ async fn unban_player(
     session: Session,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    OptionalJsonBody(body): OptionalJsonBody<ReasonBody>,
+    HeaderReason(reason): HeaderReason,
 ) -> ApiResult<Json<Value>> {
     let id = path_uuid(&id, "player_id")?;
-    let reason = body_reason(body)?;
     let mut world = state.world();
     world.expire_bans();
     let index = world.player_index(id).ok_or_else(|| not_found(id))?;

@@ -54,6 +54,57 @@ impl<T: DeserializeOwned> FromRequest<AppState> for OptionalJsonBody<T> {
     }
 }
 
+/// The header a DELETE's reason travels in: percent-encoded UTF-8, as in Discord's API. Some
+/// proxies drop or refuse a DELETE's body, which would lose the reason without a word.
+pub const REASON_HEADER: &str = "x-audit-log-reason";
+
+/// The operator's reason for a DELETE, from [`REASON_HEADER`]; a DELETE with a body is
+/// refused, so a client that still sends its reason there learns it at once instead of
+/// losing it behind a proxy that drops the body.
+pub struct HeaderReason(pub Option<String>);
+
+impl FromRequest<AppState> for HeaderReason {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let loc = ["header", REASON_HEADER];
+        let raw = match req.headers().get(REASON_HEADER) {
+            None => None,
+            Some(value) => {
+                let ascii = value.to_str().map_err(|_| {
+                    ApiError::field(&loc, "Must be percent-encoded UTF-8", "reason_encoding")
+                })?;
+                let text = percent_encoding::percent_decode_str(ascii)
+                    .decode_utf8()
+                    .map_err(|_| {
+                        ApiError::field(&loc, "Must be percent-encoded UTF-8", "reason_encoding")
+                    })?;
+                Some(text.into_owned())
+            }
+        };
+        let body = Bytes::from_request(req, state).await.map_err(|_| {
+            ApiError::field(
+                &["body"],
+                "Could not read the request body",
+                "body_read_error",
+            )
+        })?;
+        if !body.is_empty() {
+            return Err(ApiError::field(
+                &["body"],
+                "A DELETE carries no body: send its reason in the X-Audit-Log-Reason header",
+                "body_not_allowed",
+            ));
+        }
+        crate::audit::reason(raw)
+            .map(HeaderReason)
+            .map_err(|mut e| {
+                e.loc = loc.iter().map(|s| (*s).into()).collect();
+                ApiError::Validation(vec![e])
+            })
+    }
+}
+
 /// Every request body of the API is a JSON object; serde would also read a struct from an
 /// array of its fields, which FastAPI (pydantic) refuses, so this does too.
 fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {

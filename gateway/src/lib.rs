@@ -72,6 +72,7 @@ pub fn router(state: AppState) -> Router {
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
             header::IF_MATCH,
+            HeaderName::from_static(extract::REASON_HEADER),
         ])
         // The dashboard is on another origin, where the browser hides every response header
         // not listed here: the login form counts down Retry-After, and the runtime config page

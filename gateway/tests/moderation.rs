@@ -189,11 +189,10 @@ async fn a_permanent_ban_holds_until_lifted_and_bodies_are_checked_together() {
     assert_eq!(entry["before"], "permanent");
 
     let (code, lifted) = gw
-        .send(
+        .delete(
             &token,
-            Method::DELETE,
             &format!("/admin/players/{id}/ban"),
-            Some(json!({ "reason": "appeal accepted" })),
+            Some("appeal accepted"),
         )
         .await;
     assert_eq!((code, lifted["ban"].clone()), (200, Value::Null));
@@ -498,11 +497,10 @@ async fn the_timeline_is_the_players_audit_entries_even_after_deletion() {
     assert_eq!(page["items"][0]["action"], "player.kick");
     assert_eq!(page["total"], 4);
 
-    gw.send(
+    gw.delete(
         &token,
-        Method::DELETE,
         &format!("/admin/players/{id}"),
-        Some(json!({ "reason": "account sold" })),
+        Some("account sold"),
     )
     .await;
     let body = gw.get(&viewer, &timeline).await;

@@ -54,12 +54,7 @@ async fn a_pinned_snapshot_cannot_be_deleted_until_unpinned_and_only_admins_pin(
     assert_eq!(audit_of(&gw, &token, "snapshot.pin").await.len(), 1);
 
     let (code, body) = gw
-        .send(
-            &token,
-            Method::DELETE,
-            &format!("/admin/snapshots/{id}"),
-            Some(json!({ "reason": "cleanup" })),
-        )
+        .delete(&token, &format!("/admin/snapshots/{id}"), Some("cleanup"))
         .await;
     assert_eq!(
         (code, body["code"].as_str()),

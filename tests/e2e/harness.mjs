@@ -88,10 +88,17 @@ export async function api(method, path, body) {
     if (!login.ok) throw new Error(`api login: HTTP ${login.status}`);
     apiToken = (await login.json()).access_token;
   }
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${apiToken}` };
+  // A DELETE carries no body: its reason travels in a header (api/openapi.yaml, AuditReason).
+  let payload = body;
+  if (method === 'DELETE') {
+    if (body?.reason) headers['x-audit-log-reason'] = encodeURIComponent(body.reason);
+    payload = undefined;
+  }
   const response = await fetch(`${env.gateway}${path}`, {
     method,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiToken}` },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    headers,
+    body: payload === undefined ? undefined : JSON.stringify(payload),
   });
   if (response.status === 401) { apiToken = undefined; return api(method, path, body); }
   const text = await response.text();

@@ -121,7 +121,7 @@ test('players: debounced search, sort and paging live in the URL and the back bu
   });
 });
 
-test('players: the detail page deletes only after the username is typed', async () => {
+test('players: the detail page deletes only after the username is typed, its reason kept', async () => {
   const player = await seededPlayer(7);
   await withPage(browser, 'player-delete', async (page) => {
     await loginAndWait(page, `/players/${player.id}`);
@@ -135,9 +135,15 @@ test('players: the detail page deletes only after the username is typed', async 
     await dialog.getByLabel(`Type ${name} to confirm`).fill(name.slice(0, -1));
     assert.ok(await confirm.isDisabled());
     await dialog.getByLabel(`Type ${name} to confirm`).fill(name);
+    // A DELETE's reason travels in a header: a body would be dropped by some proxies (and is
+    // refused by the gateway, so a reason is never lost without a word).
+    const reason = 'chargeback — “sold” the account, ticket #42';
+    await dialog.getByLabel('Reason (optional, kept in the audit log)').fill(reason);
     await confirm.click();
     await page.getByText(`Player ${name} deleted`).waitFor();
     await page.waitForURL(/\/admin\/players$/);
+    const { body: audit } = await api('GET', `/admin/audit?action=player.delete&target=${player.id}`);
+    assert.equal(audit.items[0]?.reason, reason);
     // Well-formed: the gateway is asked, and says it is gone.
     const mark = await requestLogMark();
     await page.goto(`${env.dashboard}/admin/players/${player.id}`);

@@ -42,6 +42,8 @@ struct Call {
     path: String,
     body: Option<Value>,
     if_match: Option<String>,
+    /// Why, for the audit log, when the method carries no body (see `Call::new`).
+    reason: Option<String>,
     /// Sent without the session's token, and never held for a new sign-in: the sign-in itself.
     anonymous: bool,
     /// The answer is a file to save (an export), not JSON to read.
@@ -172,6 +174,9 @@ impl Api {
             if let Some(tag) = &call.if_match {
                 builder = builder.header("If-Match", tag);
             }
+            if let Some(reason) = &call.reason {
+                builder = builder.header("X-Audit-Log-Reason", &url::encode(reason));
+            }
             let timeout = if call.file { EXPORT_TIMEOUT } else { TIMEOUT };
             let answer = send(builder, call.body.clone(), timeout, call.file).await?;
             let text = match answer.body {
@@ -198,11 +203,22 @@ impl Api {
 }
 
 impl Call {
+    /// A DELETE carries no body (some proxies drop or refuse one, and the reason in it would be
+    /// lost without a word): the reason its callers give like any other call's goes in the
+    /// contract's `X-Audit-Log-Reason` header instead.
     fn new(method: Method, path: String, body: Option<Value>) -> Self {
+        let (body, reason) = match method {
+            Method::DELETE => (
+                None,
+                body.and_then(|b| b["reason"].as_str().map(str::to_owned)),
+            ),
+            _ => (body, None),
+        };
         Self {
             method,
             path,
             body,
+            reason,
             if_match: None,
             anonymous: false,
             file: false,
@@ -332,4 +348,27 @@ async fn send(
         timer.clear();
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::infra::json::object;
+
+    #[test]
+    fn a_delete_sends_its_reason_as_a_header_and_no_body() {
+        let body = Some(object([("reason", "cheating — twice".into())]));
+        let call = Call::new(Method::DELETE, "/admin/players/x".into(), body.clone());
+        assert!(call.body.is_none());
+        assert_eq!(call.reason.as_deref(), Some("cheating — twice"));
+        assert_eq!(
+            url::encode(call.reason.as_deref().unwrap()),
+            "cheating%20%E2%80%94%20twice"
+        );
+        let without = Call::new(Method::DELETE, "/admin/snapshots/1".into(), None);
+        assert!(without.body.is_none() && without.reason.is_none());
+        // Other methods keep their reason in their JSON body, as the contract has it.
+        let pause = Call::new(Method::POST, "/admin/game/pause".into(), body);
+        assert!(pause.body.is_some() && pause.reason.is_none());
+    }
 }
