@@ -27,7 +27,8 @@ use crate::audit::{body_reason, csv_cell, ReasonBody, MAX_REASON_CHARS};
 use crate::auth::{Actor, Session};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::{page, path_uuid, HeaderReason, JsonBody, OptionalJsonBody, QueryParams};
-use crate::players::Ban;
+use crate::keyset::{self, Boundary, Position};
+use crate::players::{Ban, Player};
 use crate::state::{AppState, Audit, TargetType, World};
 
 pub fn routes() -> Router<AppState> {
@@ -172,6 +173,59 @@ impl PlayerQuery {
     }
 }
 
+/// A player's place in the list's order, the sort key first, the id breaking ties.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum SortKey {
+    /// Lower case, so "nova" and "Nova" sort together.
+    Name(String, Uuid),
+    /// Unix nanoseconds.
+    Created(i128, Uuid),
+}
+
+impl PlayerQuery {
+    /// The order's name in cursors: a cursor of one order is refused by another.
+    fn order(&self) -> &'static str {
+        match (self.by_created_at, self.descending) {
+            (false, false) => "username:asc",
+            (false, true) => "username:desc",
+            (true, false) => "created_at:asc",
+            (true, true) => "created_at:desc",
+        }
+    }
+
+    fn key(&self, p: &Player) -> SortKey {
+        if self.by_created_at {
+            SortKey::Created(p.created_at.unix_timestamp_nanos(), p.id)
+        } else {
+            SortKey::Name(p.username.to_lowercase(), p.id)
+        }
+    }
+
+    fn boundary(&self, p: &Player) -> Boundary {
+        let key = match self.key(p) {
+            SortKey::Name(name, _) => json!(name),
+            // A string: nanoseconds are past JSON's exact integers.
+            SortKey::Created(nanos, _) => json!(nanos.to_string()),
+        };
+        Boundary {
+            key,
+            id: p.id.to_string(),
+        }
+    }
+
+    /// The sort key a cursor's boundary names, if it is one of this order.
+    fn boundary_key(&self, b: &Boundary) -> Option<SortKey> {
+        let id: Uuid = b.id.parse().ok()?;
+        let text = b.key.as_str()?;
+        Some(if self.by_created_at {
+            SortKey::Created(text.parse().ok()?, id)
+        } else {
+            SortKey::Name(text.to_owned(), id)
+        })
+    }
+}
+
+/// A page of players by cursor (or, for old clients, by offset; see the contract).
 async fn list_players(
     _: Session,
     State(state): State<AppState>,
@@ -180,17 +234,60 @@ async fn list_players(
     let query = QueryParams::parse(query.as_deref())?;
     let mut errors = vec![];
     let filter = PlayerQuery::parse(&query, &mut errors);
+    let position = keyset::position(&query, filter.order())
+        .map_err(|e| errors.push(e))
+        .ok();
     let page = page(&query, errors)?;
+    let position = position.expect("no errors");
+    keyset::no_offset_with_cursor(&position, page.offset)?;
+    let boundary = match &position {
+        Position::Next(b) | Position::Previous(b) => {
+            Some(filter.boundary_key(b).ok_or_else(|| {
+                ApiError::field(
+                    &["query", "cursor"],
+                    "Not a cursor from this list",
+                    "cursor_invalid",
+                )
+            })?)
+        }
+        Position::First | Position::Last => None,
+    };
     let mut world = state.world();
     world.expire_bans();
     let matching = filter.matching(&world);
-    let items: Vec<_> = matching
+    let key = |i: usize| filter.key(&world.players[matching[i]]);
+    let before = |i: usize| match (&boundary, filter.descending) {
+        (Some(b), false) => key(i) < *b,
+        (Some(b), true) => key(i) > *b,
+        (None, _) => false,
+    };
+    let window = if position == Position::First && page.offset > 0 {
+        // Offset paging: each page costs its depth; kept for clients that have not moved on.
+        let start = page.offset.min(matching.len());
+        let end = (start + page.limit).min(matching.len());
+        keyset::Window {
+            range: start..end,
+            has_previous: start > 0,
+            has_next: end < matching.len(),
+        }
+    } else {
+        keyset::window(
+            matching.len(),
+            &position,
+            page.limit,
+            |i, _| before(i),
+            |i, _| boundary.as_ref() == Some(&key(i)),
+        )
+    };
+    let mut answer = keyset::fields(filter.order(), matching.len(), &window, |i| {
+        filter.boundary(&world.players[matching[i]])
+    });
+    let items: Vec<_> = matching[window.range.clone()]
         .iter()
-        .skip(page.offset)
-        .take(page.limit)
-        .map(|&i| world.player_view(i))
+        .map(|&i| json!(world.player_view(i)))
         .collect();
-    Ok(Json(json!({ "items": items, "total": matching.len() })))
+    answer.insert("items".into(), items.into());
+    Ok(Json(Value::Object(answer)))
 }
 
 /// One CSV line of a player.

@@ -15,6 +15,7 @@ use crate::admin::rfc3339;
 use crate::auth::Session;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::{page, QueryParams, MAX_SAFE_INTEGER};
+use crate::keyset::{self, Boundary, Position};
 use crate::state::{AppState, AuditEntry, World};
 
 pub fn routes() -> Router<AppState> {
@@ -184,8 +185,9 @@ fn request_filter(
     world: &World,
     query: &QueryParams,
     paged: bool,
+    cursor_error: Option<&FieldError>,
 ) -> ApiResult<(Filter, Option<crate::extract::Page>)> {
-    let mut errors = vec![];
+    let mut errors: Vec<FieldError> = cursor_error.cloned().into_iter().collect();
     let mut filter = Filter::parse(query, &mut errors);
     let page = if paged {
         Some(page(query, errors)?)
@@ -198,33 +200,67 @@ fn request_filter(
     Ok((filter, page))
 }
 
-/// Newest first.
+/// The audit log's one order: newest first, by id.
+const ORDER: &str = "id:desc";
+
+/// Newest first, by cursor (or, for old clients, by offset; see the contract).
 async fn list(
     _: Session,
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<Value>> {
     let query = QueryParams::parse(query.as_deref())?;
+    let position = keyset::position(&query, ORDER);
     let world = state.world();
-    let (filter, page) = request_filter(&world, &query, true)?;
+    let (filter, page) = request_filter(&world, &query, true, position.as_ref().err())?;
     let page = page.expect("paged");
+    let position = position.expect("checked with the filters");
+    keyset::no_offset_with_cursor(&position, page.offset)?;
+    let boundary = match &position {
+        Position::Next(b) | Position::Previous(b) => Some(b.id.parse::<u64>().map_err(|_| {
+            ApiError::field(
+                &["query", "cursor"],
+                "Not a cursor from this list",
+                "cursor_invalid",
+            )
+        })?),
+        Position::First | Position::Last => None,
+    };
     let matching: Vec<&AuditEntry> = world
         .audit
         .iter()
         .rev()
         .filter(|e| filter.matches(e))
         .collect();
-    let items: Vec<_> = matching
+    let window = if position == Position::First && page.offset > 0 {
+        // Offset paging: each page costs its depth; kept for clients that have not moved on.
+        let start = page.offset.min(matching.len());
+        let end = (start + page.limit).min(matching.len());
+        keyset::Window {
+            range: start..end,
+            has_previous: start > 0,
+            has_next: end < matching.len(),
+        }
+    } else {
+        keyset::window(
+            matching.len(),
+            &position,
+            page.limit,
+            |i, _| boundary.is_some_and(|b| matching[i].id > b),
+            |i, _| boundary == Some(matching[i].id),
+        )
+    };
+    let mut answer = keyset::fields(ORDER, matching.len(), &window, |i| Boundary {
+        key: Value::Null,
+        id: matching[i].id.to_string(),
+    });
+    let items: Vec<_> = matching[window.range.clone()]
         .iter()
-        .skip(page.offset)
-        .take(page.limit)
-        .map(|e| world.listed(e))
+        .map(|e| json!(world.listed(e)))
         .collect();
-    Ok(Json(json!({
-        "items": items,
-        "total": matching.len(),
-        "until_id": filter.until_id,
-    })))
+    answer.insert("items".into(), items.into());
+    answer.insert("until_id".into(), json!(filter.until_id));
+    Ok(Json(Value::Object(answer)))
 }
 
 /// The CSV columns, in order.
@@ -311,7 +347,7 @@ async fn export(
     let query = QueryParams::parse(query.as_deref())?;
     let body = {
         let world = state.world();
-        let (filter, _) = request_filter(&world, &query, false)?;
+        let (filter, _) = request_filter(&world, &query, false, None)?;
         csv(world.audit.iter().rev().filter(|e| filter.matches(e)))
     };
     let mut response = body.into_response();

@@ -14,6 +14,7 @@ pub mod extract;
 pub mod faults;
 pub mod game;
 pub mod history;
+pub mod keyset;
 pub mod login_limit;
 pub mod metrics;
 pub mod players;
