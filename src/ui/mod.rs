@@ -1,6 +1,7 @@
 //! Building blocks with no knowledge of Galaxy: dialogs, loading states,
 //! paged tables, toasts, the theme and formatting.
 
+pub mod cursor_paging;
 pub mod dialog;
 pub mod format;
 pub mod load;

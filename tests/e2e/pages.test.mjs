@@ -105,11 +105,24 @@ test('players: debounced search, sort and paging live in the URL and the back bu
 
     await page.getByRole('button', { name: /Joined/ }).click();
     await page.waitForURL(/search=ar&sort=created_at$/);
+    const firstPage = await page.locator('table.players tbody td.name').allTextContents();
     await page.getByRole('button', { name: 'Next' }).click();
-    await page.waitForURL(/search=ar&sort=created_at&page=2$/);
+    // Paged by the gateway's cursor; the URL keeps it and where the page starts.
+    await page.waitForURL(/search=ar&sort=created_at&cursor=[\w-]+&at=26$/);
+    await page.locator('.page-info', { hasText: /^26–\d+ of \d+ · page 2 of \d+$/ }).waitFor();
+    const secondPage = await page.locator('table.players tbody td.name').allTextContents();
+    assert.ok(secondPage.every((n) => !firstPage.includes(n)), 'the next page has other players');
+    const secondUrl = page.url();
     await page.goBack();
     await page.waitForURL(/search=ar&sort=created_at$/);
     await page.locator('.page-info', { hasText: /page 1 of/ }).waitFor();
+    assert.deepEqual(await page.locator('table.players tbody td.name').allTextContents(), firstPage);
+    await page.goForward();
+    await page.waitForURL(secondUrl);
+    await page.locator('.page-info', { hasText: /^26–/ }).waitFor();
+    assert.deepEqual(await page.locator('table.players tbody td.name').allTextContents(), secondPage);
+    await page.goBack();
+    await page.waitForURL(/search=ar&sort=created_at$/);
     await page.goBack();
     await page.waitForURL(/search=ar$/);
     assert.equal(await page.locator('#player-search').inputValue(), 'ar');
@@ -170,20 +183,42 @@ test('players: a malformed id is not found without asking; a well-formed unknown
   }, { allowConsoleErrors: true });
 });
 
-test('players: a page past the end becomes the last page, said so, with the URL replaced', async () => {
+test('players: Last pages from the end; a page whose rows are gone, or an unknown cursor, is replaced and said so', async () => {
   await withPage(browser, 'players-past-end', async (page) => {
-    await loginAndWait(page, '/players?search=nova&page=999');
-    await page.getByText(/^There is no page 999; showing the last page, \d+\.$/).waitFor();
-    const last = Number(new URL(page.url()).searchParams.get('page') ?? 1);
-    assert.ok(last >= 1 && last < 999, page.url());
-    const info = await page.locator('.page-info').textContent();
-    const [, first, end, total, shown, pages] = info.match(/^(\d+)–(\d+) of (\d+) · page (\d+) of (\d+)$/);
-    assert.equal(Number(shown), last);
-    assert.equal(Number(pages), last);
-    assert.ok(Number(first) <= Number(end) && Number(end) === Number(total), info);
-    await page.goto(`${env.dashboard}/admin/players?page=99999999999999999999`);
-    await page.getByText(/^There is no page 4294967295; showing the last page, \d+\.$/).waitFor();
-  });
+    await loginAndWait(page, '/players');
+    const info = page.locator('.page-info');
+    await info.waitFor();
+    const [, total] = (await info.textContent()).match(/of (\d+) · page 1 of \d+$/);
+    await page.getByRole('button', { name: 'Last' }).click();
+    await page.waitForURL(/\/admin\/players\?cursor=last$/);
+    // The last page of an exactly counted list knows its range.
+    await page.locator('.page-info', { hasText: new RegExp(`^\\d+–${total} of ${total} · page (\\d+) of \\1$`) }).waitFor();
+    assert.ok(await page.getByRole('button', { name: 'Next' }).isDisabled());
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await page.waitForURL(/cursor=[\w-]+&at=\d+$/);
+    // The page before the last: its range ends short of the total.
+    await page.locator('.page-info', { hasText: new RegExp(`^\\d+–(?!${total} )\\d+ of ${total} ·`) }).waitFor();
+    const shown = await page.locator('table.players tbody td.name').allTextContents();
+    // Next leads to the last page by cursor; then another operator deletes all its players,
+    // so that page's link now leads past the end.
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.waitForURL(/cursor=[\w-]+&at=\d+$/);
+    await page.locator('.page-info', { hasText: new RegExp(`–${total} of ${total} ·`) }).waitFor();
+    const beyond = page.url();
+    const gone = await page.locator('table.players tbody td.name a').evaluateAll((links) => links.map((a) => a.href.split('/').pop()));
+    assert.ok(gone.length > 0);
+    for (const id of gone) assert.equal((await api('DELETE', `/admin/players/${id}`)).status, 204);
+    await page.goto(beyond);
+    await page.getByText('The rows of that page are gone; showing the last page.').waitFor();
+    await page.waitForURL(/\/admin\/players\?cursor=last$/);
+    await page.locator('.page-info', { hasText: new RegExp(`–${Number(total) - gone.length} of ${Number(total) - gone.length} ·`) }).waitFor();
+    assert.deepEqual(await page.locator('table.players tbody td.name').allTextContents(), shown);
+    // A cursor the gateway does not know (hand-edited, or from another order) starts over.
+    await page.goto(`${env.dashboard}/admin/players?search=nova&cursor=bm90LWEtY3Vyc29y&at=51`);
+    await page.getByText('That page no longer exists in this order; showing the first page.').waitFor();
+    await page.waitForURL(/\/admin\/players\?search=nova$/);
+    await page.locator('.page-info', { hasText: /^1–/ }).waitFor();
+  }, { allowConsoleErrors: true });
 });
 
 test('players: loading, empty and error states are distinct', async () => {
@@ -336,7 +371,11 @@ test('audit log: a deleted player is named, with its reason, but no longer linke
 test('audit log: later pages stay put while new entries arrive', async () => {
   for (let i = 0; i < 55; i += 1) await api('PUT', '/admin/config/motd', { value: `m${i}` });
   await withPage(browser, 'audit-stable-paging', async (page) => {
-    await loginAndWait(page, '/audit?page=2');
+    await loginAndWait(page, '/audit');
+    await page.locator('tbody tr').first().waitFor();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.waitForURL(/\/audit\?cursor=[\w-]+&at=51$/);
+    await page.locator('.page-info', { hasText: /^51–/ }).waitFor();
     const first = page.locator('tbody tr').first();
     await first.waitFor();
     const shown = await first.textContent();
@@ -345,7 +384,7 @@ test('audit log: later pages stay put while new entries arrive', async () => {
     for (let i = 0; i < 3; i += 1) await api('PUT', '/admin/config/motd', { value: `late${i}` });
     await page.getByRole('button', { name: 'Refresh' }).click();
     const asked = await waitForRequest(mark, { method: 'GET', path: '/admin/audit' });
-    assert.match(asked.query, /offset=50.*until_id=\d+/, 'page 2 is counted up to the newest entry of the first load');
+    assert.match(asked.query, /cursor=[\w-]+.*until_id=\d+/, 'page 2 is counted up to the newest entry of the first load');
     await page.getByRole('button', { name: 'Refreshing…' }).waitFor({ state: 'detached' });
     assert.equal(await page.locator('tbody tr').first().textContent(), shown);
   });
@@ -538,11 +577,20 @@ test('snapshots: one taken by the scheduler appears by itself; refreshing never 
   }, { allowConsoleErrors: true });
 });
 
-test('audit log: paging past the end lands on the last page', async () => {
+test('audit log: Last shows the oldest entries with their range, and First goes back', async () => {
   for (let i = 0; i < 55; i += 1) await api('PUT', '/admin/config/motd', { value: `m${i}` });
   await withPage(browser, 'audit-paging', async (page) => {
-    await loginAndWait(page, '/audit?page=3');
-    await page.getByText(/^There is no page 3; showing the last page, 2\.$/).waitFor();
-    assert.match(await page.locator('.page-info').textContent(), /^51–\d+ of \d+ · page 2 of 2$/);
+    await loginAndWait(page, '/audit');
+    await page.locator('tbody tr').first().waitFor();
+    await page.getByRole('button', { name: 'Last' }).click();
+    await page.waitForURL(/\/audit\?cursor=last$/);
+    const info = await page.locator('.page-info').textContent();
+    const [, from, to, total] = info.match(/^(\d+)–(\d+) of (\d+) · page (\d+) of \4$/);
+    assert.equal(to, total, info);
+    assert.equal(Number(to) - Number(from) + 1, await page.locator('tbody tr').count());
+    assert.ok(await page.getByRole('button', { name: 'Next' }).isDisabled());
+    await page.getByRole('button', { name: 'First' }).click();
+    await page.waitForURL(/\/audit$/);
+    await page.locator('.page-info', { hasText: new RegExp(`^1–50 of ${total} · page 1 of`) }).waitFor();
   });
 });

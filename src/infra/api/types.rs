@@ -169,21 +169,41 @@ impl FromJson for GameStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// Counted up to 10 000 by lists paged by cursor; `total_exact` says
+    /// whether it is the whole count (lists paged by number always count all).
     pub total: u64,
+    pub total_exact: bool,
     /// The newest entry counted, for lists that grow at the top while they are
     /// paged (the audit log): later pages ask up to it and stay in place.
     pub until_id: Option<u64>,
+    /// The cursors of the pages either side, for lists paged by cursor.
+    pub next_cursor: Option<String>,
+    pub prev_cursor: Option<String>,
 }
 
 impl<T: FromJson> FromJson for Page<T> {
     fn from_json(v: &Value) -> Result<Self, String> {
+        let cursor = |key: &str| match v.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(c) => c
+                .as_str()
+                .map(|c| Some(c.to_owned()))
+                .ok_or_else(|| format!("{key} is not text")),
+        };
         Ok(Self {
             items: list(v, "items")?,
             total: whole(v, "total")?,
+            total_exact: match v.get("total_exact") {
+                None => true,
+                Some(Value::Bool(b)) => *b,
+                Some(_) => return Err("total_exact is not true or false".to_owned()),
+            },
             until_id: match v.get("until_id") {
                 None | Some(Value::Null) => None,
                 Some(_) => Some(whole(v, "until_id")?),
             },
+            next_cursor: cursor("next_cursor")?,
+            prev_cursor: cursor("prev_cursor")?,
         })
     }
 }

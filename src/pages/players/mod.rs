@@ -18,10 +18,10 @@ use crate::infra::api::use_api;
 use crate::infra::mutation::Mutation;
 use crate::pages::overview::status::use_game_status;
 use crate::routes::Route;
+use crate::ui::cursor_paging::{moved, CursorPagination, Mover};
 use crate::ui::format;
 use crate::ui::load::{render, Empty, Loading};
 use crate::ui::paged_list::stale_while;
-use crate::ui::pagination::{clamp, clamp_notice, settle, Pagination};
 use crate::ui::toast::use_toasts;
 use query::{PlayersQuery, Sort, PAGE_SIZES};
 
@@ -48,22 +48,21 @@ pub fn PlayersPage() -> impl IntoView {
     });
     let show = Callback::new(move |q: PlayersQuery| go.run((q, false)));
 
-    // A page past the end (an old link, fewer players now) becomes the last page.
-    let clamped = RwSignal::new(None);
-    let replace_with = Callback::new(move |last| {
-        if let Some(q) = query.try_get_untracked() {
-            go.run((q.with_page(last), true));
-        }
-    });
-    let showing = Signal::derive(move || query.with(|q| q.page));
+    // A page whose rows went (an old link, fewer players now) becomes the last
+    // page, a cursor the gateway does not know the first; the URL is replaced and
+    // the operator told.
+    let mover = Mover::new();
     let recoveries = game.recoveries();
     let list = Loader::new(move || {
         let q = query.get();
         recoveries.track();
         async move {
             let result = api.get::<Page<Player>>(q.api_path()).await;
-            if let Ok(data) = &result {
-                settle(q.page, q.size, data.total, showing, clamped, replace_with);
+            // Only for the page still asked for: an answer the operator left changes nothing.
+            if query.try_get_untracked().as_ref() == Some(&q) {
+                if let Some(place) = mover.settle(&q.place, &result) {
+                    go.run((q.at(place), true));
+                }
             }
             result
         }
@@ -207,13 +206,14 @@ pub fn PlayersPage() -> impl IntoView {
                 </select>
             </div>
             <bulk::BulkActions selected done=retry busy=Signal::derive(move || list.loading()) />
-            {clamp_notice(clamped)}
+            {mover.notice()}
             {move || render(list.get(), "players", retry, |data| {
                 let q = query.get_untracked();
-                if clamp(q.page, q.size, data.total).is_some() {
+                if moved(&data).is_some() {
+                    // Its rows are gone: the last page is on its way.
                     return view! { <Loading what="players" /> }.into_any();
                 }
-                if data.total == 0 {
+                if data.items.is_empty() {
                     let message = if q.search.trim().is_empty() {
                         "There are no players yet.".to_owned()
                     } else {
@@ -221,6 +221,9 @@ pub fn PlayersPage() -> impl IntoView {
                     };
                     return view! { <Empty message /> }.into_any();
                 }
+                let place = q.place.clone();
+                let (first, shown) = (place.first_row(&data), data.items.len());
+                let (previous, next) = (place.previous(&data, q.size), place.next(&data));
                 let table = view! {
                     <table class="data players">
                         <thead>
@@ -261,11 +264,16 @@ pub fn PlayersPage() -> impl IntoView {
                 }.into_any();
                 view! {
                     {stale_while(Signal::derive(move || list.loading()), table)}
-                    <Pagination
-                        page=q.page
+                    <CursorPagination
+                        first
+                        shown
                         size=q.size
                         total=data.total
-                        on_page=Callback::new(move |page| show.run(query.get_untracked().with_page(page)))
+                        exact=data.total_exact
+                        previous
+                        next
+                        place
+                        go=Callback::new(move |place| show.run(query.get_untracked().at(place)))
                     />
                 }.into_any()
             })}

@@ -1,9 +1,9 @@
-//! The players pages' URL state: the list's view (search, sort, page) kept in
+//! The players pages' URL state: the list's view (search, sort, page cursor) kept in
 //! the query, so a link or the back button restores exactly what the operator
 //! was looking at, and the player id in the path.
 
 use crate::infra::api::url::encode;
-use crate::ui::pagination::{offset, page_param};
+use crate::ui::cursor_paging::Place;
 
 pub const PAGE_SIZES: [u32; 3] = [25, 50, 100];
 const DEFAULT_SIZE: u32 = 25;
@@ -28,8 +28,8 @@ pub struct PlayersQuery {
     pub search: String,
     pub sort: Sort,
     pub descending: bool,
-    /// 1-based.
-    pub page: u32,
+    /// Which page, by the gateway's cursor.
+    pub place: Place,
     pub size: u32,
     /// Only banned (or only not banned) players; `None`: all.
     pub banned: Option<bool>,
@@ -52,7 +52,7 @@ impl Default for PlayersQuery {
             search: String::new(),
             sort: Sort::Username,
             descending: false,
-            page: 1,
+            place: Place::default(),
             size: DEFAULT_SIZE,
             banned: None,
             online: None,
@@ -83,7 +83,7 @@ impl PlayersQuery {
                 _ => Sort::Username,
             },
             descending: get("order") == Some("desc"),
-            page: page_param(get("page")),
+            place: Place::from_pairs(&get),
             size: get("size")
                 .and_then(|s| s.parse().ok())
                 .filter(|s| PAGE_SIZES.contains(s))
@@ -106,9 +106,6 @@ impl PlayersQuery {
         if self.descending {
             parts.push("order=desc".to_owned());
         }
-        if self.page != d.page {
-            parts.push(format!("page={}", self.page));
-        }
         if self.size != d.size {
             parts.push(format!("size={}", self.size));
         }
@@ -118,6 +115,8 @@ impl PlayersQuery {
         if let Some(o) = self.online {
             parts.push(format!("online={o}"));
         }
+        // Last: the one part that changes while paging.
+        parts.extend(self.place.url_parts());
         if parts.is_empty() {
             String::new()
         } else {
@@ -127,11 +126,11 @@ impl PlayersQuery {
 
     /// The gateway request for this view.
     pub fn api_path(&self) -> String {
-        let offset = offset(self.page, self.size);
         format!(
-            "/admin/players?{}&limit={}&offset={offset}",
+            "/admin/players?{}&limit={}{}",
             self.selection(),
-            self.size
+            self.size,
+            self.place.api_part()
         )
     }
 
@@ -164,7 +163,7 @@ impl PlayersQuery {
         Self {
             banned,
             online,
-            page: 1,
+            place: Place::default(),
             ..self.clone()
         }
     }
@@ -175,7 +174,7 @@ impl PlayersQuery {
         Self {
             sort,
             descending,
-            page: 1,
+            place: Place::default(),
             ..self.clone()
         }
     }
@@ -183,14 +182,14 @@ impl PlayersQuery {
     pub fn searching(&self, search: String) -> Self {
         Self {
             search,
-            page: 1,
+            place: Place::default(),
             ..self.clone()
         }
     }
 
-    pub fn with_page(&self, page: u32) -> Self {
+    pub fn at(&self, place: Place) -> Self {
         Self {
-            page: page.max(1),
+            place,
             ..self.clone()
         }
     }
@@ -198,7 +197,7 @@ impl PlayersQuery {
     pub fn with_size(&self, size: u32) -> Self {
         Self {
             size,
-            page: 1,
+            place: Place::default(),
             ..self.clone()
         }
     }
@@ -217,23 +216,30 @@ mod tests {
         PlayersQuery::from_pairs(|k| map.get(k).copied())
     }
 
+    fn second_page() -> Place {
+        Place {
+            cursor: Some("eyJvIjoi".into()),
+            at: Some(51),
+        }
+    }
+
     #[test]
     fn round_trips_through_the_url() {
         let q = PlayersQuery {
             search: "nova ace".into(),
             sort: Sort::CreatedAt,
             descending: true,
-            page: 3,
+            place: second_page(),
             size: 50,
             banned: Some(true),
             online: Some(false),
         };
         assert_eq!(
             q.to_query(),
-            "?search=nova%20ace&sort=created_at&order=desc&page=3&size=50&banned=true&online=false"
+            "?search=nova%20ace&sort=created_at&order=desc&size=50&banned=true&online=false&cursor=eyJvIjoi&at=51"
         );
         let back = parse(
-            "search=nova ace&sort=created_at&order=desc&page=3&size=50&banned=true&online=false",
+            "search=nova ace&sort=created_at&order=desc&size=50&banned=true&online=false&cursor=eyJvIjoi&at=51",
         );
         assert_eq!(back, q);
         assert_eq!(PlayersQuery::default().to_query(), "");
@@ -242,24 +248,32 @@ mod tests {
     #[test]
     fn invalid_values_fall_back_to_defaults() {
         assert_eq!(
-            parse("sort=email&order=up&page=0&size=7"),
+            parse("sort=email&order=up&page=3&size=7"),
             PlayersQuery::default()
         );
         assert_eq!(
-            parse("page=-2&size=abc&banned=maybe"),
+            parse("cursor=not%20one&size=abc&banned=maybe"),
             PlayersQuery::default()
         );
     }
 
     #[test]
-    fn api_path_pages_with_limit_and_offset() {
-        let q = parse("search=x&y&page=3&size=50");
+    fn api_path_pages_by_cursor() {
+        let q = parse("search=x&y&size=50&cursor=abc_-1&at=51");
         assert_eq!(
             q.api_path(),
-            "/admin/players?sort=username&order=asc&search=x&limit=50&offset=100"
+            "/admin/players?sort=username&order=asc&search=x&limit=50&cursor=abc_-1"
         );
         let q = q.filtered(Some(true), None);
-        assert_eq!(q.page, 1, "a filter starts from the first page");
+        assert_eq!(
+            q.place,
+            Place::default(),
+            "a filter starts from the first page"
+        );
+        assert_eq!(
+            q.api_path(),
+            "/admin/players?sort=username&order=asc&search=x&banned=true&limit=50"
+        );
         assert_eq!(
             q.export_path(),
             "/admin/players/export?sort=username&order=asc&search=x&banned=true",
@@ -268,16 +282,16 @@ mod tests {
     }
 
     #[test]
-    fn sorting_and_searching_go_back_to_page_one() {
-        let q = PlayersQuery::default().with_page(4);
+    fn sorting_and_searching_go_back_to_the_first_page() {
+        let q = PlayersQuery::default().at(second_page());
         let by_name = q.sorted_by(Sort::Username);
         assert!(
-            by_name.descending && by_name.page == 1,
+            by_name.descending && by_name.place == Place::default(),
             "same column flips the order"
         );
         assert!(!by_name.sorted_by(Sort::CreatedAt).descending);
-        assert_eq!(q.searching("ace".into()).page, 1);
-        assert_eq!(q.with_size(100).page, 1);
+        assert_eq!(q.searching("ace".into()).place, Place::default());
+        assert_eq!(q.with_size(100).place, Place::default());
     }
 
     #[test]
@@ -296,14 +310,5 @@ mod tests {
         ] {
             assert!(!is_uuid(bad), "{bad}");
         }
-    }
-
-    #[test]
-    fn an_absurd_page_is_kept_for_clamping_not_wrapped() {
-        let q = parse("page=99999999999999");
-        assert_eq!(q.page, u32::MAX);
-        assert!(q
-            .api_path()
-            .contains(&format!("offset={}", (u64::from(u32::MAX) - 1) * 25)));
     }
 }
