@@ -58,6 +58,26 @@ impl<T: DeserializeOwned> FromRequest<AppState> for OptionalJsonBody<T> {
 /// proxies drop or refuse a DELETE's body, which would lose the reason without a word.
 pub const REASON_HEADER: &str = "x-audit-log-reason";
 
+/// Whether `text` is RFC 3986 percent-encoding: unreserved characters and `%XX` only, as the
+/// contract's pattern has it (so "50% off" cannot be read two ways).
+fn percent_encoded(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => i += 1,
+            b'%' if bytes.len() > i + 2
+                && bytes[i + 1].is_ascii_hexdigit()
+                && bytes[i + 2].is_ascii_hexdigit() =>
+            {
+                i += 3
+            }
+            _ => return false,
+        }
+    }
+    true
+}
+
 /// The operator's reason for a DELETE, from [`REASON_HEADER`]; a DELETE with a body is
 /// refused, so a client that still sends its reason there learns it at once instead of
 /// losing it behind a proxy that drops the body.
@@ -71,9 +91,13 @@ impl FromRequest<AppState> for HeaderReason {
         let raw = match req.headers().get(REASON_HEADER) {
             None => None,
             Some(value) => {
-                let ascii = value.to_str().map_err(|_| {
-                    ApiError::field(&loc, "Must be percent-encoded UTF-8", "reason_encoding")
-                })?;
+                let ascii = value
+                    .to_str()
+                    .ok()
+                    .filter(|v| percent_encoded(v))
+                    .ok_or_else(|| {
+                        ApiError::field(&loc, "Must be percent-encoded UTF-8", "reason_encoding")
+                    })?;
                 let text = percent_encoding::percent_decode_str(ascii)
                     .decode_utf8()
                     .map_err(|_| {

@@ -236,6 +236,18 @@ async fn reasons_are_trimmed_optional_and_at_most_500_characters() {
             .await
             .unwrap();
         assert_eq!(invalid_utf8.status(), 422, "DELETE {path}: not UTF-8");
+        let not_encoded = gw
+            .request(Method::DELETE, &path)
+            .bearer_auth(&token)
+            .header("x-audit-log-reason", "50% off")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            not_encoded.status(),
+            422,
+            "DELETE {path}: not percent-encoded"
+        );
     }
     let (code, body) = gw
         .send(

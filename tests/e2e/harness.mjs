@@ -92,7 +92,10 @@ export async function api(method, path, body) {
   // A DELETE carries no body: its reason travels in a header (api/openapi.yaml, AuditReason).
   let payload = body;
   if (method === 'DELETE') {
-    if (body?.reason) headers['x-audit-log-reason'] = encodeURIComponent(body.reason);
+    if (body?.reason) {
+      headers['x-audit-log-reason'] = encodeURIComponent(body.reason)
+        .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    }
     payload = undefined;
   }
   const response = await fetch(`${env.gateway}${path}`, {
