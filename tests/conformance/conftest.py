@@ -145,13 +145,21 @@ def players(gw, admin):
 def audit(gw, admin):
     """The audit entries of `action` whose target_id is `target_id`, newest first."""
 
-    def entries(action: str, target_id: str | None = None, **query) -> list[dict]:
+    def entries(action: str, target_id: str | None = None, after: int | None = None, **query) -> list[dict]:
         q = {"action": action, "limit": 200, **query}
         if target_id is not None:
             q["target"] = target_id
         r = gw.request("GET", "/admin/audit", admin.token, query=q)
         assert r.status == 200, str(r)
         items = r.json()["items"]
-        return [e for e in items if target_id is None or e["target_id"] == target_id]
+        return [e for e in items
+                if (target_id is None or e["target_id"] == target_id) and (after is None or e["id"] > after)]
 
+    def newest() -> int:
+        """The id of the newest entry now (0 while the log is empty): entries after it are new."""
+        r = gw.request("GET", "/admin/audit", admin.token, query={"limit": 1})
+        assert r.status == 200, str(r)
+        return r.json()["until_id"] or 0
+
+    entries.newest = newest
     return entries
