@@ -30,6 +30,7 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "contract(section): the part of api/openapi.yaml a check checks")
     config.addinivalue_line("markers", "mutating: changes state; runs only with --mutating")
+    config.addinivalue_line("markers", "first: runs before the other checks (it starts something that takes time)")
     config.addinivalue_line("markers", "last: runs after every other check (it waits for time to pass)")
 
 
@@ -39,17 +40,26 @@ def pytest_report_header(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    # Each check is named with the contract section it checks.
+    # Each check is reported with the contract section it checks (pytest_report_teststatus).
     for item in items:
         marker = item.get_closest_marker("contract")
         if marker:
-            item._nodeid = f"{item.nodeid}  [{marker.args[0]}]"
+            item.user_properties.append(("contract", marker.args[0]))
     if not config.getoption("--mutating"):
         skip = pytest.mark.skip(reason="changes state: only with --mutating")
         for item in items:
             if item.get_closest_marker("mutating"):
                 item.add_marker(skip)
-    items.sort(key=lambda item: item.get_closest_marker("last") is not None)
+    items.sort(key=lambda item: 0 if item.get_closest_marker("first") else 2 if item.get_closest_marker("last") else 1)
+
+
+def pytest_report_teststatus(report, config):
+    section = dict(report.user_properties).get("contract")
+    if section and report.when == "call" and not hasattr(report, "wasxfail"):
+        letter = {"passed": ".", "failed": "F", "skipped": "s"}[report.outcome]
+        color = {"passed": {"green": True}, "failed": {"red": True}, "skipped": {"yellow": True}}[report.outcome]
+        return report.outcome, letter, (f"{report.outcome.upper()}  (contract: {section})", color)
+    return None
 
 
 @pytest.fixture(scope="session")
