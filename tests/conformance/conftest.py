@@ -72,7 +72,12 @@ def gw(pytestconfig) -> Gateway:
     url = pytestconfig.getoption("--gateway")
     if not url:
         pytest.exit("no --gateway URL given", returncode=2)
-    return Gateway(url, pytestconfig.getoption("--ca"))
+    gateway = Gateway(url, pytestconfig.getoption("--ca"))
+    try:
+        gateway.request("GET", "/health/live")  # any HTTP answer will do; a network or TLS error will not
+    except OSError as e:
+        pytest.exit(f"cannot reach {url}: {e}", returncode=2)
+    return gateway
 
 
 def credentials(prefix: str) -> tuple[str, str] | None:
