@@ -99,20 +99,6 @@ wasm_bindgen_cli() {
     fi
 }
 
-# python_venv VENV REQUIREMENTS: a project-local venv with exactly those pinned tools.
-python_venv() {
-    local venv=$1 requirements=$2 want stamp="$1/.requirements.sha256"
-    want=$(sha256sum "$requirements" | awk '{print $1}')
-    if [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
-        note "Python tools (${requirements#"$ROOT"/}): present in ${venv#"$ROOT"/}"
-        return
-    fi
-    say "Installing Python tools from ${requirements#"$ROOT"/} into ${venv#"$ROOT"/}"
-    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
-    echo "$want" >"$stamp"
-}
-
 build_only=false
 [ "${1:-}" = "--build-tools" ] && build_only=true
 

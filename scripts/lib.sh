@@ -61,6 +61,26 @@ npm_install() {
     echo "$want" >"$stamp"
 }
 
+# python_venv VENV REQUIREMENTS: a project-local venv with exactly those pinned tools
+# (the bootstrap's, and scripts/conformance.sh's own small one).
+python_venv() {
+    local venv=$1 requirements=$2 want stamp="$1/.requirements.sha256"
+    want=$(sha256sum "$requirements" | awk '{print $1}')
+    if [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+        note "Python tools (${requirements#"$ROOT"/}): present in ${venv#"$ROOT"/}"
+        return
+    fi
+    say "Installing Python tools from ${requirements#"$ROOT"/} into ${venv#"$ROOT"/}"
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    echo "$want" >"$stamp"
+}
+
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now (the kernel's choice).
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 BACKGROUND_PIDS=()
 
 # start_bg NAME LOGFILE CMD...: runs CMD in the background, remembering it for stop_all.

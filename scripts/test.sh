@@ -3,6 +3,8 @@
 #   lint      rustfmt, clippy (native and wasm32), cargo-deny (deny.toml), yamllint, hadolint
 #   unit      cargo test --workspace: unit tests and the gateway's integration tests over HTTP
 #   contract  schemathesis against a live reference gateway and api/openapi.yaml
+#   conformance  scripts/conformance.sh (tests/conformance), read-only and then mutating, against
+#             a fresh reference gateway
 #   e2e       Chromium against the project's nginx config (sandboxed as in the pod) and the
 #             reference gateway, all over TLS
 #   k8s       every overlay rendered by kustomize, validated offline (kubernetes-validate,
@@ -28,7 +30,7 @@ NGINX_PORT=38001 GATEWAY_TLS_PORT=38002 GATEWAY_PLAIN_PORT=38003
 TEST_DIR="$RUN_DIR/test"
 PASSED=0
 STAGES=("$@")
-[ ${#STAGES[@]} -gt 0 ] || STAGES=(lint unit k8s db image contract e2e serving dev)
+[ ${#STAGES[@]} -gt 0 ] || STAGES=(lint unit k8s db image contract conformance e2e serving dev)
 
 wants() { [[ " ${STAGES[*]} " == *" $1 "* ]]; }
 
@@ -37,7 +39,7 @@ wants() { [[ " ${STAGES[*]} " == *" $1 "* ]]; }
 # fails the run with the stage's name instead of stalling CI. "build" is the release build of
 # the dashboard and the gateway that contract, e2e and serving share.
 declare -A STAGE_LIMITS=([lint]=1200 [unit]=1800 [k8s]=600 [db]=300 [image]=300 [build]=2400
-                         [contract]=900 [e2e]=1800 [serving]=2400 [dev]=900)
+                         [contract]=900 [conformance]=600 [e2e]=1800 [serving]=2400 [dev]=900)
 
 stage_lint() {
     say "Lint: rustfmt, clippy (native and wasm32), the dependency policy (cargo-deny), yamllint, hadolint"
@@ -118,6 +120,44 @@ stage_contract() {
     "$VENV/bin/schemathesis" --config-file api/schemathesis.toml run api/openapi.yaml \
         --url "http://127.0.0.1:$GATEWAY_PLAIN_PORT/api" --no-color 2>&1 | tee "$TEST_DIR/schemathesis.log" | tail -n 25
     PASSED=$((PASSED + $(grep -Eo '[0-9]+ passed' "$TEST_DIR/schemathesis.log" | tail -n 1 | awk '{print $1}')))
+}
+
+# The reference gateway the stages run: the build's, or GATEWAY_BIN (for example one built into
+# another CARGO_TARGET_DIR).
+GATEWAY_BIN=${GATEWAY_BIN:-target/release/galaxy-gateway}
+
+# conformance_against NAME [GATEWAY_ARGS...]: a fresh reference gateway started with those
+# arguments (plain HTTP, on a free port of its own), the conformance kit against it read-only
+# and then mutating, and the gateway stopped. One line per gateway configuration.
+conformance_against() {
+    local name=$1 port pid log mode
+    shift
+    port=$(free_port)
+    log="$TEST_DIR/conformance/gateway-$name.log"
+    start_bg "gateway ($name, plain HTTP on $port)" "$log" "$GATEWAY_BIN" --listen "127.0.0.1:$port" "$@"
+    pid=${BACKGROUND_PIDS[-1]}
+    wait_for_url "http://127.0.0.1:$port/api/health/live" || die "gateway ($name) did not start; see $log"
+    for mode in read-only mutating; do
+        say "Conformance kit, $mode, against the reference gateway ($name)"
+        local flags=() out="$TEST_DIR/conformance/$name-$mode.log"
+        # --mutating: this gateway is this run's own, started a moment ago and stopped below.
+        [ "$mode" = read-only ] || flags=(--mutating --i-understand-this-changes-state)
+        # The log has every check; the terminal what is not a pass or a skip (failures, the summary).
+        if ! GALAXY_CONFORMANCE_USERNAME=admin GALAXY_CONFORMANCE_PASSWORD="$GALAXY_ADMIN_PASSWORD" \
+            scripts/conformance.sh "${flags[@]}" "http://127.0.0.1:$port/api" 2>&1 | tee "$out" |
+            { grep -Ev ' (PASSED|SKIPPED) ' || true; }; then
+            die "the conformance kit ($mode) failed against the reference gateway ($name); every check is in $out"
+        fi
+        PASSED=$((PASSED + $(grep -Eo '[0-9]+ passed' "$out" | tail -n 1 | awk '{print $1}')))
+    done
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+stage_conformance() {
+    say "Conformance kit: scripts/conformance.sh against fresh reference gateways, read-only and mutating"
+    mkdir -p "$TEST_DIR/conformance"
+    conformance_against in-memory
 }
 
 stage_e2e() {
@@ -230,7 +270,7 @@ for port in $NGINX_PORT $GATEWAY_TLS_PORT $GATEWAY_PLAIN_PORT 8443 38030 38031 3
 done
 for stage in "${STAGES[@]}"; do
     if [ -z "${STAGE_LIMITS[$stage]:-}" ] || [ "$stage" = build ]; then
-        die "unknown stage '$stage'; stages: lint unit k8s db image contract e2e serving dev"
+        die "unknown stage '$stage'; stages: lint unit k8s db image contract conformance e2e serving dev"
     fi
 done
 mkdir -p "$TEST_DIR"
@@ -244,8 +284,8 @@ export GALAXY_ADMIN_USERNAME=admin GALAXY_ADMIN_PASSWORD JWT_SECRET_KEY
 for stage in lint unit k8s db image; do
     wants "$stage" && run_stage "$stage"
 done
-if wants contract || wants e2e || wants serving; then run_stage build; fi
-for stage in contract e2e serving dev; do
+if wants contract || wants conformance || wants e2e || wants serving; then run_stage build; fi
+for stage in contract conformance e2e serving dev; do
     wants "$stage" && run_stage "$stage"
 done
 
