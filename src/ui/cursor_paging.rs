@@ -122,7 +122,8 @@ pub fn describe(first: Option<u64>, shown: usize, size: u32, total: u64, exact: 
             let last = first + (shown as u64).saturating_sub(1);
             let range = format!("{}–{} {of}", format::integer(first), format::integer(last));
             if exact {
-                let page = (first - 1) / u64::from(size.max(1)) + 1;
+                // By the last row: a page counted from the end (Last) starts anywhere.
+                let page = last.max(first).div_ceil(u64::from(size.max(1)));
                 format!("{range} · page {page} of {}", page_count(total, size))
             } else {
                 range

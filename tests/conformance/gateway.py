@@ -77,6 +77,12 @@ class Gateway:
             url += ("&" if "?" in url else "?") + urllib.parse.urlencode(query)
         all_headers = {"Accept": "application/json", "User-Agent": "galaxy-conformance-kit"}
         data = raw
+        if method == "DELETE" and body is not None:
+            # parameters.AuditReason: a DELETE carries no body; its reason travels in a
+            # percent-encoded header (unreserved characters and %XX only).
+            assert set(body) <= {"reason"}, f"a DELETE has no body but its reason: {body}"
+            all_headers["X-Audit-Log-Reason"] = urllib.parse.quote(body["reason"], safe="")
+            body = None
         if body is not None:
             data = json.dumps(body).encode()
         if data is not None:

@@ -152,7 +152,8 @@ def test_players_come_in_the_order_asked_and_search_selects(gw, admin):
 @pytest.mark.contract("listAudit: newest first, until_id, `from` later than `to` is 422")
 def test_the_audit_log_is_newest_first_up_to_until_id(gw, admin):
     body = page(gw, admin, "/admin/audit", limit=200)
-    assert set(body) == {"items", "total", "until_id"}, set(body)
+    assert set(body) == {"items", "total", "total_exact", "has_more", "next_cursor", "prev_cursor",
+                         "until_id"}, set(body)
     entry_ids = ids(body)
     assert entry_ids == sorted(entry_ids, reverse=True) and len(set(entry_ids)) == len(entry_ids), "newest first"
     if body["until_id"] is None:
@@ -165,3 +166,53 @@ def test_the_audit_log_is_newest_first_up_to_until_id(gw, admin):
     r = gw.request("GET", "/admin/audit", admin.token,
                    query={"from": "2030-01-02T00:00:00Z", "to": "2030-01-01T00:00:00Z"})
     assert_validation_error(r)
+
+
+CURSOR_LISTS = ["/admin/players", "/admin/audit"]
+
+
+@pytest.mark.contract("parameters.Cursor: next_cursor/prev_cursor walk one order, `last` is the last page")
+@pytest.mark.parametrize("path", CURSOR_LISTS)
+def test_cursor_pages_walk_the_order_both_ways(gw, admin, path):
+    for attempt in range(3):  # a new audit entry may land between two calls
+        fixed = pinned(gw, admin, path)
+        whole = page(gw, admin, path, limit=200, **fixed)
+        forward, body = [], page(gw, admin, path, limit=9, **fixed)
+        assert body["prev_cursor"] is None, "the first page has no page before it"
+        while True:
+            forward.append(ids(body))
+            assert body["has_more"] == (body["next_cursor"] is not None), body
+            if not body["has_more"] or len(forward) == 5:
+                break
+            body = page(gw, admin, path, limit=9, cursor=body["next_cursor"], **fixed)
+            assert body["prev_cursor"] is not None
+        if body["total"] == whole["total"]:
+            break
+    else:
+        pytest.fail(f"{path}: the total kept changing between calls")
+    walked = [i for p in forward for i in p]
+    assert walked == ids(whole)[:len(walked)], "cursor pages are slices of the one order"
+    if len(forward) > 1:  # body is the last page walked
+        back = page(gw, admin, path, limit=9, cursor=body["prev_cursor"], **fixed)
+        assert ids(back) == forward[-2], "prev_cursor leads to the page before"
+    assert isinstance(whole["total_exact"], bool) and whole["total"] <= 10_000
+    if not whole["total_exact"]:
+        assert whole["total"] == 10_000, "a total stops counting at 10 000"
+    elif whole["total"] <= 200:
+        last = page(gw, admin, path, limit=9, cursor="last", **fixed)
+        assert ids(last) == ids(whole)[-9:] and last["has_more"] is False and last["next_cursor"] is None
+
+
+@pytest.mark.contract("parameters.Cursor: a cursor of another order, a forged one, or with an offset is 422")
+def test_foreign_and_forged_cursors_are_refused(gw, admin):
+    first = page(gw, admin, "/admin/players", limit=2, sort="username", order="asc")
+    if first["next_cursor"] is None:
+        pytest.skip("fewer than three players: no cursor to misuse")
+    cursor = first["next_cursor"]
+    for query in ({"order": "desc", "cursor": cursor}, {"sort": "created_at", "cursor": cursor},
+                  {"cursor": "bm90LWEtY3Vyc29y"}):
+        assert_validation_error(gw.request("GET", "/admin/players", admin.token, query=query), "query", "cursor")
+    assert_validation_error(gw.request("GET", "/admin/audit", admin.token, query={"cursor": cursor}),
+                            "query", "cursor")
+    assert_validation_error(gw.request("GET", "/admin/players", admin.token,
+                                       query={"cursor": cursor, "offset": 5}), "query", "offset")

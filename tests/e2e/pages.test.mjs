@@ -103,8 +103,12 @@ test('players: debounced search, sort and paging live in the URL and the back bu
     const names = await page.locator('table.players tbody td.name').allTextContents();
     assert.ok(names.length > 0 && names.every((n) => n.includes('ar')), names.join());
 
+    const sorted = await requestLogMark();
     await page.getByRole('button', { name: /Joined/ }).click();
     await page.waitForURL(/search=ar&sort=created_at$/);
+    // The rows by join date have arrived once the gateway answered and the rows are no longer busy.
+    await waitForRequest(sorted, { method: 'GET', path: '/admin/players' });
+    await page.locator('.rows[aria-busy="false"]').waitFor();
     const firstPage = await page.locator('table.players tbody td.name').allTextContents();
     await page.getByRole('button', { name: 'Next' }).click();
     // Paged by the gateway's cursor; the URL keeps it and where the page starts.
