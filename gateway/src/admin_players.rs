@@ -26,8 +26,11 @@ use crate::admin::rfc3339;
 use crate::audit::{body_reason, csv_cell, ReasonBody, MAX_REASON_CHARS};
 use crate::auth::{Actor, Session};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::extract::{page, path_uuid, HeaderReason, JsonBody, OptionalJsonBody, QueryParams};
+use crate::extract::{
+    export_too_large, page, path_uuid, HeaderReason, JsonBody, OptionalJsonBody, QueryParams,
+};
 use crate::keyset::{self, Boundary, Position};
+use crate::player_sessions::{CLOSE_BANNED, CLOSE_KICKED};
 use crate::players::{Ban, Player};
 use crate::state::{AppState, Audit, TargetType, World};
 
@@ -328,10 +331,14 @@ async fn export_players(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    let cap = state.settings.export_max_rows;
     let ids: Arc<Vec<Uuid>> = {
         let mut world = state.world();
         world.expire_bans();
         let matching = filter.matching(&world);
+        if matching.len() > cap {
+            return Err(export_too_large("players", matching.len(), cap));
+        }
         Arc::new(matching.iter().map(|&i| world.players[i].id).collect())
     };
     let header_line = Bytes::from(format!("{PLAYERS_CSV_HEADER}\r\n"));
@@ -548,8 +555,16 @@ fn ban(world: &mut World, actor: &Actor, id: Uuid, order: &BanOrder) -> ApiResul
         .duration_seconds
         .map(|s| now + Duration::seconds(s as i64));
     let previous = world.active_ban(id).map(Ban::until_text);
+    // Every socket of the player closes, with the reason the client shows ("Enforcing bans
+    // and kicks" in the contract).
+    let sockets = world.player_sessions.close_all(
+        id,
+        CLOSE_BANNED,
+        &format!("banned: {}", order.reason),
+        now,
+    );
     let player = &mut world.players[index];
-    let was_online = std::mem::replace(&mut player.online, false);
+    let was_online = std::mem::replace(&mut player.online, false) || sockets > 0;
     let username = player.username.clone();
     let ban = Ban {
         reason: order.reason.clone(),
@@ -581,8 +596,15 @@ fn ban(world: &mut World, actor: &Actor, id: Uuid, order: &BanOrder) -> ApiResul
 /// Ends the player's live session: 409 `not_online` when it has none.
 fn kick(world: &mut World, actor: &Actor, id: Uuid, reason: Option<String>) -> ApiResult<usize> {
     let index = world.player_index(id).ok_or_else(|| not_found(id))?;
+    let now = world.ban_clock();
+    let sockets = world.player_sessions.close_all(
+        id,
+        CLOSE_KICKED,
+        &format!("kicked: {}", reason.as_deref().unwrap_or("by an operator")),
+        now,
+    );
     let player = &mut world.players[index];
-    if !player.online {
+    if !player.online && sockets == 0 {
         return Err(ApiError::ConflictCode {
             code: "not_online",
             detail: format!("{} is not online", player.username),

@@ -2,11 +2,16 @@
 //! entries arrive (`until_id`), and exported as CSV; and the optional `reason` of dangerous
 //! actions, which their entries keep.
 
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use futures_util::StreamExt as _;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
@@ -14,7 +19,7 @@ use time::OffsetDateTime;
 use crate::admin::rfc3339;
 use crate::auth::Session;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::extract::{page, QueryParams, MAX_SAFE_INTEGER};
+use crate::extract::{export_too_large, page, QueryParams, MAX_SAFE_INTEGER};
 use crate::keyset::{self, Boundary, Position};
 use crate::state::{AppState, AuditEntry, World};
 
@@ -308,15 +313,24 @@ fn csv_row(e: &AuditEntry) -> String {
         .join(",")
 }
 
-/// The entries as CSV, header first, lines ending in CRLF as RFC 4180 has it.
-pub fn csv<'a>(entries: impl Iterator<Item = &'a AuditEntry>) -> String {
-    let mut out = String::from(CSV_HEADER);
-    out.push_str("\r\n");
-    for e in entries {
-        out.push_str(&csv_row(e));
-        out.push_str("\r\n");
+/// Rows written per chunk of a streamed export, each chunk under the world lock.
+const EXPORT_CHUNK_ROWS: usize = 1000;
+
+/// The CSV lines of up to `EXPORT_CHUNK_ROWS` matching entries older than `before`, newest
+/// first, and the id to continue before (None once the log is through).
+fn csv_chunk(world: &World, filter: &Filter, before: u64) -> (String, Option<u64>) {
+    let end = world.audit.partition_point(|e| e.id < before);
+    let mut text = String::new();
+    let mut rows = 0;
+    for e in world.audit.range(..end).rev().filter(|e| filter.matches(e)) {
+        text.push_str(&csv_row(e));
+        text.push_str("\r\n");
+        rows += 1;
+        if rows == EXPORT_CHUNK_ROWS {
+            return (text, Some(e.id));
+        }
     }
-    out
+    (text, None)
 }
 
 /// Makes `response` a CSV download named `<prefix>-<YYYYMMDDTHHMMSSZ>.csv` (UTC, now).
@@ -338,19 +352,44 @@ pub fn csv_attachment(response: &mut Response, prefix: &str) {
     );
 }
 
-/// Every filtered entry, newest first, as a CSV download.
+/// Every filtered entry up to the newest one at the request, newest first, as a CSV download
+/// streamed in chunks by id (so the memory it takes does not grow with the log); refused when
+/// more rows match than the export cap.
 async fn export(
     _: Session,
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Response> {
     let query = QueryParams::parse(query.as_deref())?;
-    let body = {
+    let cap = state.settings.export_max_rows;
+    let filter = {
         let world = state.world();
         let (filter, _) = request_filter(&world, &query, false, None)?;
-        csv(world.audit.iter().rev().filter(|e| filter.matches(e)))
+        let matching = world
+            .audit
+            .iter()
+            .filter(|e| filter.matches(e))
+            .take(cap + 1)
+            .count();
+        if matching > cap {
+            return Err(export_too_large("entries", matching, cap));
+        }
+        Arc::new(filter)
     };
-    let mut response = body.into_response();
+    let header_line = Bytes::from(format!("{CSV_HEADER}\r\n"));
+    let chunks = futures_util::stream::unfold(Some(u64::MAX), move |before| {
+        let (state, filter) = (state.clone(), Arc::clone(&filter));
+        async move {
+            let (text, next) = csv_chunk(&state.world(), &filter, before?);
+            tokio::task::yield_now().await;
+            Some((Ok::<_, Infallible>(Bytes::from(text)), next))
+        }
+    });
+    // Fused: a body layer (compression) may poll once more after the end.
+    let body = futures_util::stream::once(async move { Ok::<_, Infallible>(header_line) })
+        .chain(chunks)
+        .fuse();
+    let mut response = Body::from_stream(body).into_response();
     csv_attachment(&mut response, "galaxy-audit");
     Ok(response)
 }

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -19,6 +20,7 @@ use crate::faults::Fault;
 use crate::game::MAX_TICK;
 use crate::history::Sample;
 use crate::login_limit::MAX_LOCKOUT;
+use crate::player_sessions::CLOSE_GOING_AWAY;
 use crate::roles::Role;
 use crate::state::{AppState, Audit, ServiceStatus, TargetType};
 
@@ -38,6 +40,12 @@ pub fn routes() -> Router<AppState> {
         .route("/__dev/clock", post(advance_clock))
         .route("/__dev/snapshots", post(scheduled_snapshot))
         .route("/__dev/players/{player_id}/online", put(set_player_online))
+        .route(
+            "/__dev/players/{player_id}/sessions",
+            get(list_player_sessions)
+                .post(connect_player)
+                .delete(disconnect_player),
+        )
 }
 
 async fn reset(State(state): State<AppState>) -> StatusCode {
@@ -391,5 +399,76 @@ async fn set_player_online(
         });
     }
     world.players[index].online = body.online;
+    if !body.online {
+        let now = world.ban_clock();
+        world
+            .player_sessions
+            .close_all(id, CLOSE_GOING_AWAY, "left the game", now);
+    }
     Ok(Json(json!(world.player_view(index))))
+}
+
+/// A game client's login and WebSocket connect, as Galaxy's players service and `/ws` must
+/// answer it ("Enforcing bans and kicks" in the contract): a banned player is refused with
+/// 403 `player_banned`, its ban's end and reason; anyone else gets an open session and is
+/// online. Not audited: players' logins are not admin actions.
+async fn connect_player(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let id = crate::extract::path_uuid(&id, "player_id")?;
+    let mut world = state.world();
+    world.expire_bans();
+    let index = world
+        .player_index(id)
+        .ok_or_else(|| ApiError::NotFound(format!("Player {id} not found")))?;
+    if let Some(ban) = world.active_ban(id) {
+        let until = ban.until.map(crate::admin::rfc3339);
+        let detail = match &until {
+            Some(until) => format!("You are banned until {until}: {}", ban.reason),
+            None => format!("You are banned permanently: {}", ban.reason),
+        };
+        let body = json!({
+            "detail": detail,
+            "code": "player_banned",
+            "until": until,
+            "reason": ban.reason,
+        });
+        return Ok((StatusCode::FORBIDDEN, Json(body)).into_response());
+    }
+    let now = world.ban_clock();
+    let session = world.player_sessions.open(id, now);
+    world.players[index].online = true;
+    Ok((StatusCode::CREATED, Json(json!(session))).into_response())
+}
+
+/// The player's simulated sessions, open and closed, with each close code and reason.
+async fn list_player_sessions(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let id = crate::extract::path_uuid(&id, "player_id")?;
+    let world = state.world();
+    world
+        .player_index(id)
+        .ok_or_else(|| ApiError::NotFound(format!("Player {id} not found")))?;
+    Ok(Json(json!({ "items": world.player_sessions.of(id) })))
+}
+
+/// The game client closes its sockets itself (1001, going away); the player is offline.
+async fn disconnect_player(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let id = crate::extract::path_uuid(&id, "player_id")?;
+    let mut world = state.world();
+    let index = world
+        .player_index(id)
+        .ok_or_else(|| ApiError::NotFound(format!("Player {id} not found")))?;
+    let now = world.ban_clock();
+    world
+        .player_sessions
+        .close_all(id, CLOSE_GOING_AWAY, "left the game", now);
+    world.players[index].online = false;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -54,6 +54,20 @@ impl<T: DeserializeOwned> FromRequest<AppState> for OptionalJsonBody<T> {
     }
 }
 
+/// 422 for an export of more rows than the cap, with the count (at least `cap + 1`).
+pub fn export_too_large(what: &str, matching: usize, cap: usize) -> ApiError {
+    let count = if matching > cap {
+        format!("More than {cap}")
+    } else {
+        matching.to_string()
+    };
+    ApiError::field(
+        &["query"],
+        format!("{count} {what} match; an export holds at most {cap}: narrow the filters"),
+        "export_too_large",
+    )
+}
+
 /// The header a DELETE's reason travels in: percent-encoded UTF-8, as in Discord's API. Some
 /// proxies drop or refuse a DELETE's body, which would lose the reason without a word.
 pub const REASON_HEADER: &str = "x-audit-log-reason";

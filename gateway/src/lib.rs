@@ -17,6 +17,7 @@ pub mod history;
 pub mod keyset;
 pub mod login_limit;
 pub mod metrics;
+pub mod player_sessions;
 pub mod players;
 pub mod public;
 pub mod request_log;

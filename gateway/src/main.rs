@@ -66,6 +66,9 @@ struct Args {
     /// so charts have something to show at once (for local runs, never in production).
     #[arg(long)]
     demo_history: bool,
+    /// The most rows one CSV export holds; an export of more is refused (422) with the count.
+    #[arg(long, env = "EXPORT_MAX_ROWS", default_value_t = settings::DEFAULT_EXPORT_MAX_ROWS as u64, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    export_max_rows: u64,
 }
 
 fn build_settings(args: &Args) -> Result<Settings, String> {
@@ -111,6 +114,7 @@ fn build_settings(args: &Args) -> Result<Settings, String> {
         password_hash_cost,
         history_interval_secs: args.history_interval_secs,
         demo_history: args.demo_history,
+        export_max_rows: args.export_max_rows as usize,
         secrets: loaded.secrets,
     })
 }

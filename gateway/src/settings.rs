@@ -11,6 +11,10 @@ use time::OffsetDateTime;
 use crate::accounts::HashCost;
 use crate::client_ip::Cidr;
 
+/// An export's row cap, as the contract states it: a million rows is Galaxy's whole player
+/// base at launch scale and about 200 MB of CSV; more is a query to narrow, not a download.
+pub const DEFAULT_EXPORT_MAX_ROWS: usize = 1_000_000;
+
 pub const DEFAULT_CORS_ORIGINS: &str = "https://localhost:30000,https://localhost:30001";
 
 #[derive(Clone)]
@@ -30,6 +34,8 @@ pub struct Settings {
     pub history_interval_secs: u32,
     /// Fill the past day of history with a made-up, deterministic pattern at start-up.
     pub demo_history: bool,
+    /// The most rows one CSV export holds (players or audit); a bigger one is refused.
+    pub export_max_rows: usize,
     pub secrets: Secrets,
 }
 
@@ -155,6 +161,7 @@ impl Settings {
             password_hash_cost: HashCost::TESTS,
             history_interval_secs: crate::history::DEFAULT_INTERVAL_SECS,
             demo_history: false,
+            export_max_rows: DEFAULT_EXPORT_MAX_ROWS,
             secrets: Secrets {
                 jwt_secret_key: b"test-secret-key-of-sufficient-length".to_vec(),
                 admin_username: "admin".to_owned(),

@@ -15,6 +15,7 @@ use crate::faults::Fault;
 use crate::game::{Game, GameStatus};
 use crate::history::{tick_duration_ms, History, Sample};
 use crate::login_limit::LoginLimits;
+use crate::player_sessions::PlayerSessions;
 use crate::players::{Ban, Note, Player, PlayerView};
 use crate::request_log::RequestLog;
 use crate::roles::Role;
@@ -206,6 +207,8 @@ pub struct World {
     next_note_id: u64,
     /// How far the ban clock is ahead of the real one (the dev control `/__dev/clock`).
     pub clock_offset: time::Duration,
+    /// Simulated game clients' sockets, which bans and kicks close (see `player_sessions`).
+    pub player_sessions: PlayerSessions,
 }
 
 impl World {
@@ -243,6 +246,7 @@ impl World {
             notes: Vec::new(),
             next_note_id: 1,
             clock_offset: time::Duration::ZERO,
+            player_sessions: PlayerSessions::default(),
         }
     }
 
