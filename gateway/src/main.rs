@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::Parser;
 use galaxy_gateway::accounts::HashCost;
 use galaxy_gateway::client_ip;
+use galaxy_gateway::history::prometheus::Prometheus;
 use galaxy_gateway::settings::{self, Source, DEFAULT_CORS_ORIGINS};
 use galaxy_gateway::{AppState, Settings};
 use time::format_description::well_known::Rfc3339;
@@ -66,6 +67,20 @@ struct Args {
     /// so charts have something to show at once (for local runs, never in production).
     #[arg(long)]
     demo_history: bool,
+    /// Read the history from this Prometheus (its root URL, e.g. http://prometheus:9090)
+    /// instead of the in-process ring: it keeps the history across restarts and replicas.
+    /// It must scrape the game's metrics (tick_engine_*, physics_tick_duration_ms,
+    /// galaxy_connections_active; this gateway serves them on /metrics). While it is down
+    /// or answers an error, the history endpoint answers 503.
+    #[arg(long, env = "GALAXY_PROMETHEUS_URL")]
+    prometheus_url: Option<String>,
+    /// Prometheus's scrape interval in seconds (Galaxy's: 15): the history's sample interval,
+    /// from which its buckets follow.
+    #[arg(long, env = "GALAXY_PROMETHEUS_SCRAPE_SECS", default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=3600))]
+    prometheus_scrape_secs: u32,
+    /// Seconds a history query to Prometheus may take before the endpoint answers 503.
+    #[arg(long, env = "GALAXY_PROMETHEUS_TIMEOUT_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=300))]
+    prometheus_timeout_secs: u64,
 }
 
 fn build_settings(args: &Args) -> Result<Settings, String> {
@@ -79,6 +94,14 @@ fn build_settings(args: &Args) -> Result<Settings, String> {
         iterations: args.password_hash_iterations,
     };
     password_hash_cost.params()?;
+    let prometheus = match args.prometheus_url.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(url) => Some(Prometheus::new(
+            url,
+            args.prometheus_scrape_secs,
+            Duration::from_secs(args.prometheus_timeout_secs),
+        )?),
+    };
     let loaded = settings::load_secrets(args.secrets_dir.as_deref(), args.dev)?;
     for (name, source) in loaded.sources {
         match source {
@@ -111,6 +134,7 @@ fn build_settings(args: &Args) -> Result<Settings, String> {
         password_hash_cost,
         history_interval_secs: args.history_interval_secs,
         demo_history: args.demo_history,
+        prometheus,
         secrets: loaded.secrets,
     })
 }
@@ -172,6 +196,17 @@ async fn main() -> ExitCode {
         }
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
+    match &settings.prometheus {
+        Some(p) => eprintln!(
+            "gateway: history from Prometheus at {} (scraping every {} s)",
+            p.url(),
+            p.scrape_secs()
+        ),
+        None => eprintln!(
+            "gateway: history in memory, a sample every {} s",
+            settings.history_interval_secs
+        ),
+    }
     eprintln!(
         "gateway: listening on {scheme}://{}{} ({} players{})",
         args.listen,

@@ -30,6 +30,8 @@ pub struct Settings {
     pub history_interval_secs: u32,
     /// Fill the past day of history with a made-up, deterministic pattern at start-up.
     pub demo_history: bool,
+    /// Read the history from this Prometheus instead of the in-process ring.
+    pub prometheus: Option<crate::history::prometheus::Prometheus>,
     pub secrets: Secrets,
 }
 
@@ -155,6 +157,7 @@ impl Settings {
             password_hash_cost: HashCost::TESTS,
             history_interval_secs: crate::history::DEFAULT_INTERVAL_SECS,
             demo_history: false,
+            prometheus: None,
             secrets: Secrets {
                 jwt_secret_key: b"test-secret-key-of-sufficient-length".to_vec(),
                 admin_username: "admin".to_owned(),
