@@ -60,14 +60,15 @@ struct Args {
     #[arg(long, env = "PASSWORD_HASH_ITERATIONS", default_value_t = HashCost::PRODUCTION.iterations)]
     password_hash_iterations: u32,
     /// Seconds between two samples of the game's health history, which keeps 24 hours:
-    /// ceil(86400 / this) samples of 40 bytes each (8640, about 338 KiB, at 10).
+    /// ceil(86400 / this) samples of 40 bytes each (8640, about 338 KiB, at 10). The
+    /// in-process history's; with --prometheus-url, Prometheus samples at its scrape interval.
     #[arg(long, env = "HISTORY_INTERVAL_SECS", default_value_t = galaxy_gateway::history::DEFAULT_INTERVAL_SECS, value_parser = clap::value_parser!(u32).range(1..=86_400))]
     history_interval_secs: u32,
     /// Fill the past 24 hours of history with a made-up, deterministic pattern at start-up,
     /// so charts have something to show at once (for local runs, never in production).
     #[arg(long)]
     demo_history: bool,
-    /// Read the history from this Prometheus (its root URL, e.g. http://prometheus:9090)
+    /// Read the history from this Prometheus (its root URL over plain HTTP, e.g. http://prometheus:9090)
     /// instead of the in-process ring: it keeps the history across restarts and replicas.
     /// It must scrape the game's metrics (tick_engine_*, physics_tick_duration_ms,
     /// galaxy_connections_active; this gateway serves them on /metrics). While it is down

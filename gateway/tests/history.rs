@@ -4,7 +4,7 @@
 mod common;
 
 use common::{player, validation_loc, Gateway};
-use galaxy_gateway::history::prometheus::Prometheus;
+use galaxy_gateway::history::prometheus::{Prometheus, MAX_ANSWER_BYTES};
 use galaxy_gateway::history::{History, Sample, SAMPLE_BYTES};
 use galaxy_gateway::Settings;
 use reqwest::Method;
@@ -615,6 +615,11 @@ async fn a_prometheus_that_fails_is_a_503_that_says_why() {
             200,
             "{\"status\":\"succ",
             "Prometheus answered something unexpected: not a query API answer",
+        ),
+        (
+            200,
+            Box::leak(" ".repeat(MAX_ANSWER_BYTES + 1).into_boxed_str()),
+            "Prometheus answered something unexpected: an answer of more than 4194304 bytes",
         ),
         (
             200,

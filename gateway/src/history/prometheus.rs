@@ -53,6 +53,10 @@ const SERIES: [(&str, &str); 5] = [
 /// The label that tells the parts of the expression apart in an answer.
 const PART_LABEL: &str = "galaxy_history";
 
+/// The most an answer may weigh. A whole range is 17 series of at most 121 points, tens of
+/// kilobytes; anything near this is not the query API's answer, and is not read further.
+pub const MAX_ANSWER_BYTES: usize = 4 << 20;
+
 /// Why Prometheus gave no history.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Error {
@@ -106,9 +110,10 @@ impl Prometheus {
     pub fn new(url: &str, scrape_secs: u32, timeout: Duration) -> Result<Self, String> {
         let parsed = reqwest::Url::parse(url)
             .map_err(|e| format!("the Prometheus URL {url:?} is not a URL: {e}"))?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        // Plain HTTP, as Galaxy serves Prometheus inside the cluster (see Cargo.toml).
+        if parsed.scheme() != "http" || parsed.host().is_none() {
             return Err(format!(
-                "the Prometheus URL {url:?} must be http:// or https:// with a host"
+                "the Prometheus URL {url:?} must be http:// with a host (the reference gateway speaks plain HTTP to Prometheus)"
             ));
         }
         if parsed.query().is_some() || parsed.fragment().is_some() {
@@ -184,7 +189,7 @@ impl Prometheus {
                 ],
             )
         };
-        let response = self
+        let mut response = self
             .client
             .post(format!("{}{path}", self.base))
             .form(&form)
@@ -192,7 +197,15 @@ impl Prometheus {
             .await
             .map_err(|e| self.transport(e))?;
         let status = response.status();
-        let body = response.bytes().await.map_err(|e| self.transport(e))?;
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.transport(e))? {
+            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(Error::Malformed(format!(
+                    "an answer of more than {MAX_ANSWER_BYTES} bytes"
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
         parse(query, status.as_u16(), &body)
     }
 
@@ -742,6 +755,7 @@ mod tests {
         let t = Duration::from_secs(5);
         assert!(Prometheus::new("prometheus:9090", 15, t).is_err());
         assert!(Prometheus::new("ftp://prometheus:9090", 15, t).is_err());
+        assert!(Prometheus::new("https://prometheus:9090", 15, t).is_err());
         assert!(Prometheus::new("http://prometheus:9090/?x=1", 15, t).is_err());
         assert!(Prometheus::new("http://prometheus:9090", 15, Duration::ZERO).is_err());
         let p = Prometheus::new("http://prometheus:9090/prom/", 15, t).unwrap();
