@@ -58,7 +58,8 @@ def expected_buckets(prometheus, body: dict, since: int | None = None) -> dict[i
 
 def settled(body: dict) -> list[dict]:
     """The answer's slices that had ended a second before its `to`: every sample of theirs was in
-    Prometheus when it was asked (the newest slice is still filling)."""
+    Prometheus when it was asked, as a scrape is stored within its 1 s timeout of its
+    timestamp or not at all (the newest slice is still filling)."""
     b, end = body["bucket_seconds"], unix(body["to"])
     return [x for x in body["buckets"] if unix(x["at"]) + b <= end - 1]
 
