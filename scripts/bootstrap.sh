@@ -9,7 +9,8 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 # Debian's shellcheck lints the image workflow's shell steps (scripts/test.sh image).
-# prometheus: its promtool tests the alert rules (scripts/test.sh k8s).
+# prometheus: its promtool tests the alert rules (scripts/test.sh k8s), and the history's tests
+# start their own Prometheus scraping the gateway (scripts/test.sh prometheus).
 # brotli and libnginx-mod-http-brotli-static: the build's .br files and nginx's brotli_static.
 # postgresql, postgresql-contrib (pg_trgm): the server the migrations are tested on
 # (scripts/test.sh db); the tests start their own in a temporary directory, not the packaged one.

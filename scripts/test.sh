@@ -12,6 +12,8 @@
 #             own manifests (pytest)
 #   db        api/migrations on a real PostgreSQL (Debian's server, started by the tests as an
 #             unprivileged user in a temporary directory) on top of Galaxy's seed schema (pytest)
+#   prometheus the history read from a real Prometheus (Debian's, started by the tests as an
+#             unprivileged user in a temporary directory) scraping the release gateway (pytest)
 #   image     the image workflow (.github/workflows): GitHub's workflow schema, shellcheck,
 #             its promises; scripts/build-image.sh's refusal to re-tag a version
 #   serving   the image's nginx proven under bubblewrap (TLS, headers, caching, CSP, reload,
@@ -30,7 +32,7 @@ NGINX_PORT=38001 GATEWAY_TLS_PORT=38002 GATEWAY_PLAIN_PORT=38003
 TEST_DIR="$RUN_DIR/test"
 PASSED=0
 STAGES=("$@")
-[ ${#STAGES[@]} -gt 0 ] || STAGES=(lint unit k8s db image contract conformance e2e serving dev)
+[ ${#STAGES[@]} -gt 0 ] || STAGES=(lint unit k8s db image contract conformance prometheus e2e serving dev)
 
 wants() { [[ " ${STAGES[*]} " == *" $1 "* ]]; }
 
@@ -38,8 +40,9 @@ wants() { [[ " ${STAGES[*]} " == *" $1 "* ]]; }
 # machine with the tools installed (README, Quick start), so a hung browser, server or build
 # fails the run with the stage's name instead of stalling CI. "build" is the release build of
 # the dashboard and the gateway that contract, e2e and serving share.
+# prometheus builds the release gateway itself when it runs without the build stage.
 declare -A STAGE_LIMITS=([lint]=1200 [unit]=1800 [k8s]=600 [db]=300 [image]=300 [build]=2400
-                         [contract]=900 [conformance]=600 [e2e]=1800 [serving]=2400 [dev]=900)
+                         [contract]=900 [conformance]=600 [prometheus]=900 [e2e]=1800 [serving]=2400 [dev]=900)
 
 stage_lint() {
     say "Lint: rustfmt, clippy (native and wasm32), the dependency policy (cargo-deny), yamllint, hadolint"
@@ -99,6 +102,19 @@ stage_image() {
     mkdir -p "$dir"
     "$VENV/bin/yamllint" --strict .github/workflows
     "$VENV/bin/pytest" -q tests/image 2>&1 | tee "$dir/pytest.log"
+    PASSED=$((PASSED + $(grep -Eo '[0-9]+ passed' "$dir/pytest.log" | tail -n 1 | awk '{print $1}')))
+}
+
+stage_prometheus() {
+    say "History from Prometheus: a real Prometheus scraping the reference gateway"
+    local dir="$TEST_DIR/prometheus"
+    mkdir -p "$dir"
+    # The build stage's release gateway: nothing to do after it, built here when run alone.
+    cargo build --release --quiet -p galaxy-gateway
+    # tests/prometheus/conftest.py starts Prometheus (as nobody when run as root) on 127.0.0.1
+    # and always stops it; each test starts the gateways it scrapes.
+    GATEWAY_BIN="${CARGO_TARGET_DIR:-target}/release/galaxy-gateway" \
+        "$VENV/bin/pytest" -q -p no:cacheprovider tests/prometheus 2>&1 | tee "$dir/pytest.log"
     PASSED=$((PASSED + $(grep -Eo '[0-9]+ passed' "$dir/pytest.log" | tail -n 1 | awk '{print $1}')))
 }
 
@@ -262,15 +278,15 @@ trap 'if [ -n "$STAGE_PID" ]; then kill -TERM "$STAGE_PID" 2>/dev/null; wait "$S
 
 "$ROOT/scripts/bootstrap.sh"
 # Only the stages that start servers need their ports (k8s, image and lint start none).
-for port in $NGINX_PORT $GATEWAY_TLS_PORT $GATEWAY_PLAIN_PORT 8443 38030 38031 38032 38040 38041 38042 38043; do
-    wants contract || wants e2e || wants serving || wants dev || break
+for port in $NGINX_PORT $GATEWAY_TLS_PORT $GATEWAY_PLAIN_PORT 8443 38030 38031 38032 38040 38041 38042 38043 38160 38161 38162; do
+    wants contract || wants prometheus || wants e2e || wants serving || wants dev || break
     if curl -sk -o /dev/null --max-time 1 "https://127.0.0.1:$port/" || curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
         die "port $port is in use; stop whatever listens there (an earlier test run?) and retry"
     fi
 done
 for stage in "${STAGES[@]}"; do
     if [ -z "${STAGE_LIMITS[$stage]:-}" ] || [ "$stage" = build ]; then
-        die "unknown stage '$stage'; stages: lint unit k8s db image contract conformance e2e serving dev"
+        die "unknown stage '$stage'; stages: lint unit k8s db image contract conformance prometheus e2e serving dev"
     fi
 done
 mkdir -p "$TEST_DIR"
@@ -285,7 +301,7 @@ for stage in lint unit k8s db image; do
     wants "$stage" && run_stage "$stage"
 done
 if wants contract || wants conformance || wants e2e || wants serving; then run_stage build; fi
-for stage in contract conformance e2e serving dev; do
+for stage in contract conformance prometheus e2e serving dev; do
     wants "$stage" && run_stage "$stage"
 done
 

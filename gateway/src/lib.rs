@@ -100,6 +100,9 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             refuse_foreign_preflight,
         ));
+    // Prometheus's scrapes: outside the base path, as Galaxy's services serve them, and outside
+    // the API's layers (no CORS, faults or compression for a scraper).
+    let app = app.route("/metrics", axum::routing::get(metrics::exposition));
     // Outermost, so the log has each status as the client received it, faults included.
     let app = if state.settings.dev_controls {
         app.layer(middleware::from_fn_with_state(
@@ -181,7 +184,8 @@ pub async fn serve(
 }
 
 /// Samples the game's health into the history every `history_interval_secs`, on the
-/// gateway's own clock, from start-up until the server stops.
+/// gateway's own clock, from start-up until the server stops (into the ring, unless the
+/// history is read from Prometheus).
 async fn history_sampler(state: AppState) {
     let period = Duration::from_secs(u64::from(state.settings.history_interval_secs.max(1)));
     let mut interval = tokio::time::interval(period);
@@ -190,8 +194,11 @@ async fn history_sampler(state: AppState) {
         interval.tick().await;
         let at = time::OffsetDateTime::now_utc().unix_timestamp();
         let mut world = state.world();
-        let sample = world.sample(at);
-        world.history.push(sample);
+        // With Prometheus as the source nothing reads the ring; bans still end on this clock.
+        if state.history_source.is_ring() {
+            let sample = world.sample(at);
+            world.history.push(sample);
+        }
         world.expire_bans();
     }
 }

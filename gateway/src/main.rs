@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::Parser;
 use galaxy_gateway::accounts::HashCost;
 use galaxy_gateway::client_ip;
+use galaxy_gateway::history::prometheus::Prometheus;
 use galaxy_gateway::settings::{self, Source, DEFAULT_CORS_ORIGINS};
 use galaxy_gateway::{AppState, Settings};
 use time::format_description::well_known::Rfc3339;
@@ -59,7 +60,8 @@ struct Args {
     #[arg(long, env = "PASSWORD_HASH_ITERATIONS", default_value_t = HashCost::PRODUCTION.iterations)]
     password_hash_iterations: u32,
     /// Seconds between two samples of the game's health history, which keeps 24 hours:
-    /// ceil(86400 / this) samples of 40 bytes each (8640, about 338 KiB, at 10).
+    /// ceil(86400 / this) samples of 40 bytes each (8640, about 338 KiB, at 10). The
+    /// in-process history's; with --prometheus-url, Prometheus samples at its scrape interval.
     #[arg(long, env = "HISTORY_INTERVAL_SECS", default_value_t = galaxy_gateway::history::DEFAULT_INTERVAL_SECS, value_parser = clap::value_parser!(u32).range(1..=86_400))]
     history_interval_secs: u32,
     /// Fill the past 24 hours of history with a made-up, deterministic pattern at start-up,
@@ -69,6 +71,20 @@ struct Args {
     /// The most rows one CSV export holds; an export of more is refused (422) with the count.
     #[arg(long, env = "EXPORT_MAX_ROWS", default_value_t = settings::DEFAULT_EXPORT_MAX_ROWS as u64, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     export_max_rows: u64,
+    /// Read the history from this Prometheus (its root URL over plain HTTP, e.g. http://prometheus:9090)
+    /// instead of the in-process ring: it keeps the history across restarts and replicas.
+    /// It must scrape the game's metrics (tick_engine_*, physics_tick_duration_ms,
+    /// galaxy_connections_active; this gateway serves them on /metrics). While it is down
+    /// or answers an error, the history endpoint answers 503.
+    #[arg(long, env = "GALAXY_PROMETHEUS_URL")]
+    prometheus_url: Option<String>,
+    /// Prometheus's scrape interval in seconds (Galaxy's: 15): the history's sample interval,
+    /// from which its buckets follow.
+    #[arg(long, env = "GALAXY_PROMETHEUS_SCRAPE_SECS", default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=3600))]
+    prometheus_scrape_secs: u32,
+    /// Seconds a history query to Prometheus may take before the endpoint answers 503.
+    #[arg(long, env = "GALAXY_PROMETHEUS_TIMEOUT_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=300))]
+    prometheus_timeout_secs: u64,
 }
 
 fn build_settings(args: &Args) -> Result<Settings, String> {
@@ -82,6 +98,14 @@ fn build_settings(args: &Args) -> Result<Settings, String> {
         iterations: args.password_hash_iterations,
     };
     password_hash_cost.params()?;
+    let prometheus = match args.prometheus_url.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(url) => Some(Prometheus::new(
+            url,
+            args.prometheus_scrape_secs,
+            Duration::from_secs(args.prometheus_timeout_secs),
+        )?),
+    };
     let loaded = settings::load_secrets(args.secrets_dir.as_deref(), args.dev)?;
     for (name, source) in loaded.sources {
         match source {
@@ -115,6 +139,7 @@ fn build_settings(args: &Args) -> Result<Settings, String> {
         history_interval_secs: args.history_interval_secs,
         demo_history: args.demo_history,
         export_max_rows: args.export_max_rows as usize,
+        prometheus,
         secrets: loaded.secrets,
     })
 }
@@ -176,6 +201,17 @@ async fn main() -> ExitCode {
         }
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
+    match &settings.prometheus {
+        Some(p) => eprintln!(
+            "gateway: history from Prometheus at {} (scraping every {} s)",
+            p.url(),
+            p.scrape_secs()
+        ),
+        None => eprintln!(
+            "gateway: history in memory, a sample every {} s",
+            settings.history_interval_secs
+        ),
+    }
     eprintln!(
         "gateway: listening on {scheme}://{}{} ({} players{})",
         args.listen,

@@ -1,8 +1,13 @@
 //! `/admin/metrics/history`: a range of the game's health history (see `history`), cut into
 //! buckets with the minimum, mean and maximum of each series, and the audit entries worth
-//! marking on the same time axis.
+//! marking on the same time axis; read from the ring or from Prometheus (`history::source`).
+//!
+//! `/metrics` (outside the API's base path, as Galaxy's services serve it): the simulated
+//! game's health in Prometheus's text format, for a Prometheus to scrape.
 
 use axum::extract::{RawQuery, State};
+use axum::http::header;
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
@@ -13,7 +18,7 @@ use crate::audit::query_datetime;
 use crate::auth::Session;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::QueryParams;
-use crate::history::{bucket_seconds, downsample, Bucket, Range};
+use crate::history::{prometheus, tick_duration_ms, Bucket, Range};
 use crate::state::AppState;
 
 /// The audit actions shown as events on the charts.
@@ -80,16 +85,20 @@ async fn history(
 
     let to = OffsetDateTime::now_utc();
     let from = to - time::Duration::seconds(range.seconds());
+    let read = state
+        .history_source
+        .read(
+            &state,
+            range,
+            to.unix_timestamp(),
+            since.map(OffsetDateTime::unix_timestamp),
+        )
+        .await
+        .map_err(|e| {
+            tracing::warn!("history: {e}");
+            ApiError::ServiceUnavailable(format!("The history is unavailable: {e}"))
+        })?;
     let world = state.world();
-    let sample_seconds = world.history.interval_secs();
-    let bucket = bucket_seconds(range.seconds(), sample_seconds);
-    let buckets = downsample(
-        world.history.iter(),
-        from.unix_timestamp(),
-        to.unix_timestamp(),
-        bucket,
-        since.map(OffsetDateTime::unix_timestamp),
-    );
     let events: Vec<_> = world
         .audit
         .iter()
@@ -105,9 +114,25 @@ async fn history(
         "range": range.name(),
         "from": rfc3339(from),
         "to": rfc3339(to),
-        "sample_seconds": sample_seconds,
-        "bucket_seconds": bucket,
-        "buckets": buckets.iter().map(bucket_json).collect::<Vec<_>>(),
+        "sample_seconds": read.sample_seconds,
+        "bucket_seconds": read.bucket_seconds,
+        "buckets": read.buckets.iter().map(bucket_json).collect::<Vec<_>>(),
         "events": events,
     })))
+}
+
+/// `GET /metrics`: the game's health now, by the names of Galaxy's spec.
+pub async fn exposition(State(state): State<AppState>) -> impl IntoResponse {
+    let mut world = state.world();
+    let status = world.status();
+    let online = world.players_online();
+    let duration = tick_duration_ms(status.paused, world.game.capacity(), online);
+    drop(world);
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        prometheus::exposition(&status, duration, online),
+    )
 }

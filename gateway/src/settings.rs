@@ -36,6 +36,8 @@ pub struct Settings {
     pub demo_history: bool,
     /// The most rows one CSV export holds (players or audit); a bigger one is refused.
     pub export_max_rows: usize,
+    /// Read the history from this Prometheus instead of the in-process ring.
+    pub prometheus: Option<crate::history::prometheus::Prometheus>,
     pub secrets: Secrets,
 }
 
@@ -162,6 +164,7 @@ impl Settings {
             history_interval_secs: crate::history::DEFAULT_INTERVAL_SECS,
             demo_history: false,
             export_max_rows: DEFAULT_EXPORT_MAX_ROWS,
+            prometheus: None,
             secrets: Secrets {
                 jwt_secret_key: b"test-secret-key-of-sufficient-length".to_vec(),
                 admin_username: "admin".to_owned(),

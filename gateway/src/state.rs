@@ -13,6 +13,7 @@ use crate::accounts::{self, Account};
 use crate::auth::Actor;
 use crate::faults::Fault;
 use crate::game::{Game, GameStatus};
+use crate::history::source::Source;
 use crate::history::{tick_duration_ms, History, Sample};
 use crate::login_limit::LoginLimits;
 use crate::player_sessions::PlayerSessions;
@@ -545,6 +546,8 @@ pub struct AppState {
     /// Held across a login's limit check, password verification and record, so concurrent
     /// guesses cannot all pass the check before any failure counts; other requests never wait.
     pub login_gate: Arc<tokio::sync::Mutex<()>>,
+    /// Where `/admin/metrics/history` reads from.
+    pub history_source: Arc<Source>,
     /// Sorted by id.
     seeded_players: Arc<Vec<Player>>,
     world: Arc<Mutex<World>>,
@@ -584,11 +587,14 @@ impl AppState {
             let demo = crate::history::demo(now, settings.history_interval_secs, rate, online);
             world.history.insert(demo);
         }
+        let history_source =
+            Source::new(settings.history_interval_secs, settings.prometheus.clone());
         Self {
             settings: Arc::new(settings),
             bootstrap_admin: Arc::new(bootstrap_admin),
             dummy_hash: Arc::new(dummy_hash),
             login_gate: Arc::new(tokio::sync::Mutex::new(())),
+            history_source: Arc::new(history_source),
             seeded_players: Arc::new(seeded_players),
             world: Arc::new(Mutex::new(world)),
             requests: Arc::new(Mutex::new(RequestLog::default())),

@@ -4,6 +4,7 @@
 mod common;
 
 use common::{player, validation_loc, Gateway};
+use galaxy_gateway::history::prometheus::{Prometheus, MAX_ANSWER_BYTES};
 use galaxy_gateway::history::{History, Sample, SAMPLE_BYTES};
 use galaxy_gateway::Settings;
 use reqwest::Method;
@@ -492,4 +493,148 @@ async fn streamed_exports_are_compressed_to_the_end() {
         200,
         "still up"
     );
+}
+
+/// The gateway's `/metrics`, outside the API's base path and without a session: the game's
+/// health by the names of Galaxy's spec, what a Prometheus scrapes for the history.
+#[tokio::test]
+async fn metrics_are_exposed_for_prometheus_under_galaxy_names() {
+    let gw = Gateway::start().await;
+    let origin = gw.base.trim_end_matches("/api");
+    let scrape = || async {
+        let response = gw
+            .client
+            .get(format!("{origin}/metrics"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/plain; version=0.0.4; charset=utf-8"
+        );
+        let text = response.text().await.unwrap();
+        let value = |name: &str| -> f64 {
+            assert!(text.contains(&format!("# TYPE {name} gauge\n")), "{text}");
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("{name} ")))
+                .unwrap_or_else(|| panic!("{name} in {text}"))
+                .parse()
+                .unwrap()
+        };
+        [
+            "tick_engine_tick_rate",
+            "tick_engine_actual_rate",
+            "tick_engine_ticks_behind",
+            "tick_engine_paused",
+            "tick_engine_current_tick",
+            "physics_tick_duration_ms",
+            "galaxy_connections_active",
+        ]
+        .map(value)
+    };
+    let running = scrape().await;
+    assert_eq!(running[0], 1.0, "the configured rate");
+    assert_eq!(running[3], 0.0, "running");
+    assert!(running[5] >= 5.0, "the stand-in tick duration");
+    let token = gw.login().await;
+    assert_eq!(
+        gw.status(&token, Method::POST, "/admin/game/pause").await,
+        200
+    );
+    let paused = scrape().await;
+    assert_eq!((paused[1], paused[3], paused[5]), (0.0, 1.0, 0.0));
+    let online = gw.get(&token, "/admin/game/status").await["players_online"].clone();
+    assert_eq!(json!(paused[6] as u64), online);
+}
+
+/// A stand-in for Prometheus that answers every request with `status` and `body`; its URL.
+async fn fake_prometheus(status: u16, body: &'static str) -> String {
+    use axum::http::StatusCode;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let app = axum::Router::new()
+        .fallback(move || async move { (StatusCode::from_u16(status).unwrap(), body) });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+async fn history_from(url: &str, timeout_secs: u64) -> (u16, Value) {
+    let mut settings = Settings::for_tests(10);
+    settings.prometheus =
+        Some(Prometheus::new(url, 1, std::time::Duration::from_secs(timeout_secs)).unwrap());
+    let gw = Gateway::start_with(settings).await;
+    let token = gw.login().await;
+    gw.send(&token, Method::GET, "/admin/metrics/history?range=1h", None)
+        .await
+}
+
+/// Prometheus down, silent, refusing or talking nonsense: a 503 in the contract's error shape
+/// saying so, never a panic or a 200 with an empty history.
+#[tokio::test]
+async fn a_prometheus_that_fails_is_a_503_that_says_why() {
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    let (status, body) = history_from(&closed, 5).await;
+    assert_eq!(status, 503, "{body}");
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("The history is unavailable: Prometheus is unreachable"),
+        "{detail}"
+    );
+
+    // Accepts connections (the kernel's backlog) and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let started = std::time::Instant::now();
+    let (status, body) = history_from(&format!("http://{}", silent.local_addr().unwrap()), 1).await;
+    assert_eq!(
+        (status, body),
+        (
+            503,
+            json!({ "detail": "The history is unavailable: Prometheus did not answer within 1 s" })
+        )
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+
+    let refused =
+        r#"{"status":"error","errorType":"bad_data","error":"invalid parameter \"query\""}"#;
+    for (status, answer, says) in [
+        (
+            400,
+            refused,
+            "Prometheus refused the query: bad_data: invalid parameter \"query\"",
+        ),
+        (
+            502,
+            "<html>Bad Gateway</html>",
+            "Prometheus refused the query: HTTP status 502",
+        ),
+        (
+            200,
+            "{\"status\":\"succ",
+            "Prometheus answered something unexpected: not a query API answer",
+        ),
+        (
+            200,
+            Box::leak(" ".repeat(MAX_ANSWER_BYTES + 1).into_boxed_str()),
+            "Prometheus answered something unexpected: an answer of more than 4194304 bytes",
+        ),
+        (
+            200,
+            r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"galaxy_history":"samples"},"values":[[1e300,"1"]]}]}}"#,
+            // A matrix for the instant queries, a time not asked for in the range query.
+            "Prometheus answered something unexpected: ",
+        ),
+    ] {
+        let url = fake_prometheus(status, answer).await;
+        let (got, body) = history_from(&url, 5).await;
+        assert_eq!(got, 503, "{answer}: {body}");
+        let detail = body["detail"].as_str().unwrap();
+        assert!(
+            detail.starts_with(&format!("The history is unavailable: {says}")),
+            "{answer}: {detail}"
+        );
+    }
 }
