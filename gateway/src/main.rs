@@ -4,10 +4,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use galaxy_gateway::accounts::HashCost;
-use galaxy_gateway::client_ip;
-use galaxy_gateway::history::prometheus::Prometheus;
+use galaxy_gateway::domain::accounts::HashCost;
+use galaxy_gateway::domain::client_ip;
 use galaxy_gateway::settings::{self, Source, DEFAULT_CORS_ORIGINS};
+use galaxy_gateway::store::prometheus::Prometheus;
 use galaxy_gateway::{AppState, Settings};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -62,7 +62,7 @@ struct Args {
     /// Seconds between two samples of the game's health history, which keeps 24 hours:
     /// ceil(86400 / this) samples of 40 bytes each (8640, about 338 KiB, at 10). The
     /// in-process history's; with --prometheus-url, Prometheus samples at its scrape interval.
-    #[arg(long, env = "HISTORY_INTERVAL_SECS", default_value_t = galaxy_gateway::history::DEFAULT_INTERVAL_SECS, value_parser = clap::value_parser!(u32).range(1..=86_400))]
+    #[arg(long, env = "HISTORY_INTERVAL_SECS", default_value_t = galaxy_gateway::domain::history::DEFAULT_INTERVAL_SECS, value_parser = clap::value_parser!(u32).range(1..=86_400))]
     history_interval_secs: u32,
     /// Fill the past 24 hours of history with a made-up, deterministic pattern at start-up,
     /// so charts have something to show at once (for local runs, never in production).

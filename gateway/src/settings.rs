@@ -8,8 +8,8 @@ use std::time::Duration;
 use axum::http::HeaderValue;
 use time::OffsetDateTime;
 
-use crate::accounts::HashCost;
-use crate::client_ip::Cidr;
+use crate::domain::accounts::{valid_username, HashCost};
+use crate::domain::client_ip::Cidr;
 
 /// An export's row cap, as the contract states it: a million rows is Galaxy's whole player
 /// base at launch scale and about 200 MB of CSV; more is a query to narrow, not a download.
@@ -25,19 +25,19 @@ pub struct Settings {
     pub start_date: OffsetDateTime,
     pub token_ttl: Duration,
     pub cors_origins: Vec<HeaderValue>,
-    /// Peers whose `X-Forwarded-For` is believed (see `client_ip`); empty believes no one.
+    /// Peers whose `X-Forwarded-For` is believed (see `domain::client_ip`); empty believes no one.
     pub trusted_proxies: Vec<Cidr>,
     pub dev_controls: bool,
     /// Argon2id's cost for new password hashes.
     pub password_hash_cost: HashCost,
-    /// Seconds between two samples of the game's health history (see `history`), at least 1.
+    /// Seconds between two samples of the game's health history (see `domain::history`), at least 1.
     pub history_interval_secs: u32,
     /// Fill the past day of history with a made-up, deterministic pattern at start-up.
     pub demo_history: bool,
     /// The most rows one CSV export holds (players or audit); a bigger one is refused.
     pub export_max_rows: usize,
     /// Read the history from this Prometheus instead of the in-process ring.
-    pub prometheus: Option<crate::history::prometheus::Prometheus>,
+    pub prometheus: Option<crate::store::prometheus::Prometheus>,
     pub secrets: Secrets,
 }
 
@@ -92,12 +92,6 @@ pub fn random_token(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     getrandom::fill(&mut buf).expect("the OS random source is available");
     buf.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Whether `name` is a username Galaxy's schema allows, for players and admins alike:
-/// `^[a-zA-Z0-9_]{3,20}$`.
-pub fn valid_username(name: &str) -> bool {
-    (3..=20).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 /// Loads the three secrets. In dev mode an absent one is generated (the key,
@@ -161,7 +155,7 @@ impl Settings {
             trusted_proxies: Vec::new(),
             dev_controls: true,
             password_hash_cost: HashCost::TESTS,
-            history_interval_secs: crate::history::DEFAULT_INTERVAL_SECS,
+            history_interval_secs: crate::domain::history::DEFAULT_INTERVAL_SECS,
             demo_history: false,
             export_max_rows: DEFAULT_EXPORT_MAX_ROWS,
             prometheus: None,

@@ -641,10 +641,16 @@ fn action_literals(source: &str) -> Vec<String> {
 fn the_dashboard_suggests_every_action_the_gateway_records() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut recorded = Vec::new();
-    for file in std::fs::read_dir(root.join("src")).unwrap() {
-        let path = file.unwrap().path();
-        if path.extension().is_some_and(|e| e == "rs") {
-            recorded.extend(action_literals(&std::fs::read_to_string(path).unwrap()));
+    // Every source file, in the layers' directories too.
+    let mut dirs = vec![root.join("src")];
+    while let Some(dir) = dirs.pop() {
+        for file in std::fs::read_dir(dir).unwrap() {
+            let path = file.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                recorded.extend(action_literals(&std::fs::read_to_string(path).unwrap()));
+            }
         }
     }
     recorded.sort();

@@ -4,8 +4,8 @@
 mod common;
 
 use common::{player, validation_loc, Gateway};
-use galaxy_gateway::history::prometheus::{Prometheus, MAX_ANSWER_BYTES};
-use galaxy_gateway::history::{History, Sample, SAMPLE_BYTES};
+use galaxy_gateway::domain::history::{History, Sample, SAMPLE_BYTES};
+use galaxy_gateway::store::prometheus::{Prometheus, MAX_ANSWER_BYTES};
 use galaxy_gateway::Settings;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -338,7 +338,7 @@ async fn the_sampler_runs_on_its_own_clock_and_a_reset_clears_the_history() {
         .map(|b| b["samples"].as_u64().unwrap())
         .sum();
     assert!((2..=4).contains(&samples), "{samples} samples in 2.3 s");
-    let online = galaxy_gateway::players::seed(250)
+    let online = galaxy_gateway::domain::players::seed(250)
         .iter()
         .filter(|p| p.online)
         .count();
@@ -359,7 +359,7 @@ async fn the_sampler_runs_on_its_own_clock_and_a_reset_clears_the_history() {
 async fn the_status_counts_the_players_online() {
     let gw = Gateway::start().await;
     let token = gw.login().await;
-    let players = galaxy_gateway::players::seed(250);
+    let players = galaxy_gateway::domain::players::seed(250);
     let online = players.iter().filter(|p| p.online).count();
     let status = gw.get(&token, "/admin/game/status").await;
     assert_eq!(status["players_online"], online);

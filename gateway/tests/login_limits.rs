@@ -4,7 +4,7 @@
 mod common;
 
 use common::{read, retry_after, Gateway, PASSWORD};
-use galaxy_gateway::client_ip::parse_trusted;
+use galaxy_gateway::domain::client_ip::parse_trusted;
 use galaxy_gateway::Settings;
 use reqwest::Method;
 use serde_json::json;

@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{player, read, Gateway, PASSWORD};
-use galaxy_gateway::roles::{Role, OPERATIONS};
+use galaxy_gateway::domain::roles::{Role, OPERATIONS};
 use reqwest::Method;
 use serde_json::{json, Value};
 

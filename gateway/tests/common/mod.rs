@@ -158,7 +158,9 @@ pub fn retry_after(response: &Response) -> u64 {
 
 /// The id of the `n`th seeded player (from 1).
 pub fn player(n: u64) -> String {
-    galaxy_gateway::players::seeded_id(n).unwrap().to_string()
+    galaxy_gateway::domain::players::seeded_id(n)
+        .unwrap()
+        .to_string()
 }
 
 /// Asserts the FastAPI 422 shape and returns the `loc` of the first error.

@@ -3,13 +3,8 @@
 
 use std::collections::VecDeque;
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
 use serde::Serialize;
 use time::OffsetDateTime;
-
-use crate::state::AppState;
 
 /// Enough for any one test, small enough to never matter.
 pub const CAPACITY: usize = 2000;
@@ -65,27 +60,6 @@ impl RequestLog {
     pub fn clear(&mut self) {
         self.entries.clear();
     }
-}
-
-/// Middleware: logs every answered request except the dev controls' own.
-pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let method = request.method().clone();
-    let uri = request.uri().clone();
-    let path = uri.path();
-    let relative = path
-        .strip_prefix(state.settings.base_path.as_str())
-        .filter(|rest| rest.is_empty() || rest.starts_with('/'))
-        .unwrap_or(path);
-    let response = next.run(request).await;
-    if !relative.starts_with("/__dev") {
-        state.requests().record(
-            method.as_str(),
-            relative,
-            uri.query(),
-            response.status().as_u16(),
-        );
-    }
-    response
 }
 
 #[cfg(test)]

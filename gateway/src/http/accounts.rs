@@ -1,4 +1,4 @@
-//! `/admin/accounts`: console account management, for admins only (see `roles`).
+//! `/admin/accounts`: console account management, for admins only (see `domain::roles`).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -8,13 +8,14 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::accounts::{self, keep_an_admin, not_yourself, Account};
-use crate::admin::{hash_slowly, limit_key};
-use crate::auth::Session;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{path_uuid, HeaderReason, JsonBody};
-use crate::roles::Role;
-use crate::state::{AppState, Audit, TargetType, World};
+use crate::domain::accounts::{self, keep_an_admin, not_yourself, Account};
+use crate::domain::audit::{Audit, TargetType};
+use crate::domain::roles::Role;
+use crate::http::auth::{hash_slowly, limit_key, Session};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{path_uuid, HeaderReason, JsonBody};
+use crate::http::state::AppState;
+use crate::store::memory::World;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

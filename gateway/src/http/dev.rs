@@ -11,18 +11,19 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::accounts::{self, Account};
-use crate::admin::hash_slowly;
-use crate::auth::Actor;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{JsonBody, QueryParams, MAX_SAFE_INTEGER};
-use crate::faults::Fault;
-use crate::game::MAX_TICK;
-use crate::history::Sample;
-use crate::login_limit::MAX_LOCKOUT;
-use crate::player_sessions::CLOSE_GOING_AWAY;
-use crate::roles::Role;
-use crate::state::{AppState, Audit, ServiceStatus, TargetType};
+use crate::domain::accounts::{self, Account};
+use crate::domain::audit::{Actor, Audit, TargetType};
+use crate::domain::game::MAX_TICK;
+use crate::domain::history::Sample;
+use crate::domain::login_limit::MAX_LOCKOUT;
+use crate::domain::player_sessions::CLOSE_GOING_AWAY;
+use crate::domain::roles::Role;
+use crate::domain::services::ServiceStatus;
+use crate::http::auth::hash_slowly;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{JsonBody, QueryParams, MAX_SAFE_INTEGER};
+use crate::http::faults::Fault;
+use crate::http::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -167,7 +168,7 @@ async fn add_history(
         let finite = [s.tick_rate, s.actual_rate, s.tick_duration_ms]
             .iter()
             .all(|v| v.is_finite() && *v >= 0.0);
-        if s.seconds_ago > crate::history::RETENTION_SECS || !finite {
+        if s.seconds_ago > crate::domain::history::RETENTION_SECS || !finite {
             return Err(ApiError::field(
                 &["body", "samples", &i.to_string()],
                 "seconds_ago must be 0 to 86400 and the rates and duration non-negative numbers",
@@ -200,12 +201,12 @@ async fn add_fault(
     fault
         .validate()
         .map_err(|msg| ApiError::field(&["body"], msg, "value_error"))?;
-    state.world().faults.push(fault);
+    state.faults().push(fault);
     Ok(StatusCode::CREATED)
 }
 
 async fn clear_faults(State(state): State<AppState>) -> StatusCode {
-    state.world().faults.clear();
+    state.faults().clear();
     StatusCode::NO_CONTENT
 }
 
@@ -358,7 +359,7 @@ async fn advance_clock(
     world.clock_offset += time::Duration::seconds(c.advance_seconds);
     world.expire_bans();
     Ok(Json(
-        json!({ "now": crate::admin::rfc3339(world.ban_clock()) }),
+        json!({ "now": crate::domain::rfc3339(world.ban_clock()) }),
     ))
 }
 
@@ -386,7 +387,7 @@ async fn set_player_online(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<PlayerOnline>,
 ) -> ApiResult<Json<Value>> {
-    let id = crate::extract::path_uuid(&id, "player_id")?;
+    let id = crate::http::extract::path_uuid(&id, "player_id")?;
     let mut world = state.world();
     world.expire_bans();
     let index = world
@@ -416,14 +417,14 @@ async fn connect_player(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let id = crate::extract::path_uuid(&id, "player_id")?;
+    let id = crate::http::extract::path_uuid(&id, "player_id")?;
     let mut world = state.world();
     world.expire_bans();
     let index = world
         .player_index(id)
         .ok_or_else(|| ApiError::NotFound(format!("Player {id} not found")))?;
     if let Some(ban) = world.active_ban(id) {
-        let until = ban.until.map(crate::admin::rfc3339);
+        let until = ban.until.map(crate::domain::rfc3339);
         let detail = match &until {
             Some(until) => format!("You are banned until {until}: {}", ban.reason),
             None => format!("You are banned permanently: {}", ban.reason),
@@ -447,7 +448,7 @@ async fn list_player_sessions(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let id = crate::extract::path_uuid(&id, "player_id")?;
+    let id = crate::http::extract::path_uuid(&id, "player_id")?;
     let world = state.world();
     world
         .player_index(id)
@@ -460,7 +461,7 @@ async fn disconnect_player(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let id = crate::extract::path_uuid(&id, "player_id")?;
+    let id = crate::http::extract::path_uuid(&id, "player_id")?;
     let mut world = state.world();
     let index = world
         .player_index(id)

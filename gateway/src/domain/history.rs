@@ -12,16 +12,13 @@
 //! interval, and 40 × ceil(86400 / interval) bytes in general.
 //!
 //! With a Prometheus URL configured the history is read from Prometheus instead (see
-//! [`source`] and [`prometheus`]), with the same buckets.
+//! `store::history` and `store::prometheus`), with the same buckets.
 //!
 //! `tick_duration_ms` is a stand-in for Galaxy's `physics_tick_duration_ms`: the simulated
 //! engine has no real work, so its time per tick is derived, deterministically, from its
 //! capacity and its load: [`tick_duration_ms`].
 
 use std::collections::VecDeque;
-
-pub mod prometheus;
-pub mod source;
 
 /// Retention: a day.
 pub const RETENTION_SECS: u32 = 86_400;

@@ -6,7 +6,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
-use crate::state::{AppState, ServiceStatus};
+use crate::domain::services::ServiceStatus;
+use crate::http::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

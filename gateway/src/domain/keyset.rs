@@ -13,8 +13,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::error::{ApiError, FieldError};
-use crate::extract::QueryParams;
+use crate::domain::error::FieldError;
 
 /// Totals are counted up to this many rows and no further: past it a total costs a scan of
 /// every matching row, which no page needs. An answer says whether its total is exact.
@@ -59,11 +58,11 @@ pub enum Position {
     Previous(Boundary),
 }
 
-/// The page the `cursor` query parameter asks for in the list ordered by `order`: none is the
-/// first page, `last` the last one, else a cursor from an answer of the same order.
-pub fn position(query: &QueryParams, order: &str) -> Result<Position, FieldError> {
+/// The page a `cursor` value asks for in the list ordered by `order`: none is the first page,
+/// `last` the last one, else a cursor from an answer of the same order.
+pub fn decode_position(raw: Option<&str>, order: &str) -> Result<Position, FieldError> {
     let invalid = |msg: &str| FieldError::new(&["query", "cursor"], msg, "cursor_invalid");
-    let Some(raw) = query.text("cursor") else {
+    let Some(raw) = raw else {
         return Ok(Position::First);
     };
     if raw == "last" {
@@ -83,18 +82,6 @@ pub fn position(query: &QueryParams, order: &str) -> Result<Position, FieldError
         Direction::After => Position::Next(cursor.boundary),
         Direction::Before => Position::Previous(cursor.boundary),
     })
-}
-
-/// A cursor places the page itself: an offset with it is refused, not silently ignored.
-pub fn no_offset_with_cursor(position: &Position, offset: usize) -> Result<(), ApiError> {
-    if offset > 0 && *position != Position::First {
-        return Err(ApiError::field(
-            &["query", "offset"],
-            "An offset cannot be combined with a cursor",
-            "offset_with_cursor",
-        ));
-    }
-    Ok(())
 }
 
 /// The cursor of the rows after (or before) `boundary`.
@@ -264,28 +251,6 @@ mod tests {
         assert_eq!(
             (past.range, past.has_previous, past.has_next),
             (7..7, true, false)
-        );
-    }
-
-    #[test]
-    fn cursors_round_trip_and_belong_to_their_order() {
-        let b = boundary((3, "c"));
-        let text = cursor("username:asc", Direction::After, b.clone());
-        assert!(text
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
-        let query = |raw: &str| QueryParams::parse(Some(&format!("cursor={raw}"))).unwrap();
-        assert_eq!(
-            position(&query(&text), "username:asc").unwrap(),
-            Position::Next(b)
-        );
-        assert!(position(&query(&text), "username:desc").is_err());
-        assert!(position(&query("bm90LWEtY3Vyc29y"), "username:asc").is_err());
-        assert!(position(&query("!!!"), "username:asc").is_err());
-        assert_eq!(position(&query("last"), "x").unwrap(), Position::Last);
-        assert_eq!(
-            position(&QueryParams::parse(None).unwrap(), "x").unwrap(),
-            Position::First
         );
     }
 }

@@ -2,9 +2,11 @@
 //! `make dev` and the tests) or, when a URL is configured, the Prometheus Galaxy runs. Both
 //! give the same buckets for the same samples; only Prometheus keeps them across restarts.
 
-use super::prometheus::{self, Prometheus};
-use super::{bucket_seconds, downsample, Bucket, Range};
-use crate::state::AppState;
+use std::sync::Mutex;
+
+use crate::domain::history::{bucket_seconds, downsample, Bucket, Range};
+use crate::store::memory::{lock, World};
+use crate::store::prometheus::{self, Prometheus};
 
 #[derive(Debug, Clone)]
 pub enum Source {
@@ -49,7 +51,7 @@ impl Source {
     /// `to - range` to `to` in buckets of [`bucket_seconds`].
     pub async fn read(
         &self,
-        state: &AppState,
+        world: &Mutex<World>,
         range: Range,
         to: i64,
         since: Option<i64>,
@@ -58,9 +60,7 @@ impl Source {
         let bucket = bucket_seconds(range.seconds(), sample_seconds);
         let from = to - range.seconds();
         let buckets = match self {
-            Source::Ring { .. } => {
-                downsample(state.world().history.iter(), from, to, bucket, since)
-            }
+            Source::Ring { .. } => downsample(lock(world).history.iter(), from, to, bucket, since),
             Source::Prometheus(p) => p.buckets(from, to, bucket, since).await?,
         };
         Ok(Read {

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{Bucket, Stat};
+use crate::domain::history::{Bucket, Stat};
 
 /// The series the history shows, by the names Galaxy's spec gives them (its Grafana panels),
 /// and the one it does not name: the configured tick rate.
@@ -148,7 +148,7 @@ impl Prometheus {
 
     /// The buckets of `bucket_secs` of the samples from `from` to `to` (Unix seconds, both
     /// included) in buckets starting at `since` or later (floored to its bucket), oldest
-    /// first, only those with samples: what [`super::downsample`] gives for the ring.
+    /// first, only those with samples: what [`crate::domain::history::downsample`] gives for the ring.
     pub async fn buckets(
         &self,
         from: i64,
@@ -509,7 +509,7 @@ pub fn assemble(points: impl IntoIterator<Item = Point>) -> Result<Vec<Bucket>, 
 /// game's health by the names of Galaxy's spec, so a Prometheus scraping the reference
 /// gateway has what the history reads.
 pub fn exposition(
-    status: &crate::game::GameStatus,
+    status: &crate::domain::game::GameStatus,
     tick_duration_ms: f64,
     players_online: u32,
 ) -> String {
@@ -764,7 +764,7 @@ mod tests {
 
     #[test]
     fn the_exposition_has_every_series_as_a_gauge() {
-        let status = crate::game::GameStatus {
+        let status = crate::domain::game::GameStatus {
             tick: 42,
             game_time: time::OffsetDateTime::UNIX_EPOCH,
             tick_rate: 1.0,

@@ -7,7 +7,7 @@ use serde::{Serialize, Serializer};
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::error::{ApiError, FieldError};
+use crate::domain::error::{FieldError, Rejected};
 
 #[derive(Debug, Clone, Copy)]
 enum Kind {
@@ -120,13 +120,13 @@ impl Default for RuntimeConfig {
     }
 }
 
-fn invalid(msg: String, kind: &str) -> ApiError {
-    ApiError::Validation(vec![FieldError::new(&["body", "value"], msg, kind)])
+fn invalid(msg: String, kind: &str) -> Rejected {
+    Rejected::Invalid(vec![FieldError::new(&["body", "value"], msg, kind)])
 }
 
 /// What any key's value must be, checked as FastAPI checks a request body's model: before the
 /// key is even looked up, so a malformed request is 422 whatever its key or `If-Match`.
-pub fn check_value_type(value: &Value) -> Result<(), ApiError> {
+pub fn check_value_type(value: &Value) -> Result<(), Rejected> {
     if value.is_number() || value.is_string() {
         Ok(())
     } else {
@@ -137,7 +137,7 @@ pub fn check_value_type(value: &Value) -> Result<(), ApiError> {
     }
 }
 
-fn validate(kind: Kind, value: &Value) -> Result<Value, ApiError> {
+fn validate(kind: Kind, value: &Value) -> Result<Value, Rejected> {
     match kind {
         Kind::Number { min, max } => {
             let n = value
@@ -195,11 +195,11 @@ impl RuntimeConfig {
         &self.items
     }
 
-    fn position(&self, key: &str) -> Result<usize, ApiError> {
+    fn position(&self, key: &str) -> Result<usize, Rejected> {
         self.items
             .iter()
             .position(|item| item.key == key)
-            .ok_or_else(|| ApiError::NotFound(format!("Unknown config key: {key}")))
+            .ok_or_else(|| Rejected::NotFound(format!("Unknown config key: {key}")))
     }
 
     /// Every key back at its default, with entity tags the previous configuration never had,
@@ -214,17 +214,15 @@ impl RuntimeConfig {
 
     /// The key's index, if it exists and `if_match` (the request's `If-Match`, if any) admits
     /// its current entity tag.
-    fn position_if_match(&self, key: &str, if_match: Option<&str>) -> Result<usize, ApiError> {
+    fn position_if_match(&self, key: &str, if_match: Option<&str>) -> Result<usize, Rejected> {
         let index = self.position(key)?;
         let item = &self.items[index];
         match if_match {
-            Some(tags) if !if_match_allows(tags, &item.etag()) => {
-                Err(ApiError::PreconditionFailed {
-                    detail: format!("{key} was changed by someone else since you loaded it"),
-                    etag: item.etag(),
-                    current: serde_json::to_value(item).expect("a config item serializes"),
-                })
-            }
+            Some(tags) if !if_match_allows(tags, &item.etag()) => Err(Rejected::ChangedMeanwhile {
+                detail: format!("{key} was changed by someone else since you loaded it"),
+                etag: item.etag(),
+                current: serde_json::to_value(item).expect("a config item serializes"),
+            }),
             _ => Ok(index),
         }
     }
@@ -237,7 +235,7 @@ impl RuntimeConfig {
         value: &Value,
         if_match: Option<&str>,
         now: OffsetDateTime,
-    ) -> Result<ConfigItem, ApiError> {
+    ) -> Result<ConfigItem, Rejected> {
         let index = self.position_if_match(key, if_match)?;
         let normalized = validate(KEYS[index].kind, value)?;
         let item = &mut self.items[index];
@@ -252,7 +250,7 @@ impl RuntimeConfig {
         key: &str,
         if_match: Option<&str>,
         now: OffsetDateTime,
-    ) -> Result<ConfigItem, ApiError> {
+    ) -> Result<ConfigItem, Rejected> {
         let index = self.position_if_match(key, if_match)?;
         let item = &mut self.items[index];
         item.value = item.default.clone();
@@ -315,16 +313,13 @@ mod tests {
             ("snapshot_retention", json!(2.5)),
         ] {
             assert!(
-                matches!(
-                    c.set(key, &value, None, now()),
-                    Err(ApiError::Validation(_))
-                ),
+                matches!(c.set(key, &value, None, now()), Err(Rejected::Invalid(_))),
                 "{key}={value}"
             );
         }
         assert!(matches!(
             c.set("nope", &json!(1), None, now()),
-            Err(ApiError::NotFound(_))
+            Err(Rejected::NotFound(_))
         ));
     }
 
@@ -335,7 +330,7 @@ mod tests {
         }
         for bad in [json!(null), json!(true), json!([1]), json!({})] {
             assert!(
-                matches!(check_value_type(&bad), Err(ApiError::Validation(_))),
+                matches!(check_value_type(&bad), Err(Rejected::Invalid(_))),
                 "{bad}"
             );
         }
@@ -374,7 +369,7 @@ mod tests {
         let loaded = c.items()[3].etag();
         c.set("motd", &json!("mine"), Some(&loaded), now()).unwrap();
         match c.set("motd", &json!("theirs"), Some(&loaded), now()) {
-            Err(ApiError::PreconditionFailed {
+            Err(Rejected::ChangedMeanwhile {
                 detail,
                 etag,
                 current,
@@ -393,18 +388,18 @@ mod tests {
         }
         assert!(matches!(
             c.reset("motd", Some("\"1\""), now()),
-            Err(ApiError::PreconditionFailed { .. })
+            Err(Rejected::ChangedMeanwhile { .. })
         ));
         assert!(
             matches!(
                 c.set("motd", &json!(5), Some("\"1\""), now()),
-                Err(ApiError::PreconditionFailed { .. })
+                Err(Rejected::ChangedMeanwhile { .. })
             ),
             "the precondition is checked before the value"
         );
         assert!(matches!(
             c.set("nope", &json!(5), Some("\"1\""), now()),
-            Err(ApiError::NotFound(_))
+            Err(Rejected::NotFound(_))
         ));
         assert_eq!(c.items()[3].value, json!("mine"));
     }

@@ -10,9 +10,8 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::error::{ApiError, FieldError};
-use crate::roles::Role;
-use crate::settings::valid_username;
+use crate::domain::error::{FieldError, Rejected};
+use crate::domain::roles::Role;
 
 /// The least length of a password an operator chooses.
 pub const MIN_PASSWORD_CHARS: usize = 12;
@@ -180,14 +179,20 @@ pub fn check_username(username: &str) -> Result<(), FieldError> {
     }
 }
 
+/// Whether `name` is a username Galaxy's schema allows, for players and admins alike:
+/// `^[a-zA-Z0-9_]{3,20}$`.
+pub fn valid_username(name: &str) -> bool {
+    (3..=20).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
 /// 409 when `accounts` would have no enabled admin without `target` being one.
-pub fn keep_an_admin(accounts: &[Account], target: &Account, change: &str) -> Result<(), ApiError> {
+pub fn keep_an_admin(accounts: &[Account], target: &Account, change: &str) -> Result<(), Rejected> {
     let others = accounts
         .iter()
         .filter(|a| a.id != target.id && a.is_enabled_admin())
         .count();
     if target.is_enabled_admin() && others == 0 {
-        return Err(ApiError::Conflict(format!(
+        return Err(Rejected::Conflict(format!(
             "{} is the last enabled admin and cannot be {change}; make another account an admin first",
             target.username
         )));
@@ -198,9 +203,9 @@ pub fn keep_an_admin(accounts: &[Account], target: &Account, change: &str) -> Re
 /// 409 when an admin would demote, disable or delete the account it is signed in with: it
 /// would end its own session mid-task, and another admin can do it. Checked after
 /// `keep_an_admin`, whose reason matters more when both apply.
-pub fn not_yourself(acting: uuid::Uuid, target: &Account, change: &str) -> Result<(), ApiError> {
+pub fn not_yourself(acting: uuid::Uuid, target: &Account, change: &str) -> Result<(), Rejected> {
     if acting == target.id {
-        return Err(ApiError::Conflict(format!(
+        return Err(Rejected::Conflict(format!(
             "You cannot {change} the account you are signed in with; another admin can"
         )));
     }
@@ -278,7 +283,7 @@ mod tests {
         assert!(keep_an_admin(&[admin.clone(), viewer.clone()], &viewer, "deleted").is_ok());
         let e = keep_an_admin(&[admin.clone(), viewer.clone()], &admin, "deleted").unwrap_err();
         assert!(
-            matches!(&e, ApiError::Conflict(m) if m.starts_with("root is the last enabled admin and cannot be deleted")),
+            matches!(&e, Rejected::Conflict(m) if m.starts_with("root is the last enabled admin and cannot be deleted")),
             "{e:?}"
         );
         assert!(keep_an_admin(&[admin.clone(), other.clone()], &admin, "disabled").is_ok());

@@ -4,29 +4,10 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::login_limit::{LimitedBy, Refusal};
-
-/// One entry of a FastAPI 422 `detail` list.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct FieldError {
-    pub loc: Vec<Value>,
-    pub msg: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-}
-
-impl FieldError {
-    pub fn new(loc: &[&str], msg: impl Into<String>, kind: &str) -> Self {
-        Self {
-            loc: loc.iter().map(|s| Value::from(*s)).collect(),
-            msg: msg.into(),
-            kind: kind.to_owned(),
-        }
-    }
-}
+use crate::domain::error::{FieldError, Rejected};
+use crate::domain::login_limit::{LimitedBy, Refusal};
 
 #[derive(Debug)]
 pub enum ApiError {
@@ -170,6 +151,26 @@ impl IntoResponse for ApiError {
                 );
                 response
             }
+        }
+    }
+}
+
+/// Each refusal of a domain rule with the status and body the contract gives it.
+impl From<Rejected> for ApiError {
+    fn from(rejected: Rejected) -> Self {
+        match rejected {
+            Rejected::Invalid(errors) => ApiError::Validation(errors),
+            Rejected::NotFound(detail) => ApiError::NotFound(detail),
+            Rejected::Conflict(detail) => ApiError::Conflict(detail),
+            Rejected::ChangedMeanwhile {
+                detail,
+                etag,
+                current,
+            } => ApiError::PreconditionFailed {
+                detail,
+                etag,
+                current,
+            },
         }
     }
 }

@@ -40,7 +40,7 @@ impl Ban {
     /// `until` as the audit log and the CSV export write it: the time, or `permanent`.
     pub fn until_text(&self) -> String {
         self.until
-            .map_or_else(|| "permanent".to_owned(), crate::admin::rfc3339)
+            .map_or_else(|| "permanent".to_owned(), crate::domain::rfc3339)
     }
 }
 

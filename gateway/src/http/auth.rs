@@ -1,5 +1,6 @@
 //! JWT bearer sessions (HS256) and the role check of every operation. Accounts are in
-//! `accounts`, the login rate limit in `login_limit`, the role table in `roles`.
+//! `domain::accounts`, the login rate limit in `domain::login_limit`, the role table in
+//! `domain::roles`.
 
 use axum::extract::{FromRequestParts, MatchedPath};
 use axum::http::{header, request::Parts};
@@ -10,10 +11,13 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::accounts::Account;
-use crate::error::ApiError;
-use crate::roles::{self, Role};
-use crate::state::{AppState, World, ANONYMOUS, SYSTEM};
+use crate::domain::accounts::{self, Account};
+use crate::domain::audit::Actor;
+use crate::domain::login_limit::username_key;
+use crate::domain::roles::{self, Role};
+use crate::http::error::ApiError;
+use crate::http::state::AppState;
+use crate::store::memory::World;
 
 /// Who issues admin tokens; a token from another issuer is refused.
 pub const ISSUER: &str = "galaxy-api-gateway";
@@ -73,42 +77,6 @@ pub fn issue(state: &AppState, world: &World, account: &Account) -> IssuedToken 
     IssuedToken {
         token,
         expires_in: ttl,
-    }
-}
-
-/// Who an audit entry names.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub id: Option<Uuid>,
-    pub username: String,
-    pub role: Option<Role>,
-}
-
-impl Actor {
-    /// For an action without a session, such as a failed login.
-    pub fn anonymous() -> Self {
-        Self {
-            id: None,
-            username: ANONYMOUS.to_owned(),
-            role: None,
-        }
-    }
-
-    /// For what the gateway itself observed, such as a service's new version.
-    pub fn system() -> Self {
-        Self {
-            id: None,
-            username: SYSTEM.to_owned(),
-            role: None,
-        }
-    }
-
-    pub fn account(account: &Account) -> Self {
-        Self {
-            id: Some(account.id),
-            username: account.username.clone(),
-            role: Some(account.role),
-        }
     }
 }
 
@@ -219,4 +187,33 @@ impl FromRequestParts<AppState> for Session {
         }
         Ok(session)
     }
+}
+
+/// The key the login limit counts an attempt under: the account when the username names one,
+/// so a deleted and re-created name starts afresh; else the username as typed, limited alike
+/// so that the answers never reveal which accounts exist.
+pub fn limit_key(account: Option<&Account>, username: &str) -> String {
+    match account {
+        Some(a) => format!("account:{}", a.id),
+        None => format!("name:{}", username_key(username)),
+    }
+}
+
+/// Whether `password` is the password of `hash` (or, without one, of nothing: still as slow),
+/// off the async threads, since Argon2 is slow on purpose.
+pub async fn verify_slowly(state: &AppState, hash: Option<String>, password: String) -> bool {
+    let known = hash.is_some();
+    let hash = hash.unwrap_or_else(|| state.dummy_hash.as_ref().clone());
+    let matches = tokio::task::spawn_blocking(move || accounts::verify_password(&hash, &password))
+        .await
+        .unwrap_or(false);
+    known && matches
+}
+
+/// The PHC string of `password` with the configured cost, off the async threads.
+pub async fn hash_slowly(state: &AppState, password: String) -> String {
+    let cost = state.settings.password_hash_cost;
+    tokio::task::spawn_blocking(move || accounts::hash_password(cost, &password))
+        .await
+        .expect("hashing does not panic")
 }

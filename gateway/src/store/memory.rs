@@ -1,184 +1,26 @@
-//! The whole simulated world behind one lock: every handler holds it for a
-//! few microseconds, so a plain mutex is simpler and faster than finer locking.
+//! The in-memory store: the whole simulated world behind one lock. Every handler holds it for
+//! a few microseconds, so a plain mutex is simpler and faster than finer locking.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::accounts::{self, Account};
-use crate::auth::Actor;
-use crate::faults::Fault;
-use crate::game::{Game, GameStatus};
-use crate::history::source::Source;
-use crate::history::{tick_duration_ms, History, Sample};
-use crate::login_limit::LoginLimits;
-use crate::player_sessions::PlayerSessions;
-use crate::players::{Ban, Note, Player, PlayerView};
-use crate::request_log::RequestLog;
-use crate::roles::Role;
-use crate::runtime_config::RuntimeConfig;
+use crate::domain::accounts::Account;
+use crate::domain::audit::{Actor, Audit, AuditEntry, ListedEntry, TargetType};
+use crate::domain::game::{Game, GameStatus};
+use crate::domain::history::{tick_duration_ms, History, Sample};
+use crate::domain::login_limit::LoginLimits;
+use crate::domain::player_sessions::PlayerSessions;
+use crate::domain::players::{Ban, Note, Player, PlayerView};
+use crate::domain::runtime_config::RuntimeConfig;
+use crate::domain::services::{Service, ServiceStatus, GATEWAY_SERVICE, INITIAL_VERSIONS};
+use crate::domain::snapshots::{Snapshot, MAX_SNAPSHOT_ID};
 use crate::settings::Settings;
 
 const AUDIT_CAPACITY: usize = 10_000;
-
-/// Snapshot ids are a `SERIAL`: 1 to 2^31 - 1, never reused.
-pub const MAX_SNAPSHOT_ID: u32 = i32::MAX as u32;
-
-/// Who an audit entry names for an action without a session, such as a failed login; no admin
-/// can have this name, since admin usernames match `^[a-zA-Z0-9_]{3,20}$`.
-pub const ANONYMOUS: &str = "(anonymous)";
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Snapshot {
-    pub id: u32,
-    /// A `BIGINT`; serialized as an exact JSON integer even beyond 2^53.
-    pub tick_number: u64,
-    #[serde(with = "time::serde::rfc3339")]
-    pub game_time: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    pub size_bytes: u64,
-    /// A pinned snapshot cannot be deleted, by an admin or by retention, until unpinned.
-    pub pinned: bool,
-    /// For people, such as `before restore of #3`; null for most.
-    pub label: Option<String>,
-    /// The username of the account that took it; `None` for a scheduled one.
-    pub created_by: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ServiceStatus {
-    Ready,
-    NotReady,
-    Unknown,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Service {
-    pub name: &'static str,
-    pub version: String,
-    pub status: ServiceStatus,
-    #[serde(with = "time::serde::rfc3339")]
-    pub checked_at: OffsetDateTime,
-}
-
-pub const GATEWAY_SERVICE: &str = "api_gateway";
-
-const INITIAL_VERSIONS: &[(&str, &str)] = &[
-    (GATEWAY_SERVICE, "1.4.0"),
-    ("physics", "1.2.0"),
-    ("tick_engine", "1.3.1"),
-    ("players", "1.1.0"),
-    ("galaxy", "1.0.2"),
-    ("web_client", "1.5.0"),
-];
-
-/// Who an audit entry names for what the gateway itself observed, such as a service's new
-/// version (`service.deploy`); like `ANONYMOUS`, no admin can have this name.
-pub const SYSTEM: &str = "(system)";
-
-/// What kind of thing an audit entry acted on; with `target_id` it names it exactly.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TargetType {
-    Game,
-    Config,
-    Snapshot,
-    Player,
-    Account,
-    Service,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct AuditEntry {
-    /// From 1, strictly increasing over the life of the process (a dev reset keeps counting).
-    pub id: u64,
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-    /// The game tick when the entry was recorded.
-    pub tick: u64,
-    /// The acting account's username, or `ANONYMOUS`, or `SYSTEM`.
-    pub admin: String,
-    /// The acting account's id; `None` for an action without a session.
-    pub admin_id: Option<Uuid>,
-    /// The role the account acted with; `None` for an action without a session.
-    pub role: Option<Role>,
-    pub action: &'static str,
-    pub target_type: Option<TargetType>,
-    /// Config key, snapshot id (decimal), player or account UUID, service name.
-    pub target_id: Option<String>,
-    /// A label for people, as before.
-    pub target: Option<String>,
-    pub before: Option<String>,
-    pub after: Option<String>,
-    pub reason: Option<String>,
-    pub detail: Option<String>,
-}
-
-/// What to record in an audit entry, besides who and when.
-#[derive(Debug, Clone, Default)]
-pub struct Audit {
-    pub action: &'static str,
-    pub target_type: Option<TargetType>,
-    pub target_id: Option<String>,
-    pub target: Option<String>,
-    pub before: Option<String>,
-    pub after: Option<String>,
-    pub reason: Option<String>,
-    pub detail: Option<String>,
-}
-
-impl Audit {
-    pub fn new(action: &'static str) -> Self {
-        Self {
-            action,
-            ..Self::default()
-        }
-    }
-
-    /// The target: its type, its id if it has one, and its label for people.
-    pub fn on(mut self, kind: TargetType, id: Option<String>, label: Option<String>) -> Self {
-        self.target_type = Some(kind);
-        self.target_id = id;
-        self.target = label;
-        self
-    }
-
-    /// A target label without a type, such as the username typed into a failed login.
-    pub fn label(mut self, label: impl Into<String>) -> Self {
-        self.target = Some(label.into());
-        self
-    }
-
-    pub fn change(mut self, before: impl Into<String>, after: impl Into<String>) -> Self {
-        self.before = Some(before.into());
-        self.after = Some(after.into());
-        self
-    }
-
-    pub fn reason(mut self, reason: Option<String>) -> Self {
-        self.reason = reason;
-        self
-    }
-
-    pub fn detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
-        self
-    }
-}
-
-/// An audit entry as listed: with whether its target still exists.
-#[derive(Serialize)]
-pub struct ListedEntry<'a> {
-    #[serde(flatten)]
-    pub entry: &'a AuditEntry,
-    pub target_exists: bool,
-}
 
 pub struct World {
     pub game: Game,
@@ -191,7 +33,7 @@ pub struct World {
     /// Oldest first; listings reverse it.
     pub audit: VecDeque<AuditEntry>,
     next_audit_id: u64,
-    /// The game's health over the last day (see `history`).
+    /// The game's health over the last day (see `domain::history`).
     pub history: History,
     pub services: Vec<Service>,
     /// Console accounts, oldest first.
@@ -199,7 +41,6 @@ pub struct World {
     pub token_generation: u64,
     pub token_ttl: Duration,
     pub login_limits: LoginLimits,
-    pub faults: Vec<Fault>,
     /// Bans by player id, including ones that have ended but were not yet noticed (see
     /// `expire_bans`).
     pub bans: HashMap<Uuid, Ban>,
@@ -208,7 +49,7 @@ pub struct World {
     next_note_id: u64,
     /// How far the ban clock is ahead of the real one (the dev control `/__dev/clock`).
     pub clock_offset: time::Duration,
-    /// Simulated game clients' sockets, which bans and kicks close (see `player_sessions`).
+    /// Simulated game clients' sockets, which bans and kicks close (see `domain::player_sessions`).
     pub player_sessions: PlayerSessions,
 }
 
@@ -242,7 +83,6 @@ impl World {
             token_generation,
             token_ttl: settings.token_ttl,
             login_limits: LoginLimits::default(),
-            faults: Vec::new(),
             bans: HashMap::new(),
             notes: Vec::new(),
             next_note_id: 1,
@@ -532,119 +372,52 @@ impl World {
             .find(|s| s.name == GATEWAY_SERVICE)
             .expect("the gateway is always listed")
     }
-}
-
-#[derive(Clone)]
-pub struct AppState {
-    pub settings: Arc<Settings>,
-    /// The admin from the secrets, as at start-up: its id lasts as long as the process, and a
-    /// reset brings it back.
-    pub bootstrap_admin: Arc<Account>,
-    /// A hash of nothing anyone knows, verified against when a login names no account, so an
-    /// unknown username takes as long to refuse as a wrong password.
-    pub dummy_hash: Arc<String>,
-    /// Held across a login's limit check, password verification and record, so concurrent
-    /// guesses cannot all pass the check before any failure counts; other requests never wait.
-    pub login_gate: Arc<tokio::sync::Mutex<()>>,
-    /// Where `/admin/metrics/history` reads from.
-    pub history_source: Arc<Source>,
-    /// Sorted by id.
-    seeded_players: Arc<Vec<Player>>,
-    world: Arc<Mutex<World>>,
-    /// Apart from the world: it is written after every response, and a world reset keeps it.
-    requests: Arc<Mutex<RequestLog>>,
+    /// Back to the world at start-up, as after a restart of the game: `bootstrap_admin` as the
+    /// only account (keeping its token version and last login, so its tokens stay valid unless
+    /// they were issued for another role), `players` as seeded, the default login limits and
+    /// no lockouts. The token generation and the audit ids carry on, and no configuration
+    /// entity tag from before matches after.
+    pub fn reset(&mut self, settings: &Settings, players: Vec<Player>, bootstrap_admin: &Account) {
+        let generation = self.token_generation;
+        let next_audit_id = self.next_audit_id;
+        let config = RuntimeConfig::restarted_after(&self.config);
+        let mut bootstrap = bootstrap_admin.clone();
+        if let Some(now) = self.account(bootstrap.id) {
+            bootstrap.token_version = now.token_version;
+            bootstrap.last_login_at = now.last_login_at;
+        }
+        *self = World::new(settings, players, vec![bootstrap], generation);
+        self.config = config;
+        self.next_audit_id = next_audit_id;
+    }
 }
 
 /// A panic while holding a lock cannot leave state half-updated in a way that matters for a
 /// reference server, so recover instead of poisoning every later request.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-impl AppState {
-    pub fn new(settings: Settings) -> Self {
-        let mut seeded_players = crate::players::seed(settings.players);
-        seeded_players.sort_by_key(|p| p.id);
-        let cost = settings.password_hash_cost;
-        let bootstrap_admin = Account::new(
-            &settings.secrets.admin_username,
-            accounts::hash_password(cost, &settings.secrets.admin_password),
-            Role::Admin,
-        );
-        let dummy_hash = accounts::hash_password(cost, &crate::settings::random_token(16));
-        let mut world = World::new(
-            &settings,
-            seeded_players.clone(),
-            vec![bootstrap_admin.clone()],
-            0,
-        );
-        if settings.demo_history {
-            let now = OffsetDateTime::now_utc().unix_timestamp();
-            let online = world.players_online();
-            let rate = world.config.tick_rate() as f32;
-            let demo = crate::history::demo(now, settings.history_interval_secs, rate, online);
-            world.history.insert(demo);
-        }
-        let history_source =
-            Source::new(settings.history_interval_secs, settings.prometheus.clone());
-        Self {
-            settings: Arc::new(settings),
-            bootstrap_admin: Arc::new(bootstrap_admin),
-            dummy_hash: Arc::new(dummy_hash),
-            login_gate: Arc::new(tokio::sync::Mutex::new(())),
-            history_source: Arc::new(history_source),
-            seeded_players: Arc::new(seeded_players),
-            world: Arc::new(Mutex::new(world)),
-            requests: Arc::new(Mutex::new(RequestLog::default())),
-        }
-    }
-
-    pub fn world(&self) -> MutexGuard<'_, World> {
-        lock(&self.world)
-    }
-
-    pub fn requests(&self) -> MutexGuard<'_, RequestLog> {
-        lock(&self.requests)
-    }
-
-    /// Back to the world at start-up: the bootstrap admin as the only account (same id, the
-    /// password from the secrets, role admin, enabled), the default login limits and no
-    /// lockouts. The bootstrap admin's tokens stay valid unless they were issued for another
-    /// role, and no configuration entity tag from before matches after.
-    pub fn reset(&self) {
-        let mut world = self.world();
-        let generation = world.token_generation;
-        let next_audit_id = world.next_audit_id;
-        let config = RuntimeConfig::restarted_after(&world.config);
-        let mut bootstrap = self.bootstrap_admin.as_ref().clone();
-        if let Some(now) = world.account(bootstrap.id) {
-            bootstrap.token_version = now.token_version;
-            bootstrap.last_login_at = now.last_login_at;
-        }
-        *world = World::new(
-            &self.settings,
-            self.seeded_players.as_ref().clone(),
-            vec![bootstrap],
-            generation,
-        );
-        world.config = config;
-        world.next_audit_id = next_audit_id;
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The world as the gateway starts it with `players` seeded players.
+    fn world(players: u64) -> World {
+        let settings = Settings::for_tests(players);
+        let mut seeded = crate::domain::players::seed(settings.players);
+        seeded.sort_by_key(|p| p.id);
+        World::new(&settings, seeded, vec![], 0)
+    }
+
     #[test]
     fn players_are_found_by_id_through_the_sorted_index() {
-        let state = AppState::new(Settings::for_tests(100_000));
-        let mut world = state.world();
+        let mut world = world(100_000);
         assert!(world.players.windows(2).all(|w| w[0].id < w[1].id));
         for n in [1, 2, 50_000, 100_000] {
-            let id = crate::players::seeded_id(n).unwrap();
+            let id = crate::domain::players::seeded_id(n).unwrap();
             let index = world.player_index(id).expect("seeded");
             assert_eq!(world.players[index].id, id);
         }
@@ -656,8 +429,7 @@ mod tests {
 
     #[test]
     fn snapshot_ids_stop_at_the_serial_maximum() {
-        let state = AppState::new(Settings::for_tests(1));
-        let mut world = state.world();
+        let mut world = world(1);
         assert_eq!(world.create_snapshot(None, None).map(|s| s.id), Some(1));
         world.next_snapshot_id = MAX_SNAPSHOT_ID;
         assert_eq!(
@@ -666,31 +438,5 @@ mod tests {
         );
         assert!(world.create_snapshot(None, None).is_none());
         assert_eq!(world.snapshots.len(), 2);
-    }
-
-    #[test]
-    fn a_reset_keeps_the_admin_id_and_clears_lockouts_and_their_setting() {
-        let state = AppState::new(Settings::for_tests(1));
-        let id = state.bootstrap_admin.id;
-        let client: std::net::IpAddr = "192.0.2.1".parse().unwrap();
-        let now = Instant::now();
-        let lock = |world: &mut World| {
-            for _ in 0..crate::login_limit::ACCOUNT_FAILURES {
-                world.login_limits.record_failure("admin", client, now);
-            }
-            world.login_limits.check("admin", client, now)
-        };
-        {
-            let mut world = state.world();
-            world.login_limits.set_base_lockout(Duration::from_secs(5));
-            assert_eq!(lock(&mut world).map(|r| r.retry_after_secs), Some(5));
-        }
-        state.reset();
-        let mut world = state.world();
-        assert_eq!(world.login_limits.check("admin", client, now), None);
-        assert_eq!(lock(&mut world).map(|r| r.retry_after_secs), Some(60));
-        assert_eq!(state.bootstrap_admin.id, id);
-        assert_eq!(world.account_named("admin").map(|a| a.id), Some(id));
-        assert!(world.account_named("root").is_none());
     }
 }

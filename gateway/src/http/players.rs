@@ -22,17 +22,20 @@ use serde_json::{json, Map, Value};
 use time::Duration;
 use uuid::Uuid;
 
-use crate::admin::rfc3339;
-use crate::audit::{body_reason, csv_cell, ReasonBody, MAX_REASON_CHARS};
-use crate::auth::{Actor, Session};
-use crate::error::{ApiError, ApiResult, FieldError};
-use crate::extract::{
-    export_too_large, page, path_uuid, HeaderReason, JsonBody, OptionalJsonBody, QueryParams,
+use crate::domain::audit::{csv_cell, Actor, Audit, TargetType, MAX_REASON_CHARS};
+use crate::domain::error::FieldError;
+use crate::domain::keyset::{self, Boundary, Position};
+use crate::domain::player_sessions::{CLOSE_BANNED, CLOSE_KICKED};
+use crate::domain::players::{Ban, Player};
+use crate::domain::rfc3339;
+use crate::http::auth::Session;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{
+    body_reason, cursor_position, export_too_large, no_offset_with_cursor, page, path_uuid,
+    HeaderReason, JsonBody, OptionalJsonBody, QueryParams, ReasonBody,
 };
-use crate::keyset::{self, Boundary, Position};
-use crate::player_sessions::{CLOSE_BANNED, CLOSE_KICKED};
-use crate::players::{Ban, Player};
-use crate::state::{AppState, Audit, TargetType, World};
+use crate::http::state::AppState;
+use crate::store::memory::World;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -237,12 +240,12 @@ async fn list_players(
     let query = QueryParams::parse(query.as_deref())?;
     let mut errors = vec![];
     let filter = PlayerQuery::parse(&query, &mut errors);
-    let position = keyset::position(&query, filter.order())
+    let position = cursor_position(&query, filter.order())
         .map_err(|e| errors.push(e))
         .ok();
     let page = page(&query, errors)?;
     let position = position.expect("no errors");
-    keyset::no_offset_with_cursor(&position, page.offset)?;
+    no_offset_with_cursor(&position, page.offset)?;
     let boundary = match &position {
         Position::Next(b) | Position::Previous(b) => {
             Some(filter.boundary_key(b).ok_or_else(|| {
@@ -369,7 +372,7 @@ async fn export_players(
         .chain(chunks)
         .fuse();
     let mut response = Body::from_stream(body).into_response();
-    crate::audit::csv_attachment(&mut response, "galaxy-players");
+    crate::http::csv::csv_attachment(&mut response, "galaxy-players");
     Ok(response)
 }
 
@@ -464,11 +467,11 @@ fn required_text(
     Some(trimmed.to_owned())
 }
 
-/// An optional reason (null, absent or blank is none), as `audit::reason` reads it.
+/// An optional reason (null, absent or blank is none), as `domain::audit::reason` reads it.
 fn optional_reason(body: &Map<String, Value>, errors: &mut Vec<FieldError>) -> Option<String> {
     match body.get("reason") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) => crate::audit::reason(Some(s.clone()))
+        Some(Value::String(s)) => crate::domain::audit::reason(Some(s.clone()))
             .map_err(|e| errors.push(e))
             .ok()
             .flatten(),

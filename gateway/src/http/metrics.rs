@@ -1,6 +1,6 @@
-//! `/admin/metrics/history`: a range of the game's health history (see `history`), cut into
+//! `/admin/metrics/history`: a range of the game's health history (see `domain::history`), cut into
 //! buckets with the minimum, mean and maximum of each series, and the audit entries worth
-//! marking on the same time axis; read from the ring or from Prometheus (`history::source`).
+//! marking on the same time axis; read from the ring or from Prometheus (`store::history`).
 //!
 //! `/metrics` (outside the API's base path, as Galaxy's services serve it): the simulated
 //! game's health in Prometheus's text format, for a Prometheus to scrape.
@@ -13,13 +13,14 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
-use crate::admin::rfc3339;
-use crate::audit::query_datetime;
-use crate::auth::Session;
-use crate::error::{ApiError, ApiResult, FieldError};
-use crate::extract::QueryParams;
-use crate::history::{prometheus, tick_duration_ms, Bucket, Range};
-use crate::state::AppState;
+use crate::domain::error::FieldError;
+use crate::domain::history::{tick_duration_ms, Bucket, Range};
+use crate::domain::rfc3339;
+use crate::http::auth::Session;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{query_datetime, QueryParams};
+use crate::http::state::AppState;
+use crate::store::prometheus;
 
 /// The audit actions shown as events on the charts.
 pub const EVENT_ACTIONS: &[&str] = &[
@@ -88,7 +89,7 @@ async fn history(
     let read = state
         .history_source
         .read(
-            &state,
+            state.store(),
             range,
             to.unix_timestamp(),
             since.map(OffsetDateTime::unix_timestamp),

@@ -6,10 +6,15 @@ use std::num::IntErrorKind;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::error::{ApiError, ApiResult, FieldError};
-use crate::state::AppState;
+use crate::domain::audit::reason;
+use crate::domain::error::FieldError;
+use crate::domain::keyset::{self, Position};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::state::AppState;
 
 /// A JSON request body.
 pub struct JsonBody<T>(pub T);
@@ -134,12 +139,10 @@ impl FromRequest<AppState> for HeaderReason {
                 "body_not_allowed",
             ));
         }
-        crate::audit::reason(raw)
-            .map(HeaderReason)
-            .map_err(|mut e| {
-                e.loc = loc.iter().map(|s| (*s).into()).collect();
-                ApiError::Validation(vec![e])
-            })
+        reason(raw).map(HeaderReason).map_err(|mut e| {
+            e.loc = loc.iter().map(|s| (*s).into()).collect();
+            ApiError::Validation(vec![e])
+        })
     }
 }
 
@@ -306,6 +309,57 @@ pub fn path_uuid(raw: &str, name: &str) -> ApiResult<Uuid> {
     })
 }
 
+/// The optional body of pause, resume, snapshot restore and delete, player delete and config
+/// reset.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonBody {
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// The reason of an optional `{"reason": ...}` body.
+pub fn body_reason(body: Option<ReasonBody>) -> ApiResult<Option<String>> {
+    reason(body.and_then(|b| b.reason)).map_err(|e| ApiError::Validation(vec![e]))
+}
+
+/// A date-time query parameter (RFC 3339), if present.
+pub fn query_datetime(
+    query: &QueryParams,
+    name: &str,
+) -> Result<Option<OffsetDateTime>, FieldError> {
+    let Some(raw) = query.text(name) else {
+        return Ok(None);
+    };
+    OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339)
+        .map(Some)
+        .map_err(|e| {
+            FieldError::new(
+                &["query", name],
+                format!("Input should be a valid datetime, {e}"),
+                "datetime_parsing",
+            )
+        })
+}
+
+/// The page the `cursor` query parameter asks for in the list ordered by `order` (see
+/// [`keyset::decode_position`]).
+pub fn cursor_position(query: &QueryParams, order: &str) -> Result<Position, FieldError> {
+    keyset::decode_position(query.text("cursor"), order)
+}
+
+/// A cursor places the page itself: an offset with it is refused, not silently ignored.
+pub fn no_offset_with_cursor(position: &Position, offset: usize) -> Result<(), ApiError> {
+    if offset > 0 && *position != Position::First {
+        return Err(ApiError::field(
+            &["query", "offset"],
+            "An offset cannot be combined with a cursor",
+            "offset_with_cursor",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -397,5 +451,34 @@ mod tests {
             .choice("sort", &["username", "created_at"], "username")
             .is_err());
         assert_eq!(q.choice("order", &["asc", "desc"], "asc").unwrap(), "asc");
+    }
+
+    #[test]
+    fn cursors_round_trip_and_belong_to_their_order() {
+        use crate::domain::keyset::{cursor, Boundary, Direction};
+        let b = Boundary {
+            key: 3.into(),
+            id: "c".to_owned(),
+        };
+        let text = cursor("username:asc", Direction::After, b.clone());
+        assert!(text
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        let query = |raw: &str| QueryParams::parse(Some(&format!("cursor={raw}"))).unwrap();
+        assert_eq!(
+            cursor_position(&query(&text), "username:asc").unwrap(),
+            Position::Next(b)
+        );
+        assert!(cursor_position(&query(&text), "username:desc").is_err());
+        assert!(cursor_position(&query("bm90LWEtY3Vyc29y"), "username:asc").is_err());
+        assert!(cursor_position(&query("!!!"), "username:asc").is_err());
+        assert_eq!(
+            cursor_position(&query("last"), "x").unwrap(),
+            Position::Last
+        );
+        assert_eq!(
+            cursor_position(&QueryParams::parse(None).unwrap(), "x").unwrap(),
+            Position::First
+        );
     }
 }

@@ -1,0 +1,381 @@
+//! The audit log's entries and what records them, who they name, and the rules of reading them
+//! back: the filters of the listing and the export, the CSV cells, and the optional `reason`
+//! of dangerous actions, which their entries keep.
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::domain::accounts::Account;
+use crate::domain::error::FieldError;
+use crate::domain::rfc3339;
+use crate::domain::roles::Role;
+
+/// Who an audit entry names for an action without a session, such as a failed login; no admin
+/// can have this name, since admin usernames match `^[a-zA-Z0-9_]{3,20}$`.
+pub const ANONYMOUS: &str = "(anonymous)";
+
+/// Who an audit entry names for what the gateway itself observed, such as a service's new
+/// version (`service.deploy`); like `ANONYMOUS`, no admin can have this name.
+pub const SYSTEM: &str = "(system)";
+
+/// What kind of thing an audit entry acted on; with `target_id` it names it exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetType {
+    Game,
+    Config,
+    Snapshot,
+    Player,
+    Account,
+    Service,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    /// From 1, strictly increasing over the life of the process (a dev reset keeps counting).
+    pub id: u64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// The game tick when the entry was recorded.
+    pub tick: u64,
+    /// The acting account's username, or `ANONYMOUS`, or `SYSTEM`.
+    pub admin: String,
+    /// The acting account's id; `None` for an action without a session.
+    pub admin_id: Option<Uuid>,
+    /// The role the account acted with; `None` for an action without a session.
+    pub role: Option<Role>,
+    pub action: &'static str,
+    pub target_type: Option<TargetType>,
+    /// Config key, snapshot id (decimal), player or account UUID, service name.
+    pub target_id: Option<String>,
+    /// A label for people, as before.
+    pub target: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub reason: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// What to record in an audit entry, besides who and when.
+#[derive(Debug, Clone, Default)]
+pub struct Audit {
+    pub action: &'static str,
+    pub target_type: Option<TargetType>,
+    pub target_id: Option<String>,
+    pub target: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub reason: Option<String>,
+    pub detail: Option<String>,
+}
+
+impl Audit {
+    pub fn new(action: &'static str) -> Self {
+        Self {
+            action,
+            ..Self::default()
+        }
+    }
+
+    /// The target: its type, its id if it has one, and its label for people.
+    pub fn on(mut self, kind: TargetType, id: Option<String>, label: Option<String>) -> Self {
+        self.target_type = Some(kind);
+        self.target_id = id;
+        self.target = label;
+        self
+    }
+
+    /// A target label without a type, such as the username typed into a failed login.
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.target = Some(label.into());
+        self
+    }
+
+    pub fn change(mut self, before: impl Into<String>, after: impl Into<String>) -> Self {
+        self.before = Some(before.into());
+        self.after = Some(after.into());
+        self
+    }
+
+    pub fn reason(mut self, reason: Option<String>) -> Self {
+        self.reason = reason;
+        self
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+}
+
+/// An audit entry as listed: with whether its target still exists.
+#[derive(Serialize)]
+pub struct ListedEntry<'a> {
+    #[serde(flatten)]
+    pub entry: &'a AuditEntry,
+    pub target_exists: bool,
+}
+
+/// Who an audit entry names.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: Option<Uuid>,
+    pub username: String,
+    pub role: Option<Role>,
+}
+
+impl Actor {
+    /// For an action without a session, such as a failed login.
+    pub fn anonymous() -> Self {
+        Self {
+            id: None,
+            username: ANONYMOUS.to_owned(),
+            role: None,
+        }
+    }
+
+    /// For what the gateway itself observed, such as a service's new version.
+    pub fn system() -> Self {
+        Self {
+            id: None,
+            username: SYSTEM.to_owned(),
+            role: None,
+        }
+    }
+
+    pub fn account(account: &Account) -> Self {
+        Self {
+            id: Some(account.id),
+            username: account.username.clone(),
+            role: Some(account.role),
+        }
+    }
+}
+
+/// The most characters of a reason.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// A reason as stored: trimmed, and none when empty; more than 500 characters (as sent) is a
+/// 422 at `body.reason`.
+pub fn reason(raw: Option<String>) -> Result<Option<String>, FieldError> {
+    let Some(raw) = raw else { return Ok(None) };
+    if raw.chars().count() > MAX_REASON_CHARS {
+        return Err(FieldError::new(
+            &["body", "reason"],
+            format!("String should have at most {MAX_REASON_CHARS} characters"),
+            "string_too_long",
+        ));
+    }
+    let trimmed = raw.trim();
+    Ok((!trimmed.is_empty()).then(|| trimmed.to_owned()))
+}
+
+/// The filters of the listing and the export; every one optional.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    /// A username, compared case-insensitively (lower case here).
+    pub actor: Option<String>,
+    /// An action, or a family of them when it has no dot (`config` is every `config.*`).
+    pub action: Option<String>,
+    /// A case-insensitive substring of the target label or id (lower case here).
+    pub target: Option<String>,
+    /// Inclusive.
+    pub from: Option<OffsetDateTime>,
+    /// Exclusive.
+    pub to: Option<OffsetDateTime>,
+    /// Only entries with this id or a smaller one.
+    pub until_id: Option<u64>,
+}
+
+impl Filter {
+    pub fn matches(&self, e: &AuditEntry) -> bool {
+        if let Some(actor) = &self.actor {
+            if e.admin.to_lowercase() != *actor {
+                return false;
+            }
+        }
+        if let Some(action) = &self.action {
+            let family = !action.contains('.')
+                && e.action
+                    .strip_prefix(action.as_str())
+                    .is_some_and(|rest| rest.starts_with('.'));
+            if e.action != action && !family {
+                return false;
+            }
+        }
+        if let Some(target) = &self.target {
+            let hit = |s: &Option<String>| {
+                s.as_deref()
+                    .is_some_and(|s| s.to_lowercase().contains(target.as_str()))
+            };
+            if !hit(&e.target) && !hit(&e.target_id) {
+                return false;
+            }
+        }
+        if self.from.is_some_and(|from| e.at < from) || self.to.is_some_and(|to| e.at >= to) {
+            return false;
+        }
+        self.until_id.is_none_or(|until| e.id <= until)
+    }
+}
+
+/// The CSV columns, in order.
+pub const CSV_HEADER: &str =
+    "id,at,admin,admin_id,role,action,target_type,target_id,target,before,after,reason,tick,detail";
+
+/// One CSV cell: a value a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return) gets a leading `'`, then RFC 4180 quoting where needed.
+pub fn csv_cell(value: &str) -> String {
+    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if guarded.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+pub fn csv_row(e: &AuditEntry) -> String {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let enum_text = |v: Value| v.as_str().unwrap_or("").to_owned();
+    let cells = [
+        e.id.to_string(),
+        rfc3339(e.at),
+        e.admin.clone(),
+        e.admin_id.map(|id| id.to_string()).unwrap_or_default(),
+        e.role.map(|r| r.as_str().to_owned()).unwrap_or_default(),
+        e.action.to_owned(),
+        enum_text(json!(e.target_type)),
+        text(&e.target_id),
+        text(&e.target),
+        text(&e.before),
+        text(&e.after),
+        text(&e.reason),
+        e.tick.to_string(),
+        text(&e.detail),
+    ];
+    cells
+        .iter()
+        .map(|c| csv_cell(c))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_are_quoted_as_rfc_4180_and_formulas_are_defused() {
+        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell(""), "");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("two\nlines"), "\"two\nlines\"");
+        assert_eq!(csv_cell("=1+1"), "'=1+1");
+        assert_eq!(csv_cell("+1"), "'+1");
+        assert_eq!(csv_cell("-2.5"), "'-2.5");
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell("\tx"), "'\tx");
+        assert_eq!(csv_cell("\rx"), "\"'\rx\"");
+        assert_eq!(
+            csv_cell("=HYPERLINK(\"x\",1)"),
+            "\"'=HYPERLINK(\"\"x\"\",1)\""
+        );
+        assert_eq!(csv_cell("a=b"), "a=b");
+    }
+
+    #[test]
+    fn reasons_are_trimmed_empty_is_none_and_long_is_refused() {
+        assert_eq!(reason(None).unwrap(), None);
+        assert_eq!(reason(Some("   ".into())).unwrap(), None);
+        assert_eq!(
+            reason(Some("  lag spike ".into())).unwrap().as_deref(),
+            Some("lag spike")
+        );
+        assert!(reason(Some("é".repeat(500))).is_ok());
+        let e = reason(Some("x".repeat(501))).unwrap_err();
+        assert_eq!(e.kind, "string_too_long");
+    }
+
+    fn entry(id: u64, admin: &str, action: &'static str, target: Option<&str>) -> AuditEntry {
+        AuditEntry {
+            id,
+            at: OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(id as i64),
+            tick: 0,
+            admin: admin.into(),
+            admin_id: None,
+            role: None,
+            action,
+            target_type: None,
+            target_id: target.map(str::to_owned),
+            target: target.map(|t| format!("label {t}")),
+            before: None,
+            after: None,
+            reason: None,
+            detail: None,
+        }
+    }
+
+    #[test]
+    fn filters_match_actor_action_family_target_and_time() {
+        let e = entry(5, "Alice", "config.update", Some("tick_rate"));
+        let f = |filter: Filter| filter.matches(&e);
+        assert!(f(Filter::default()));
+        assert!(f(Filter {
+            actor: Some("alice".into()),
+            ..Filter::default()
+        }));
+        assert!(!f(Filter {
+            actor: Some("ali".into()),
+            ..Filter::default()
+        }));
+        for (action, hit) in [
+            ("config", true),
+            ("config.update", true),
+            ("config.reset", false),
+            ("conf", false),
+            ("config.", false),
+        ] {
+            assert_eq!(
+                f(Filter {
+                    action: Some(action.into()),
+                    ..Filter::default()
+                }),
+                hit,
+                "{action}"
+            );
+        }
+        assert!(f(Filter {
+            target: Some("tick".into()),
+            ..Filter::default()
+        }));
+        assert!(f(Filter {
+            target: Some("label t".into()),
+            ..Filter::default()
+        }));
+        let at = e.at;
+        assert!(f(Filter {
+            from: Some(at),
+            to: Some(at + time::Duration::SECOND),
+            ..Filter::default()
+        }));
+        assert!(!f(Filter {
+            to: Some(at),
+            ..Filter::default()
+        }));
+        assert!(f(Filter {
+            until_id: Some(5),
+            ..Filter::default()
+        }));
+        assert!(!f(Filter {
+            until_id: Some(4),
+            ..Filter::default()
+        }));
+    }
+}

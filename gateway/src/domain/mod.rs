@@ -1,0 +1,26 @@
+//! The console's types and rules, free of HTTP and of storage: what an account, a ban, an
+//! audit entry or a configuration key is, and what changes to them are allowed. Neither the
+//! HTTP layer's types nor a store's appear here, so both stores and any transport share them.
+
+pub mod accounts;
+pub mod audit;
+pub mod client_ip;
+pub mod error;
+pub mod game;
+pub mod history;
+pub mod keyset;
+pub mod login_limit;
+pub mod player_sessions;
+pub mod players;
+pub mod roles;
+pub mod runtime_config;
+pub mod services;
+pub mod snapshots;
+
+use time::OffsetDateTime;
+
+/// A time as the API writes it.
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .expect("UTC times always format")
+}

@@ -1,0 +1,25 @@
+//! Snapshots of the game's world: what one records and how they are numbered.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+/// Snapshot ids are a `SERIAL`: 1 to 2^31 - 1, never reused.
+pub const MAX_SNAPSHOT_ID: u32 = i32::MAX as u32;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Snapshot {
+    pub id: u32,
+    /// A `BIGINT`; serialized as an exact JSON integer even beyond 2^53.
+    pub tick_number: u64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub game_time: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub size_bytes: u64,
+    /// A pinned snapshot cannot be deleted, by an admin or by retention, until unpinned.
+    pub pinned: bool,
+    /// For people, such as `before restore of #3`; null for most.
+    pub label: Option<String>,
+    /// The username of the account that took it; `None` for a scheduled one.
+    pub created_by: Option<String>,
+}

@@ -1,0 +1,195 @@
+//! `/admin/auth/*`: signing in, who the token is, and changing one's own password.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+
+use crate::domain::accounts;
+use crate::domain::audit::{Actor, Audit, TargetType};
+use crate::domain::login_limit::username_key;
+use crate::domain::rfc3339;
+use crate::http::auth::{self, hash_slowly, limit_key, verify_slowly, Session};
+use crate::http::client_ip;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::JsonBody;
+use crate::http::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/auth/login", post(login))
+        .route("/admin/auth/me", get(me))
+        .route("/admin/auth/password", post(change_password))
+}
+
+#[derive(Deserialize)]
+struct Login {
+    username: String,
+    password: String,
+}
+
+/// Limited per account and per client address (see `domain::login_limit`); while either refuses,
+/// even the right password gets 429, or the limit would be an oracle for it. A disabled
+/// account's right password gets 401 saying so: only the password's owner learns the account
+/// is disabled, and they learn why they cannot get in.
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<Login>,
+) -> ApiResult<Json<Value>> {
+    let client = client_ip::resolve(peer.ip(), &headers, &state.settings.trusted_proxies);
+    let _gate = state.login_gate.lock().await;
+    let (key, hash) = {
+        let mut world = state.world();
+        let account = world.account_named(&body.username);
+        let key = limit_key(account, &body.username);
+        let hash = account.map(|a| a.password_hash.clone());
+        if let Some(refusal) = world.login_limits.check(&key, client, Instant::now()) {
+            return Err(ApiError::TooManyRequests(refusal));
+        }
+        (key, hash)
+    };
+    let matches = verify_slowly(&state, hash.clone(), body.password).await;
+    let mut world = state.world();
+    // The account as it is now, and only if its password is still the one just verified.
+    let account = world
+        .account_named(&body.username)
+        .filter(|a| matches && Some(&a.password_hash) == hash.as_ref())
+        .cloned();
+    let Some(account) = account else {
+        world
+            .login_limits
+            .record_failure(&key, client, Instant::now());
+        world.audit(
+            &Actor::anonymous(),
+            Audit::new("auth.login_failed")
+                .label(username_key(&body.username))
+                .detail(format!("from {client}")),
+        );
+        return Err(ApiError::Unauthorized("Incorrect username or password"));
+    };
+    if account.disabled {
+        world.audit(
+            &Actor::anonymous(),
+            Audit::new("auth.login_failed")
+                .on(
+                    TargetType::Account,
+                    Some(account.id.to_string()),
+                    Some(account.username.clone()),
+                )
+                .detail(format!("from {client}: the account is disabled")),
+        );
+        return Err(ApiError::Unauthorized(
+            "This account is disabled; ask an admin to enable it",
+        ));
+    }
+    world.login_limits.record_success(&key);
+    let issued = auth::issue(&state, &world, &account);
+    if let Some(a) = world.account_mut(account.id) {
+        a.last_login_at = Some(OffsetDateTime::now_utc());
+    }
+    world.audit(
+        &Actor::account(&account),
+        Audit::new("auth.login").detail(format!("from {client}")),
+    );
+    Ok(token_json(issued))
+}
+
+fn token_json(issued: auth::IssuedToken) -> Json<Value> {
+    Json(json!({
+        "access_token": issued.token,
+        "token_type": "bearer",
+        "expires_in": issued.expires_in,
+    }))
+}
+
+async fn me(session: Session) -> Json<Value> {
+    Json(json!({
+        "id": session.id,
+        "username": session.username,
+        "role": session.role,
+        "expires_at": rfc3339(session.expires_at),
+    }))
+}
+
+#[derive(Deserialize)]
+struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+/// Changes the signed-in account's own password. The new password is checked first (12 to
+/// 128 characters, not containing the username); a wrong current password counts as a failed
+/// login of the account and the address, so a stolen session cannot guess it faster than a
+/// login could. Every session of the account ends; the answer is a token for the new one.
+async fn change_password(
+    session: Session,
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<PasswordChange>,
+) -> ApiResult<Json<Value>> {
+    accounts::check_password("new_password", &body.new_password, &session.username)
+        .map_err(|e| ApiError::Validation(vec![e]))?;
+    let client = client_ip::resolve(peer.ip(), &headers, &state.settings.trusted_proxies);
+    let _gate = state.login_gate.lock().await;
+    let (key, hash) = {
+        let mut world = state.world();
+        let account = world
+            .account(session.id)
+            .ok_or(ApiError::Unauthorized("Account deleted"))?;
+        let key = limit_key(Some(account), &account.username);
+        let hash = account.password_hash.clone();
+        if let Some(refusal) = world.login_limits.check(&key, client, Instant::now()) {
+            return Err(ApiError::TooManyRequests(refusal));
+        }
+        (key, hash)
+    };
+    if !verify_slowly(&state, Some(hash.clone()), body.current_password).await {
+        let mut world = state.world();
+        world
+            .login_limits
+            .record_failure(&key, client, Instant::now());
+        world.audit(
+            &session.actor(),
+            own_account(&session, "auth.password_change_failed")
+                .detail(format!("wrong current password, from {client}")),
+        );
+        return Err(ApiError::field(
+            &["body", "current_password"],
+            "Value error, the current password is not correct",
+            "value_error",
+        ));
+    }
+    let new_hash = hash_slowly(&state, body.new_password).await;
+    let mut world = state.world();
+    let account = world
+        .account_mut(session.id)
+        .filter(|a| a.password_hash == hash)
+        .ok_or_else(|| ApiError::Conflict("The account changed meanwhile; sign in again".into()))?;
+    account.password_hash = new_hash;
+    account.revoke_tokens();
+    let account = account.clone();
+    world.login_limits.record_success(&key);
+    world.audit(
+        &session.actor(),
+        own_account(&session, "auth.password_change").detail(account.username.clone()),
+    );
+    Ok(token_json(auth::issue(&state, &world, &account)))
+}
+
+/// An entry about the signed-in account itself.
+fn own_account(session: &Session, action: &'static str) -> Audit {
+    Audit::new(action).on(
+        TargetType::Account,
+        Some(session.id.to_string()),
+        Some(format!("account {}", session.id)),
+    )
+}

@@ -1,0 +1,226 @@
+//! `/admin/snapshots`: taking, listing, pinning, restoring and deleting snapshots.
+
+use std::time::Instant;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::routing::{post, put};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use crate::domain::audit::{Audit, TargetType};
+use crate::domain::snapshots::MAX_SNAPSHOT_ID;
+use crate::http::auth::Session;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{
+    body_reason, page, path_int, HeaderReason, OptionalJsonBody, QueryParams, ReasonBody,
+};
+use crate::http::game::status_response;
+use crate::http::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/admin/snapshots",
+            axum::routing::get(list_snapshots).post(create_snapshot),
+        )
+        .route(
+            "/admin/snapshots/{snapshot_id}",
+            axum::routing::delete(delete_snapshot),
+        )
+        .route(
+            "/admin/snapshots/{snapshot_id}/restore",
+            post(restore_snapshot),
+        )
+        .route(
+            "/admin/snapshots/{snapshot_id}/pin",
+            put(pin_snapshot).delete(unpin_snapshot),
+        )
+}
+
+/// One page of `items`, newest first when `newest_first`.
+fn paginate<T: serde::Serialize>(
+    items: &[T],
+    query: Option<String>,
+    newest_first: bool,
+) -> ApiResult<Json<Value>> {
+    let query = QueryParams::parse(query.as_deref())?;
+    let page = page(&query, vec![])?;
+    let total = items.len();
+    let selected: Vec<&T> = if newest_first {
+        items
+            .iter()
+            .rev()
+            .skip(page.offset)
+            .take(page.limit)
+            .collect()
+    } else {
+        items.iter().skip(page.offset).take(page.limit).collect()
+    };
+    Ok(Json(json!({ "items": selected, "total": total })))
+}
+
+async fn list_snapshots(
+    _: Session,
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<Value>> {
+    paginate(&state.world().snapshots, query, true)
+}
+
+async fn create_snapshot(
+    session: Session,
+    State(state): State<AppState>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let mut world = state.world();
+    let snapshot = world
+        .take_snapshot(&session.actor(), None, None)
+        .ok_or_else(ids_used_up)?;
+    Ok((StatusCode::CREATED, Json(json!(snapshot))))
+}
+
+fn ids_used_up() -> ApiError {
+    ApiError::ServiceUnavailable("Snapshot ids are used up (2147483647 reached)".into())
+}
+
+fn snapshot_not_found(id: u32) -> ApiError {
+    ApiError::NotFound(format!("Snapshot {id} not found"))
+}
+
+fn snapshot_target(action: &'static str, id: u32) -> Audit {
+    Audit::new(action).on(
+        TargetType::Snapshot,
+        Some(id.to_string()),
+        Some(format!("snapshot {id}")),
+    )
+}
+
+/// `{snapshot_id}`: a `SERIAL`, 1 to 2^31 - 1.
+fn snapshot_id(raw: &str) -> ApiResult<u32> {
+    let id = path_int(raw, "snapshot_id", 1, i64::from(MAX_SNAPSHOT_ID))?;
+    Ok(u32::try_from(id).expect("bounded to the SERIAL range"))
+}
+
+async fn restore_snapshot(
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    OptionalJsonBody(body): OptionalJsonBody<ReasonBody>,
+) -> ApiResult<Json<Value>> {
+    let id = snapshot_id(&id)?;
+    let reason = body_reason(body)?;
+    let mut world = state.world();
+    let snapshot = world
+        .snapshots
+        .iter()
+        .find(|s| s.id == id)
+        .cloned()
+        .ok_or_else(|| ApiError::NotFound(format!("Snapshot {id} not found")))?;
+    if !world.game.paused() {
+        return Err(ApiError::Conflict(
+            "Pause the game before restoring a snapshot".into(),
+        ));
+    }
+    let tick_before = world.status().tick;
+    let actor = session.actor();
+    // The world as it is now, first, so that restoring this one undoes the restore; the
+    // snapshot being restored is spared by the retention this new one triggers.
+    let safety = world
+        .take_snapshot(&actor, Some(format!("before restore of #{id}")), Some(id))
+        .ok_or_else(ids_used_up)?;
+    world
+        .game
+        .restore(Instant::now(), snapshot.tick_number, snapshot.game_time);
+    world.audit(
+        &actor,
+        snapshot_target("snapshot.restore", id)
+            .change(tick_before.to_string(), snapshot.tick_number.to_string())
+            .reason(reason)
+            .detail(format!(
+                "restored to tick {}; the world before is safety snapshot #{}",
+                snapshot.tick_number, safety.id
+            )),
+    );
+    let Json(mut status) = status_response(&mut world);
+    status["restored"] = json!(snapshot);
+    status["safety_snapshot"] = json!(safety);
+    Ok(Json(status))
+}
+
+/// Pins or unpins; setting what it already is changes nothing and records nothing.
+fn set_pinned(
+    state: &AppState,
+    session: &Session,
+    raw_id: &str,
+    pinned: bool,
+) -> ApiResult<Json<Value>> {
+    let id = snapshot_id(raw_id)?;
+    let mut world = state.world();
+    let snapshot = world
+        .snapshots
+        .iter_mut()
+        .find(|s| s.id == id)
+        .ok_or_else(|| snapshot_not_found(id))?;
+    if snapshot.pinned == pinned {
+        return Ok(Json(json!(snapshot)));
+    }
+    snapshot.pinned = pinned;
+    let snapshot = snapshot.clone();
+    let action = if pinned {
+        "snapshot.pin"
+    } else {
+        "snapshot.unpin"
+    };
+    world.audit(
+        &session.actor(),
+        snapshot_target(action, id)
+            .change((!pinned).to_string(), pinned.to_string())
+            .detail(format!("tick {}", snapshot.tick_number)),
+    );
+    Ok(Json(json!(snapshot)))
+}
+
+async fn pin_snapshot(
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    set_pinned(&state, &session, &id, true)
+}
+
+async fn unpin_snapshot(
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    set_pinned(&state, &session, &id, false)
+}
+
+async fn delete_snapshot(
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    HeaderReason(reason): HeaderReason,
+) -> ApiResult<StatusCode> {
+    let id = snapshot_id(&id)?;
+    let mut world = state.world();
+    let index = world
+        .snapshots
+        .iter()
+        .position(|s| s.id == id)
+        .ok_or_else(|| snapshot_not_found(id))?;
+    if world.snapshots[index].pinned {
+        return Err(ApiError::ConflictCode {
+            code: "snapshot_pinned",
+            detail: format!("Snapshot {id} is pinned; unpin it before deleting it"),
+        });
+    }
+    let removed = world.snapshots.remove(index);
+    world.audit(
+        &session.actor(),
+        snapshot_target("snapshot.delete", id)
+            .reason(reason)
+            .detail(format!("tick {}", removed.tick_number)),
+    );
+    Ok(StatusCode::NO_CONTENT)
+}
