@@ -1,5 +1,5 @@
 """A real Prometheus (Debian's package, installed by scripts/bootstrap.sh) scraping a real
-reference gateway every second, for the history read from Prometheus (gateway/src/history/).
+reference gateway every second, for the history read from Prometheus (gateway/src/store/prometheus.rs).
 
 Prometheus runs in a temporary directory for the test session and is stopped at its end,
 always. As root it runs as `nobody` (setpriv, no extra process), in a directory that user
