@@ -452,7 +452,7 @@ fn required_text(
         ));
         return None;
     }
-    let trimmed = raw.trim();
+    let trimmed = crate::audit::trim_white_space(raw);
     if trimmed.is_empty() {
         errors.push(FieldError::new(
             &loc,
