@@ -18,9 +18,10 @@ use crate::auth::{self, Actor, Session};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{page, path_int, HeaderReason, JsonBody, OptionalJsonBody, QueryParams};
 use crate::game::GameStatus;
+use crate::keyset;
 use crate::login_limit::username_key;
 use crate::runtime_config::{self, ConfigItem};
-use crate::state::{AppState, Audit, TargetType, World, MAX_SNAPSHOT_ID};
+use crate::state::{AppState, Audit, Snapshot, TargetType, World, MAX_SNAPSHOT_ID};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -427,33 +428,34 @@ async fn reset_config(
 }
 
 /// One page of `items`, newest first when `newest_first`.
-fn paginate<T: serde::Serialize>(
-    items: &[T],
-    query: Option<String>,
-    newest_first: bool,
-) -> ApiResult<Json<Value>> {
-    let query = QueryParams::parse(query.as_deref())?;
-    let page = page(&query, vec![])?;
-    let total = items.len();
-    let selected: Vec<&T> = if newest_first {
-        items
-            .iter()
-            .rev()
-            .skip(page.offset)
-            .take(page.limit)
-            .collect()
-    } else {
-        items.iter().skip(page.offset).take(page.limit).collect()
-    };
-    Ok(Json(json!({ "items": selected, "total": total })))
-}
-
+/// Newest first, by cursor (or, for old clients, by offset; see the contract).
 async fn list_snapshots(
     _: Session,
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<Value>> {
-    paginate(&state.world().snapshots, query, true)
+    const ORDER: &str = "snapshots:id:desc";
+    let query = QueryParams::parse(query.as_deref())?;
+    let position = keyset::position(&query, ORDER);
+    let page = page(
+        &query,
+        position.as_ref().err().cloned().into_iter().collect(),
+    )?;
+    let position = position.expect("checked with the paging");
+    let world = state.world();
+    let newest: Vec<&Snapshot> = world.snapshots.iter().rev().collect();
+    let window = keyset::newest_first(
+        newest.len(),
+        |i| u64::from(newest[i].id),
+        &position,
+        page.offset,
+        page.limit,
+    )?;
+    let mut answer = keyset::fields(ORDER, newest.len(), &window, |i| {
+        keyset::id_boundary(u64::from(newest[i].id))
+    });
+    answer.insert("items".into(), json!(&newest[window.range.clone()]));
+    Ok(Json(Value::Object(answer)))
 }
 
 async fn create_snapshot(

@@ -265,14 +265,7 @@ async fn list_players(
         (None, _) => false,
     };
     let window = if position == Position::First && page.offset > 0 {
-        // Offset paging: each page costs its depth; kept for clients that have not moved on.
-        let start = page.offset.min(matching.len());
-        let end = (start + page.limit).min(matching.len());
-        keyset::Window {
-            range: start..end,
-            has_previous: start > 0,
-            has_next: end < matching.len(),
-        }
+        keyset::offset_window(matching.len(), page.offset, page.limit)
     } else {
         keyset::window(
             matching.len(),
