@@ -270,3 +270,46 @@ async fn the_audit_log_pages_by_cursor_while_new_entries_arrive() {
         "from the end, the new entry is on the first page"
     );
 }
+
+#[tokio::test]
+async fn snapshots_page_by_cursor_newest_first() {
+    let gw = Gateway::start().await;
+    let token = gw.login().await;
+    for _ in 0..12 {
+        gw.send(&token, Method::POST, "/admin/snapshots", None)
+            .await;
+    }
+    let path = "/admin/snapshots?limit=4";
+    let expected = all_by_offset(&gw, &token, "/admin/snapshots?").await;
+    assert!(expected.len() >= 8, "{expected:?}");
+    assert_eq!(forward(&gw, &token, path).await.concat(), expected);
+    assert_eq!(backward(&gw, &token, path).await.concat(), expected);
+    let page = gw.get(&token, path).await;
+    let (code, body) = gw
+        .send(
+            &token,
+            Method::GET,
+            &format!(
+                "/admin/players?cursor={}",
+                page["next_cursor"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(code, 422, "a snapshot cursor is no players cursor: {body}");
+    let (code, body) = gw
+        .send(
+            &token,
+            Method::GET,
+            &format!(
+                "/admin/audit?cursor={}",
+                page["next_cursor"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(
+        code, 422,
+        "nor an audit cursor, though both go by id: {body}"
+    );
+}

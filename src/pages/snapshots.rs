@@ -12,7 +12,7 @@ use crate::pages::overview::status::use_game_status;
 use crate::routes::Route;
 use crate::ui::dialog::{reason_body, ConfirmDialog, Modal};
 use crate::ui::format;
-use crate::ui::paged_list::{PagedList, Paging};
+use crate::ui::paged_list::PagedList;
 use crate::ui::toast::use_toasts;
 
 const AUTO_REFRESH: Duration = Duration::from_secs(10);
@@ -34,7 +34,6 @@ pub fn SnapshotsPage() -> impl IntoView {
     let list = PagedList::<Snapshot>::new(
         "/admin/snapshots",
         Route::Snapshots,
-        Paging::Numbers,
         20,
         game.recoveries(),
         &[],

@@ -10,7 +10,11 @@ use crate::infra::api::types::Page;
 use crate::infra::api::url::encode;
 use crate::infra::api::ApiError;
 use crate::ui::format;
-use crate::ui::pagination::page_count;
+
+/// Number of pages for `total` items, at least 1; saturating, never a panic.
+pub fn page_count(total: u64, size: u32) -> u64 {
+    total.div_ceil(u64::from(size.max(1))).max(1)
+}
 
 /// The cursor of the last page, as the contract names it.
 pub const LAST: &str = "last";
@@ -326,6 +330,14 @@ mod tests {
         let far = page(50, 10_000, false, Some("p"), None);
         assert_eq!(Place::last().first_row(&far), None);
         assert_eq!(Place::last().previous(&far, 50).unwrap().at, None);
+    }
+
+    #[test]
+    fn page_counts_never_overflow() {
+        assert_eq!(page_count(0, 25), 1);
+        assert_eq!(page_count(251, 25), 11);
+        assert_eq!(page_count(u64::MAX, 1), u64::MAX);
+        assert_eq!(page_count(10, 0), 10, "a zero size counts as one");
     }
 
     #[test]

@@ -7,6 +7,5 @@ pub mod format;
 pub mod load;
 pub mod markup;
 pub mod paged_list;
-pub mod pagination;
 pub mod theme;
 pub mod toast;

@@ -1,8 +1,7 @@
-//! A list the gateway pages, shown a page at a time: by number (`limit` and
-//! `offset`, `?page=` in the URL) for short lists, by cursor (`?cursor=`, see
-//! `cursor_paging`) for long ones. A reload or a shared link keeps the page. A
-//! page past the end (an old link, or the last row of the last page deleted)
-//! is replaced by the last page, and the operator is told.
+//! A list the gateway pages by cursor (`?cursor=`, see `cursor_paging`), shown
+//! a page at a time. A reload or a shared link keeps the page. A page past the
+//! end (an old link, or the last row of the last page deleted) is replaced by
+//! the last page, and the operator is told.
 //! Reloading keeps the rows on screen until the new ones arrive. Filters in the
 //! URL that the list names are passed on to the gateway and kept while paging;
 //! a list that grows at the top (the audit log) is paged up to the newest
@@ -20,25 +19,13 @@ use crate::infra::api::use_api;
 use crate::routes::Route;
 use crate::ui::cursor_paging::{moved, CursorPagination, Mover, Place};
 use crate::ui::load::{render, Empty, Loading};
-use crate::ui::pagination::{clamp, clamp_notice, offset, page_param, settle, Clamped, Pagination};
-
-/// How a list is paged: the gateway's contract decides, per list.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Paging {
-    Numbers,
-    Cursors,
-}
 
 pub struct PagedList<T: 'static> {
-    paging: Paging,
-    page: Memo<u32>,
     place: Memo<Place>,
     list: Loader<Page<T>>,
-    go_to_page: Callback<(u32, bool)>,
     go_to_place: Callback<(Place, bool)>,
     size: u32,
-    /// Set when a page past the end was replaced by the last one.
-    clamped: Clamped,
+    /// Why a page was replaced by another, until the operator moves on.
     mover: Mover,
     refreshing: RwSignal<bool>,
 }
@@ -58,7 +45,6 @@ impl<T: FromJson + Clone + Send + Sync + 'static> PagedList<T> {
     pub fn new(
         endpoint: &'static str,
         route: Route,
-        paging: Paging,
         size: u32,
         reload: Signal<u32>,
         filters: &'static [&'static str],
@@ -66,14 +52,7 @@ impl<T: FromJson + Clone + Send + Sync + 'static> PagedList<T> {
         let api = use_api();
         let navigate = use_navigate();
         let query = use_query_map();
-        let page = Memo::new(move |_| match paging {
-            Paging::Numbers => page_param(query.read().get("page").as_deref()),
-            Paging::Cursors => 1,
-        });
-        let place = Memo::new(move |_| match paging {
-            Paging::Numbers => Place::default(),
-            Paging::Cursors => query.with(|q| Place::from_pairs(|k| q.get_str(k))),
-        });
+        let place = Memo::new(move |_| query.with(|q| Place::from_pairs(|k| q.get_str(k))));
         let filtered = Memo::new(move |_| {
             let q = query.read();
             filters
@@ -86,7 +65,6 @@ impl<T: FromJson + Clone + Send + Sync + 'static> PagedList<T> {
                 .collect::<String>()
         });
         let until = StoredValue::new(None::<u64>);
-        let clamped = RwSignal::new(None);
         let mover = Mover::new();
         let refreshing = RwSignal::new(false);
         let path = route.path();
@@ -105,21 +83,13 @@ impl<T: FromJson + Clone + Send + Sync + 'static> PagedList<T> {
                 },
             )
         });
-        let go_to_page = Callback::new(move |(p, replace): (u32, bool)| {
-            navigate_to.run((format!("page={p}"), replace))
-        });
         let go_to_place = Callback::new(move |(p, replace): (Place, bool)| {
             navigate_to.run((p.url_parts().join("&"), replace))
         });
-        let replace_with = Callback::new(move |p| go_to_page.run((p, true)));
         let list = Loader::new(move || {
-            let asked = page.get();
             let at = place.get();
-            let position = match paging {
-                Paging::Numbers => format!("&offset={}", offset(asked, size)),
-                Paging::Cursors => at.api_part(),
-            };
-            let first = at.cursor.is_none() && asked == 1;
+            let position = at.api_part();
+            let first = at.cursor.is_none();
             let filters = filtered.get();
             reload.track();
             // The first page sets the newest entry counted; later pages keep to it.
@@ -139,32 +109,20 @@ impl<T: FromJson + Clone + Send + Sync + 'static> PagedList<T> {
                         until.try_set_value(data.until_id);
                     }
                 }
-                match paging {
-                    Paging::Numbers => {
-                        if let Ok(data) = &result {
-                            settle(asked, size, data.total, page.into(), clamped, replace_with);
-                        }
+                // Only for the page still asked for: an answer the operator left changes nothing.
+                if place.try_get_untracked().as_ref() == Some(&at) {
+                    if let Some(to) = mover.settle(&at, &result) {
+                        go_to_place.run((to, true));
                     }
-                    // Only for the page still asked for: an answer the operator left changes nothing.
-                    Paging::Cursors if place.try_get_untracked().as_ref() == Some(&at) => {
-                        if let Some(to) = mover.settle(&at, &result) {
-                            go_to_place.run((to, true));
-                        }
-                    }
-                    Paging::Cursors => {}
                 }
                 result
             }
         });
         Self {
-            paging,
-            page,
             place,
             list,
-            go_to_page,
             go_to_place,
             size,
-            clamped,
             mover,
             refreshing,
         }
@@ -200,50 +158,38 @@ impl<T: FromJson + Clone + Send + Sync + 'static> PagedList<T> {
         table: impl Fn(Vec<T>) -> AnyView + Send + Sync + 'static,
     ) -> impl IntoView {
         let retry = Callback::new(move |_| self.refetch());
-        let (page, size, go_to_page) = (self.page, self.size, self.go_to_page);
-        let (paging, place, go_to_place) = (self.paging, self.place, self.go_to_place);
+        let (size, place, go_to_place) = (self.size, self.place, self.go_to_place);
         let list = self.list;
         let busy = Signal::derive(move || list.loading());
-        let on_page = Callback::new(move |p| go_to_page.run((p, false)));
         let go = Callback::new(move |p| go_to_place.run((p, false)));
         view! {
-            {clamp_notice(self.clamped)}
             {self.mover.notice()}
             {move || self.list.failed().map(|e| view! {
                 <p class="form-error" role="alert">{format!("Could not refresh: {}", e.message())}</p>
             })}
             {move || {
                 render(self.list.get(), what, retry, |data| {
-                    let total = data.total;
-                    let past_the_end = match paging {
-                        Paging::Numbers => clamp(page.get_untracked(), size, total).is_some(),
-                        Paging::Cursors => moved(&data).is_some(),
-                    };
-                    if past_the_end {
-                        // The last page is on its way.
+                    if moved(&data).is_some() {
+                        // Past the end: the last page is on its way.
                         return view! { <Loading what /> }.into_any();
                     }
-                    if paging == Paging::Cursors {
-                        let at = place.get_untracked();
-                        let nav = view! {
-                            <CursorPagination
-                                first=at.first_row(&data)
-                                shown=data.items.len()
-                                size
-                                total
-                                exact=data.total_exact
-                                previous=at.previous(&data, size)
-                                next=at.next(&data)
-                                place=at
-                                go
-                            />
-                        }
-                        .into_any();
-                        let rows = (!data.items.is_empty()).then(|| table(data.items));
-                        return with_navigation(rows, empty, nav, busy);
+                    let at = place.get_untracked();
+                    let nav = view! {
+                        <CursorPagination
+                            first=at.first_row(&data)
+                            shown=data.items.len()
+                            size
+                            total=data.total
+                            exact=data.total_exact
+                            previous=at.previous(&data, size)
+                            next=at.next(&data)
+                            place=at
+                            go
+                        />
                     }
-                    let rows = (total > 0).then(|| table(data.items));
-                    with_pagination(rows, empty, page.get_untracked(), size, total, on_page, busy)
+                    .into_any();
+                    let rows = (!data.items.is_empty()).then(|| table(data.items));
+                    with_navigation(rows, empty, nav, busy)
                 })
             }}
         }
@@ -251,19 +197,6 @@ impl<T: FromJson + Clone + Send + Sync + 'static> PagedList<T> {
 }
 
 /// Not generic, so each list's page shares this code.
-fn with_pagination(
-    table: Option<AnyView>,
-    empty: &'static str,
-    page: u32,
-    size: u32,
-    total: u64,
-    on_page: Callback<u32>,
-    busy: Signal<bool>,
-) -> AnyView {
-    let nav = view! { <Pagination page size total on_page /> }.into_any();
-    with_navigation(table, empty, nav, busy)
-}
-
 fn with_navigation(
     table: Option<AnyView>,
     empty: &'static str,

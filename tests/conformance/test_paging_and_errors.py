@@ -168,7 +168,7 @@ def test_the_audit_log_is_newest_first_up_to_until_id(gw, admin):
     assert_validation_error(r)
 
 
-CURSOR_LISTS = ["/admin/players", "/admin/audit"]
+CURSOR_LISTS = ["/admin/players", "/admin/snapshots", "/admin/audit"]
 
 
 @pytest.mark.contract("parameters.Cursor: next_cursor/prev_cursor walk one order, `last` is the last page")

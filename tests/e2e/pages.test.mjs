@@ -539,20 +539,26 @@ test('snapshots: who took each one; an admin pins one, which cannot be deleted u
   });
 });
 
-test('snapshots: a page past the end and deleting the last row of the last page land on the last page', async () => {
+test('snapshots: paged by cursor; deleting the only row of the last page lands on the last page, said so', async () => {
   // Keep them all: retention would otherwise remove the oldest beyond 20.
   assert.equal((await api('PUT', '/admin/config/snapshot_retention', { value: 100 })).status, 200);
   for (let i = 0; i < 21; i += 1) assert.equal((await api('POST', '/admin/snapshots')).status, 201);
   await withPage(browser, 'snapshots-paging', async (page) => {
-    await loginAndWait(page, '/snapshots?page=999');
-    await page.getByText('There is no page 999; showing the last page, 2.').waitFor();
-    await page.waitForURL(/\/admin\/snapshots\?page=2$/);
-    assert.equal(await page.locator('.page-info').textContent(), '21–21 of 21 · page 2 of 2');
+    await loginAndWait(page, '/snapshots');
+    await page.locator('.page-info', { hasText: /^1–20 of 21 · page 1 of 2$/ }).waitFor();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.waitForURL(/\/admin\/snapshots\?cursor=[\w-]+&at=21$/);
+    await page.locator('.page-info', { hasText: /^21–21 of 21 · page 2 of 2$/ }).waitFor();
+    const next = page.url();
     await page.getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('dialog', { name: 'Delete snapshot #1?' }).getByRole('button', { name: 'Delete snapshot' }).click();
-    await page.getByText('There is no page 2; showing the last page, 1.').waitFor();
-    await page.waitForURL(/\/admin\/snapshots\?page=1$/);
-    assert.equal(await page.locator('.page-info').textContent(), '1–20 of 20 · page 1 of 1');
+    await page.getByText('The rows of that page are gone; showing the last page.').waitFor();
+    await page.waitForURL(/\/admin\/snapshots\?cursor=last$/);
+    await page.locator('.page-info', { hasText: /^1–20 of 20 · page 1 of 1$/ }).waitFor();
+    // An old link to that page leads to the last page too.
+    await page.goto(next);
+    await page.getByText('The rows of that page are gone; showing the last page.').waitFor();
+    await page.waitForURL(/\/admin\/snapshots\?cursor=last$/);
   }, { allowConsoleErrors: true });
 });
 
@@ -588,7 +594,10 @@ test('audit log: Last shows the oldest entries with their range, and First goes 
     await page.locator('tbody tr').first().waitFor();
     await page.getByRole('button', { name: 'Last' }).click();
     await page.waitForURL(/\/audit\?cursor=last$/);
-    const info = await page.locator('.page-info').textContent();
+    // The last page, once it is shown: it ends at the total, on the last page number.
+    const lastInfo = page.locator('.page-info', { hasText: /^\d+–(\d+) of \1 · page (\d+) of \2$/ });
+    await lastInfo.waitFor();
+    const info = await lastInfo.textContent();
     const [, from, to, total] = info.match(/^(\d+)–(\d+) of (\d+) · page (\d+) of \4$/);
     assert.equal(to, total, info);
     assert.equal(Number(to) - Number(from) + 1, await page.locator('tbody tr').count());

@@ -157,6 +157,19 @@ impl Actor {
 /// The most characters of a reason.
 pub const MAX_REASON_CHARS: usize = 500;
 
+/// Whether `c` is white space as the contract's patterns mean it (`\\s` of ECMA-262, which
+/// JSON Schema's regular expressions are): Unicode's White_Space without U+0085 (NEXT LINE),
+/// plus U+FEFF. Rust's `char::is_whitespace` differs in exactly those two, so a schema-valid
+/// text of one NEXT LINE would otherwise be refused as blank.
+pub fn is_white_space(c: char) -> bool {
+    (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}'
+}
+
+/// `text` without leading and trailing white space, as the contract means it.
+pub fn trim_white_space(text: &str) -> &str {
+    text.trim_matches(is_white_space)
+}
+
 /// A reason as stored: trimmed, and none when empty; more than 500 characters (as sent) is a
 /// 422 at `body.reason`.
 pub fn reason(raw: Option<String>) -> Result<Option<String>, FieldError> {
@@ -168,7 +181,7 @@ pub fn reason(raw: Option<String>) -> Result<Option<String>, FieldError> {
             "string_too_long",
         ));
     }
-    let trimmed = raw.trim();
+    let trimmed = trim_white_space(&raw);
     Ok((!trimmed.is_empty()).then(|| trimmed.to_owned()))
 }
 
@@ -288,6 +301,22 @@ mod tests {
             "\"'=HYPERLINK(\"\"x\"\",1)\""
         );
         assert_eq!(csv_cell("a=b"), "a=b");
+    }
+
+    #[test]
+    fn white_space_is_what_ecma_262_says_it_is() {
+        // WhiteSpace and LineTerminator of ECMA-262 (`\s` in the contract's patterns); the
+        // space separators (Zs) listed from Unicode 15.
+        let mut ecma = vec![
+            '\t', '\u{b}', '\u{c}', ' ', '\u{a0}', '\u{feff}', '\u{1680}', '\u{202f}', '\u{205f}',
+            '\u{3000}', '\n', '\r', '\u{2028}', '\u{2029}',
+        ];
+        ecma.extend('\u{2000}'..='\u{200a}');
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(is_white_space(c), ecma.contains(&c), "U+{:04X}", c as u32);
+        }
+        assert_eq!(trim_white_space("\u{85}"), "\u{85}", "NEXT LINE is text");
+        assert_eq!(trim_white_space("\u{feff} x\u{3000}"), "x");
     }
 
     #[test]

@@ -84,6 +84,52 @@ pub fn decode_position(raw: Option<&str>, order: &str) -> Result<Position, Field
     })
 }
 
+/// The rows `offset` selects, for clients that page by number (each page costs its depth).
+pub fn offset_window(len: usize, offset: usize, limit: usize) -> Window {
+    let start = offset.min(len);
+    let end = (start + limit).min(len);
+    Window {
+        range: start..end,
+        has_previous: start > 0,
+        has_next: end < len,
+    }
+}
+
+/// The page at `position` of a list ordered newest first by a numeric id (`id_of(i)`
+/// strictly decreasing); a cursor whose boundary is no id is refused.
+pub fn newest_first(
+    len: usize,
+    id_of: impl Fn(usize) -> u64,
+    position: &Position,
+    limit: usize,
+) -> Result<Window, FieldError> {
+    let boundary = match position {
+        Position::Next(b) | Position::Previous(b) => Some(b.id.parse::<u64>().map_err(|_| {
+            FieldError::new(
+                &["query", "cursor"],
+                "Not a cursor from this list",
+                "cursor_invalid",
+            )
+        })?),
+        Position::First | Position::Last => None,
+    };
+    Ok(window(
+        len,
+        position,
+        limit,
+        |i, _| boundary.is_some_and(|b| id_of(i) > b),
+        |i, _| boundary == Some(id_of(i)),
+    ))
+}
+
+/// A boundary of a list ordered by id alone.
+pub fn id_boundary(id: u64) -> Boundary {
+    Boundary {
+        key: Value::Null,
+        id: id.to_string(),
+    }
+}
+
 /// The cursor of the rows after (or before) `boundary`.
 pub fn cursor(order: &str, direction: Direction, boundary: Boundary) -> String {
     let cursor = Cursor {

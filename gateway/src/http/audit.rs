@@ -19,7 +19,7 @@ use crate::http::auth::Session;
 use crate::http::csv::csv_attachment;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{
-    cursor_position, export_too_large, no_offset_with_cursor, page, query_datetime, Page,
+    cursor_position, export_too_large, newest_first_page, page, query_datetime, Page,
     QueryParams, MAX_SAFE_INTEGER,
 };
 use crate::http::state::AppState;
@@ -109,7 +109,7 @@ fn request_filter(
 }
 
 /// The audit log's one order: newest first, by id.
-const ORDER: &str = "id:desc";
+const ORDER: &str = "audit:id:desc";
 
 /// Newest first, by cursor (or, for old clients, by offset; see the contract).
 async fn list(
@@ -123,44 +123,15 @@ async fn list(
     let (filter, page) = request_filter(&world, &query, true, position.as_ref().err())?;
     let page = page.expect("paged");
     let position = position.expect("checked with the filters");
-    no_offset_with_cursor(&position, page.offset)?;
-    let boundary = match &position {
-        Position::Next(b) | Position::Previous(b) => Some(b.id.parse::<u64>().map_err(|_| {
-            ApiError::field(
-                &["query", "cursor"],
-                "Not a cursor from this list",
-                "cursor_invalid",
-            )
-        })?),
-        Position::First | Position::Last => None,
-    };
     let matching: Vec<&AuditEntry> = world
         .audit
         .iter()
         .rev()
         .filter(|e| filter.matches(e))
         .collect();
-    let window = if position == Position::First && page.offset > 0 {
-        // Offset paging: each page costs its depth; kept for clients that have not moved on.
-        let start = page.offset.min(matching.len());
-        let end = (start + page.limit).min(matching.len());
-        keyset::Window {
-            range: start..end,
-            has_previous: start > 0,
-            has_next: end < matching.len(),
-        }
-    } else {
-        keyset::window(
-            matching.len(),
-            &position,
-            page.limit,
-            |i, _| boundary.is_some_and(|b| matching[i].id > b),
-            |i, _| boundary == Some(matching[i].id),
-        )
-    };
-    let mut answer = keyset::fields(ORDER, matching.len(), &window, |i| Boundary {
-        key: Value::Null,
-        id: matching[i].id.to_string(),
+    let window = newest_first_page(matching.len(), |i| matching[i].id, &position, &page)?;
+    let mut answer = keyset::fields(ORDER, matching.len(), &window, |i| {
+        keyset::id_boundary(matching[i].id)
     });
     let items: Vec<_> = matching[window.range.clone()]
         .iter()

@@ -360,6 +360,21 @@ pub fn no_offset_with_cursor(position: &Position, offset: usize) -> Result<(), A
     Ok(())
 }
 
+/// The page of a list ordered newest first by id (the audit log, snapshots): by cursor, or
+/// by offset for clients that page by number.
+pub fn newest_first_page(
+    len: usize,
+    id_of: impl Fn(usize) -> u64,
+    position: &Position,
+    page: &Page,
+) -> ApiResult<keyset::Window> {
+    no_offset_with_cursor(position, page.offset)?;
+    if *position == Position::First && page.offset > 0 {
+        return Ok(keyset::offset_window(len, page.offset, page.limit));
+    }
+    keyset::newest_first(len, id_of, position, page.limit).map_err(|e| ApiError::Validation(vec![e]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

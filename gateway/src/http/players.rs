@@ -268,14 +268,7 @@ async fn list_players(
         (None, _) => false,
     };
     let window = if position == Position::First && page.offset > 0 {
-        // Offset paging: each page costs its depth; kept for clients that have not moved on.
-        let start = page.offset.min(matching.len());
-        let end = (start + page.limit).min(matching.len());
-        keyset::Window {
-            range: start..end,
-            has_previous: start > 0,
-            has_next: end < matching.len(),
-        }
+        keyset::offset_window(matching.len(), page.offset, page.limit)
     } else {
         keyset::window(
             matching.len(),
@@ -455,7 +448,7 @@ fn required_text(
         ));
         return None;
     }
-    let trimmed = raw.trim();
+    let trimmed = crate::domain::audit::trim_white_space(raw);
     if trimmed.is_empty() {
         errors.push(FieldError::new(
             &loc,

@@ -9,11 +9,13 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::domain::audit::{Audit, TargetType};
-use crate::domain::snapshots::MAX_SNAPSHOT_ID;
+use crate::domain::keyset;
+use crate::domain::snapshots::{Snapshot, MAX_SNAPSHOT_ID};
 use crate::http::auth::Session;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{
-    body_reason, page, path_int, HeaderReason, OptionalJsonBody, QueryParams, ReasonBody,
+    body_reason, cursor_position, newest_first_page, page, path_int, HeaderReason,
+    OptionalJsonBody, QueryParams, ReasonBody,
 };
 use crate::http::game::status_response;
 use crate::http::state::AppState;
@@ -39,33 +41,30 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// One page of `items`, newest first when `newest_first`.
-fn paginate<T: serde::Serialize>(
-    items: &[T],
-    query: Option<String>,
-    newest_first: bool,
-) -> ApiResult<Json<Value>> {
-    let query = QueryParams::parse(query.as_deref())?;
-    let page = page(&query, vec![])?;
-    let total = items.len();
-    let selected: Vec<&T> = if newest_first {
-        items
-            .iter()
-            .rev()
-            .skip(page.offset)
-            .take(page.limit)
-            .collect()
-    } else {
-        items.iter().skip(page.offset).take(page.limit).collect()
-    };
-    Ok(Json(json!({ "items": selected, "total": total })))
-}
-
+/// Newest first, by cursor (or, for old clients, by offset; see the contract).
 async fn list_snapshots(
     _: Session,
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<Value>> {
-    paginate(&state.world().snapshots, query, true)
+    const ORDER: &str = "snapshots:id:desc";
+    let query = QueryParams::parse(query.as_deref())?;
+    let position = cursor_position(&query, ORDER);
+    let page = page(&query, position.as_ref().err().cloned().into_iter().collect())?;
+    let position = position.expect("checked with the paging");
+    let world = state.world();
+    let newest: Vec<&Snapshot> = world.snapshots.iter().rev().collect();
+    let window = newest_first_page(
+        newest.len(),
+        |i| u64::from(newest[i].id),
+        &position,
+        &page,
+    )?;
+    let mut answer = keyset::fields(ORDER, newest.len(), &window, |i| {
+        keyset::id_boundary(u64::from(newest[i].id))
+    });
+    answer.insert("items".into(), json!(&newest[window.range.clone()]));
+    Ok(Json(Value::Object(answer)))
 }
 
 async fn create_snapshot(

@@ -21,7 +21,7 @@ use crate::pages::overview::status::use_game_status;
 use crate::routes::Route;
 use crate::ui::format;
 use crate::ui::markup::{element, escape};
-use crate::ui::paged_list::{PagedList, Paging};
+use crate::ui::paged_list::PagedList;
 use crate::ui::toast::use_toasts;
 use filters::{local_input, ACTIONS, KEYS};
 
@@ -29,14 +29,8 @@ use filters::{local_input, ACTIONS, KEYS};
 pub fn AuditPage() -> impl IntoView {
     crate::infra::polling::set_title("Audit log");
     let game = use_game_status();
-    let audit = PagedList::<AuditEntry>::new(
-        "/admin/audit",
-        Route::Audit,
-        Paging::Cursors,
-        50,
-        game.recoveries(),
-        &KEYS,
-    );
+    let audit =
+        PagedList::<AuditEntry>::new("/admin/audit", Route::Audit, 50, game.recoveries(), &KEYS);
     let query = use_query_map();
     let active = Memo::new(move |_| query.with(|q| KEYS.map(|k| q.get(k).unwrap_or_default())));
     let navigate = use_navigate();
