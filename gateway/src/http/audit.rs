@@ -14,13 +14,13 @@ use serde_json::{json, Value};
 
 use crate::domain::audit::{csv_row, AuditEntry, Filter, CSV_HEADER};
 use crate::domain::error::FieldError;
-use crate::domain::keyset::{self, Boundary, Position};
+use crate::domain::keyset;
 use crate::http::auth::Session;
 use crate::http::csv::csv_attachment;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{
-    cursor_position, export_too_large, newest_first_page, page, query_datetime, Page,
-    QueryParams, MAX_SAFE_INTEGER,
+    cursor_position, export_too_large, newest_first_page, page, query_datetime, Page, QueryParams,
+    MAX_SAFE_INTEGER,
 };
 use crate::http::state::AppState;
 use crate::store::memory::World;

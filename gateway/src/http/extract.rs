@@ -372,7 +372,8 @@ pub fn newest_first_page(
     if *position == Position::First && page.offset > 0 {
         return Ok(keyset::offset_window(len, page.offset, page.limit));
     }
-    keyset::newest_first(len, id_of, position, page.limit).map_err(|e| ApiError::Validation(vec![e]))
+    keyset::newest_first(len, id_of, position, page.limit)
+        .map_err(|e| ApiError::Validation(vec![e]))
 }
 
 #[cfg(test)]

@@ -50,16 +50,14 @@ async fn list_snapshots(
     const ORDER: &str = "snapshots:id:desc";
     let query = QueryParams::parse(query.as_deref())?;
     let position = cursor_position(&query, ORDER);
-    let page = page(&query, position.as_ref().err().cloned().into_iter().collect())?;
+    let page = page(
+        &query,
+        position.as_ref().err().cloned().into_iter().collect(),
+    )?;
     let position = position.expect("checked with the paging");
     let world = state.world();
     let newest: Vec<&Snapshot> = world.snapshots.iter().rev().collect();
-    let window = newest_first_page(
-        newest.len(),
-        |i| u64::from(newest[i].id),
-        &position,
-        &page,
-    )?;
+    let window = newest_first_page(newest.len(), |i| u64::from(newest[i].id), &position, &page)?;
     let mut answer = keyset::fields(ORDER, newest.len(), &window, |i| {
         keyset::id_boundary(u64::from(newest[i].id))
     });
