@@ -10,6 +10,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use uuid::Uuid;
 
 use crate::domain::accounts::{self, Account};
 use crate::domain::audit::{Actor, Audit, TargetType};
@@ -24,6 +25,7 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{JsonBody, QueryParams, MAX_SAFE_INTEGER};
 use crate::http::faults::Fault;
 use crate::http::state::AppState;
+use crate::store::memory::World;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -390,9 +392,7 @@ async fn set_player_online(
     let id = crate::http::extract::path_uuid(&id, "player_id")?;
     let mut world = state.world();
     world.expire_bans();
-    let index = world
-        .player_index(id)
-        .ok_or_else(|| ApiError::NotFound(format!("Player {id} not found")))?;
+    let index = player_index(&world, id)?;
     if body.online && world.active_ban(id).is_some() {
         return Err(ApiError::ConflictCode {
             code: "banned",
@@ -409,6 +409,13 @@ async fn set_player_online(
     Ok(Json(json!(world.player_view(index))))
 }
 
+/// The player's index in the world; 404 as the admin API answers it.
+fn player_index(world: &World, id: Uuid) -> ApiResult<usize> {
+    world
+        .player_index(id)
+        .ok_or_else(|| ApiError::NotFound(format!("Player {id} not found")))
+}
+
 /// A game client's login and WebSocket connect, as Galaxy's players service and `/ws` must
 /// answer it ("Enforcing bans and kicks" in the contract): a banned player is refused with
 /// 403 `player_banned`, its ban's end and reason; anyone else gets an open session and is
@@ -420,9 +427,7 @@ async fn connect_player(
     let id = crate::http::extract::path_uuid(&id, "player_id")?;
     let mut world = state.world();
     world.expire_bans();
-    let index = world
-        .player_index(id)
-        .ok_or_else(|| ApiError::NotFound(format!("Player {id} not found")))?;
+    let index = player_index(&world, id)?;
     if let Some(ban) = world.active_ban(id) {
         let until = ban.until.map(crate::domain::rfc3339);
         let detail = match &until {
@@ -450,9 +455,7 @@ async fn list_player_sessions(
 ) -> ApiResult<Json<Value>> {
     let id = crate::http::extract::path_uuid(&id, "player_id")?;
     let world = state.world();
-    world
-        .player_index(id)
-        .ok_or_else(|| ApiError::NotFound(format!("Player {id} not found")))?;
+    player_index(&world, id)?;
     Ok(Json(json!({ "items": world.player_sessions.of(id) })))
 }
 
@@ -463,9 +466,7 @@ async fn disconnect_player(
 ) -> ApiResult<StatusCode> {
     let id = crate::http::extract::path_uuid(&id, "player_id")?;
     let mut world = state.world();
-    let index = world
-        .player_index(id)
-        .ok_or_else(|| ApiError::NotFound(format!("Player {id} not found")))?;
+    let index = player_index(&world, id)?;
     let now = world.ban_clock();
     world
         .player_sessions
