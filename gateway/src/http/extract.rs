@@ -19,17 +19,22 @@ use crate::http::state::AppState;
 /// A JSON request body.
 pub struct JsonBody<T>(pub T);
 
+/// The request's body, or a 422 at `body` when it cannot be read.
+async fn body_bytes(req: Request, state: &AppState) -> ApiResult<Bytes> {
+    Bytes::from_request(req, state).await.map_err(|_| {
+        ApiError::field(
+            &["body"],
+            "Could not read the request body",
+            "body_read_error",
+        )
+    })
+}
+
 impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
-            ApiError::field(
-                &["body"],
-                "Could not read the request body",
-                "body_read_error",
-            )
-        })?;
+        let bytes = body_bytes(req, state).await?;
         if bytes.is_empty() {
             return Err(ApiError::field(&["body"], "Field required", "missing"));
         }
@@ -45,13 +50,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for OptionalJsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
-            ApiError::field(
-                &["body"],
-                "Could not read the request body",
-                "body_read_error",
-            )
-        })?;
+        let bytes = body_bytes(req, state).await?;
         if bytes.is_empty() {
             return Ok(OptionalJsonBody(None));
         }
@@ -125,13 +124,7 @@ impl FromRequest<AppState> for HeaderReason {
                 Some(text.into_owned())
             }
         };
-        let body = Bytes::from_request(req, state).await.map_err(|_| {
-            ApiError::field(
-                &["body"],
-                "Could not read the request body",
-                "body_read_error",
-            )
-        })?;
+        let body = body_bytes(req, state).await?;
         if !body.is_empty() {
             return Err(ApiError::field(
                 &["body"],
