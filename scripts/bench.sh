@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 BENCH_DIR="$RUN_DIR/bench"
-GATEWAY_PORT=38052
+GATEWAY_PORT=28052
 # The apps measured side by side: each one's build, the port its nginx listens on, and
 # the options its nginx sandbox needs. emotion (MUI's CSS-in-JS) fills empty <style>
 # elements through CSSOM, so the react-admin peer needs those allowed by hash, and it
@@ -19,7 +19,7 @@ GATEWAY_PORT=38052
 APPS=(dashboard react-admin leptos-floor)
 # The dashboard is served from a copy, so the update measure can put the next release in place.
 declare -A DIST=([dashboard]=.dev/bench-served [react-admin]=bench/react-admin/dist [leptos-floor]=bench/leptos-floor/dist)
-declare -A PORT=([dashboard]=38061 [leptos-floor]=38062 [react-admin]=38063)
+declare -A PORT=([dashboard]=28061 [leptos-floor]=28062 [react-admin]=28063)
 declare -A SANDBOX_OPTIONS=([react-admin]="--csp-option --allow-no-script --csp-option --empty-style")
 
 "$ROOT/scripts/bootstrap.sh"

@@ -8,6 +8,7 @@ export PATH="$ROOT/scripts/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 say() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 note() { printf '    %s\n' "$*" >&2; }
+warn() { printf '\033[1;33mwarning:\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
 # Runs a command as root: directly when we are root, else through sudo.

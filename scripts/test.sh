@@ -27,8 +27,13 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-# Ports of this run's servers; fixed so a failure can be reproduced by hand.
-NGINX_PORT=38001 GATEWAY_TLS_PORT=38002 GATEWAY_PLAIN_PORT=38003
+# Ports of this run's servers; fixed so a failure can be reproduced by hand. All of them lie
+# below Linux's ephemeral range (32768-60999): a port in it can be the source port of any
+# outgoing connection (wrk's thousands in the serving stage leave them in TIME_WAIT), and a
+# server started later cannot bind it. tests/serving, tests/prometheus and scripts/bench.sh
+# use their own ports of 28xxx (and their stub_status ports, 1000 above).
+NGINX_PORT=28001 GATEWAY_TLS_PORT=28002 GATEWAY_PLAIN_PORT=28003
+SERVER_PORTS=($NGINX_PORT $GATEWAY_TLS_PORT $GATEWAY_PLAIN_PORT 8443 28030 28031 28032 28040 28041 28042 28043 28160 28161 28162)
 TEST_DIR="$RUN_DIR/test"
 PASSED=0
 STAGES=("$@")
@@ -277,8 +282,18 @@ STAGE_PID=""
 trap 'if [ -n "$STAGE_PID" ]; then kill -TERM "$STAGE_PID" 2>/dev/null; wait "$STAGE_PID"; fi; exit 130' INT TERM
 
 "$ROOT/scripts/bootstrap.sh"
+# A machine whose ephemeral range was widened over the tests' ports can still pass, unless an
+# outgoing connection happens to hold one: say so, so that a bind() failure explains itself.
+read -r EPHEMERAL_LOW EPHEMERAL_HIGH </proc/sys/net/ipv4/ip_local_port_range
+for port in "${SERVER_PORTS[@]}"; do
+    for p in $port $((port + 1000)); do
+        if [ "$p" -ge "$EPHEMERAL_LOW" ] && [ "$p" -le "$EPHEMERAL_HIGH" ]; then
+            warn "port $p lies in this machine's ephemeral range ($EPHEMERAL_LOW-$EPHEMERAL_HIGH): a test server may fail to bind it while an outgoing connection holds it"
+        fi
+    done
+done
 # Only the stages that start servers need their ports (k8s, image and lint start none).
-for port in $NGINX_PORT $GATEWAY_TLS_PORT $GATEWAY_PLAIN_PORT 8443 38030 38031 38032 38040 38041 38042 38043 38160 38161 38162; do
+for port in "${SERVER_PORTS[@]}"; do
     wants contract || wants prometheus || wants e2e || wants serving || wants dev || break
     if curl -sk -o /dev/null --max-time 1 "https://127.0.0.1:$port/" || curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
         die "port $port is in use; stop whatever listens there (an earlier test run?) and retry"

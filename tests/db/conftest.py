@@ -32,8 +32,8 @@ MIGRATIONS = ROOT / "api" / "migrations"
 SEED = Path(__file__).resolve().parent / "galaxy-seed-01-schema.sql"
 OWNER = "galaxy"
 APP_ROLE = "galaxy_admin_api"
-# Only names the socket file (.s.PGSQL.38150) inside the private directory: no TCP listener.
-PORT = 38150
+# Only names the socket file (.s.PGSQL.28150) inside the private directory: no TCP listener.
+PORT = 28150
 
 
 def bindir() -> Path:

@@ -31,10 +31,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PROMETHEUS_PORT = int(os.environ.get("PROMETHEUS_TEST_PORT", "38160"))
-GATEWAY_PORT = int(os.environ.get("PROMETHEUS_TEST_GATEWAY_PORT", "38161"))
+PROMETHEUS_PORT = int(os.environ.get("PROMETHEUS_TEST_PORT", "28160"))
+GATEWAY_PORT = int(os.environ.get("PROMETHEUS_TEST_GATEWAY_PORT", "28161"))
 # Nothing listens here: the gateway's Prometheus when Prometheus is down.
-CLOSED_PORT = int(os.environ.get("PROMETHEUS_TEST_CLOSED_PORT", "38162"))
+CLOSED_PORT = int(os.environ.get("PROMETHEUS_TEST_CLOSED_PORT", "28162"))
 SCRAPE_SECONDS = 1
 JOB = "api-gateway"
 

@@ -18,7 +18,7 @@ before(async () => {
   const edge = prod.replace(/^set_real_ip_from .*;$/m, 'set_real_ip_from 127.0.0.1/32;');
   assert.notEqual(edge, prod, 'the prod edge.conf names its trusted proxies');
   writeFileSync(join(config, 'edge.conf'), edge);
-  nginx = await startNginx({ dist: required('SERVING_DIST'), tls: required('SERVING_TLS'), config, work: join(work, 'nginx'), port: 38041 });
+  nginx = await startNginx({ dist: required('SERVING_DIST'), tls: required('SERVING_TLS'), config, work: join(work, 'nginx'), port: 28041 });
 });
 after(async () => { await nginx?.stop(); });
 

@@ -15,7 +15,7 @@ const [oldDist, newDist] = [required('ROLLOUT_OLD_DIST'), required('ROLLOUT_NEW_
 const config = required('SERVING_CONFIG');
 const tls = required('SERVING_TLS');
 const work = required('SERVING_WORK');
-const PROXY_PORT = 38030;
+const PROXY_PORT = 28030;
 
 let pods = [];
 let proxy;
@@ -57,10 +57,10 @@ http {
 
 before(async () => {
   pods = [
-    await startNginx({ dist: oldDist, tls, config, work: join(work, 'old'), port: 38031 }),
-    await startNginx({ dist: newDist, tls, config, work: join(work, 'new'), port: 38032 }),
+    await startNginx({ dist: oldDist, tls, config, work: join(work, 'old'), port: 28031 }),
+    await startNginx({ dist: newDist, tls, config, work: join(work, 'new'), port: 28032 }),
   ];
-  proxy = await startProxy([38031, 38032]);
+  proxy = await startProxy([28031, 28032]);
 });
 
 after(async () => {

@@ -34,7 +34,11 @@ export async function startNginx({ dist, tls, config, work, port = 8443, nginx =
       break;
     } catch {
       if (child.exitCode !== null || Date.now() > deadline) {
-        throw new Error(`nginx did not start on ${port}:\n${out.stderr}`);
+        // Who holds the port, when that is why: a listener or an outgoing connection's source port.
+        const holders = /Address already in use/.test(out.stderr)
+          ? (await run('ss', ['-tanp', `( sport = :${port} )`]).catch((e) => ({ stdout: String(e) }))).stdout
+          : '';
+        throw new Error(`nginx did not start on ${port}:\n${out.stderr}${holders && `\nsockets on port ${port}:\n${holders}`}`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -17,7 +17,7 @@ const dist = required('SERVING_DIST');
 let nginx;
 before(async () => {
   nginx = await startNginx({
-    dist, tls: required('SERVING_TLS'), config: required('SERVING_CONFIG'), work: `${required('SERVING_WORK')}-size`, port: 38040,
+    dist, tls: required('SERVING_TLS'), config: required('SERVING_CONFIG'), work: `${required('SERVING_WORK')}-size`, port: 28040,
   });
 });
 after(async () => { await nginx?.stop(); });

@@ -51,9 +51,9 @@ before(async () => {
   const withoutCurves = admin.replace(/^\s*ssl_ecdh_curve .*\n/m, '');
   assert.notEqual(withoutCurves, admin, 'nginx/admin.conf sets ssl_ecdh_curve');
   writeFileSync(join(brokenConf, 'admin.conf'), withoutCurves);
-  good = await startNginx({ dist, tls, config, work: join(work, 'good'), port: 38042 });
+  good = await startNginx({ dist, tls, config, work: join(work, 'good'), port: 28042 });
   servers.push(good);
-  broken = await startNginx({ dist, tls, config, work: join(work, 'broken'), port: 38043, nginx: brokenConf });
+  broken = await startNginx({ dist, tls, config, work: join(work, 'broken'), port: 28043, nginx: brokenConf });
   servers.push(broken);
 });
 after(async () => { for (const s of servers) await s.stop(); });
