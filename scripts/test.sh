@@ -11,7 +11,8 @@
 #             yamllint, checkov) and cross-checked against nginx, the image and Galaxy's
 #             own manifests (pytest)
 #   db        api/migrations on a real PostgreSQL (Debian's server, started by the tests as an
-#             unprivileged user in a temporary directory) on top of Galaxy's seed schema (pytest)
+#             unprivileged user in a temporary directory) on top of Galaxy's seed schema, and two
+#             release gateways on it as replicas agreeing on the console's accounts (pytest)
 #   prometheus the history read from a real Prometheus (Debian's, started by the tests as an
 #             unprivileged user in a temporary directory) scraping the release gateway (pytest)
 #   image     the image workflow (.github/workflows): GitHub's workflow schema, shellcheck,
@@ -33,7 +34,7 @@ cd "$ROOT"
 # server started later cannot bind it. tests/serving, tests/prometheus and scripts/bench.sh
 # use their own ports of 28xxx (and their stub_status ports, 1000 above).
 NGINX_PORT=28001 GATEWAY_TLS_PORT=28002 GATEWAY_PLAIN_PORT=28003
-SERVER_PORTS=($NGINX_PORT $GATEWAY_TLS_PORT $GATEWAY_PLAIN_PORT 8443 28030 28031 28032 28040 28041 28042 28043 28160 28161 28162)
+SERVER_PORTS=($NGINX_PORT $GATEWAY_TLS_PORT $GATEWAY_PLAIN_PORT 8443 28030 28031 28032 28040 28041 28042 28043 28160 28161 28162 28171 28172)
 TEST_DIR="$RUN_DIR/test"
 PASSED=0
 STAGES=("$@")
@@ -46,7 +47,7 @@ wants() { [[ " ${STAGES[*]} " == *" $1 "* ]]; }
 # fails the run with the stage's name instead of stalling CI. "build" is the release build of
 # the dashboard and the gateway that contract, e2e and serving share.
 # prometheus builds the release gateway itself when it runs without the build stage.
-declare -A STAGE_LIMITS=([lint]=1200 [unit]=1800 [k8s]=600 [db]=300 [image]=300 [build]=2400
+declare -A STAGE_LIMITS=([lint]=1200 [unit]=1800 [k8s]=600 [db]=1500 [image]=300 [build]=2400
                          [contract]=900 [conformance]=600 [prometheus]=900 [e2e]=1800 [serving]=2400 [dev]=900)
 
 stage_lint() {
@@ -95,6 +96,10 @@ stage_db() {
     say "Database: api/migrations on Galaxy's seed schema, on a real PostgreSQL"
     local dir="$TEST_DIR/db"
     mkdir -p "$dir"
+    # test_replicas.py runs two release gateways on one database (built here; the build
+    # stage and the others reuse it).
+    say "Building the release gateway, for two replicas on one PostgreSQL"
+    cargo build --release --quiet -p galaxy-gateway
     # tests/db/conftest.py starts the server (as the postgres user when run as root) and
     # always stops it; it listens only on a socket in its own temporary directory.
     "$VENV/bin/pytest" -q -p no:cacheprovider tests/db 2>&1 | tee "$dir/pytest.log"
@@ -294,7 +299,7 @@ for port in "${SERVER_PORTS[@]}"; do
 done
 # Only the stages that start servers need their ports (k8s, image and lint start none).
 for port in "${SERVER_PORTS[@]}"; do
-    wants contract || wants prometheus || wants e2e || wants serving || wants dev || break
+    wants db || wants contract || wants prometheus || wants e2e || wants serving || wants dev || break
     if curl -sk -o /dev/null --max-time 1 "https://127.0.0.1:$port/" || curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
         die "port $port is in use; stop whatever listens there (an earlier test run?) and retry"
     fi

@@ -7,6 +7,7 @@ use clap::Parser;
 use galaxy_gateway::domain::accounts::HashCost;
 use galaxy_gateway::domain::client_ip;
 use galaxy_gateway::settings::{self, Source, DEFAULT_CORS_ORIGINS};
+use galaxy_gateway::store::postgres::Postgres;
 use galaxy_gateway::store::prometheus::Prometheus;
 use galaxy_gateway::{AppState, Settings};
 use time::format_description::well_known::Rfc3339;
@@ -85,6 +86,12 @@ struct Args {
     /// Seconds a history query to Prometheus may take before the endpoint answers 503.
     #[arg(long, env = "GALAXY_PROMETHEUS_TIMEOUT_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=300))]
     prometheus_timeout_secs: u64,
+    /// Keep the console's accounts in this PostgreSQL (a libpq URL, e.g.
+    /// postgresql://galaxy_admin_api@postgres:5432/galaxy) instead of in memory, shared by
+    /// every replica; the database needs api/migrations applied. Without it everything is
+    /// in memory and lost on restart.
+    #[arg(long, env = "GALAXY_ADMIN_DATABASE_URL")]
+    database_url: Option<String>,
 }
 
 fn build_settings(args: &Args) -> Result<Settings, String> {
@@ -223,7 +230,29 @@ async fn main() -> ExitCode {
             ""
         }
     );
-    match galaxy_gateway::serve(listener, AppState::new(settings), tls, shutdown_signal()).await {
+    let state = match args.database_url.as_deref().map(str::trim) {
+        None | Some("") => {
+            eprintln!("gateway: accounts in memory (lost on restart)");
+            AppState::new(settings)
+        }
+        Some(url) => {
+            let connected = match Postgres::connect(url).await {
+                Ok(pg) => AppState::with_postgres(settings, pg).await,
+                Err(e) => Err(e),
+            };
+            match connected {
+                Ok(state) => {
+                    eprintln!("gateway: accounts in PostgreSQL");
+                    state
+                }
+                Err(e) => {
+                    eprintln!("gateway: --database-url: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    };
+    match galaxy_gateway::serve(listener, state, tls, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("gateway: {e}");

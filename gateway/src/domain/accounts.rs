@@ -185,12 +185,24 @@ pub fn valid_username(name: &str) -> bool {
     (3..=20).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
-/// 409 when `accounts` would have no enabled admin without `target` being one.
-pub fn keep_an_admin(accounts: &[Account], target: &Account, change: &str) -> Result<(), Rejected> {
-    let others = accounts
+/// The ids of the enabled admins among `accounts`, what [`keep_an_admin`] counts.
+pub fn enabled_admins(accounts: &[Account]) -> Vec<Uuid> {
+    accounts
         .iter()
-        .filter(|a| a.id != target.id && a.is_enabled_admin())
-        .count();
+        .filter(|a| a.is_enabled_admin())
+        .map(|a| a.id)
+        .collect()
+}
+
+/// 409 when no enabled admin would be left without `target` being one. `enabled_admins` are
+/// the ids of every enabled admin as the change sees them: the in-memory store's accounts, or
+/// the rows a PostgreSQL transaction has locked (so two changes at once count alike).
+pub fn keep_an_admin(
+    enabled_admins: &[Uuid],
+    target: &Account,
+    change: &str,
+) -> Result<(), Rejected> {
+    let others = enabled_admins.iter().filter(|&&id| id != target.id).count();
     if target.is_enabled_admin() && others == 0 {
         return Err(Rejected::Conflict(format!(
             "{} is the last enabled admin and cannot be {change}; make another account an admin first",
@@ -198,6 +210,66 @@ pub fn keep_an_admin(accounts: &[Account], target: &Account, change: &str) -> Re
         )));
     }
     Ok(())
+}
+
+/// A change of an account's standing, by an admin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountChange {
+    Role(Role),
+    Disabled(bool),
+}
+
+/// `current` after `change` made by the account `acting`, or `None` when it changes nothing;
+/// refused when it would leave no enabled admin (see [`keep_an_admin`]) or when an admin would
+/// demote or disable itself. A role change and disabling end the account's sessions; enabling
+/// it again does not bring them back.
+pub fn apply_change(
+    current: &Account,
+    change: AccountChange,
+    acting: Uuid,
+    enabled_admins: &[Uuid],
+) -> Result<Option<Account>, Rejected> {
+    let mut after = current.clone();
+    match change {
+        AccountChange::Role(role) => {
+            if current.role == role {
+                return Ok(None);
+            }
+            if role != Role::Admin {
+                keep_an_admin(enabled_admins, current, "demoted")?;
+            }
+            not_yourself(acting, current, "change the role of")?;
+            after.role = role;
+            after.revoke_tokens();
+        }
+        AccountChange::Disabled(disabled) => {
+            if current.disabled == disabled {
+                return Ok(None);
+            }
+            if disabled {
+                keep_an_admin(enabled_admins, current, "disabled")?;
+                not_yourself(acting, current, "disable")?;
+                after.revoke_tokens();
+            }
+            after.disabled = disabled;
+        }
+    }
+    Ok(Some(after))
+}
+
+/// Refused when deleting `target` would leave no enabled admin, or `acting` is `target`.
+pub fn check_delete(
+    target: &Account,
+    acting: Uuid,
+    enabled_admins: &[Uuid],
+) -> Result<(), Rejected> {
+    keep_an_admin(enabled_admins, target, "deleted")?;
+    not_yourself(acting, target, "delete")
+}
+
+/// The refusal for an account id that names no account.
+pub fn not_found(id: Uuid) -> Rejected {
+    Rejected::NotFound(format!("Account {id} not found"))
 }
 
 /// 409 when an admin would demote, disable or delete the account it is signed in with: it
@@ -280,16 +352,36 @@ mod tests {
         let admin = Account::new("root", String::new(), Role::Admin);
         let mut other = Account::new("second", String::new(), Role::Admin);
         let viewer = Account::new("viewer", String::new(), Role::Viewer);
-        assert!(keep_an_admin(&[admin.clone(), viewer.clone()], &viewer, "deleted").is_ok());
-        let e = keep_an_admin(&[admin.clone(), viewer.clone()], &admin, "deleted").unwrap_err();
+        assert!(keep_an_admin(
+            &enabled_admins(&[admin.clone(), viewer.clone()]),
+            &viewer,
+            "deleted"
+        )
+        .is_ok());
+        let e = keep_an_admin(
+            &enabled_admins(&[admin.clone(), viewer.clone()]),
+            &admin,
+            "deleted",
+        )
+        .unwrap_err();
         assert!(
             matches!(&e, Rejected::Conflict(m) if m.starts_with("root is the last enabled admin and cannot be deleted")),
             "{e:?}"
         );
-        assert!(keep_an_admin(&[admin.clone(), other.clone()], &admin, "disabled").is_ok());
+        assert!(keep_an_admin(
+            &enabled_admins(&[admin.clone(), other.clone()]),
+            &admin,
+            "disabled"
+        )
+        .is_ok());
         other.disabled = true;
-        assert!(keep_an_admin(&[admin.clone(), other.clone()], &admin, "disabled").is_err());
+        assert!(keep_an_admin(
+            &enabled_admins(&[admin.clone(), other.clone()]),
+            &admin,
+            "disabled"
+        )
+        .is_err());
         // A disabled admin is no enabled admin to keep.
-        assert!(keep_an_admin(&[admin, other.clone()], &other, "deleted").is_ok());
+        assert!(keep_an_admin(&enabled_admins(&[admin, other.clone()]), &other, "deleted").is_ok());
     }
 }

@@ -86,10 +86,77 @@ pub fn lockout_length(base: Duration, nth: u32) -> Duration {
         .min(MAX_LOCKOUT.max(base))
 }
 
+/// An account's standing in the limit between attempts, as any store keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Standing {
+    /// Failures since the last success or lockout.
+    pub failures: u32,
+    /// Lockouts since the last success; each doubles the next.
+    pub lockouts: u32,
+    /// How much longer the account is locked; `None` (or zero) when it is not.
+    pub locked_for: Option<Duration>,
+}
+
+impl Standing {
+    fn locked(&self) -> bool {
+        self.locked_for.is_some_and(|wait| !wait.is_zero())
+    }
+
+    /// After one more failed attempt: the fifth in a row locks the account, each lockout twice
+    /// as long as the one before (up to [`MAX_LOCKOUT`]). A locked account's attempts are
+    /// refused unchecked, so none of them is a failure.
+    pub fn after_failure(self, base: Duration) -> Standing {
+        if self.locked() {
+            return self;
+        }
+        let failures = self.failures + 1;
+        if failures >= ACCOUNT_FAILURES {
+            let lockouts = self.lockouts.saturating_add(1);
+            return Standing {
+                failures: 0,
+                lockouts,
+                locked_for: Some(lockout_length(base, lockouts)),
+            };
+        }
+        Standing {
+            failures,
+            lockouts: self.lockouts,
+            locked_for: None,
+        }
+    }
+}
+
+/// The refusal, if any, for an account locked for `account_wait` more and an address whose
+/// oldest counted failure ages out of the window in `address_wait`: the longer wait is the one
+/// that matters when both apply.
+pub fn refusal(account_wait: Option<Duration>, address_wait: Option<Duration>) -> Option<Refusal> {
+    let refuse = |by, wait: Duration| Refusal {
+        by,
+        retry_after_secs: whole_seconds(wait).max(1),
+    };
+    let account = account_wait
+        .filter(|wait| !wait.is_zero())
+        .map(|wait| refuse(LimitedBy::Account, wait));
+    let address = address_wait.map(|wait| refuse(LimitedBy::Address, wait));
+    match (account, address) {
+        (Some(a), Some(b)) => Some(if b.retry_after_secs > a.retry_after_secs {
+            b
+        } else {
+            a
+        }),
+        (a, b) => a.or(b),
+    }
+}
+
 impl LoginLimits {
     /// Changes the first lockout's length (a dev control); existing lockouts keep theirs.
     pub fn set_base_lockout(&mut self, base: Duration) {
         self.base_lockout = base;
+    }
+
+    /// The first lockout's length.
+    pub fn base_lockout(&self) -> Duration {
+        self.base_lockout
     }
 
     /// Whether an attempt for `username` from `client` must be refused now, and for how long.
@@ -99,32 +166,16 @@ impl LoginLimits {
             .accounts
             .get(&username_key(username))
             .and_then(|a| a.locked_until)
-            .and_then(|until| until.checked_duration_since(now))
-            .filter(|wait| !wait.is_zero())
-            .map(|wait| Refusal {
-                by: LimitedBy::Account,
-                retry_after_secs: whole_seconds(wait).max(1),
-            });
+            .and_then(|until| until.checked_duration_since(now));
         let address = self.addresses.get_mut(&client).and_then(|failures| {
             prune(failures, now);
             if failures.len() < ADDRESS_FAILURES {
                 return None;
             }
             let oldest = *failures.front()?;
-            let wait = ADDRESS_WINDOW.saturating_sub(now.saturating_duration_since(oldest));
-            Some(Refusal {
-                by: LimitedBy::Address,
-                retry_after_secs: whole_seconds(wait).max(1),
-            })
+            Some(ADDRESS_WINDOW.saturating_sub(now.saturating_duration_since(oldest)))
         });
-        match (account, address) {
-            (Some(a), Some(b)) => Some(if b.retry_after_secs > a.retry_after_secs {
-                b
-            } else {
-                a
-            }),
-            (a, b) => a.or(b),
-        }
+        refusal(account, address)
     }
 
     /// Counts a failed attempt against both the address and the account.
@@ -143,15 +194,21 @@ impl LoginLimits {
             last_failure: now,
         });
         account.last_failure = now;
-        // A locked account's attempts are refused unchecked, so none of them is a failure.
-        if account.locked_until.is_some_and(|until| until > now) {
+        let standing = Standing {
+            failures: account.failures,
+            lockouts: account.lockouts,
+            locked_for: account
+                .locked_until
+                .and_then(|until| until.checked_duration_since(now)),
+        };
+        let next = standing.after_failure(base);
+        if next == standing {
             return;
         }
-        account.failures += 1;
-        if account.failures >= ACCOUNT_FAILURES {
-            account.failures = 0;
-            account.lockouts = account.lockouts.saturating_add(1);
-            account.locked_until = Some(now + lockout_length(base, account.lockouts));
+        account.failures = next.failures;
+        account.lockouts = next.lockouts;
+        if let Some(wait) = next.locked_for {
+            account.locked_until = Some(now + wait);
         }
     }
 

@@ -8,14 +8,13 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::domain::accounts::{self, keep_an_admin, not_yourself, Account};
+use crate::domain::accounts::{self, Account, AccountChange};
 use crate::domain::audit::{Audit, TargetType};
 use crate::domain::roles::Role;
 use crate::http::auth::{hash_slowly, limit_key, Session};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{path_uuid, HeaderReason, JsonBody};
 use crate::http::state::AppState;
-use crate::store::memory::World;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -29,16 +28,16 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-fn not_found(id: Uuid) -> ApiError {
-    ApiError::NotFound(format!("Account {id} not found"))
-}
-
 fn account_id(raw: &str) -> ApiResult<Uuid> {
     path_uuid(raw, "account_id")
 }
 
-fn find(world: &World, id: Uuid) -> ApiResult<&Account> {
-    world.account(id).ok_or_else(|| not_found(id))
+async fn find(state: &AppState, id: Uuid) -> ApiResult<Account> {
+    state
+        .accounts
+        .get(id)
+        .await?
+        .ok_or_else(|| accounts::not_found(id).into())
 }
 
 /// An entry about `account`, labelled with its username: the name operators know it by
@@ -57,8 +56,8 @@ fn with_password(account: &Account, password: Option<String>) -> Json<Value> {
     Json(json!({ "account": account, "one_time_password": password }))
 }
 
-async fn list(_: Session, State(state): State<AppState>) -> Json<Value> {
-    Json(json!({ "items": state.world().accounts }))
+async fn list(_: Session, State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({ "items": state.accounts.list().await? })))
 }
 
 async fn show(
@@ -67,7 +66,7 @@ async fn show(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let id = account_id(&id)?;
-    Ok(Json(json!(find(&state.world(), id)?)))
+    Ok(Json(json!(find(&state, id).await?)))
 }
 
 #[derive(Deserialize)]
@@ -101,7 +100,7 @@ async fn create(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    if state.world().account_named(&body.username).is_some() {
+    if state.accounts.named(&body.username).await?.is_some() {
         return Err(taken(&body.username));
     }
     let generated = body.password.is_none();
@@ -109,14 +108,12 @@ async fn create(
         .password
         .unwrap_or_else(|| accounts::generate_password(&body.username));
     let hash = hash_slowly(&state, password.clone()).await;
-    let mut world = state.world();
-    // Checked again: another request may have taken the name while this one hashed.
-    if world.account_named(&body.username).is_some() {
+    let account = Account::new(&body.username, hash, body.role);
+    // Refused here too: another request may have taken the name while this one hashed.
+    if !state.accounts.create(&account).await? {
         return Err(taken(&body.username));
     }
-    let account = Account::new(&body.username, hash, body.role);
-    world.accounts.push(account.clone());
-    world.audit(
+    state.world().audit(
         &session.actor(),
         target("account.create", &account)
             .detail(format!("{} as {}", account.username, account.role)),
@@ -141,20 +138,14 @@ async fn set_role(
     JsonBody(body): JsonBody<RoleChange>,
 ) -> ApiResult<Json<Value>> {
     let id = account_id(&id)?;
-    let mut world = state.world();
-    let current = find(&world, id)?.clone();
-    if current.role == body.role {
+    let (current, after) = state
+        .accounts
+        .change(id, session.id, AccountChange::Role(body.role))
+        .await?;
+    let Some(account) = after else {
         return Ok(Json(json!(current)));
-    }
-    if body.role != Role::Admin {
-        keep_an_admin(&world.accounts, &current, "demoted")?;
-    }
-    not_yourself(session.id, &current, "change the role of")?;
-    let account = world.account_mut(id).expect("found above");
-    account.role = body.role;
-    account.revoke_tokens();
-    let account = account.clone();
-    world.audit(
+    };
+    state.world().audit(
         &session.actor(),
         target("account.role", &account)
             .change(current.role.as_str(), account.role.as_str())
@@ -180,22 +171,14 @@ async fn set_disabled(
     JsonBody(body): JsonBody<DisabledChange>,
 ) -> ApiResult<Json<Value>> {
     let id = account_id(&id)?;
-    let mut world = state.world();
-    let current = find(&world, id)?.clone();
-    if current.disabled == body.disabled {
+    let (current, after) = state
+        .accounts
+        .change(id, session.id, AccountChange::Disabled(body.disabled))
+        .await?;
+    let Some(account) = after else {
         return Ok(Json(json!(current)));
-    }
-    if body.disabled {
-        keep_an_admin(&world.accounts, &current, "disabled")?;
-        not_yourself(session.id, &current, "disable")?;
-    }
-    let account = world.account_mut(id).expect("found above");
-    account.disabled = body.disabled;
-    if body.disabled {
-        account.revoke_tokens();
-    }
-    let account = account.clone();
-    world.audit(
+    };
+    state.world().audit(
         &session.actor(),
         target(
             if body.disabled {
@@ -220,7 +203,7 @@ async fn reset_password(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let id = account_id(&id)?;
-    let username = find(&state.world(), id)?.username.clone();
+    let username = find(&state, id).await?.username;
     if id == session.id {
         return Err(ApiError::Conflict(
             "You cannot reset the password of the account you are signed in with; change it with your current password instead".into(),
@@ -228,15 +211,16 @@ async fn reset_password(
     }
     let password = accounts::generate_password(&username);
     let hash = hash_slowly(&state, password.clone()).await;
-    let mut world = state.world();
-    let account = world.account_mut(id).ok_or_else(|| not_found(id))?;
-    account.password_hash = hash;
-    account.revoke_tokens();
-    let account = account.clone();
-    world
+    let account = state
+        .accounts
+        .set_password(id, None, hash)
+        .await?
+        .ok_or_else(|| ApiError::from(accounts::not_found(id)))?;
+    state
         .login_limits
-        .record_success(&limit_key(Some(&account), &account.username));
-    world.audit(
+        .record_success(&limit_key(Some(&account), &account.username))
+        .await?;
+    state.world().audit(
         &session.actor(),
         target("account.password_reset", &account).detail(account.username.clone()),
     );
@@ -250,12 +234,8 @@ async fn remove(
     HeaderReason(reason): HeaderReason,
 ) -> ApiResult<StatusCode> {
     let id = account_id(&id)?;
-    let mut world = state.world();
-    let current = find(&world, id)?.clone();
-    keep_an_admin(&world.accounts, &current, "deleted")?;
-    not_yourself(session.id, &current, "delete")?;
-    world.accounts.retain(|a| a.id != id);
-    world.audit(
+    let current = state.accounts.delete(id, session.id).await?;
+    state.world().audit(
         &session.actor(),
         target("account.delete", &current)
             .reason(reason)

@@ -17,7 +17,6 @@ use crate::domain::login_limit::username_key;
 use crate::domain::roles::{self, Role};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
-use crate::store::memory::World;
 
 /// Who issues admin tokens; a token from another issuer is refused.
 pub const ISSUER: &str = "galaxy-api-gateway";
@@ -54,9 +53,12 @@ pub struct IssuedToken {
     pub expires_in: u64,
 }
 
-pub fn issue(state: &AppState, world: &World, account: &Account) -> IssuedToken {
+pub fn issue(state: &AppState, account: &Account) -> IssuedToken {
     let now = OffsetDateTime::now_utc().unix_timestamp();
-    let ttl = world.token_ttl.as_secs();
+    let (ttl, generation) = {
+        let world = state.world();
+        (world.token_ttl.as_secs(), world.token_generation)
+    };
     let claims = Claims {
         iss: ISSUER.to_owned(),
         aud: AUDIENCE.to_owned(),
@@ -66,7 +68,7 @@ pub fn issue(state: &AppState, world: &World, account: &Account) -> IssuedToken 
         ver: account.token_version,
         iat: now,
         exp: now + ttl as i64,
-        gen: world.token_generation,
+        gen: generation,
     };
     let token = encode(
         &Header::new(Algorithm::HS256),
@@ -156,12 +158,14 @@ impl FromRequestParts<AppState> for Session {
             .parse()
             .map_err(|_| ApiError::Unauthorized("Invalid token"))?;
         let session = {
-            let world = state.world();
-            if claims.gen != world.token_generation {
+            if claims.gen != state.world().token_generation {
                 return Err(ApiError::Unauthorized("Token expired"));
             }
-            let account = world
-                .account(id)
+            // As stored now, so that a change through another replica is in force at once.
+            let account = state
+                .accounts
+                .get(id)
+                .await?
                 .ok_or(ApiError::Unauthorized("Account deleted"))?;
             if account.disabled {
                 return Err(ApiError::Unauthorized("Account disabled"));

@@ -51,9 +51,9 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-async fn reset(State(state): State<AppState>) -> StatusCode {
-    state.reset();
-    StatusCode::NO_CONTENT
+async fn reset(State(state): State<AppState>) -> ApiResult<StatusCode> {
+    state.reset().await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]
@@ -81,16 +81,14 @@ async fn add_account(
         ));
     }
     let hash = hash_slowly(&state, body.password).await;
-    let mut world = state.world();
-    if world.account_named(&body.username).is_some() {
+    let mut account = Account::new(&body.username, hash, body.role);
+    account.disabled = body.disabled;
+    if !state.accounts.create(&account).await? {
         return Err(ApiError::Conflict(format!(
             "An account named {} already exists",
             body.username
         )));
     }
-    let mut account = Account::new(&body.username, hash, body.role);
-    account.disabled = body.disabled;
-    world.accounts.push(account.clone());
     Ok((StatusCode::CREATED, Json(json!(account))))
 }
 

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use crate::domain::error::{FieldError, Rejected};
 use crate::domain::login_limit::{LimitedBy, Refusal};
+use crate::store::StoreError;
 
 #[derive(Debug)]
 pub enum ApiError {
@@ -171,6 +172,21 @@ impl From<Rejected> for ApiError {
                 etag,
                 current,
             },
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Rejected(rejected) => rejected.into(),
+            StoreError::Unavailable(why) => {
+                // The cause is for the gateway's log; the client learns only what it can act on.
+                tracing::error!("store unavailable: {why}");
+                ApiError::ServiceUnavailable(
+                    "The console's database is unavailable; try again in a moment".into(),
+                )
+            }
         }
     }
 }

@@ -1,7 +1,6 @@
 //! `/admin/auth/*`: signing in, who the token is, and changing one's own password.
 
 use std::net::SocketAddr;
-use std::time::Instant;
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
@@ -46,28 +45,22 @@ async fn login(
 ) -> ApiResult<Json<Value>> {
     let client = client_ip::resolve(peer.ip(), &headers, &state.settings.trusted_proxies);
     let _gate = state.login_gate.lock().await;
-    let (key, hash) = {
-        let mut world = state.world();
-        let account = world.account_named(&body.username);
-        let key = limit_key(account, &body.username);
-        let hash = account.map(|a| a.password_hash.clone());
-        if let Some(refusal) = world.login_limits.check(&key, client, Instant::now()) {
-            return Err(ApiError::TooManyRequests(refusal));
-        }
-        (key, hash)
-    };
+    let account = state.accounts.named(&body.username).await?;
+    let key = limit_key(account.as_ref(), &body.username);
+    let hash = account.map(|a| a.password_hash);
+    if let Some(refusal) = state.login_limits.check(&key, client).await? {
+        return Err(ApiError::TooManyRequests(refusal));
+    }
     let matches = verify_slowly(&state, hash.clone(), body.password).await;
-    let mut world = state.world();
     // The account as it is now, and only if its password is still the one just verified.
-    let account = world
-        .account_named(&body.username)
-        .filter(|a| matches && Some(&a.password_hash) == hash.as_ref())
-        .cloned();
+    let account = state
+        .accounts
+        .named(&body.username)
+        .await?
+        .filter(|a| matches && Some(&a.password_hash) == hash.as_ref());
     let Some(account) = account else {
-        world
-            .login_limits
-            .record_failure(&key, client, Instant::now());
-        world.audit(
+        state.login_limits.record_failure(&key, client).await?;
+        state.world().audit(
             &Actor::anonymous(),
             Audit::new("auth.login_failed")
                 .label(username_key(&body.username))
@@ -76,7 +69,7 @@ async fn login(
         return Err(ApiError::Unauthorized("Incorrect username or password"));
     };
     if account.disabled {
-        world.audit(
+        state.world().audit(
             &Actor::anonymous(),
             Audit::new("auth.login_failed")
                 .on(
@@ -90,12 +83,13 @@ async fn login(
             "This account is disabled; ask an admin to enable it",
         ));
     }
-    world.login_limits.record_success(&key);
-    let issued = auth::issue(&state, &world, &account);
-    if let Some(a) = world.account_mut(account.id) {
-        a.last_login_at = Some(OffsetDateTime::now_utc());
-    }
-    world.audit(
+    state
+        .accounts
+        .record_login(account.id, OffsetDateTime::now_utc())
+        .await?;
+    state.login_limits.record_success(&key).await?;
+    let issued = auth::issue(&state, &account);
+    state.world().audit(
         &Actor::account(&account),
         Audit::new("auth.login").detail(format!("from {client}")),
     );
@@ -140,24 +134,19 @@ async fn change_password(
         .map_err(|e| ApiError::Validation(vec![e]))?;
     let client = client_ip::resolve(peer.ip(), &headers, &state.settings.trusted_proxies);
     let _gate = state.login_gate.lock().await;
-    let (key, hash) = {
-        let mut world = state.world();
-        let account = world
-            .account(session.id)
-            .ok_or(ApiError::Unauthorized("Account deleted"))?;
-        let key = limit_key(Some(account), &account.username);
-        let hash = account.password_hash.clone();
-        if let Some(refusal) = world.login_limits.check(&key, client, Instant::now()) {
-            return Err(ApiError::TooManyRequests(refusal));
-        }
-        (key, hash)
-    };
+    let account = state
+        .accounts
+        .get(session.id)
+        .await?
+        .ok_or(ApiError::Unauthorized("Account deleted"))?;
+    let key = limit_key(Some(&account), &account.username);
+    let hash = account.password_hash;
+    if let Some(refusal) = state.login_limits.check(&key, client).await? {
+        return Err(ApiError::TooManyRequests(refusal));
+    }
     if !verify_slowly(&state, Some(hash.clone()), body.current_password).await {
-        let mut world = state.world();
-        world
-            .login_limits
-            .record_failure(&key, client, Instant::now());
-        world.audit(
+        state.login_limits.record_failure(&key, client).await?;
+        state.world().audit(
             &session.actor(),
             own_account(&session, "auth.password_change_failed")
                 .detail(format!("wrong current password, from {client}")),
@@ -169,20 +158,18 @@ async fn change_password(
         ));
     }
     let new_hash = hash_slowly(&state, body.new_password).await;
-    let mut world = state.world();
-    let account = world
-        .account_mut(session.id)
-        .filter(|a| a.password_hash == hash)
+    let account = state
+        .accounts
+        .set_password(session.id, Some(&hash), new_hash)
+        .await?
         .ok_or_else(|| ApiError::Conflict("The account changed meanwhile; sign in again".into()))?;
-    account.password_hash = new_hash;
-    account.revoke_tokens();
-    let account = account.clone();
-    world.login_limits.record_success(&key);
-    world.audit(
+    state.login_limits.record_success(&key).await?;
+    let issued = auth::issue(&state, &account);
+    state.world().audit(
         &session.actor(),
         own_account(&session, "auth.password_change").detail(account.username.clone()),
     );
-    Ok(token_json(auth::issue(&state, &world, &account)))
+    Ok(token_json(issued))
 }
 
 /// An entry about the signed-in account itself.

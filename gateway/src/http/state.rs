@@ -11,8 +11,11 @@ use crate::domain::roles::Role;
 use crate::http::faults::Fault;
 use crate::http::request_log::RequestLog;
 use crate::settings::Settings;
+use crate::store::accounts::Accounts;
 use crate::store::history::Source;
+use crate::store::login_limits::LoginLimitStore;
 use crate::store::memory::{lock, World};
+use crate::store::postgres::Postgres;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -28,6 +31,10 @@ pub struct AppState {
     pub login_gate: Arc<tokio::sync::Mutex<()>>,
     /// Where `/admin/metrics/history` reads from.
     pub history_source: Arc<Source>,
+    /// The console's accounts: in the world, or in Galaxy's PostgreSQL.
+    pub accounts: Accounts,
+    /// The login limit's failures and lockouts, beside the accounts.
+    pub login_limits: LoginLimitStore,
     /// Sorted by id.
     seeded_players: Arc<Vec<Player>>,
     world: Arc<Mutex<World>>,
@@ -39,22 +46,44 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Everything in memory, the embedded default.
     pub fn new(settings: Settings) -> Self {
+        let bootstrap_admin = bootstrap_admin(&settings);
+        Self::build(
+            settings,
+            bootstrap_admin.clone(),
+            vec![bootstrap_admin],
+            None,
+        )
+    }
+
+    /// The console's accounts and login limit in Galaxy's PostgreSQL (`--database-url`), the
+    /// rest in memory;
+    /// the bootstrap admin from the secrets is created there unless an account of its name
+    /// exists (see `store::postgres::Postgres::ensure_account`).
+    pub async fn with_postgres(settings: Settings, pg: Postgres) -> Result<Self, String> {
+        let mut bootstrap = bootstrap_admin(&settings);
+        let stored = pg
+            .ensure_account(&bootstrap)
+            .await
+            .map_err(|e| format!("cannot create the bootstrap admin: {e}"))?;
+        // Its id as stored; the password hash stays the secrets', what a dev reset restores.
+        bootstrap.id = stored.id;
+        bootstrap.created_at = stored.created_at;
+        Ok(Self::build(settings, bootstrap, Vec::new(), Some(pg)))
+    }
+
+    fn build(
+        settings: Settings,
+        bootstrap_admin: Account,
+        accounts_in_world: Vec<Account>,
+        pg: Option<Postgres>,
+    ) -> Self {
         let mut seeded_players = crate::domain::players::seed(settings.players);
         seeded_players.sort_by_key(|p| p.id);
         let cost = settings.password_hash_cost;
-        let bootstrap_admin = Account::new(
-            &settings.secrets.admin_username,
-            accounts::hash_password(cost, &settings.secrets.admin_password),
-            Role::Admin,
-        );
         let dummy_hash = accounts::hash_password(cost, &crate::settings::random_token(16));
-        let mut world = World::new(
-            &settings,
-            seeded_players.clone(),
-            vec![bootstrap_admin.clone()],
-            0,
-        );
+        let mut world = World::new(&settings, seeded_players.clone(), accounts_in_world, 0);
         if settings.demo_history {
             let now = OffsetDateTime::now_utc().unix_timestamp();
             let online = world.players_online();
@@ -65,14 +94,27 @@ impl AppState {
         }
         let history_source =
             Source::new(settings.history_interval_secs, settings.prometheus.clone());
+        let world = Arc::new(Mutex::new(world));
+        let (accounts, login_limits) = match pg {
+            Some(pg) => (
+                Accounts::Postgres(pg.clone()),
+                LoginLimitStore::Postgres(pg, world.clone()),
+            ),
+            None => (
+                Accounts::Memory(world.clone()),
+                LoginLimitStore::Memory(world.clone()),
+            ),
+        };
         Self {
             settings: Arc::new(settings),
             bootstrap_admin: Arc::new(bootstrap_admin),
             dummy_hash: Arc::new(dummy_hash),
             login_gate: Arc::new(tokio::sync::Mutex::new(())),
             history_source: Arc::new(history_source),
+            accounts,
+            login_limits,
             seeded_players: Arc::new(seeded_players),
-            world: Arc::new(Mutex::new(world)),
+            world,
             requests: Arc::new(Mutex::new(RequestLog::default())),
             faults: Arc::new(Mutex::new(Vec::new())),
         }
@@ -97,17 +139,33 @@ impl AppState {
     }
 
     /// Back to the world at start-up (see [`World::reset`]), the bootstrap admin with the
-    /// password from the secrets, and no injected faults.
-    pub fn reset(&self) {
+    /// password from the secrets as the only account, and no injected faults.
+    pub async fn reset(&self) -> Result<(), crate::store::StoreError> {
+        self.accounts.reset(&self.bootstrap_admin).await?;
+        self.login_limits.reset().await?;
         let mut world = self.world();
+        let in_world = matches!(self.accounts, Accounts::Memory(_));
         world.reset(
             &self.settings,
             self.seeded_players.as_ref().clone(),
-            &self.bootstrap_admin,
+            in_world.then_some(self.bootstrap_admin.as_ref()),
         );
         // Under the world's lock, as when the faults were part of the world.
         self.faults().clear();
+        Ok(())
     }
+}
+
+/// The admin from the secrets, as at start-up.
+fn bootstrap_admin(settings: &Settings) -> Account {
+    Account::new(
+        &settings.secrets.admin_username,
+        accounts::hash_password(
+            settings.password_hash_cost,
+            &settings.secrets.admin_password,
+        ),
+        Role::Admin,
+    )
 }
 
 #[cfg(test)]
@@ -115,8 +173,8 @@ mod tests {
     use super::*;
     use std::time::{Duration, Instant};
 
-    #[test]
-    fn a_reset_keeps_the_admin_id_and_clears_lockouts_and_their_setting() {
+    #[tokio::test]
+    async fn a_reset_keeps_the_admin_id_and_clears_lockouts_and_their_setting() {
         let state = AppState::new(Settings::for_tests(1));
         let id = state.bootstrap_admin.id;
         let client: std::net::IpAddr = "192.0.2.1".parse().unwrap();
@@ -132,7 +190,7 @@ mod tests {
             world.login_limits.set_base_lockout(Duration::from_secs(5));
             assert_eq!(lock(&mut world).map(|r| r.retry_after_secs), Some(5));
         }
-        state.reset();
+        state.reset().await.unwrap();
         let mut world = state.world();
         assert_eq!(world.login_limits.check("admin", client, now), None);
         assert_eq!(lock(&mut world).map(|r| r.retry_after_secs), Some(60));

@@ -374,19 +374,30 @@ impl World {
     }
     /// Back to the world at start-up, as after a restart of the game: `bootstrap_admin` as the
     /// only account (keeping its token version and last login, so its tokens stay valid unless
-    /// they were issued for another role), `players` as seeded, the default login limits and
-    /// no lockouts. The token generation and the audit ids carry on, and no configuration
-    /// entity tag from before matches after.
-    pub fn reset(&mut self, settings: &Settings, players: Vec<Player>, bootstrap_admin: &Account) {
+    /// they were issued for another role; none when the accounts are kept in PostgreSQL),
+    /// `players` as seeded, the default login limits and no lockouts. The token generation and
+    /// the audit ids carry on, and no configuration entity tag from before matches after.
+    pub fn reset(
+        &mut self,
+        settings: &Settings,
+        players: Vec<Player>,
+        bootstrap_admin: Option<&Account>,
+    ) {
         let generation = self.token_generation;
         let next_audit_id = self.next_audit_id;
         let config = RuntimeConfig::restarted_after(&self.config);
-        let mut bootstrap = bootstrap_admin.clone();
-        if let Some(now) = self.account(bootstrap.id) {
-            bootstrap.token_version = now.token_version;
-            bootstrap.last_login_at = now.last_login_at;
-        }
-        *self = World::new(settings, players, vec![bootstrap], generation);
+        let accounts = bootstrap_admin
+            .map(|bootstrap| {
+                let mut bootstrap = bootstrap.clone();
+                if let Some(now) = self.account(bootstrap.id) {
+                    bootstrap.token_version = now.token_version;
+                    bootstrap.last_login_at = now.last_login_at;
+                }
+                bootstrap
+            })
+            .into_iter()
+            .collect();
+        *self = World::new(settings, players, accounts, generation);
         self.config = config;
         self.next_audit_id = next_audit_id;
     }

@@ -1,15 +1,58 @@
-//! The storage seam. Handlers read and change the console's state through the operations of
-//! [`memory::World`], holding its lock for a few microseconds; that in-memory store is the
-//! embedded default (`make dev`, the tests) and loses everything on restart. A PostgreSQL
-//! store for Galaxy's database is to implement the same operations with the same domain rules
-//! (`crate::domain`) and refusals (`crate::domain::error::Rejected`), so the HTTP layer does not
-//! change with the store; it is not written yet (the schema it needs is `api/migrations/`).
+//! The storage seam. The console's state lives in one of two stores:
+//!
+//! - [`memory::World`], the embedded default (`make dev`, the tests): the whole simulated world
+//!   behind one lock, held for a few microseconds per request; it loses everything on restart.
+//! - Galaxy's PostgreSQL ([`postgres`], `--database-url`), on the schema of `api/migrations/`,
+//!   shared by every gateway replica.
+//!
+//! The PostgreSQL store covers the console's accounts and the login limit so far
+//! ([`accounts::Accounts`], [`login_limits::LoginLimitStore`]): who may sign in, with which
+//! role, whether a token is still in force, and who is locked out, so that several replicas
+//! agree on them at once. Everything else (players, bans, notes, the audit log, snapshots,
+//! the runtime config) is still kept by each process in its World; see
+//! `api/migrations/README.md` for the tables that are ready for them.
+//!
+//! Both stores apply the same domain rules (`crate::domain`) and refuse with the same
+//! [`Rejected`], so the HTTP layer answers alike whichever store holds the state.
 //!
 //! The history has its own seam, [`history::Source`]: the ring the gateway samples into the
 //! world, or the Prometheus Galaxy already runs ([`prometheus`]).
 //!
 //! A store may use the domain and the settings, never the HTTP layer.
 
+pub mod accounts;
 pub mod history;
+pub mod login_limits;
 pub mod memory;
+pub mod postgres;
 pub mod prometheus;
+
+use std::fmt;
+
+use crate::domain::error::Rejected;
+
+/// Why a store operation did not happen.
+#[derive(Debug)]
+pub enum StoreError {
+    /// A domain rule refused it, whichever store checked.
+    Rejected(Rejected),
+    /// The store could not be reached or failed; nothing was changed.
+    Unavailable(String),
+}
+
+impl From<Rejected> for StoreError {
+    fn from(rejected: Rejected) -> Self {
+        StoreError::Rejected(rejected)
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Rejected(r) => write!(f, "refused: {r:?}"),
+            StoreError::Unavailable(why) => write!(f, "store unavailable: {why}"),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;

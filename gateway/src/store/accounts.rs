@@ -1,0 +1,151 @@
+//! The console's accounts, in whichever store holds them: the in-memory World (the embedded
+//! default) or Galaxy's PostgreSQL, shared by every replica. Both apply the rules of
+//! `domain::accounts` to the accounts as they are at the moment of the change.
+
+use std::sync::{Arc, Mutex};
+
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::domain::accounts::{self, enabled_admins, Account, AccountChange};
+use crate::store::memory::{lock, World};
+use crate::store::postgres::Postgres;
+use crate::store::StoreResult;
+
+#[derive(Clone)]
+pub enum Accounts {
+    Memory(Arc<Mutex<World>>),
+    Postgres(Postgres),
+}
+
+impl Accounts {
+    /// Every account, oldest first.
+    pub async fn list(&self) -> StoreResult<Vec<Account>> {
+        match self {
+            Accounts::Memory(world) => Ok(lock(world).accounts.clone()),
+            Accounts::Postgres(pg) => pg.accounts().await,
+        }
+    }
+
+    pub async fn get(&self, id: Uuid) -> StoreResult<Option<Account>> {
+        match self {
+            Accounts::Memory(world) => Ok(lock(world).account(id).cloned()),
+            Accounts::Postgres(pg) => pg.account(id).await,
+        }
+    }
+
+    pub async fn named(&self, username: &str) -> StoreResult<Option<Account>> {
+        match self {
+            Accounts::Memory(world) => Ok(lock(world).account_named(username).cloned()),
+            Accounts::Postgres(pg) => pg.account_named(username).await,
+        }
+    }
+
+    /// Adds `account`; false when an account of its name exists.
+    pub async fn create(&self, account: &Account) -> StoreResult<bool> {
+        match self {
+            Accounts::Memory(world) => {
+                let mut world = lock(world);
+                if world.account_named(&account.username).is_some() {
+                    return Ok(false);
+                }
+                world.accounts.push(account.clone());
+                Ok(true)
+            }
+            Accounts::Postgres(pg) => pg.create_account(account).await,
+        }
+    }
+
+    /// The account before and after `change` made by `acting` (after is `None` when it
+    /// changed nothing), or the refusal of `domain::accounts::apply_change`.
+    pub async fn change(
+        &self,
+        id: Uuid,
+        acting: Uuid,
+        change: AccountChange,
+    ) -> StoreResult<(Account, Option<Account>)> {
+        match self {
+            Accounts::Memory(world) => {
+                let mut world = lock(world);
+                let current = world
+                    .account(id)
+                    .cloned()
+                    .ok_or_else(|| accounts::not_found(id))?;
+                let after = accounts::apply_change(
+                    &current,
+                    change,
+                    acting,
+                    &enabled_admins(&world.accounts),
+                )?;
+                if let Some(after) = &after {
+                    *world.account_mut(id).expect("found above") = after.clone();
+                }
+                Ok((current, after))
+            }
+            Accounts::Postgres(pg) => pg.change_account(id, acting, change).await,
+        }
+    }
+
+    /// Deletes the account, unless `domain::accounts::check_delete` refuses; returns it as it was.
+    pub async fn delete(&self, id: Uuid, acting: Uuid) -> StoreResult<Account> {
+        match self {
+            Accounts::Memory(world) => {
+                let mut world = lock(world);
+                let current = world
+                    .account(id)
+                    .cloned()
+                    .ok_or_else(|| accounts::not_found(id))?;
+                accounts::check_delete(&current, acting, &enabled_admins(&world.accounts))?;
+                world.accounts.retain(|a| a.id != id);
+                Ok(current)
+            }
+            Accounts::Postgres(pg) => pg.delete_account(id, acting).await,
+        }
+    }
+
+    /// Sets the password hash and ends the account's sessions, only if its hash is still
+    /// `expected` (when given); `None` when the account is gone or its password changed meanwhile.
+    pub async fn set_password(
+        &self,
+        id: Uuid,
+        expected: Option<&str>,
+        hash: String,
+    ) -> StoreResult<Option<Account>> {
+        match self {
+            Accounts::Memory(world) => {
+                let mut world = lock(world);
+                let Some(account) = world
+                    .account_mut(id)
+                    .filter(|a| expected.is_none_or(|e| a.password_hash == e))
+                else {
+                    return Ok(None);
+                };
+                account.password_hash = hash;
+                account.revoke_tokens();
+                Ok(Some(account.clone()))
+            }
+            Accounts::Postgres(pg) => pg.set_password(id, expected, &hash).await,
+        }
+    }
+
+    pub async fn record_login(&self, id: Uuid, at: OffsetDateTime) -> StoreResult<()> {
+        match self {
+            Accounts::Memory(world) => {
+                if let Some(a) = lock(world).account_mut(id) {
+                    a.last_login_at = Some(at);
+                }
+                Ok(())
+            }
+            Accounts::Postgres(pg) => pg.record_login(id, at).await,
+        }
+    }
+
+    /// The dev controls' reset of the accounts (the in-memory store resets them with the
+    /// rest of the world).
+    pub async fn reset(&self, bootstrap: &Account) -> StoreResult<()> {
+        match self {
+            Accounts::Memory(_) => Ok(()),
+            Accounts::Postgres(pg) => pg.reset_accounts(bootstrap).await,
+        }
+    }
+}

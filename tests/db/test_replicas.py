@@ -1,0 +1,284 @@
+"""Two real reference gateway processes on one PostgreSQL (`--database-url`), as two replicas of
+Galaxy's api-gateway: what one does to the console's accounts and the login limit is in force
+through the other at once, and the rule "there is always an enabled admin" holds when two
+admins change each other through different replicas at the same moment.
+
+The gateways connect as `galaxy_admin_api`, the least-privileged role the migrations create, to
+a fresh copy of the migrated database; they are the release build scripts/test.sh makes
+(GATEWAY_BIN names another). Every wait polls under a deadline; none sleeps to let something
+happen."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import APP_ROLE, PORT, ROOT, Server
+
+# Below Linux's ephemeral range, like every port of the tests (scripts/test.sh checks them).
+REPLICA_PORTS = (28171, 28172)
+PASSWORD = f"test-{secrets.token_hex(8)}"
+JWT_KEY = secrets.token_hex(32)
+OTHER_PASSWORD = "a long passphrase for tests"
+
+
+def gateway_bin() -> Path:
+    if os.environ.get("GATEWAY_BIN"):
+        return Path(os.environ["GATEWAY_BIN"])
+    path = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "release" / "galaxy-gateway"
+    if not path.exists():
+        pytest.fail(f"{path} is missing: cargo build --release -p galaxy-gateway (scripts/test.sh db does)")
+    return path
+
+
+def http(method: str, url: str, body=None, token: str | None = None, timeout: float = 10) -> tuple[int, object]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        request.add_header("content-type", "application/json")
+    if token:
+        request.add_header("authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    try:
+        return status, json.loads(raw) if raw else None
+    except ValueError:
+        return status, raw.decode(errors="replace")
+
+
+def database_url(server: Server, dbname: str) -> str:
+    return f"host={server.socket} port={PORT} user={APP_ROLE} dbname={dbname}"
+
+
+class Replica:
+    def __init__(self, server: Server, dbname: str, port: int, directory: Path) -> None:
+        self.server, self.dbname, self.port, self.dir = server, dbname, port, directory
+        self.api = f"http://127.0.0.1:{port}/api"
+        self.process: subprocess.Popen | None = None
+        self.log = directory / f"gateway-{port}.log"
+
+    def command(self) -> list[str]:
+        return [str(gateway_bin()), "--listen", f"127.0.0.1:{self.port}", "--password-hash-memory-kib", "1024",
+                "--password-hash-iterations", "1", "--database-url", database_url(self.server, self.dbname)]
+
+    def env(self) -> dict[str, str]:
+        env = {**os.environ, "GALAXY_ADMIN_USERNAME": "admin", "GALAXY_ADMIN_PASSWORD": PASSWORD, "JWT_SECRET_KEY": JWT_KEY}
+        env.pop("GALAXY_PROMETHEUS_URL", None)
+        return env
+
+    def start(self) -> "Replica":
+        with open(self.log, "a") as log:
+            self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, env=self.env())
+        deadline = time.monotonic() + 30
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the gateway exited: {self.log.read_text()}")
+            try:
+                if http("GET", f"{self.api}/health/live", timeout=2)[0] == 200:
+                    return self
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the gateway did not listen: {self.log.read_text()}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def login(self, username: str = "admin", password: str = PASSWORD) -> str:
+        status, body = http("POST", f"{self.api}/admin/auth/login", {"username": username, "password": password})
+        assert status == 200, (username, status, body)
+        return body["access_token"]
+
+    def call(self, token: str, method: str, path: str, body=None) -> tuple[int, object]:
+        return http(method, f"{self.api}{path}", body, token)
+
+    def create(self, token: str, username: str, role: str) -> str:
+        status, body = self.call(token, "POST", "/admin/accounts", {"username": username, "role": role, "password": OTHER_PASSWORD})
+        assert status == 201, body
+        return body["account"]["id"]
+
+
+@pytest.fixture
+def replicas(server: Server, db: str, tmp_path: Path):
+    made = [Replica(server, db, port, tmp_path) for port in REPLICA_PORTS]
+    try:
+        for replica in made:
+            replica.start()
+        yield made
+    finally:
+        for replica in made:
+            replica.stop()
+
+
+def enabled_admins(server: Server, db: str) -> list[str]:
+    with server.connect(db) as conn:
+        return [row[0] for row in conn.execute("SELECT username FROM admins WHERE role = 'admin' AND NOT disabled ORDER BY username")]
+
+
+def test_an_account_made_through_one_replica_signs_in_through_the_other(replicas, server, db):
+    a, b = replicas
+    admin = a.login()
+    a.create(admin, "alice", "operator")
+    alice = b.login("alice", OTHER_PASSWORD)
+    status, me = b.call(alice, "GET", "/admin/auth/me")
+    assert (status, me["username"], me["role"]) == (200, "alice", "operator")
+    status, listed = b.call(b.login(), "GET", "/admin/accounts")
+    assert status == 200 and [x["username"] for x in listed["items"]] == ["admin", "alice"]
+    with server.connect(db) as conn:
+        assert conn.execute("SELECT role, last_login_at IS NOT NULL FROM admins WHERE username = 'alice'").fetchone() == ("operator", True)
+    # The name is taken on both: a second create through the other replica is a conflict.
+    status, _ = b.call(admin, "POST", "/admin/accounts", {"username": "alice", "role": "viewer"})
+    assert status == 409
+
+
+def test_a_role_change_or_a_disabled_account_through_one_replica_ends_sessions_on_the_other(replicas):
+    a, b = replicas
+    admin = a.login()
+    alice_id = a.create(admin, "alice", "operator")
+    bob_id = a.create(admin, "bob", "operator")
+    alice, bob = b.login("alice", OTHER_PASSWORD), b.login("bob", OTHER_PASSWORD)
+    assert b.call(alice, "GET", "/admin/auth/me")[0] == 200
+    assert b.call(bob, "GET", "/admin/auth/me")[0] == 200
+
+    assert a.call(admin, "PUT", f"/admin/accounts/{alice_id}/role", {"role": "viewer"})[0] == 200
+    status, body = b.call(alice, "GET", "/admin/auth/me")
+    assert status == 401 and "role or password changed" in body["detail"], body
+    # Signed in again through either replica, alice is a viewer: an operator's action is refused.
+    alice = b.login("alice", OTHER_PASSWORD)
+    assert b.call(alice, "POST", "/admin/game/pause")[0] == 403
+
+    assert a.call(admin, "PUT", f"/admin/accounts/{bob_id}/disabled", {"disabled": True})[0] == 200
+    status, body = b.call(bob, "GET", "/admin/auth/me")
+    assert (status, body["detail"]) == (401, "Account disabled"), body
+    status, body = http("POST", f"{b.api}/admin/auth/login", {"username": "bob", "password": OTHER_PASSWORD})
+    assert status == 401 and "disabled" in body["detail"], body
+
+    # A password reset through one replica ends the session on the other, and the new one works there.
+    status, body = a.call(admin, "POST", f"/admin/accounts/{alice_id}/password")
+    assert status == 200, body
+    assert b.call(alice, "GET", "/admin/auth/me")[0] == 401
+    b.login("alice", body["one_time_password"])
+
+    # Deleted through one replica: the other refuses its token at once.
+    assert a.call(admin, "DELETE", f"/admin/accounts/{alice_id}")[0] == 204
+    assert b.call(alice, "GET", "/admin/auth/me") == (401, {"detail": "Account deleted"})
+
+
+def test_two_admins_demoting_each_other_through_two_replicas_at_once_leave_one(replicas, server, db):
+    a, b = replicas
+    admin = a.login()
+    survivor_name, survivor_id = "root0", a.create(admin, "root0", "admin")
+    survivor = a.login(survivor_name, OTHER_PASSWORD)
+    # The bootstrap admin steps aside, so the two of each round are the only enabled admins.
+    assert a.call(survivor, "PUT", f"/admin/accounts/{a.call(admin, 'GET', '/admin/auth/me')[1]['id']}/disabled", {"disabled": True})[0] == 200
+    outcomes = set()
+    for round_ in range(1, 11):
+        other_name = f"root{round_}"
+        other_id = a.create(survivor, other_name, "admin")
+        other = b.login(other_name, OTHER_PASSWORD)
+        assert enabled_admins(server, db) == sorted([survivor_name, other_name])
+        start = threading.Barrier(2)
+        results: dict[str, int] = {}
+
+        def demote(name: str, replica: Replica, token: str, target: str) -> None:
+            start.wait()
+            results[name] = replica.call(token, "PUT", f"/admin/accounts/{target}/role", {"role": "viewer"})[0]
+
+        threads = [threading.Thread(target=demote, args=(survivor_name, a, survivor, other_id)),
+                   threading.Thread(target=demote, args=(other_name, b, other, survivor_id))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        left = enabled_admins(server, db)
+        assert len(left) == 1, (round_, results, left)
+        winner = left[0]
+        loser = other_name if winner == survivor_name else survivor_name
+        # The winner's demotion went through; the loser's was refused as the last admin's (409),
+        # or its session had already ended when its request came in (401).
+        assert results[winner] == 200 and results[loser] in (401, 409), (round_, results)
+        outcomes.add(results[loser])
+        survivor_name = winner
+        survivor_id = survivor_id if winner != other_name else other_id
+        survivor = (a if winner != other_name else b).login(winner, OTHER_PASSWORD)
+    assert outcomes <= {401, 409}
+
+
+def test_a_lockout_made_through_both_replicas_holds_on_each_until_an_admin_resets_the_password(replicas, server, db):
+    a, b = replicas
+    admin = a.login()
+    dave_id = a.create(admin, "dave", "viewer")
+    # Five failures in a row, alternating replicas: each counts toward the same lockout.
+    for attempt in range(5):
+        replica = (a, b)[attempt % 2]
+        status, _ = http("POST", f"{replica.api}/admin/auth/login", {"username": "dave", "password": f"wrong {attempt}"})
+        assert status == 401, attempt
+    for replica in (a, b):
+        request = urllib.request.Request(f"{replica.api}/admin/auth/login", method="POST",
+                                         data=json.dumps({"username": "dave", "password": OTHER_PASSWORD}).encode(),
+                                         headers={"content-type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 429
+        assert 1 <= int(refused.value.headers["retry-after"]) <= 60
+    with server.connect(db) as conn:
+        assert conn.execute("SELECT failures, lockouts FROM admin_login_lockouts WHERE username_key = %s",
+                            (f"account:{dave_id}",)).fetchone() == (0, 1)
+    # A reset through one replica lifts the lockout on the other.
+    status, body = a.call(admin, "POST", f"/admin/accounts/{dave_id}/password")
+    assert status == 200, body
+    b.login("dave", body["one_time_password"])
+
+
+def test_accounts_outlive_a_restart_of_every_replica(replicas):
+    a, b = replicas
+    admin = a.login()
+    carol_id = a.create(admin, "carol", "viewer")
+    carol = a.login("carol", OTHER_PASSWORD)
+    for replica in replicas:
+        replica.stop()
+    for replica in replicas:
+        replica.start()
+    # The same account, and the token issued before the restart is still in force.
+    status, me = b.call(carol, "GET", "/admin/auth/me")
+    assert (status, me["id"], me["role"]) == (200, carol_id, "viewer")
+
+
+def test_a_lost_database_is_a_503_with_a_message_and_the_gateway_keeps_serving(replicas, server, db):
+    a, _ = replicas
+    admin = a.login()
+    with server.connect("postgres") as conn:
+        conn.execute(f'DROP DATABASE "{db}" WITH (FORCE)')
+    status, body = a.call(admin, "GET", "/admin/accounts")
+    assert status == 503, body
+    assert body == {"detail": "The console's database is unavailable; try again in a moment"}
+    assert http("GET", f"{a.api}/health/live")[0] == 200
+
+
+def test_a_database_without_the_migrations_is_refused_at_start_up(server: Server, migrated_template: str, tmp_path: Path):
+    # migrated_template: the cluster has the galaxy_admin_api role; this database lacks the rest.
+    name = server.create_database("seed_only")
+    server.seed(name)
+    replica = Replica(server, name, REPLICA_PORTS[0], tmp_path)
+    result = subprocess.run(replica.command(), env=replica.env(), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "apply api/migrations/apply.sh" in result.stderr, result.stderr
