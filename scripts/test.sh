@@ -2,17 +2,19 @@
 # Command 2 of the README: every test of the repository.
 #   lint      rustfmt, clippy (native and wasm32), cargo-deny (deny.toml), yamllint, hadolint
 #   unit      cargo test --workspace: unit tests and the gateway's integration tests over HTTP
-#   contract  schemathesis against a live reference gateway and api/openapi.yaml
+#   contract  schemathesis against a live reference gateway and api/openapi.yaml, in memory and
+#             then with its accounts on a real PostgreSQL (tests/db/serve.py)
 #   conformance  scripts/conformance.sh (tests/conformance), read-only and then mutating, against
-#             a fresh reference gateway
+#             a fresh reference gateway in memory and one on a real PostgreSQL
 #   e2e       Chromium against the project's nginx config (sandboxed as in the pod) and the
 #             reference gateway, all over TLS
 #   k8s       every overlay rendered by kustomize, validated offline (kubernetes-validate,
 #             yamllint, checkov) and cross-checked against nginx, the image and Galaxy's
 #             own manifests (pytest)
 #   db        api/migrations on a real PostgreSQL (Debian's server, started by the tests as an
-#             unprivileged user in a temporary directory) on top of Galaxy's seed schema, and two
-#             release gateways on it as replicas agreeing on the console's accounts (pytest)
+#             unprivileged user in a temporary directory) on top of Galaxy's seed schema; two
+#             release gateways on it as replicas agreeing on the console's accounts; the
+#             gateway's integration tests again with accounts on it (pytest)
 #   prometheus the history read from a real Prometheus (Debian's, started by the tests as an
 #             unprivileged user in a temporary directory) scraping the release gateway (pytest)
 #   image     the image workflow (.github/workflows): GitHub's workflow schema, shellcheck,
@@ -135,17 +137,43 @@ build_servers() {
     make_cert "$TEST_DIR/tls"
 }
 
-stage_contract() {
-    say "API contract: schemathesis against a live reference gateway"
-    start_bg "gateway (plain HTTP, for schemathesis)" "$TEST_DIR/gateway-contract.log" \
-        target/release/galaxy-gateway --listen "127.0.0.1:$GATEWAY_PLAIN_PORT"
-    wait_for_url "http://127.0.0.1:$GATEWAY_PLAIN_PORT/api/health/live" || die "gateway did not start; see $TEST_DIR/gateway-contract.log"
-    GALAXY_TOKEN=$(curl -sf "http://127.0.0.1:$GATEWAY_PLAIN_PORT/api/admin/auth/login" -H 'content-type: application/json' \
+# start_postgres NAME: a PostgreSQL with Galaxy's seed and api/migrations applied, in the
+# background until the stage ends (tests/db/serve.py); sets POSTGRES_URL to the libpq settings a
+# gateway connects with (as galaxy_admin_api).
+start_postgres() {
+    local ready="$TEST_DIR/postgres-$1.ready"
+    rm -f "$ready"
+    start_bg "PostgreSQL ($1)" "$TEST_DIR/postgres-$1.log" "$VENV/bin/python" tests/db/serve.py "$ready"
+    local deadline=$((SECONDS + 60))
+    until [ -s "$ready" ]; do
+        kill -0 "${BACKGROUND_PIDS[-1]}" 2>/dev/null || die "PostgreSQL ($1) did not start; see $TEST_DIR/postgres-$1.log"
+        [ $SECONDS -lt $deadline ] || die "PostgreSQL ($1) did not start within 60 s; see $TEST_DIR/postgres-$1.log"
+        sleep 0.2
+    done
+    POSTGRES_URL=$(cat "$ready")
+}
+
+# schemathesis_against NAME PORT [GATEWAY_ARGS...]: the contract's schemathesis run against a
+# fresh plain-HTTP reference gateway on PORT started with those arguments.
+schemathesis_against() {
+    local name=$1 port=$2 log="$TEST_DIR/schemathesis-$1.log"
+    shift 2
+    say "API contract: schemathesis against a live reference gateway ($name)"
+    start_bg "gateway ($name, plain HTTP, for schemathesis)" "$TEST_DIR/gateway-contract-$name.log" \
+        target/release/galaxy-gateway --listen "127.0.0.1:$port" "$@"
+    wait_for_url "http://127.0.0.1:$port/api/health/live" || die "gateway ($name) did not start; see $TEST_DIR/gateway-contract-$name.log"
+    GALAXY_TOKEN=$(curl -sf "http://127.0.0.1:$port/api/admin/auth/login" -H 'content-type: application/json' \
         -d "{\"username\":\"admin\",\"password\":\"$GALAXY_ADMIN_PASSWORD\"}" | "$VENV/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
     export GALAXY_TOKEN
     "$VENV/bin/schemathesis" --config-file api/schemathesis.toml run api/openapi.yaml \
-        --url "http://127.0.0.1:$GATEWAY_PLAIN_PORT/api" --no-color 2>&1 | tee "$TEST_DIR/schemathesis.log" | tail -n 25
-    PASSED=$((PASSED + $(grep -Eo '[0-9]+ passed' "$TEST_DIR/schemathesis.log" | tail -n 1 | awk '{print $1}')))
+        --url "http://127.0.0.1:$port/api" --no-color 2>&1 | tee "$log" | tail -n 25
+    PASSED=$((PASSED + $(grep -Eo '[0-9]+ passed' "$log" | tail -n 1 | awk '{print $1}')))
+}
+
+stage_contract() {
+    schemathesis_against in-memory "$GATEWAY_PLAIN_PORT"
+    start_postgres contract
+    schemathesis_against postgresql "$(free_port)" --database-url "$POSTGRES_URL"
 }
 
 # The reference gateway the stages run: the build's, or GATEWAY_BIN (for example one built into
@@ -184,6 +212,8 @@ stage_conformance() {
     say "Conformance kit: scripts/conformance.sh against fresh reference gateways, read-only and mutating"
     mkdir -p "$TEST_DIR/conformance"
     conformance_against in-memory
+    start_postgres conformance
+    conformance_against postgresql --database-url "$POSTGRES_URL"
 }
 
 stage_e2e() {

@@ -23,7 +23,18 @@ impl Gateway {
         Self::start_with(Settings::for_tests(250)).await
     }
 
+    /// With `GATEWAY_TEST_POSTGRES` set (tests/db does), on a fresh copy of a migrated
+    /// PostgreSQL database for each gateway (see [`postgres_state`]); in memory otherwise.
     pub async fn start_with(settings: Settings) -> Self {
+        let state = match std::env::var("GATEWAY_TEST_POSTGRES") {
+            Ok(server) => postgres_state(settings, &server).await,
+            Err(_) => AppState::new(settings),
+        };
+        Self::serve(state).await
+    }
+
+    async fn serve(state: AppState) -> Self {
+        let settings = state.settings.clone();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!(
             "http://{}{}",
@@ -33,7 +44,7 @@ impl Gateway {
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(galaxy_gateway::serve(
             listener,
-            AppState::new(settings),
+            state,
             None,
             async {
                 let _ = stopped.await;
@@ -133,6 +144,29 @@ impl Gateway {
         );
         response
     }
+}
+
+/// The gateway's state on PostgreSQL: `server` holds libpq connection settings without user or
+/// database (`host=<socket dir> port=<port>`); a new database is copied from the migrated
+/// template `GATEWAY_TEST_TEMPLATE` as its owner `galaxy`, and the gateway connects to it as
+/// `galaxy_admin_api`, the role the migrations give the api-gateway.
+async fn postgres_state(settings: Settings, server: &str) -> AppState {
+    use galaxy_gateway::store::postgres::Postgres;
+    let template = std::env::var("GATEWAY_TEST_TEMPLATE").expect("GATEWAY_TEST_TEMPLATE with GATEWAY_TEST_POSTGRES");
+    let (owner, connection) =
+        tokio_postgres::connect(&format!("{server} user=galaxy dbname=postgres"), tokio_postgres::NoTls)
+            .await
+            .expect("the test PostgreSQL answers");
+    tokio::spawn(connection);
+    let name = format!("gw_{}", galaxy_gateway::settings::random_token(8).to_lowercase());
+    owner
+        .batch_execute(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""))
+        .await
+        .expect("a copy of the migrated template");
+    let pg = Postgres::connect(&format!("{server} user=galaxy_admin_api dbname={name}"))
+        .await
+        .expect("the gateway connects to its database");
+    AppState::with_postgres(settings, pg).await.expect("the bootstrap admin is created")
 }
 
 /// Status and JSON body of a response.
