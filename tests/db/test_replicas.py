@@ -266,12 +266,15 @@ def test_accounts_outlive_a_restart_of_every_replica(replicas):
 def test_a_lost_database_is_a_503_with_a_message_and_the_gateway_keeps_serving(replicas, server, db):
     a, _ = replicas
     admin = a.login()
+    assert http("GET", f"{a.api}/health/ready")[0] == 200
     with server.connect("postgres") as conn:
         conn.execute(f'DROP DATABASE "{db}" WITH (FORCE)')
     status, body = a.call(admin, "GET", "/admin/accounts")
     assert status == 503, body
     assert body == {"detail": "The console's database is unavailable; try again in a moment"}
+    # Alive, but not ready: Kubernetes takes the replica out of the Service, it does not restart it.
     assert http("GET", f"{a.api}/health/live")[0] == 200
+    assert http("GET", f"{a.api}/health/ready") == (503, {"status": "not_ready", "reason": "the console's database is unreachable"})
 
 
 def test_a_database_without_the_migrations_is_refused_at_start_up(server: Server, migrated_template: str, tmp_path: Path):

@@ -30,7 +30,18 @@ async fn live() -> Json<Value> {
     Json(json!({ "status": "alive" }))
 }
 
+/// Ready when the simulated gateway service is, and its store answers: a replica that cannot
+/// reach the database is taken out of the Service's endpoints rather than answering 503s.
 async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    if let Err(e) = state.accounts.ping().await {
+        tracing::warn!("not ready: {e}");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(
+                json!({ "status": "not_ready", "reason": "the console's database is unreachable" }),
+            ),
+        );
+    }
     let world = state.world();
     let gateway = world.gateway();
     match gateway.status {

@@ -19,6 +19,14 @@ pub enum Accounts {
 }
 
 impl Accounts {
+    /// Whether the store can be reached now (always, in memory).
+    pub async fn ping(&self) -> StoreResult<()> {
+        match self {
+            Accounts::Memory(_) => Ok(()),
+            Accounts::Postgres(pg) => pg.ping().await,
+        }
+    }
+
     /// Every account, oldest first.
     pub async fn list(&self) -> StoreResult<Vec<Account>> {
         match self {

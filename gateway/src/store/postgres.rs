@@ -101,6 +101,17 @@ impl Postgres {
         self.pool.get().await.map_err(unavailable)
     }
 
+    /// Whether the database answers now (a readiness probe): a connection from the pool and
+    /// one round trip, within the pool's timeouts.
+    pub async fn ping(&self) -> StoreResult<()> {
+        let client = self.client().await?;
+        client
+            .simple_query("SELECT 1")
+            .await
+            .map(drop)
+            .map_err(unavailable)
+    }
+
     async fn check_migrations(&self) -> Result<(), String> {
         let client = self
             .client()

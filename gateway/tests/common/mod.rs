@@ -42,14 +42,9 @@ impl Gateway {
             settings.base_path
         );
         let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(galaxy_gateway::serve(
-            listener,
-            state,
-            None,
-            async {
-                let _ = stopped.await;
-            },
-        ));
+        tokio::spawn(galaxy_gateway::serve(listener, state, None, async {
+            let _ = stopped.await;
+        }));
         Gateway {
             base,
             client: reqwest::Client::new(),
@@ -152,21 +147,31 @@ impl Gateway {
 /// `galaxy_admin_api`, the role the migrations give the api-gateway.
 async fn postgres_state(settings: Settings, server: &str) -> AppState {
     use galaxy_gateway::store::postgres::Postgres;
-    let template = std::env::var("GATEWAY_TEST_TEMPLATE").expect("GATEWAY_TEST_TEMPLATE with GATEWAY_TEST_POSTGRES");
-    let (owner, connection) =
-        tokio_postgres::connect(&format!("{server} user=galaxy dbname=postgres"), tokio_postgres::NoTls)
-            .await
-            .expect("the test PostgreSQL answers");
+    let template = std::env::var("GATEWAY_TEST_TEMPLATE")
+        .expect("GATEWAY_TEST_TEMPLATE with GATEWAY_TEST_POSTGRES");
+    let (owner, connection) = tokio_postgres::connect(
+        &format!("{server} user=galaxy dbname=postgres"),
+        tokio_postgres::NoTls,
+    )
+    .await
+    .expect("the test PostgreSQL answers");
     tokio::spawn(connection);
-    let name = format!("gw_{}", galaxy_gateway::settings::random_token(8).to_lowercase());
+    let name = format!(
+        "gw_{}",
+        galaxy_gateway::settings::random_token(8).to_lowercase()
+    );
     owner
-        .batch_execute(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""))
+        .batch_execute(&format!(
+            "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
+        ))
         .await
         .expect("a copy of the migrated template");
     let pg = Postgres::connect(&format!("{server} user=galaxy_admin_api dbname={name}"))
         .await
         .expect("the gateway connects to its database");
-    AppState::with_postgres(settings, pg).await.expect("the bootstrap admin is created")
+    AppState::with_postgres(settings, pg)
+        .await
+        .expect("the bootstrap admin is created")
 }
 
 /// Status and JSON body of a response.
