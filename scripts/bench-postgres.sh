@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The paging queries of the contract on PostgreSQL at Galaxy's scale: 1,000,000 players and
+# 10,000,000 audit entries (bench/postgres/bench_keyset.py). Prints figures and writes
+# bench/results/postgres.md; asserts nothing. About 15 minutes on this project's 2-CPU machine,
+# most of it generating the rows and their indexes; BENCH_PLAYERS, BENCH_AUDIT_ROWS and
+# BENCH_RUNS (default 50) shrink it.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+"$ROOT/scripts/bootstrap.sh"
+exec "$VENV/bin/python" bench/postgres/bench_keyset.py
