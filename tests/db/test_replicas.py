@@ -249,6 +249,40 @@ def test_a_lockout_made_through_both_replicas_holds_on_each_until_an_admin_reset
     b.login("dave", body["one_time_password"])
 
 
+def test_with_three_admins_two_demoting_each_other_at_once_cannot_both_succeed(replicas, server, db):
+    """The bootstrap admin stays an admin, so neither demotion would leave none: only the check
+    that the acting admin is still one, inside the locking transaction, stops the second."""
+    a, b = replicas
+    admin = a.login()
+    outcomes = []
+    for round_ in range(5):
+        x_id, y_id = a.create(admin, f"xadm{round_}", "admin"), a.create(admin, f"yadm{round_}", "admin")
+        x, y = a.login(f"xadm{round_}", OTHER_PASSWORD), b.login(f"yadm{round_}", OTHER_PASSWORD)
+        start = threading.Barrier(2)
+        results: dict[str, int] = {}
+
+        def demote(name: str, replica: Replica, token: str, target: str) -> None:
+            start.wait()
+            results[name] = replica.call(token, "PUT", f"/admin/accounts/{target}/role", {"role": "viewer"})[0]
+
+        threads = [threading.Thread(target=demote, args=("x", a, x, y_id)), threading.Thread(target=demote, args=("y", b, y, x_id))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert sorted(results.values()) == [200, 401], (round_, results)
+        left = enabled_admins(server, db)
+        assert "admin" in left and len({f"xadm{round_}", f"yadm{round_}"} & set(left)) == 1, (round_, left)
+        outcomes.append(results)
+
+
+def test_a_username_postgresql_cannot_store_is_an_ordinary_wrong_login(replicas):
+    a, _ = replicas
+    for _ in range(2):
+        status, body = http("POST", f"{a.api}/admin/auth/login", {"username": "ad\u0000min", "password": PASSWORD})
+        assert (status, body) == (401, {"detail": "Incorrect username or password"})
+
+
 def test_accounts_outlive_a_restart_of_every_replica(replicas):
     a, b = replicas
     admin = a.login()

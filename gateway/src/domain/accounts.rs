@@ -48,7 +48,8 @@ impl Account {
             password_hash,
             role,
             disabled: false,
-            created_at: OffsetDateTime::now_utc(),
+            // Microseconds, as PostgreSQL keeps them: the account reads back as it was created.
+            created_at: to_micros(OffsetDateTime::now_utc()),
             last_login_at: None,
             token_version: 0,
         }
@@ -63,6 +64,12 @@ impl Account {
     pub fn revoke_tokens(&mut self) {
         self.token_version += 1;
     }
+}
+
+/// `at` without its nanoseconds below the microsecond, the precision of PostgreSQL's timestamps.
+pub fn to_micros(at: OffsetDateTime) -> OffsetDateTime {
+    at.replace_nanosecond(at.nanosecond() / 1000 * 1000)
+        .expect("a whole number of microseconds is a valid nanosecond")
 }
 
 /// A random version-4 id, as `gen_random_uuid()` gives.
@@ -219,16 +226,28 @@ pub enum AccountChange {
     Disabled(bool),
 }
 
+/// Refused unless `acting` is still an enabled admin as the change sees the accounts: its
+/// session was checked when its request came in, and another change (through any replica) may
+/// have demoted or disabled it since.
+fn still_an_admin(acting: Uuid, enabled_admins: &[Uuid]) -> Result<(), Rejected> {
+    if enabled_admins.contains(&acting) {
+        Ok(())
+    } else {
+        Err(Rejected::SessionEnded)
+    }
+}
+
 /// `current` after `change` made by the account `acting`, or `None` when it changes nothing;
-/// refused when it would leave no enabled admin (see [`keep_an_admin`]) or when an admin would
-/// demote or disable itself. A role change and disabling end the account's sessions; enabling
-/// it again does not bring them back.
+/// refused when `acting` is no longer an enabled admin, when it would leave no enabled admin
+/// (see [`keep_an_admin`]) or when an admin would demote or disable itself. A role change and
+/// disabling end the account's sessions; enabling it again does not bring them back.
 pub fn apply_change(
     current: &Account,
     change: AccountChange,
     acting: Uuid,
     enabled_admins: &[Uuid],
 ) -> Result<Option<Account>, Rejected> {
+    still_an_admin(acting, enabled_admins)?;
     let mut after = current.clone();
     match change {
         AccountChange::Role(role) => {
@@ -257,12 +276,14 @@ pub fn apply_change(
     Ok(Some(after))
 }
 
-/// Refused when deleting `target` would leave no enabled admin, or `acting` is `target`.
+/// Refused when `acting` is no longer an enabled admin, when deleting `target` would leave no
+/// enabled admin, or when `acting` is `target`.
 pub fn check_delete(
     target: &Account,
     acting: Uuid,
     enabled_admins: &[Uuid],
 ) -> Result<(), Rejected> {
+    still_an_admin(acting, enabled_admins)?;
     keep_an_admin(enabled_admins, target, "deleted")?;
     not_yourself(acting, target, "delete")
 }
@@ -345,6 +366,47 @@ mod tests {
         assert_eq!(a.len(), GENERATED_PASSWORD_CHARS);
         assert!(check_password("password", &a, "abc").is_ok());
         assert!(a.bytes().all(|c| PASSWORD_ALPHABET.contains(&c)));
+    }
+
+    #[test]
+    fn an_admin_demoted_or_disabled_meanwhile_can_no_longer_change_accounts() {
+        let acting = Account::new("root", String::new(), Role::Admin);
+        let other = Account::new("second", String::new(), Role::Admin);
+        let viewer = Account::new("viewer", String::new(), Role::Viewer);
+        let admins = enabled_admins(&[acting.clone(), other.clone()]);
+        assert!(apply_change(
+            &viewer,
+            AccountChange::Role(Role::Operator),
+            acting.id,
+            &admins
+        )
+        .is_ok());
+        assert!(check_delete(&viewer, acting.id, &admins).is_ok());
+        // As a change that locked the admins sees them after `acting` was demoted elsewhere.
+        let without = enabled_admins(&[other]);
+        assert!(matches!(
+            apply_change(
+                &viewer,
+                AccountChange::Role(Role::Operator),
+                acting.id,
+                &without
+            ),
+            Err(Rejected::SessionEnded)
+        ));
+        assert!(matches!(
+            apply_change(&viewer, AccountChange::Disabled(true), acting.id, &without),
+            Err(Rejected::SessionEnded)
+        ));
+        assert!(matches!(
+            check_delete(&viewer, acting.id, &without),
+            Err(Rejected::SessionEnded)
+        ));
+    }
+
+    #[test]
+    fn created_accounts_keep_microseconds_as_postgresql_does() {
+        let account = Account::new("root", String::new(), Role::Admin);
+        assert_eq!(account.created_at.nanosecond() % 1000, 0);
     }
 
     #[test]

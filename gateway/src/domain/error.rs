@@ -33,6 +33,9 @@ pub enum Rejected {
     NotFound(String),
     /// The change would break a rule about the state as it is, such as keeping an admin.
     Conflict(String),
+    /// The acting account may no longer do this: it was demoted, disabled or deleted after its
+    /// request was let in (by another request, possibly through another replica).
+    SessionEnded,
     /// The caller saw a version of the thing that is no longer current (a stale `If-Match`).
     ChangedMeanwhile {
         detail: String,

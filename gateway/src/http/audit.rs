@@ -119,6 +119,7 @@ async fn list(
 ) -> ApiResult<Json<Value>> {
     let query = QueryParams::parse(query.as_deref())?;
     let position = cursor_position(&query, ORDER);
+    let accounts = state.account_ids().await?;
     let world = state.world();
     let (filter, page) = request_filter(&world, &query, true, position.as_ref().err())?;
     let page = page.expect("paged");
@@ -135,7 +136,7 @@ async fn list(
     });
     let items: Vec<_> = matching[window.range.clone()]
         .iter()
-        .map(|e| json!(world.listed(e)))
+        .map(|e| json!(world.listed(e, &accounts)))
         .collect();
     answer.insert("items".into(), items.into());
     answer.insert("until_id".into(), json!(filter.until_id));

@@ -163,6 +163,9 @@ impl From<Rejected> for ApiError {
             Rejected::Invalid(errors) => ApiError::Validation(errors),
             Rejected::NotFound(detail) => ApiError::NotFound(detail),
             Rejected::Conflict(detail) => ApiError::Conflict(detail),
+            Rejected::SessionEnded => ApiError::Unauthorized(
+                "Session ended: the account's role or password changed; log in again",
+            ),
             Rejected::ChangedMeanwhile {
                 detail,
                 etag,

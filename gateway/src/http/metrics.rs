@@ -99,6 +99,7 @@ async fn history(
             tracing::warn!("history: {e}");
             ApiError::ServiceUnavailable(format!("The history is unavailable: {e}"))
         })?;
+    let accounts = state.account_ids().await?;
     let world = state.world();
     let events: Vec<_> = world
         .audit
@@ -109,7 +110,7 @@ async fn history(
                 && e.at <= to
                 && since.is_none_or(|s| e.at >= s)
         })
-        .map(|e| world.listed(e))
+        .map(|e| world.listed(e, &accounts))
         .collect();
     Ok(Json(json!({
         "range": range.name(),

@@ -903,6 +903,7 @@ async fn timeline(
     let id = path_uuid(&id, "player_id")?;
     let query = QueryParams::parse(query.as_deref())?;
     let page = page(&query, vec![])?;
+    let accounts = state.account_ids().await?;
     let mut world = state.world();
     world.expire_bans();
     let target = id.to_string();
@@ -918,7 +919,7 @@ async fn timeline(
         .iter()
         .skip(page.offset)
         .take(page.limit)
-        .map(|e| world.listed(e))
+        .map(|e| world.listed(e, &accounts))
         .collect();
     Ok(Json(json!({ "items": items, "total": matching.len() })))
 }

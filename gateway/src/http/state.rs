@@ -120,6 +120,12 @@ impl AppState {
         }
     }
 
+    /// The ids of the accounts there are, for audit entries' `target_exists`; read before the
+    /// world's lock is taken (the store may be PostgreSQL).
+    pub async fn account_ids(&self) -> Result<Vec<uuid::Uuid>, crate::store::StoreError> {
+        Ok(self.accounts.list().await?.iter().map(|a| a.id).collect())
+    }
+
     pub fn world(&self) -> MutexGuard<'_, World> {
         lock(&self.world)
     }

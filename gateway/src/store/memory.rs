@@ -222,8 +222,9 @@ impl World {
 
     /// Whether what `entry` acted on is still there: the game always is, a configuration key
     /// always is, a snapshot, player, account or service only until deleted; an entry
-    /// without a target type has none.
-    pub fn target_exists(&self, entry: &AuditEntry) -> bool {
+    /// without a target type has none. `accounts` are the ids of the accounts there are, from
+    /// the store that keeps them (this world, or PostgreSQL).
+    pub fn target_exists(&self, entry: &AuditEntry, accounts: &[Uuid]) -> bool {
         let id = entry.target_id.as_deref().unwrap_or("");
         match entry.target_type {
             None => false,
@@ -235,17 +236,15 @@ impl World {
             Some(TargetType::Player) => id
                 .parse::<Uuid>()
                 .is_ok_and(|u| self.player_index(u).is_some()),
-            Some(TargetType::Account) => {
-                id.parse::<Uuid>().is_ok_and(|u| self.account(u).is_some())
-            }
+            Some(TargetType::Account) => id.parse::<Uuid>().is_ok_and(|u| accounts.contains(&u)),
             Some(TargetType::Service) => self.services.iter().any(|s| s.name == id),
         }
     }
 
-    pub fn listed<'a>(&self, entry: &'a AuditEntry) -> ListedEntry<'a> {
+    pub fn listed<'a>(&self, entry: &'a AuditEntry, accounts: &[Uuid]) -> ListedEntry<'a> {
         ListedEntry {
             entry,
-            target_exists: self.target_exists(entry),
+            target_exists: self.target_exists(entry, accounts),
         }
     }
 

@@ -31,6 +31,18 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Connections per replica; Galaxy's PostgreSQL allows 100 in all (its default), shared with
 /// Galaxy's services, and the console is a light user.
 const POOL_SIZE: usize = 8;
+/// Per session, unless the URL sets `options`: a statement runs at most 5 s and waits for a
+/// row lock at most 3 s.
+const STATEMENT_LIMITS: &str = "-c statement_timeout=5000 -c lock_timeout=3000";
+/// Login-limit rows of names and accounts not tried for this long are forgotten, so invented
+/// usernames cannot grow the table without end (the in-memory limit caps its maps instead).
+const LOCKOUT_ROWS_KEPT_SECS: f64 = 86_400.0;
+
+/// PostgreSQL's text cannot hold NUL; no username can contain it (`^[a-zA-Z0-9_]{3,20}$`), so a
+/// key with one is kept with U+FFFD in its place rather than failing the request.
+fn text_key(key: &str) -> String {
+    username_key(key).replace('\0', "\u{FFFD}")
+}
 
 #[derive(Clone)]
 pub struct Postgres {
@@ -78,6 +90,11 @@ impl Postgres {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
         config.application_name("galaxy-admin-gateway");
+        // A database that stops answering, or a lock held elsewhere, must end in a 503, not a
+        // request that hangs (the pool's timeouts cover only getting a connection).
+        if config.get_options().is_none() {
+            config.options(STATEMENT_LIMITS);
+        }
         let manager = Manager::from_config(
             config,
             NoTls,
@@ -187,6 +204,9 @@ impl Postgres {
     }
 
     pub async fn account_named(&self, username: &str) -> StoreResult<Option<Account>> {
+        if username.contains('\0') {
+            return Ok(None); // no account's name can hold it, and PostgreSQL's text cannot
+        }
         let client = self.client().await?;
         let row = client
             .query_opt(
@@ -374,14 +394,15 @@ impl Postgres {
         let row = client_db
             .query_one(
                 "SELECT \
-                   (SELECT EXTRACT(EPOCH FROM locked_until - now())::float8 FROM admin_login_lockouts \
-                     WHERE username_key = $1 AND locked_until > now()), \
-                   (SELECT EXTRACT(EPOCH FROM failed_at + make_interval(secs => $3) - now())::float8 \
+                   (SELECT EXTRACT(EPOCH FROM locked_until - clock_timestamp())::float8 \
+                     FROM admin_login_lockouts \
+                     WHERE username_key = $1 AND locked_until > clock_timestamp()), \
+                   (SELECT EXTRACT(EPOCH FROM failed_at + make_interval(secs => $3) - clock_timestamp())::float8 \
                      FROM admin_login_address_failures \
-                     WHERE address = $2 AND failed_at > now() - make_interval(secs => $3) \
+                     WHERE address = $2 AND failed_at > clock_timestamp() - make_interval(secs => $3) \
                      ORDER BY failed_at DESC OFFSET $4 LIMIT 1)",
                 &[
-                    &username_key(key),
+                    &text_key(key),
                     &client,
                     &ADDRESS_WINDOW.as_secs_f64(),
                     &(ADDRESS_FAILURES as i64 - 1),
@@ -394,39 +415,47 @@ impl Postgres {
     }
 
     /// Counts a failed attempt against the address and the account, in one transaction that
-    /// holds the account's row, so failures through several replicas at once all count.
+    /// holds the account's row (the upsert locks it, whether it was there or not), so failures
+    /// through several replicas at once all count. Times are the database's clock when each
+    /// statement runs, not when the transaction began: a failure that waited for the row lock
+    /// is not recorded in the past.
     pub async fn record_login_failure(
         &self,
         key: &str,
         client: IpAddr,
         base: Duration,
     ) -> StoreResult<()> {
-        let key = username_key(key);
+        let key = text_key(key);
         let mut client_db = self.client().await?;
         let tx = client_db.transaction().await.map_err(unavailable)?;
+        // Only failures within the window can ever refuse anyone: every older one goes.
         tx.execute(
             "DELETE FROM admin_login_address_failures \
-             WHERE address = $1 AND failed_at <= now() - make_interval(secs => $2)",
-            &[&client, &ADDRESS_WINDOW.as_secs_f64()],
+             WHERE failed_at <= clock_timestamp() - make_interval(secs => $1)",
+            &[&ADDRESS_WINDOW.as_secs_f64()],
         )
         .await
         .map_err(unavailable)?;
         tx.execute(
-            "INSERT INTO admin_login_address_failures (address, failed_at) VALUES ($1, now())",
+            "DELETE FROM admin_login_lockouts \
+             WHERE last_failure_at < clock_timestamp() - make_interval(secs => $1) \
+               AND (locked_until IS NULL OR locked_until < clock_timestamp()) AND username_key <> $2",
+            &[&LOCKOUT_ROWS_KEPT_SECS, &key],
+        )
+        .await
+        .map_err(unavailable)?;
+        tx.execute(
+            "INSERT INTO admin_login_address_failures (address, failed_at) VALUES ($1, clock_timestamp())",
             &[&client],
-        )
-        .await
-        .map_err(unavailable)?;
-        tx.execute(
-            "INSERT INTO admin_login_lockouts (username_key) VALUES ($1) ON CONFLICT DO NOTHING",
-            &[&key],
         )
         .await
         .map_err(unavailable)?;
         let row = tx
             .query_one(
-                "SELECT failures, lockouts, EXTRACT(EPOCH FROM locked_until - now())::float8 \
-                 FROM admin_login_lockouts WHERE username_key = $1 FOR UPDATE",
+                "INSERT INTO admin_login_lockouts AS l (username_key, last_failure_at) \
+                 VALUES ($1, clock_timestamp()) \
+                 ON CONFLICT (username_key) DO UPDATE SET username_key = EXCLUDED.username_key \
+                 RETURNING l.failures, l.lockouts, EXTRACT(EPOCH FROM l.locked_until - clock_timestamp())::float8",
                 &[&key],
             )
             .await
@@ -443,9 +472,9 @@ impl Postgres {
         let next = standing.after_failure(base);
         let as_int = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
         tx.execute(
-            "UPDATE admin_login_lockouts SET failures = $2, lockouts = $3, last_failure_at = now(), \
+            "UPDATE admin_login_lockouts SET failures = $2, lockouts = $3, last_failure_at = clock_timestamp(), \
              locked_until = CASE WHEN $4::float8 IS NULL THEN locked_until \
-                                 ELSE now() + make_interval(secs => $4) END \
+                                 ELSE clock_timestamp() + make_interval(secs => $4) END \
              WHERE username_key = $1",
             &[
                 &key,
@@ -468,7 +497,7 @@ impl Postgres {
         client
             .execute(
                 "DELETE FROM admin_login_lockouts WHERE username_key = $1",
-                &[&username_key(key)],
+                &[&text_key(key)],
             )
             .await
             .map_err(unavailable)?;
