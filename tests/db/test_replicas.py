@@ -150,6 +150,22 @@ def test_an_account_made_through_one_replica_signs_in_through_the_other(replicas
     assert status == 409
 
 
+def test_the_audit_log_says_whether_an_account_it_names_still_exists(replicas):
+    a, _ = replicas
+    admin = a.login()
+    erin_id = a.create(admin, "erin", "viewer")
+
+    def created_entry() -> dict:
+        status, page = a.call(admin, "GET", "/admin/audit?action=account.create")
+        assert status == 200, page
+        [entry] = [e for e in page["items"] if e["target_id"] == erin_id]
+        return entry
+
+    assert created_entry()["target_exists"] is True
+    assert a.call(admin, "DELETE", f"/admin/accounts/{erin_id}")[0] == 204
+    assert created_entry()["target_exists"] is False
+
+
 def test_a_role_change_or_a_disabled_account_through_one_replica_ends_sessions_on_the_other(replicas):
     a, b = replicas
     admin = a.login()
