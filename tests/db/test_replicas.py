@@ -14,6 +14,7 @@ import json
 import os
 import secrets
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -24,38 +25,14 @@ import pytest
 
 from conftest import APP_ROLE, PORT, ROOT, Server
 
+sys.path.insert(0, str(ROOT / "tests"))
+from reference_gateway import gateway_bin, http  # noqa: E402
+
 # Below Linux's ephemeral range, like every port of the tests (scripts/test.sh checks them).
 REPLICA_PORTS = (28171, 28172)
 PASSWORD = f"test-{secrets.token_hex(8)}"
 JWT_KEY = secrets.token_hex(32)
 OTHER_PASSWORD = "a long passphrase for tests"
-
-
-def gateway_bin() -> Path:
-    if os.environ.get("GATEWAY_BIN"):
-        return Path(os.environ["GATEWAY_BIN"])
-    path = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "release" / "galaxy-gateway"
-    if not path.exists():
-        pytest.fail(f"{path} is missing: cargo build --release -p galaxy-gateway (scripts/test.sh db does)")
-    return path
-
-
-def http(method: str, url: str, body=None, token: str | None = None, timeout: float = 10) -> tuple[int, object]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method)
-    if data is not None:
-        request.add_header("content-type", "application/json")
-    if token:
-        request.add_header("authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            status, raw = response.status, response.read()
-    except urllib.error.HTTPError as error:
-        status, raw = error.code, error.read()
-    try:
-        return status, json.loads(raw) if raw else None
-    except ValueError:
-        return status, raw.decode(errors="replace")
 
 
 def database_url(server: Server, dbname: str) -> str:
@@ -70,7 +47,7 @@ class Replica:
         self.log = directory / f"gateway-{port}.log"
 
     def command(self) -> list[str]:
-        return [str(gateway_bin()), "--listen", f"127.0.0.1:{self.port}", "--password-hash-memory-kib", "1024",
+        return [str(gateway_bin("db")), "--listen", f"127.0.0.1:{self.port}", "--password-hash-memory-kib", "1024",
                 "--password-hash-iterations", "1", "--database-url", database_url(self.server, self.dbname)]
 
     def env(self) -> dict[str, str]:

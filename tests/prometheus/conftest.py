@@ -14,39 +14,30 @@ something happen."""
 
 from __future__ import annotations
 
-import json
 import os
 import pwd
 import secrets
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
+from reference_gateway import gateway_bin, http  # noqa: E402
+
 PROMETHEUS_PORT = int(os.environ.get("PROMETHEUS_TEST_PORT", "28160"))
 GATEWAY_PORT = int(os.environ.get("PROMETHEUS_TEST_GATEWAY_PORT", "28161"))
 # Nothing listens here: the gateway's Prometheus when Prometheus is down.
 CLOSED_PORT = int(os.environ.get("PROMETHEUS_TEST_CLOSED_PORT", "28162"))
 SCRAPE_SECONDS = 1
 JOB = "api-gateway"
-
-
-def gateway_bin() -> Path:
-    if os.environ.get("GATEWAY_BIN"):
-        return Path(os.environ["GATEWAY_BIN"])
-    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-    path = target / "release" / "galaxy-gateway"
-    if not path.exists():
-        pytest.fail(f"{path} is missing: cargo build --release -p galaxy-gateway (scripts/test.sh prometheus does)")
-    return path
 
 
 def wait_until(what: str, check, timeout: float = 60, every: float = 0.2):
@@ -59,25 +50,6 @@ def wait_until(what: str, check, timeout: float = 60, every: float = 0.2):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(every)
-
-
-def http(method: str, url: str, body=None, token: str | None = None, timeout: float = 10) -> tuple[int, object]:
-    """Status and decoded JSON (or text) of one request; connection errors raise."""
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method)
-    if data is not None:
-        request.add_header("content-type", "application/json")
-    if token:
-        request.add_header("authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            status, raw = response.status, response.read()
-    except urllib.error.HTTPError as error:
-        status, raw = error.code, error.read()
-    try:
-        return status, json.loads(raw) if raw else None
-    except ValueError:
-        return status, raw.decode(errors="replace")
 
 
 def unprivileged() -> str | None:
@@ -167,7 +139,7 @@ class Gateway:
     def __init__(self, directory: Path, prometheus_url: str, *extra: str) -> None:
         self.base = f"http://127.0.0.1:{GATEWAY_PORT}"
         self.api = f"{self.base}/api"
-        self.args = [str(gateway_bin()), "--listen", f"127.0.0.1:{GATEWAY_PORT}", "--dev-controls",
+        self.args = [str(gateway_bin("prometheus")), "--listen", f"127.0.0.1:{GATEWAY_PORT}", "--dev-controls",
                      "--prometheus-url", prometheus_url, "--prometheus-scrape-secs", str(SCRAPE_SECONDS),
                      "--password-hash-memory-kib", "1024", *extra]
         self.dir = directory

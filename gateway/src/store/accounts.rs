@@ -8,9 +8,18 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::domain::accounts::{self, enabled_admins, Account, AccountChange};
+use crate::domain::error::Rejected;
 use crate::store::memory::{lock, World};
 use crate::store::postgres::Postgres;
 use crate::store::StoreResult;
+
+/// The account `id` as it is now, or the refusal for an id that names none.
+fn existing(world: &World, id: Uuid) -> Result<Account, Rejected> {
+    world
+        .account(id)
+        .cloned()
+        .ok_or_else(|| accounts::not_found(id))
+}
 
 #[derive(Clone)]
 pub enum Accounts {
@@ -75,10 +84,7 @@ impl Accounts {
         match self {
             Accounts::Memory(world) => {
                 let mut world = lock(world);
-                let current = world
-                    .account(id)
-                    .cloned()
-                    .ok_or_else(|| accounts::not_found(id))?;
+                let current = existing(&world, id)?;
                 let after = accounts::apply_change(
                     &current,
                     change,
@@ -99,10 +105,7 @@ impl Accounts {
         match self {
             Accounts::Memory(world) => {
                 let mut world = lock(world);
-                let current = world
-                    .account(id)
-                    .cloned()
-                    .ok_or_else(|| accounts::not_found(id))?;
+                let current = existing(&world, id)?;
                 accounts::check_delete(&current, acting, &enabled_admins(&world.accounts))?;
                 world.accounts.retain(|a| a.id != id);
                 Ok(current)

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use time::OffsetDateTime;
+use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 use uuid::Uuid;
 
@@ -192,26 +193,27 @@ impl Postgres {
     }
 
     pub async fn account(&self, id: Uuid) -> StoreResult<Option<Account>> {
-        let client = self.client().await?;
-        let row = client
-            .query_opt(
-                &format!("SELECT {ACCOUNT_COLUMNS} FROM admins WHERE id = $1"),
-                &[&id],
-            )
-            .await
-            .map_err(unavailable)?;
-        row.as_ref().map(account).transpose()
+        self.account_where("id = $1", &id).await
     }
 
     pub async fn account_named(&self, username: &str) -> StoreResult<Option<Account>> {
         if username.contains('\0') {
             return Ok(None); // no account's name can hold it, and PostgreSQL's text cannot
         }
+        self.account_where("username = $1", &username).await
+    }
+
+    /// The one account matching `condition` on its unique `$1`, if any.
+    async fn account_where(
+        &self,
+        condition: &str,
+        value: &(dyn ToSql + Sync),
+    ) -> StoreResult<Option<Account>> {
         let client = self.client().await?;
         let row = client
             .query_opt(
-                &format!("SELECT {ACCOUNT_COLUMNS} FROM admins WHERE username = $1"),
-                &[&username],
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM admins WHERE {condition}"),
+                &[value],
             )
             .await
             .map_err(unavailable)?;
