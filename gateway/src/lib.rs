@@ -26,6 +26,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let sampler = tokio::spawn(history_sampler(state.clone()));
+    let audit_flusher = tokio::spawn(audit_flusher(state.clone()));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let handle = axum_server::Handle::new();
     let on_signal = handle.clone();
@@ -49,6 +50,7 @@ pub async fn serve(
         }
     };
     sampler.abort();
+    audit_flusher.abort();
     served
 }
 
@@ -69,6 +71,19 @@ async fn history_sampler(state: AppState) {
             world.history.push(sample);
         }
         world.expire_bans();
+    }
+}
+
+/// Writes the audit entries recorded outside a request (an ended ban, seen by the sampler)
+/// and retries those a database outage held back, every second (see `store::audit_log`).
+async fn audit_flusher(state: AppState) {
+    let mut interval = tokio::time::interval(Duration::from_secs(1));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        if let Err(e) = state.audit.flush().await {
+            tracing::warn!("the audit log could not be written, its entries wait: {e}");
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 """Two real reference gateway processes on one PostgreSQL (`--database-url`), as two replicas of
 Galaxy's api-gateway: what one does to the console's accounts and the login limit is in force
-through the other at once, and the rule "there is always an enabled admin" holds when two
-admins change each other through different replicas at the same moment.
+through the other at once, the rule "there is always an enabled admin" holds when two admins
+change each other through different replicas at the same moment, and both write and read one
+audit log, in order, that outlives them.
 
 The gateways connect as `galaxy_admin_api`, the least-privileged role the migrations create, to
 a fresh copy of the migrated database; they are the release build scripts/test.sh makes
@@ -40,15 +41,15 @@ def database_url(server: Server, dbname: str) -> str:
 
 
 class Replica:
-    def __init__(self, server: Server, dbname: str, port: int, directory: Path) -> None:
-        self.server, self.dbname, self.port, self.dir = server, dbname, port, directory
+    def __init__(self, server: Server, dbname: str, port: int, directory: Path, *extra: str) -> None:
+        self.server, self.dbname, self.port, self.dir, self.extra = server, dbname, port, directory, list(extra)
         self.api = f"http://127.0.0.1:{port}/api"
         self.process: subprocess.Popen | None = None
         self.log = directory / f"gateway-{port}.log"
 
     def command(self) -> list[str]:
         return [str(gateway_bin("db")), "--listen", f"127.0.0.1:{self.port}", "--password-hash-memory-kib", "1024",
-                "--password-hash-iterations", "1", "--database-url", database_url(self.server, self.dbname)]
+                "--password-hash-iterations", "1", "--database-url", database_url(self.server, self.dbname), *self.extra]
 
     def env(self) -> dict[str, str]:
         env = {**os.environ, "GALAXY_ADMIN_USERNAME": "admin", "GALAXY_ADMIN_PASSWORD": PASSWORD, "JWT_SECRET_KEY": JWT_KEY}
@@ -288,6 +289,9 @@ def test_accounts_outlive_a_restart_of_every_replica(replicas):
     # The same account, and the token issued before the restart is still in force.
     status, me = b.call(carol, "GET", "/admin/auth/me")
     assert (status, me["id"], me["role"]) == (200, carol_id, "viewer")
+    # And the audit log with it.
+    status, page = b.call(carol, "GET", "/admin/audit?action=account.create")
+    assert status == 200 and [e["target_id"] for e in page["items"]] == [carol_id], page
 
 
 def test_a_lost_database_is_a_503_with_a_message_and_the_gateway_keeps_serving(replicas, server, db):
@@ -312,3 +316,67 @@ def test_a_database_without_the_migrations_is_refused_at_start_up(server: Server
     result = subprocess.run(replica.command(), env=replica.env(), capture_output=True, text=True, timeout=60)
     assert result.returncode == 2, result.stderr
     assert "apply api/migrations/apply.sh" in result.stderr, result.stderr
+
+
+def audit_rows(server: Server, db: str, where: str = "TRUE") -> list[tuple]:
+    with server.connect(db) as conn:
+        return conn.execute(f"SELECT id, admin, action, target_id FROM admin_audit WHERE {where} ORDER BY id").fetchall()
+
+
+def test_both_replicas_write_one_audit_log_in_order_and_each_reads_it_at_once(replicas, server, db):
+    a, b = replicas
+    admin_a, admin_b = a.login(), b.login()
+    alice_id = a.create(admin_a, "alice", "viewer")
+    bob_id = b.create(admin_b, "bob", "viewer")
+    # Each replica simulates its own game, but the entries land in the one log.
+    assert a.call(admin_a, "POST", "/admin/game/pause", {"reason": "through a"})[0] == 200
+    assert b.call(admin_b, "POST", "/admin/game/pause", {"reason": "through b"})[0] == 200
+    expected = [("game.pause", "through b"), ("game.pause", "through a"), ("account.create", bob_id), ("account.create", alice_id)]
+    for replica, token in ((a, admin_a), (b, admin_b)):
+        # Read straight after the last write, through either replica: no wait, no poll.
+        status, page = replica.call(token, "GET", "/admin/audit?limit=4")
+        assert status == 200, page
+        got = [(e["action"], e["reason"] if e["action"] == "game.pause" else e["target_id"]) for e in page["items"]]
+        assert got == expected, (replica.port, got)
+        ids = [e["id"] for e in page["items"]]
+        assert ids == sorted(ids, reverse=True) and page["until_id"] == ids[0]
+    # Paged by cursor through one replica and continued through the other: no entry twice, none left out.
+    status, first = a.call(admin_a, "GET", "/admin/audit?limit=3")
+    status, rest = b.call(admin_b, "GET", f"/admin/audit?limit=200&cursor={first['next_cursor']}&until_id={first['until_id']}")
+    assert status == 200, rest
+    paged = [e["id"] for e in first["items"] + rest["items"]]
+    assert paged == [row[0] for row in reversed(audit_rows(server, db))]
+    assert rest["has_more"] is False and rest["prev_cursor"] is not None
+
+
+def test_entries_recorded_while_the_database_is_unreachable_are_written_once_it_is_back(server, db, tmp_path):
+    """The gateway's own observations (here a service's new version, through the dev controls)
+    happen without the database; their entries wait in the outbox and are written, once each,
+    when it answers again."""
+    replica = Replica(server, db, REPLICA_PORTS[0], tmp_path, "--dev-controls").start()
+    try:
+        with server.connect(db) as conn:
+            conn.execute(f"ALTER ROLE {APP_ROLE} NOLOGIN")
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (APP_ROLE,))
+        try:
+            for version in ("1.1.1", "1.1.2"):
+                status, body = http("PUT", f"{replica.api}/__dev/services/players", {"version": version})
+                assert status == 200, body
+            assert http("GET", f"{replica.api}/health/ready")[0] == 503
+            assert audit_rows(server, db, "action = 'service.deploy'") == []
+        finally:
+            with server.connect(db) as conn:
+                conn.execute(f"ALTER ROLE {APP_ROLE} LOGIN")
+        deadline = time.monotonic() + 20
+        while not (rows := audit_rows(server, db, "action = 'service.deploy'")):
+            assert time.monotonic() < deadline, replica.log.read_text()
+            time.sleep(0.1)
+        with server.connect(db) as conn:
+            written = conn.execute("SELECT before, after, admin FROM admin_audit WHERE action = 'service.deploy' ORDER BY id").fetchall()
+        assert written == [("1.1.0", "1.1.1", "(system)"), ("1.1.1", "1.1.2", "(system)")], written
+        # Flushed again by later requests and the background task: still once each.
+        for _ in range(3):
+            assert http("GET", f"{replica.api}/health/ready")[0] == 200
+        assert len(audit_rows(server, db, "action = 'service.deploy'")) == 2
+    finally:
+        replica.stop()

@@ -3,7 +3,6 @@
 //! of dangerous actions, which their entries keep.
 
 use serde::Serialize;
-use serde_json::{json, Value};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -32,6 +31,33 @@ pub enum TargetType {
     Service,
 }
 
+impl TargetType {
+    pub const ALL: [TargetType; 6] = [
+        TargetType::Game,
+        TargetType::Config,
+        TargetType::Snapshot,
+        TargetType::Player,
+        TargetType::Account,
+        TargetType::Service,
+    ];
+
+    /// The name the API and the `admin_audit.target_type` column use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetType::Game => "game",
+            TargetType::Config => "config",
+            TargetType::Snapshot => "snapshot",
+            TargetType::Player => "player",
+            TargetType::Account => "account",
+            TargetType::Service => "service",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<TargetType> {
+        TargetType::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditEntry {
     /// From 1, strictly increasing over the life of the process (a dev reset keeps counting).
@@ -46,7 +72,8 @@ pub struct AuditEntry {
     pub admin_id: Option<Uuid>,
     /// The role the account acted with; `None` for an action without a session.
     pub role: Option<Role>,
-    pub action: &'static str,
+    /// `family.verb`, as `Audit::new` names it (owned: a store reads it back as text).
+    pub action: String,
     pub target_type: Option<TargetType>,
     /// Config key, snapshot id (decimal), player or account UUID, service name.
     pub target_id: Option<String>,
@@ -214,7 +241,7 @@ impl Filter {
                 && e.action
                     .strip_prefix(action.as_str())
                     .is_some_and(|rest| rest.starts_with('.'));
-            if e.action != action && !family {
+            if e.action != *action && !family {
                 return false;
             }
         }
@@ -255,15 +282,17 @@ pub fn csv_cell(value: &str) -> String {
 
 pub fn csv_row(e: &AuditEntry) -> String {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    let enum_text = |v: Value| v.as_str().unwrap_or("").to_owned();
     let cells = [
         e.id.to_string(),
         rfc3339(e.at),
         e.admin.clone(),
         e.admin_id.map(|id| id.to_string()).unwrap_or_default(),
         e.role.map(|r| r.as_str().to_owned()).unwrap_or_default(),
-        e.action.to_owned(),
-        enum_text(json!(e.target_type)),
+        e.action.clone(),
+        e.target_type
+            .map(TargetType::as_str)
+            .unwrap_or_default()
+            .to_owned(),
         text(&e.target_id),
         text(&e.target),
         text(&e.before),
@@ -282,6 +311,16 @@ pub fn csv_row(e: &AuditEntry) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn target_type_names_are_the_ones_serde_writes() {
+        for t in TargetType::ALL {
+            assert_eq!(json!(t), json!(t.as_str()));
+            assert_eq!(TargetType::parse(t.as_str()), Some(t));
+        }
+        assert_eq!(TargetType::parse("planet"), None);
+    }
 
     #[test]
     fn cells_are_quoted_as_rfc_4180_and_formulas_are_defused() {
@@ -340,7 +379,7 @@ mod tests {
             admin: admin.into(),
             admin_id: None,
             role: None,
-            action,
+            action: action.to_owned(),
             target_type: None,
             target_id: target.map(str::to_owned),
             target: target.map(|t| format!("label {t}")),

@@ -122,6 +122,101 @@ pub fn newest_first(
     ))
 }
 
+/// A page of a list ordered newest first by a numeric id, in the terms a store's query takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdPage {
+    /// From the newest row, skipping `offset` rows (0: the first page).
+    Newest { offset: usize },
+    /// The oldest rows: the last page.
+    Oldest,
+    /// The rows older than this id: the next page.
+    OlderThan(u64),
+    /// The rows newer than this id: the page before.
+    NewerThan(u64),
+}
+
+impl IdPage {
+    /// The page `position` (with `offset`, for clients that page by number) asks for; a
+    /// cursor whose boundary is no id is refused.
+    pub fn new(position: &Position, offset: usize) -> Result<IdPage, FieldError> {
+        let id = |b: &Boundary| {
+            b.id.parse::<u64>().map_err(|_| {
+                FieldError::new(
+                    &["query", "cursor"],
+                    "Not a cursor from this list",
+                    "cursor_invalid",
+                )
+            })
+        };
+        Ok(match position {
+            Position::First => IdPage::Newest { offset },
+            Position::Last => IdPage::Oldest,
+            Position::Next(b) => IdPage::OlderThan(id(b)?),
+            Position::Previous(b) => IdPage::NewerThan(id(b)?),
+        })
+    }
+
+    /// This page of a list of `len` rows held in order (`id_of(i)` strictly decreasing).
+    pub fn window(&self, len: usize, id_of: impl Fn(usize) -> u64, limit: usize) -> Window {
+        let (position, boundary) = match *self {
+            IdPage::Newest { offset } if offset > 0 => return offset_window(len, offset, limit),
+            IdPage::Newest { .. } => (Position::First, None),
+            IdPage::Oldest => (Position::Last, None),
+            IdPage::OlderThan(b) => (Position::Next(id_boundary(b)), Some(b)),
+            IdPage::NewerThan(b) => (Position::Previous(id_boundary(b)), Some(b)),
+        };
+        window(
+            len,
+            &position,
+            limit,
+            |i, _| boundary.is_some_and(|b| id_of(i) > b),
+            |i, _| boundary == Some(id_of(i)),
+        )
+    }
+}
+
+/// A page as a store found it: its rows in the list's order, how many rows match (counted up
+/// to at least [`TOTAL_CAP`] + 1, so the answer can say whether its total is exact), and
+/// whether rows lie either side of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found<T> {
+    pub items: Vec<T>,
+    pub matching: usize,
+    pub has_previous: bool,
+    pub has_next: bool,
+}
+
+impl<T> Found<T> {
+    /// The rows of `window` in `rows` (the whole matching list, in order).
+    pub fn from_window(rows: &[T], window: &Window) -> Found<T>
+    where
+        T: Clone,
+    {
+        Found {
+            items: rows[window.range.clone()].to_vec(),
+            matching: rows.len(),
+            has_previous: window.has_previous,
+            has_next: window.has_next,
+        }
+    }
+
+    /// The paging fields of the answer (see [`fields`]).
+    pub fn fields(
+        &self,
+        order: &str,
+        boundary_of: impl Fn(&T) -> Boundary,
+    ) -> serde_json::Map<String, Value> {
+        let window = Window {
+            range: 0..self.items.len(),
+            has_previous: self.has_previous,
+            has_next: self.has_next,
+        };
+        fields(order, self.matching, &window, |i| {
+            boundary_of(&self.items[i])
+        })
+    }
+}
+
 /// A boundary of a list ordered by id alone.
 pub fn id_boundary(id: u64) -> Boundary {
     Boundary {
@@ -298,5 +393,31 @@ mod tests {
             (past.range, past.has_previous, past.has_next),
             (7..7, true, false)
         );
+    }
+
+    #[test]
+    fn id_pages_match_the_cursor_windows() {
+        // Ids 70, 60, ... 10: newest first.
+        let ids = [70u64, 60, 50, 40, 30, 20, 10];
+        let page = |p: IdPage| p.window(ids.len(), |i| ids[i], 3);
+        assert_eq!(page(IdPage::Newest { offset: 0 }).range, 0..3);
+        assert_eq!(page(IdPage::Newest { offset: 5 }).range, 5..7);
+        assert_eq!(page(IdPage::Oldest).range, 4..7);
+        let next = page(IdPage::OlderThan(50));
+        assert_eq!(
+            (next.range, next.has_previous, next.has_next),
+            (3..6, true, true)
+        );
+        let before = page(IdPage::NewerThan(40));
+        assert_eq!((before.range, before.has_previous), (0..3, false));
+        // A boundary id no row has (its row went) still places the page.
+        assert_eq!(page(IdPage::OlderThan(45)).range, 3..6);
+        let cursor = Position::Next(id_boundary(50));
+        assert_eq!(IdPage::new(&cursor, 0), Ok(IdPage::OlderThan(50)));
+        let bad = Position::Previous(Boundary {
+            key: Value::Null,
+            id: "x".into(),
+        });
+        assert!(IdPage::new(&bad, 0).is_err());
     }
 }

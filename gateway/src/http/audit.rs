@@ -1,7 +1,6 @@
 //! `/admin/audit` and `/admin/audit/export`: the audit log, filtered, paged stably while new
 //! entries arrive (`until_id`), and exported as CSV.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
@@ -12,18 +11,17 @@ use axum::{Json, Router};
 use futures_util::StreamExt as _;
 use serde_json::{json, Value};
 
-use crate::domain::audit::{csv_row, AuditEntry, Filter, CSV_HEADER};
+use crate::domain::audit::{csv_row, Filter, CSV_HEADER};
 use crate::domain::error::FieldError;
-use crate::domain::keyset;
+use crate::domain::keyset::{self, IdPage};
 use crate::http::auth::Session;
 use crate::http::csv::csv_attachment;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{
-    cursor_position, export_too_large, newest_first_page, page, query_datetime, Page, QueryParams,
-    MAX_SAFE_INTEGER,
+    cursor_position, export_too_large, no_offset_with_cursor, page, query_datetime, Page,
+    QueryParams, MAX_SAFE_INTEGER,
 };
 use crate::http::state::AppState;
-use crate::store::memory::World;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -89,8 +87,8 @@ fn parse_filter(query: &QueryParams, errors: &mut Vec<FieldError>) -> Filter {
 
 /// The filter of a request, with `until_id` defaulting to the newest entry now; 422 with
 /// every bad parameter, the paging ones included when `paged`.
-fn request_filter(
-    world: &World,
+async fn request_filter(
+    state: &AppState,
     query: &QueryParams,
     paged: bool,
     cursor_error: Option<&FieldError>,
@@ -104,7 +102,9 @@ fn request_filter(
     } else {
         return Err(ApiError::Validation(errors));
     };
-    filter.until_id = filter.until_id.or(world.newest_audit_id());
+    if filter.until_id.is_none() {
+        filter.until_id = state.audit.newest_id().await?;
+    }
     Ok((filter, page))
 }
 
@@ -119,22 +119,17 @@ async fn list(
 ) -> ApiResult<Json<Value>> {
     let query = QueryParams::parse(query.as_deref())?;
     let position = cursor_position(&query, ORDER);
-    let accounts = state.account_ids().await?;
-    let world = state.world();
-    let (filter, page) = request_filter(&world, &query, true, position.as_ref().err())?;
+    let (filter, page) = request_filter(&state, &query, true, position.as_ref().err()).await?;
     let page = page.expect("paged");
     let position = position.expect("checked with the filters");
-    let matching: Vec<&AuditEntry> = world
-        .audit
-        .iter()
-        .rev()
-        .filter(|e| filter.matches(e))
-        .collect();
-    let window = newest_first_page(matching.len(), |i| matching[i].id, &position, &page)?;
-    let mut answer = keyset::fields(ORDER, matching.len(), &window, |i| {
-        keyset::id_boundary(matching[i].id)
-    });
-    let items: Vec<_> = matching[window.range.clone()]
+    no_offset_with_cursor(&position, page.offset)?;
+    let at = IdPage::new(&position, page.offset).map_err(|e| ApiError::Validation(vec![e]))?;
+    let found = state.audit.page(&filter, at, page.limit).await?;
+    let accounts = state.account_ids().await?;
+    let mut answer = found.fields(ORDER, |e| keyset::id_boundary(e.id));
+    let world = state.world();
+    let items: Vec<_> = found
+        .items
         .iter()
         .map(|e| json!(world.listed(e, &accounts)))
         .collect();
@@ -143,29 +138,13 @@ async fn list(
     Ok(Json(Value::Object(answer)))
 }
 
-/// Rows written per chunk of a streamed export, each chunk under the world lock.
+/// Rows read per chunk of a streamed export.
 const EXPORT_CHUNK_ROWS: usize = 1000;
-
-/// The CSV lines of up to `EXPORT_CHUNK_ROWS` matching entries older than `before`, newest
-/// first, and the id to continue before (None once the log is through).
-fn csv_chunk(world: &World, filter: &Filter, before: u64) -> (String, Option<u64>) {
-    let end = world.audit.partition_point(|e| e.id < before);
-    let mut text = String::new();
-    let mut rows = 0;
-    for e in world.audit.range(..end).rev().filter(|e| filter.matches(e)) {
-        text.push_str(&csv_row(e));
-        text.push_str("\r\n");
-        rows += 1;
-        if rows == EXPORT_CHUNK_ROWS {
-            return (text, Some(e.id));
-        }
-    }
-    (text, None)
-}
 
 /// Every filtered entry up to the newest one at the request, newest first, as a CSV download
 /// streamed in chunks by id (so the memory it takes does not grow with the log); refused when
-/// more rows match than the export cap.
+/// more rows match than the export cap. A store that fails mid-stream ends the download short
+/// of its rows, which the client sees as a broken transfer, never as a complete file.
 async fn export(
     _: Session,
     State(state): State<AppState>,
@@ -173,31 +152,35 @@ async fn export(
 ) -> ApiResult<Response> {
     let query = QueryParams::parse(query.as_deref())?;
     let cap = state.settings.export_max_rows;
-    let filter = {
-        let world = state.world();
-        let (filter, _) = request_filter(&world, &query, false, None)?;
-        let matching = world
-            .audit
-            .iter()
-            .filter(|e| filter.matches(e))
-            .take(cap + 1)
-            .count();
-        if matching > cap {
-            return Err(export_too_large("entries", matching, cap));
-        }
-        Arc::new(filter)
-    };
+    let (filter, _) = request_filter(&state, &query, false, None).await?;
+    let matching = state.audit.count_up_to(&filter, cap + 1).await?;
+    if matching > cap {
+        return Err(export_too_large("entries", matching, cap));
+    }
+    let filter = Arc::new(filter);
     let header_line = Bytes::from(format!("{CSV_HEADER}\r\n"));
     let chunks = futures_util::stream::unfold(Some(u64::MAX), move |before| {
         let (state, filter) = (state.clone(), Arc::clone(&filter));
         async move {
-            let (text, next) = csv_chunk(&state.world(), &filter, before?);
+            let (entries, next) = match state.audit.chunk(&filter, before?, EXPORT_CHUNK_ROWS).await
+            {
+                Ok(chunk) => chunk,
+                Err(e) => {
+                    tracing::error!("the audit export stopped: {e}");
+                    return Some((Err(std::io::Error::other(e.to_string())), None));
+                }
+            };
+            let mut text = String::with_capacity(entries.len() * 200);
+            for e in &entries {
+                text.push_str(&csv_row(e));
+                text.push_str("\r\n");
+            }
             tokio::task::yield_now().await;
-            Some((Ok::<_, Infallible>(Bytes::from(text)), next))
+            Some((Ok(Bytes::from(text)), next))
         }
     });
     // Fused: a body layer (compression) may poll once more after the end.
-    let body = futures_util::stream::once(async move { Ok::<_, Infallible>(header_line) })
+    let body = futures_util::stream::once(async move { Ok::<_, std::io::Error>(header_line) })
         .chain(chunks)
         .fuse();
     let mut response = Body::from_stream(body).into_response();

@@ -99,19 +99,11 @@ async fn history(
             tracing::warn!("history: {e}");
             ApiError::ServiceUnavailable(format!("The history is unavailable: {e}"))
         })?;
+    let from_events = since.map_or(from, |s| s.max(from));
+    let events = state.audit.events(EVENT_ACTIONS, from_events, to).await?;
     let accounts = state.account_ids().await?;
     let world = state.world();
-    let events: Vec<_> = world
-        .audit
-        .iter()
-        .filter(|e| {
-            EVENT_ACTIONS.contains(&e.action)
-                && e.at >= from
-                && e.at <= to
-                && since.is_none_or(|s| e.at >= s)
-        })
-        .map(|e| world.listed(e, &accounts))
-        .collect();
+    let events: Vec<_> = events.iter().map(|e| world.listed(e, &accounts)).collect();
     Ok(Json(json!({
         "range": range.name(),
         "from": rfc3339(from),

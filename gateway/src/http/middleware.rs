@@ -1,5 +1,5 @@
-//! The middleware of the API: the refusal of a foreign preflight, the dev controls' injected
-//! faults and request log. Apart from what they act on (`faults`, `request_log`), since they
+//! The middleware of the API: the refusal of a foreign preflight, the audit log's flush, the
+//! dev controls' injected faults and request log. Apart from what they act on (`faults`, `request_log`), since they
 //! need the state that holds those.
 
 use std::time::Duration;
@@ -40,6 +40,18 @@ pub async fn refuse_foreign_preflight(
         }
     }
     next.run(request).await
+}
+
+/// Writes the audit entries a request recorded before its answer leaves, so the operator who
+/// acted finds the entry at their next read, whichever replica serves it (nothing to do with
+/// the log in memory). A database that cannot take them now does not change the answer: the
+/// action happened, and its entries wait in the outbox for the next flush.
+pub async fn flush_audit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if let Err(e) = state.audit.flush().await {
+        tracing::error!("the audit log could not be written now, its entries wait: {e}");
+    }
+    response
 }
 
 /// Fails, stalls, garbles or drops a request as an injected fault says (see `faults`).

@@ -86,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .max_age(Duration::from_secs(600));
 
     let app = app
+        .layer(from_fn_with_state(state.clone(), middleware::flush_audit))
         .layer(from_fn_with_state(state.clone(), middleware::inject_faults))
         // Answers are compressed as the client accepts (brotli, then gzip), streams too:
         // the overview's first history load counts on the wire as it would in production.

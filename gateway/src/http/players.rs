@@ -903,23 +903,15 @@ async fn timeline(
     let id = path_uuid(&id, "player_id")?;
     let query = QueryParams::parse(query.as_deref())?;
     let page = page(&query, vec![])?;
-    let accounts = state.account_ids().await?;
-    let mut world = state.world();
-    world.expire_bans();
-    let target = id.to_string();
-    let matching: Vec<_> = world
+    // An ended ban is recorded before the timeline is read, as every read of players does.
+    state.world().expire_bans();
+    state.audit.flush().await?;
+    let (entries, total) = state
         .audit
-        .iter()
-        .rev()
-        .filter(|e| {
-            e.target_type == Some(TargetType::Player) && e.target_id.as_deref() == Some(&target)
-        })
-        .collect();
-    let items: Vec<_> = matching
-        .iter()
-        .skip(page.offset)
-        .take(page.limit)
-        .map(|e| world.listed(e, &accounts))
-        .collect();
-    Ok(Json(json!({ "items": items, "total": matching.len() })))
+        .about_player(id, page.offset, page.limit)
+        .await?;
+    let accounts = state.account_ids().await?;
+    let world = state.world();
+    let items: Vec<_> = entries.iter().map(|e| world.listed(e, &accounts)).collect();
+    Ok(Json(json!({ "items": items, "total": total })))
 }

@@ -12,6 +12,7 @@ use crate::http::faults::Fault;
 use crate::http::request_log::RequestLog;
 use crate::settings::Settings;
 use crate::store::accounts::Accounts;
+use crate::store::audit_log::AuditLog;
 use crate::store::history::Source;
 use crate::store::login_limits::LoginLimitStore;
 use crate::store::memory::{lock, World};
@@ -35,6 +36,8 @@ pub struct AppState {
     pub accounts: Accounts,
     /// The login limit's failures and lockouts, beside the accounts.
     pub login_limits: LoginLimitStore,
+    /// The audit log, beside the accounts.
+    pub audit: AuditLog,
     /// Sorted by id.
     seeded_players: Arc<Vec<Player>>,
     world: Arc<Mutex<World>>,
@@ -57,8 +60,8 @@ impl AppState {
         )
     }
 
-    /// The console's accounts and login limit in Galaxy's PostgreSQL (`--database-url`), the
-    /// rest in memory;
+    /// The console's accounts, login limit and audit log in Galaxy's PostgreSQL
+    /// (`--database-url`), the rest in memory;
     /// the bootstrap admin from the secrets is created there unless an account of its name
     /// exists (see `store::postgres::Postgres::ensure_account`).
     pub async fn with_postgres(settings: Settings, pg: Postgres) -> Result<Self, String> {
@@ -95,14 +98,16 @@ impl AppState {
         let history_source =
             Source::new(settings.history_interval_secs, settings.prometheus.clone());
         let world = Arc::new(Mutex::new(world));
-        let (accounts, login_limits) = match pg {
+        let (accounts, login_limits, audit) = match pg {
             Some(pg) => (
                 Accounts::Postgres(pg.clone()),
-                LoginLimitStore::Postgres(pg, world.clone()),
+                LoginLimitStore::Postgres(pg.clone(), world.clone()),
+                AuditLog::postgres(pg, world.clone()),
             ),
             None => (
                 Accounts::Memory(world.clone()),
                 LoginLimitStore::Memory(world.clone()),
+                AuditLog::Memory(world.clone()),
             ),
         };
         Self {
@@ -113,6 +118,7 @@ impl AppState {
             history_source: Arc::new(history_source),
             accounts,
             login_limits,
+            audit,
             seeded_players: Arc::new(seeded_players),
             world,
             requests: Arc::new(Mutex::new(RequestLog::default())),

@@ -21,6 +21,9 @@ use crate::domain::snapshots::{Snapshot, MAX_SNAPSHOT_ID};
 use crate::settings::Settings;
 
 const AUDIT_CAPACITY: usize = 10_000;
+/// Entries kept for the PostgreSQL audit log while it cannot be written: a database outage of
+/// hours at an operator's pace, far more than the console makes.
+const OUTBOX_CAPACITY: usize = 100_000;
 
 pub struct World {
     pub game: Game,
@@ -30,9 +33,12 @@ pub struct World {
     next_snapshot_id: u32,
     /// Sorted by id, so a lookup by id is a binary search even with 100000 players.
     pub players: Vec<Player>,
-    /// Oldest first; listings reverse it.
+    /// Oldest first; listings reverse it. Empty when the audit log is kept in PostgreSQL.
     pub audit: VecDeque<AuditEntry>,
     next_audit_id: u64,
+    /// With the audit log in PostgreSQL: the entries recorded here and not yet written there,
+    /// oldest first, without ids (the database assigns them). `None`: the log is `audit`.
+    audit_outbox: Option<VecDeque<AuditEntry>>,
     /// The game's health over the last day (see `domain::history`).
     pub history: History,
     pub services: Vec<Service>,
@@ -69,6 +75,7 @@ impl World {
             players,
             audit: VecDeque::new(),
             next_audit_id: 1,
+            audit_outbox: None,
             history: History::new(settings.history_interval_secs),
             services: INITIAL_VERSIONS
                 .iter()
@@ -194,22 +201,18 @@ impl World {
         }
     }
 
-    /// Records an audit entry with the next id and the game tick now.
+    /// Records an audit entry with the game tick now: in the log here with the next id, or,
+    /// with the log in PostgreSQL, in the outbox that `store::audit_log` writes from.
     pub fn audit(&mut self, actor: &Actor, audit: Audit) {
-        if self.audit.len() == AUDIT_CAPACITY {
-            self.audit.pop_front();
-        }
         let tick = self.status().tick;
-        let id = self.next_audit_id;
-        self.next_audit_id += 1;
-        self.audit.push_back(AuditEntry {
-            id,
+        let mut entry = AuditEntry {
+            id: 0,
             at: OffsetDateTime::now_utc(),
             tick,
             admin: actor.username.clone(),
             admin_id: actor.id,
             role: actor.role,
-            action: audit.action,
+            action: audit.action.to_owned(),
             target_type: audit.target_type,
             target_id: audit.target_id,
             target: audit.target,
@@ -217,7 +220,54 @@ impl World {
             after: audit.after,
             reason: audit.reason,
             detail: audit.detail,
-        });
+        };
+        if let Some(outbox) = &mut self.audit_outbox {
+            if outbox.len() == OUTBOX_CAPACITY {
+                let lost = outbox.pop_front();
+                tracing::error!(
+                    ?lost,
+                    "the audit outbox is full (the database has been unreachable for long): \
+                     its oldest entry is dropped"
+                );
+            }
+            outbox.push_back(entry);
+            return;
+        }
+        if self.audit.len() == AUDIT_CAPACITY {
+            self.audit.pop_front();
+        }
+        entry.id = self.next_audit_id;
+        self.next_audit_id += 1;
+        self.audit.push_back(entry);
+    }
+
+    /// From now on, audit entries wait in an outbox for the PostgreSQL audit log.
+    pub fn send_audit_to_store(&mut self) {
+        self.audit_outbox.get_or_insert_with(VecDeque::new);
+    }
+
+    /// The entries waiting for the PostgreSQL audit log, oldest first, taken out of the outbox.
+    pub fn take_audit_outbox(&mut self) -> Vec<AuditEntry> {
+        self.audit_outbox
+            .as_mut()
+            .map(|o| o.drain(..).collect())
+            .unwrap_or_default()
+    }
+
+    /// Puts back entries that could not be written, ahead of any recorded since.
+    pub fn return_audit_outbox(&mut self, entries: Vec<AuditEntry>) {
+        if let Some(outbox) = &mut self.audit_outbox {
+            for entry in entries.into_iter().rev() {
+                outbox.push_front(entry);
+            }
+            while outbox.len() > OUTBOX_CAPACITY {
+                let lost = outbox.pop_front();
+                tracing::error!(
+                    ?lost,
+                    "the audit outbox is full: its oldest entry is dropped"
+                );
+            }
+        }
     }
 
     /// Whether what `entry` acted on is still there: the game always is, a configuration key
@@ -375,7 +425,8 @@ impl World {
     /// only account (keeping its token version and last login, so its tokens stay valid unless
     /// they were issued for another role; none when the accounts are kept in PostgreSQL),
     /// `players` as seeded, the default login limits and no lockouts. The token generation and
-    /// the audit ids carry on, and no configuration entity tag from before matches after.
+    /// the audit ids carry on (the log here starts empty; one in PostgreSQL is append-only and
+    /// stays whole), and no configuration entity tag from before matches after.
     pub fn reset(
         &mut self,
         settings: &Settings,
@@ -384,6 +435,8 @@ impl World {
     ) {
         let generation = self.token_generation;
         let next_audit_id = self.next_audit_id;
+        // Entries not yet written to PostgreSQL record what happened before the reset.
+        let audit_outbox = self.audit_outbox.take();
         let config = RuntimeConfig::restarted_after(&self.config);
         let accounts = bootstrap_admin
             .map(|bootstrap| {
@@ -399,6 +452,7 @@ impl World {
         *self = World::new(settings, players, accounts, generation);
         self.config = config;
         self.next_audit_id = next_audit_id;
+        self.audit_outbox = audit_outbox;
     }
 }
 

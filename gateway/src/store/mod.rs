@@ -5,12 +5,12 @@
 //! - Galaxy's PostgreSQL ([`postgres`], `--database-url`), on the schema of `api/migrations/`,
 //!   shared by every gateway replica.
 //!
-//! The PostgreSQL store covers the console's accounts and the login limit so far
-//! ([`accounts::Accounts`], [`login_limits::LoginLimitStore`]): who may sign in, with which
-//! role, whether a token is still in force, and who is locked out, so that several replicas
-//! agree on them at once. Everything else (players, bans, notes, the audit log, snapshots,
-//! the runtime config) is still kept by each process in its World; see
-//! `api/migrations/README.md` for the tables that are ready for them.
+//! The PostgreSQL store covers the console's accounts, the login limit and the audit log so far
+//! ([`accounts::Accounts`], [`login_limits::LoginLimitStore`], [`audit_log::AuditLog`]): who
+//! may sign in, with which role, whether a token is still in force, who is locked out, and
+//! what everyone did, so that several replicas agree on them at once and read one log.
+//! Everything else (players, bans, notes, snapshots, the runtime config) is still kept by each
+//! process in its World; see `api/migrations/README.md` for the tables that are ready for them.
 //!
 //! Both stores apply the same domain rules (`crate::domain`) and refuse with the same
 //! [`Rejected`], so the HTTP layer answers alike whichever store holds the state.
@@ -21,6 +21,7 @@
 //! A store may use the domain and the settings, never the HTTP layer.
 
 pub mod accounts;
+pub mod audit_log;
 pub mod history;
 pub mod login_limits;
 pub mod memory;

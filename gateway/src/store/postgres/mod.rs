@@ -8,6 +8,10 @@
 //! (or any role with its grants); it applies no migration itself, it checks at start-up that
 //! the ones it needs are applied.
 
+mod audit;
+
+pub use audit::AppendError;
+
 use std::net::IpAddr;
 use std::time::Duration;
 
