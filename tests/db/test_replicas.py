@@ -380,3 +380,31 @@ def test_entries_recorded_while_the_database_is_unreachable_are_written_once_it_
         assert len(audit_rows(server, db, "action = 'service.deploy'")) == 2
     finally:
         replica.stop()
+
+
+def test_an_account_change_and_its_audit_entry_are_written_together_or_not_at_all(replicas, server, db):
+    """0002_accounts.sql: the entry is written in the change's transaction. With the audit log
+    refusing inserts, the change is refused too (503) and nothing of it stays."""
+    a, b = replicas
+    admin = a.login()
+    alice_id = a.create(admin, "alice", "operator")
+    with server.connect(db) as conn:
+        conn.execute(f"REVOKE INSERT ON admin_audit FROM {APP_ROLE}")
+    try:
+        for call in (("PUT", f"/admin/accounts/{alice_id}/role", {"role": "viewer"}),
+                     ("PUT", f"/admin/accounts/{alice_id}/disabled", {"disabled": True}),
+                     ("POST", f"/admin/accounts/{alice_id}/password", None),
+                     ("DELETE", f"/admin/accounts/{alice_id}", None),
+                     ("POST", "/admin/accounts", {"username": "mallory", "role": "admin", "password": OTHER_PASSWORD})):
+            status, body = a.call(admin, *call)
+            assert status == 503, (call, status, body)
+        with server.connect(db) as conn:
+            assert conn.execute("SELECT username, role, disabled, token_version FROM admins WHERE username <> 'admin' ORDER BY username").fetchall() == [("alice", "operator", False, 0)]
+        # Her session and password are as they were.
+        b.login("alice", OTHER_PASSWORD)
+    finally:
+        with server.connect(db) as conn:
+            conn.execute(f"GRANT INSERT ON admin_audit TO {APP_ROLE}")
+    assert a.call(admin, "PUT", f"/admin/accounts/{alice_id}/role", {"role": "viewer"})[0] == 200
+    changes = audit_rows(server, db, f"target_id = '{alice_id}'")
+    assert [row[2] for row in changes] == ["account.create", "account.role"], changes

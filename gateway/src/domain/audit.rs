@@ -85,6 +85,46 @@ pub struct AuditEntry {
     pub detail: Option<String>,
 }
 
+impl AuditEntry {
+    /// `audit` by `actor`, now, at game tick `tick`; its id is the log's to give.
+    pub fn recorded(actor: &Actor, audit: Audit, tick: u64) -> AuditEntry {
+        AuditEntry {
+            id: 0,
+            at: OffsetDateTime::now_utc(),
+            tick,
+            admin: actor.username.clone(),
+            admin_id: actor.id,
+            role: actor.role,
+            action: audit.action.to_owned(),
+            target_type: audit.target_type,
+            target_id: audit.target_id,
+            target: audit.target,
+            before: audit.before,
+            after: audit.after,
+            reason: audit.reason,
+            detail: audit.detail,
+        }
+    }
+}
+
+impl AuditEntry {
+    /// This entry's who and when with what `audit` says: for an entry whose content is known
+    /// only once its change is decided, inside the store's transaction.
+    pub fn with(&self, audit: Audit) -> AuditEntry {
+        AuditEntry {
+            action: audit.action.to_owned(),
+            target_type: audit.target_type,
+            target_id: audit.target_id,
+            target: audit.target,
+            before: audit.before,
+            after: audit.after,
+            reason: audit.reason,
+            detail: audit.detail,
+            ..self.clone()
+        }
+    }
+}
+
 /// What to record in an audit entry, besides who and when.
 #[derive(Debug, Clone, Default)]
 pub struct Audit {

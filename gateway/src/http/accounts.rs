@@ -109,15 +109,15 @@ async fn create(
         .unwrap_or_else(|| accounts::generate_password(&body.username));
     let hash = hash_slowly(&state, password.clone()).await;
     let account = Account::new(&body.username, hash, body.role);
-    // Refused here too: another request may have taken the name while this one hashed.
-    if !state.accounts.create(&account).await? {
-        return Err(taken(&body.username));
-    }
-    state.world().audit(
+    let entry = state.audit_entry(
         &session.actor(),
         target("account.create", &account)
             .detail(format!("{} as {}", account.username, account.role)),
     );
+    // Refused here too: another request may have taken the name while this one hashed.
+    if !state.accounts.create(&account, Some(entry)).await? {
+        return Err(taken(&body.username));
+    }
     Ok((
         StatusCode::CREATED,
         with_password(&account, generated.then_some(password)),
@@ -138,23 +138,26 @@ async fn set_role(
     JsonBody(body): JsonBody<RoleChange>,
 ) -> ApiResult<Json<Value>> {
     let id = account_id(&id)?;
+    let stamp = state.audit_entry(&session.actor(), Audit::default());
     let (current, after) = state
         .accounts
-        .change(id, session.id, AccountChange::Role(body.role))
+        .change(
+            id,
+            session.id,
+            AccountChange::Role(body.role),
+            |current, account| {
+                stamp.with(
+                    target("account.role", account)
+                        .change(current.role.as_str(), account.role.as_str())
+                        .detail(format!(
+                            "{}: {} to {}",
+                            account.username, current.role, account.role
+                        )),
+                )
+            },
+        )
         .await?;
-    let Some(account) = after else {
-        return Ok(Json(json!(current)));
-    };
-    state.world().audit(
-        &session.actor(),
-        target("account.role", &account)
-            .change(current.role.as_str(), account.role.as_str())
-            .detail(format!(
-                "{}: {} to {}",
-                account.username, current.role, account.role
-            )),
-    );
-    Ok(Json(json!(account)))
+    Ok(Json(json!(after.unwrap_or(current))))
 }
 
 #[derive(Deserialize)]
@@ -171,27 +174,28 @@ async fn set_disabled(
     JsonBody(body): JsonBody<DisabledChange>,
 ) -> ApiResult<Json<Value>> {
     let id = account_id(&id)?;
+    let stamp = state.audit_entry(&session.actor(), Audit::default());
+    let action = if body.disabled {
+        "account.disable"
+    } else {
+        "account.enable"
+    };
     let (current, after) = state
         .accounts
-        .change(id, session.id, AccountChange::Disabled(body.disabled))
-        .await?;
-    let Some(account) = after else {
-        return Ok(Json(json!(current)));
-    };
-    state.world().audit(
-        &session.actor(),
-        target(
-            if body.disabled {
-                "account.disable"
-            } else {
-                "account.enable"
+        .change(
+            id,
+            session.id,
+            AccountChange::Disabled(body.disabled),
+            |current, account| {
+                stamp.with(
+                    target(action, account)
+                        .change(current.disabled.to_string(), account.disabled.to_string())
+                        .detail(account.username.clone()),
+                )
             },
-            &account,
         )
-        .change(current.disabled.to_string(), account.disabled.to_string())
-        .detail(account.username.clone()),
-    );
-    Ok(Json(json!(account)))
+        .await?;
+    Ok(Json(json!(after.unwrap_or(current))))
 }
 
 /// A new generated password, returned once; the account's sessions end and its login lockout
@@ -203,7 +207,8 @@ async fn reset_password(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let id = account_id(&id)?;
-    let username = find(&state, id).await?.username;
+    let found = find(&state, id).await?;
+    let username = found.username.clone();
     if id == session.id {
         return Err(ApiError::Conflict(
             "You cannot reset the password of the account you are signed in with; change it with your current password instead".into(),
@@ -211,19 +216,19 @@ async fn reset_password(
     }
     let password = accounts::generate_password(&username);
     let hash = hash_slowly(&state, password.clone()).await;
+    let entry = state.audit_entry(
+        &session.actor(),
+        target("account.password_reset", &found).detail(username),
+    );
     let account = state
         .accounts
-        .set_password(id, None, hash)
+        .set_password(id, None, hash, entry)
         .await?
         .ok_or_else(|| ApiError::from(accounts::not_found(id)))?;
     state
         .login_limits
         .record_success(&limit_key(Some(&account), &account.username))
         .await?;
-    state.world().audit(
-        &session.actor(),
-        target("account.password_reset", &account).detail(account.username.clone()),
-    );
     Ok(with_password(&account, Some(password)))
 }
 
@@ -234,12 +239,16 @@ async fn remove(
     HeaderReason(reason): HeaderReason,
 ) -> ApiResult<StatusCode> {
     let id = account_id(&id)?;
-    let current = state.accounts.delete(id, session.id).await?;
-    state.world().audit(
-        &session.actor(),
-        target("account.delete", &current)
-            .reason(reason)
-            .detail(format!("{} ({})", current.username, current.role)),
-    );
+    let stamp = state.audit_entry(&session.actor(), Audit::default());
+    state
+        .accounts
+        .delete(id, session.id, |current| {
+            stamp.with(
+                target("account.delete", current)
+                    .reason(reason)
+                    .detail(format!("{} ({})", current.username, current.role)),
+            )
+        })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

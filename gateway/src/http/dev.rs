@@ -83,7 +83,7 @@ async fn add_account(
     let hash = hash_slowly(&state, body.password).await;
     let mut account = Account::new(&body.username, hash, body.role);
     account.disabled = body.disabled;
-    if !state.accounts.create(&account).await? {
+    if !state.accounts.create(&account, None).await? {
         return Err(ApiError::Conflict(format!(
             "An account named {} already exists",
             body.username

@@ -158,17 +158,17 @@ async fn change_password(
         ));
     }
     let new_hash = hash_slowly(&state, body.new_password).await;
+    let entry = state.audit_entry(
+        &session.actor(),
+        own_account(&session, "auth.password_change").detail(session.username.clone()),
+    );
     let account = state
         .accounts
-        .set_password(session.id, Some(&hash), new_hash)
+        .set_password(session.id, Some(&hash), new_hash, entry)
         .await?
         .ok_or_else(|| ApiError::Conflict("The account changed meanwhile; sign in again".into()))?;
     state.login_limits.record_success(&key).await?;
     let issued = auth::issue(&state, &account);
-    state.world().audit(
-        &session.actor(),
-        own_account(&session, "auth.password_change").detail(account.username.clone()),
-    );
     Ok(token_json(issued))
 }
 

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use time::OffsetDateTime;
 
 use crate::domain::accounts::{self, Account};
+use crate::domain::audit::{Actor, Audit, AuditEntry};
 use crate::domain::players::Player;
 use crate::domain::roles::Role;
 use crate::http::faults::Fault;
@@ -130,6 +131,12 @@ impl AppState {
     /// world's lock is taken (the store may be PostgreSQL).
     pub async fn account_ids(&self) -> Result<Vec<uuid::Uuid>, crate::store::StoreError> {
         Ok(self.accounts.list().await?.iter().map(|a| a.id).collect())
+    }
+
+    /// `audit` by `actor` as of now, for a store that records it with the change it describes.
+    pub fn audit_entry(&self, actor: &Actor, audit: Audit) -> AuditEntry {
+        let tick = self.world().status().tick;
+        AuditEntry::recorded(actor, audit, tick)
     }
 
     pub fn world(&self) -> MutexGuard<'_, World> {

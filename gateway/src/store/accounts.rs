@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::domain::accounts::{self, enabled_admins, Account, AccountChange};
+use crate::domain::audit::AuditEntry;
 use crate::domain::error::Rejected;
 use crate::store::memory::{lock, World};
 use crate::store::postgres::Postgres;
@@ -58,8 +59,9 @@ impl Accounts {
         }
     }
 
-    /// Adds `account`; false when an account of its name exists.
-    pub async fn create(&self, account: &Account) -> StoreResult<bool> {
+    /// Adds `account` with its audit `entry` (none for the dev controls' set-up); false, and
+    /// no entry, when an account of its name exists.
+    pub async fn create(&self, account: &Account, entry: Option<AuditEntry>) -> StoreResult<bool> {
         match self {
             Accounts::Memory(world) => {
                 let mut world = lock(world);
@@ -67,19 +69,24 @@ impl Accounts {
                     return Ok(false);
                 }
                 world.accounts.push(account.clone());
+                if let Some(entry) = entry {
+                    world.record_audit(entry);
+                }
                 Ok(true)
             }
-            Accounts::Postgres(pg) => pg.create_account(account).await,
+            Accounts::Postgres(pg) => pg.create_account(account, entry.as_ref()).await,
         }
     }
 
     /// The account before and after `change` made by `acting` (after is `None` when it
-    /// changed nothing), or the refusal of `domain::accounts::apply_change`.
+    /// changed nothing), or the refusal of `domain::accounts::apply_change`. A change is
+    /// recorded with the entry `audit(before, after)`, atomically with it.
     pub async fn change(
         &self,
         id: Uuid,
         acting: Uuid,
         change: AccountChange,
+        audit: impl FnOnce(&Account, &Account) -> AuditEntry + Send,
     ) -> StoreResult<(Account, Option<Account>)> {
         match self {
             Accounts::Memory(world) => {
@@ -93,34 +100,44 @@ impl Accounts {
                 )?;
                 if let Some(after) = &after {
                     *world.account_mut(id).expect("found above") = after.clone();
+                    world.record_audit(audit(&current, after));
                 }
                 Ok((current, after))
             }
-            Accounts::Postgres(pg) => pg.change_account(id, acting, change).await,
+            Accounts::Postgres(pg) => pg.change_account(id, acting, change, audit).await,
         }
     }
 
-    /// Deletes the account, unless `domain::accounts::check_delete` refuses; returns it as it was.
-    pub async fn delete(&self, id: Uuid, acting: Uuid) -> StoreResult<Account> {
+    /// Deletes the account, unless `domain::accounts::check_delete` refuses, with the entry
+    /// `audit(account)`; returns it as it was.
+    pub async fn delete(
+        &self,
+        id: Uuid,
+        acting: Uuid,
+        audit: impl FnOnce(&Account) -> AuditEntry + Send,
+    ) -> StoreResult<Account> {
         match self {
             Accounts::Memory(world) => {
                 let mut world = lock(world);
                 let current = existing(&world, id)?;
                 accounts::check_delete(&current, acting, &enabled_admins(&world.accounts))?;
                 world.accounts.retain(|a| a.id != id);
+                world.record_audit(audit(&current));
                 Ok(current)
             }
-            Accounts::Postgres(pg) => pg.delete_account(id, acting).await,
+            Accounts::Postgres(pg) => pg.delete_account(id, acting, audit).await,
         }
     }
 
     /// Sets the password hash and ends the account's sessions, only if its hash is still
-    /// `expected` (when given); `None` when the account is gone or its password changed meanwhile.
+    /// `expected` (when given), recorded with `entry`; `None` (and no entry) when the account
+    /// is gone or its password changed meanwhile.
     pub async fn set_password(
         &self,
         id: Uuid,
         expected: Option<&str>,
         hash: String,
+        entry: AuditEntry,
     ) -> StoreResult<Option<Account>> {
         match self {
             Accounts::Memory(world) => {
@@ -133,9 +150,11 @@ impl Accounts {
                 };
                 account.password_hash = hash;
                 account.revoke_tokens();
-                Ok(Some(account.clone()))
+                let account = account.clone();
+                world.record_audit(entry);
+                Ok(Some(account))
             }
-            Accounts::Postgres(pg) => pg.set_password(id, expected, &hash).await,
+            Accounts::Postgres(pg) => pg.set_password(id, expected, &hash, Some(&entry)).await,
         }
     }
 

@@ -201,26 +201,15 @@ impl World {
         }
     }
 
-    /// Records an audit entry with the game tick now: in the log here with the next id, or,
-    /// with the log in PostgreSQL, in the outbox that `store::audit_log` writes from.
+    /// Records an audit entry with the game tick now (see [`World::record_audit`]).
     pub fn audit(&mut self, actor: &Actor, audit: Audit) {
         let tick = self.status().tick;
-        let mut entry = AuditEntry {
-            id: 0,
-            at: OffsetDateTime::now_utc(),
-            tick,
-            admin: actor.username.clone(),
-            admin_id: actor.id,
-            role: actor.role,
-            action: audit.action.to_owned(),
-            target_type: audit.target_type,
-            target_id: audit.target_id,
-            target: audit.target,
-            before: audit.before,
-            after: audit.after,
-            reason: audit.reason,
-            detail: audit.detail,
-        };
+        self.record_audit(AuditEntry::recorded(actor, audit, tick));
+    }
+
+    /// Records `entry`: in the log here with the next id, or, with the log in PostgreSQL, in
+    /// the outbox that `store::audit_log` writes from.
+    pub fn record_audit(&mut self, mut entry: AuditEntry) {
         if let Some(outbox) = &mut self.audit_outbox {
             if outbox.len() == OUTBOX_CAPACITY {
                 let lost = outbox.pop_front();

@@ -161,6 +161,75 @@ fn id_param(id: u64) -> i64 {
     i64::try_from(id).unwrap_or(i64::MAX)
 }
 
+const INSERT: &str = "INSERT INTO admin_audit (at, tick, admin, admin_id, role, action, \
+     target_type, target_id, target, before, after, reason, detail) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+
+/// An entry's columns as `INSERT` binds them.
+struct Columns {
+    at: OffsetDateTime,
+    tick: i64,
+    admin: String,
+    admin_id: Option<Uuid>,
+    role: Option<&'static str>,
+    action: String,
+    target_type: Option<&'static str>,
+    texts: [Option<String>; 6],
+}
+
+impl Columns {
+    fn of(e: &AuditEntry) -> Columns {
+        Columns {
+            at: e.at,
+            tick: i64::try_from(e.tick).unwrap_or(i64::MAX),
+            admin: text(&e.admin),
+            admin_id: e.admin_id,
+            role: e.role.map(Role::as_str),
+            action: text(&e.action),
+            target_type: e.target_type.map(TargetType::as_str),
+            texts: [
+                optional_text(&e.target_id),
+                optional_text(&e.target),
+                optional_text(&e.before),
+                optional_text(&e.after),
+                optional_text(&e.reason),
+                optional_text(&e.detail),
+            ],
+        }
+    }
+
+    fn params(&self) -> [&(dyn ToSql + Sync); 13] {
+        let [target_id, target, before, after, reason, detail] = &self.texts;
+        [
+            &self.at,
+            &self.tick,
+            &self.admin,
+            &self.admin_id,
+            &self.role,
+            &self.action,
+            &self.target_type,
+            target_id,
+            target,
+            before,
+            after,
+            reason,
+            detail,
+        ]
+    }
+}
+
+/// Appends `entry` inside `tx`, the transaction of the change it records: the entry exists
+/// exactly when the change does.
+pub(super) async fn insert_audit(
+    tx: &tokio_postgres::Transaction<'_>,
+    entry: &AuditEntry,
+) -> StoreResult<()> {
+    tx.execute(INSERT, &Columns::of(entry).params())
+        .await
+        .map(drop)
+        .map_err(unavailable)
+}
+
 impl Postgres {
     /// Appends `entries` in one transaction, in order; the table's trigger gives each its id.
     pub async fn append_audit(&self, entries: &[AuditEntry]) -> Result<(), AppendError> {
@@ -170,35 +239,11 @@ impl Postgres {
             _ => AppendError::Unavailable(unavailable(e)),
         };
         let tx = client.transaction().await.map_err(refused_or_unavailable)?;
-        let insert = tx
-            .prepare(
-                "INSERT INTO admin_audit (at, tick, admin, admin_id, role, action, target_type, \
-                 target_id, target, before, after, reason, detail) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-            )
-            .await
-            .map_err(refused_or_unavailable)?;
+        let insert = tx.prepare(INSERT).await.map_err(refused_or_unavailable)?;
         for e in entries {
-            tx.execute(
-                &insert,
-                &[
-                    &e.at,
-                    &i64::try_from(e.tick).unwrap_or(i64::MAX),
-                    &text(&e.admin),
-                    &e.admin_id,
-                    &e.role.map(Role::as_str),
-                    &text(&e.action),
-                    &e.target_type.map(TargetType::as_str),
-                    &optional_text(&e.target_id),
-                    &optional_text(&e.target),
-                    &optional_text(&e.before),
-                    &optional_text(&e.after),
-                    &optional_text(&e.reason),
-                    &optional_text(&e.detail),
-                ],
-            )
-            .await
-            .map_err(refused_or_unavailable)?;
+            tx.execute(&insert, &Columns::of(e).params())
+                .await
+                .map_err(refused_or_unavailable)?;
         }
         tx.commit().await.map_err(refused_or_unavailable)
     }

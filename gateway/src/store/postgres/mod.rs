@@ -22,6 +22,7 @@ use tokio_postgres::{NoTls, Row};
 use uuid::Uuid;
 
 use crate::domain::accounts::{self, Account, AccountChange};
+use crate::domain::audit::AuditEntry;
 use crate::domain::login_limit::{username_key, Standing, ADDRESS_FAILURES, ADDRESS_WINDOW};
 use crate::domain::roles::Role;
 use crate::store::{StoreError, StoreResult};
@@ -224,10 +225,16 @@ impl Postgres {
         row.as_ref().map(account).transpose()
     }
 
-    /// Inserts `account`; false when an account of its name exists.
-    pub async fn create_account(&self, account: &Account) -> StoreResult<bool> {
-        let client = self.client().await?;
-        let inserted = client
+    /// Inserts `account` and its audit entry in one transaction; false (and no entry) when an
+    /// account of its name exists.
+    pub async fn create_account(
+        &self,
+        account: &Account,
+        entry: Option<&AuditEntry>,
+    ) -> StoreResult<bool> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(unavailable)?;
+        let inserted = tx
             .execute(
                 "INSERT INTO admins (id, username, password_hash, role, disabled, created_at, token_version) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (username) DO NOTHING",
@@ -243,17 +250,22 @@ impl Postgres {
             )
             .await
             .map_err(unavailable)?;
+        if let (1, Some(entry)) = (inserted, entry) {
+            audit::insert_audit(&tx, entry).await?;
+        }
+        tx.commit().await.map_err(unavailable)?;
         Ok(inserted == 1)
     }
 
     /// In one transaction: locks every enabled admin (in id order, as every such transaction
     /// does, so two never deadlock), then the target, and lets `decide` judge the change
-    /// against what is locked. Two admins demoting each other at once: the second waits for the
-    /// first's commit, then finds itself the last enabled admin.
+    /// against what is locked; the change and its audit entry are written together. Two admins
+    /// demoting each other at once: the second waits for the first's commit, then finds itself
+    /// the last enabled admin.
     async fn with_admins_locked<T>(
         &self,
         id: Uuid,
-        decide: impl FnOnce(&Account, &[Uuid]) -> StoreResult<(Option<Account>, T)>,
+        decide: impl FnOnce(&Account, &[Uuid]) -> StoreResult<(Option<Account>, Option<AuditEntry>, T)>,
         delete: bool,
     ) -> StoreResult<T> {
         let mut client = self.client().await?;
@@ -279,7 +291,7 @@ impl Postgres {
             .map(account)
             .transpose()?
             .ok_or_else(|| StoreError::Rejected(accounts::not_found(id)))?;
-        let (after, answer) = decide(&current, &admins)?;
+        let (after, entry, answer) = decide(&current, &admins)?;
         if delete {
             tx.execute("DELETE FROM admins WHERE id = $1", &[&id])
                 .await
@@ -292,34 +304,46 @@ impl Postgres {
             .await
             .map_err(unavailable)?;
         }
+        if let Some(entry) = &entry {
+            audit::insert_audit(&tx, entry).await?;
+        }
         tx.commit().await.map_err(unavailable)?;
         Ok(answer)
     }
 
-    /// The account before and after `change` (after is `None` when it changed nothing).
+    /// The account before and after `change` (after is `None` when it changed nothing), with
+    /// the entry `audit(before, after)` of a change.
     pub async fn change_account(
         &self,
         id: Uuid,
         acting: Uuid,
         change: AccountChange,
+        audit: impl FnOnce(&Account, &Account) -> AuditEntry + Send,
     ) -> StoreResult<(Account, Option<Account>)> {
         self.with_admins_locked(
             id,
             |current, admins| {
                 let after = accounts::apply_change(current, change, acting, admins)?;
-                Ok((after.clone(), (current.clone(), after)))
+                let entry = after.as_ref().map(|after| audit(current, after));
+                Ok((after.clone(), entry, (current.clone(), after)))
             },
             false,
         )
         .await
     }
 
-    pub async fn delete_account(&self, id: Uuid, acting: Uuid) -> StoreResult<Account> {
+    /// Deletes the account with the entry `audit(account)`.
+    pub async fn delete_account(
+        &self,
+        id: Uuid,
+        acting: Uuid,
+        audit: impl FnOnce(&Account) -> AuditEntry + Send,
+    ) -> StoreResult<Account> {
         self.with_admins_locked(
             id,
             |current, admins| {
                 accounts::check_delete(current, acting, admins)?;
-                Ok((None, current.clone()))
+                Ok((None, Some(audit(current)), current.clone()))
             },
             true,
         )
@@ -327,15 +351,18 @@ impl Postgres {
     }
 
     /// Sets the password hash and ends the account's sessions, only if the hash is still
-    /// `expected` (when given); `None` when the account is gone or its password changed meanwhile.
+    /// `expected` (when given), with `entry` when there is one; `None` when the account is gone
+    /// or its password changed meanwhile.
     pub async fn set_password(
         &self,
         id: Uuid,
         expected: Option<&str>,
         hash: &str,
+        entry: Option<&AuditEntry>,
     ) -> StoreResult<Option<Account>> {
-        let client = self.client().await?;
-        let row = client
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(unavailable)?;
+        let row = tx
             .query_opt(
                 &format!(
                     "UPDATE admins SET password_hash = $3, token_version = token_version + 1 \
@@ -345,7 +372,12 @@ impl Postgres {
             )
             .await
             .map_err(unavailable)?;
-        row.as_ref().map(account).transpose()
+        let changed = row.as_ref().map(account).transpose()?;
+        if let (Some(_), Some(entry)) = (&changed, entry) {
+            audit::insert_audit(&tx, entry).await?;
+        }
+        tx.commit().await.map_err(unavailable)?;
+        Ok(changed)
     }
 
     pub async fn record_login(&self, id: Uuid, at: OffsetDateTime) -> StoreResult<()> {
