@@ -64,13 +64,15 @@ async fn history_sampler(state: AppState) {
     loop {
         interval.tick().await;
         let at = time::OffsetDateTime::now_utc().unix_timestamp();
-        let mut world = state.world();
         // With Prometheus as the source nothing reads the ring; bans still end on this clock.
         if state.history_source.is_ring() {
+            let mut world = state.world();
             let sample = world.sample(at);
             world.history.push(sample);
         }
-        world.expire_bans();
+        if let Err(e) = state.moderation.expire().await {
+            tracing::warn!("ended bans could not be recorded now: {e}");
+        }
     }
 }
 

@@ -86,12 +86,18 @@ struct Args {
     /// Seconds a history query to Prometheus may take before the endpoint answers 503.
     #[arg(long, env = "GALAXY_PROMETHEUS_TIMEOUT_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=300))]
     prometheus_timeout_secs: u64,
-    /// Keep the console's accounts in this PostgreSQL (a libpq URL, e.g.
-    /// postgresql://galaxy_admin_api@postgres:5432/galaxy) instead of in memory, shared by
-    /// every replica; the database needs api/migrations applied. Without it everything is
-    /// in memory and lost on restart.
+    /// Keep the console's accounts, audit log, bans and notes in this PostgreSQL (a libpq URL,
+    /// e.g. postgresql://galaxy_admin_api@postgres:5432/galaxy) instead of in memory, shared
+    /// by every replica; the database needs api/migrations applied, and Galaxy's `players`
+    /// the simulated players (see --seed-database-players). Without it everything is in
+    /// memory and lost on restart.
     #[arg(long, env = "GALAXY_ADMIN_DATABASE_URL")]
     database_url: Option<String>,
+    /// Insert the seeded players (--players) that are missing into the `players` table of
+    /// --database-url, connected as a role that may (the owner), and exit: what Galaxy's
+    /// players service would have created, for tests and local runs.
+    #[arg(long, requires = "database_url")]
+    seed_database_players: bool,
 }
 
 fn build_settings(args: &Args) -> Result<Settings, String> {
@@ -177,6 +183,23 @@ async fn main() -> ExitCode {
         .init();
     galaxy_gateway::install_crypto_provider();
     let args = Args::parse();
+    if args.seed_database_players {
+        let url = args.database_url.as_deref().unwrap_or_default();
+        let players = galaxy_gateway::domain::players::seed(args.players);
+        return match galaxy_gateway::store::postgres::seed_players(url, &players).await {
+            Ok(added) => {
+                eprintln!(
+                    "gateway: {added} of {} seeded players added to the database",
+                    players.len()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("gateway: --seed-database-players: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let settings = match build_settings(&args) {
         Ok(s) => s,
         Err(e) => {
@@ -232,7 +255,7 @@ async fn main() -> ExitCode {
     );
     let state = match args.database_url.as_deref().map(str::trim) {
         None | Some("") => {
-            eprintln!("gateway: accounts in memory (lost on restart)");
+            eprintln!("gateway: everything in memory (lost on restart)");
             AppState::new(settings)
         }
         Some(url) => {
@@ -242,7 +265,7 @@ async fn main() -> ExitCode {
             };
             match connected {
                 Ok(state) => {
-                    eprintln!("gateway: accounts in PostgreSQL");
+                    eprintln!("gateway: accounts, audit log, bans and notes in PostgreSQL");
                     state
                 }
                 Err(e) => {

@@ -95,9 +95,19 @@ class Replica:
         return body["account"]["id"]
 
 
+def seed_players(server: Server, dbname: str) -> None:
+    """The players the replicas simulate (the gateway's default seed), in `players`, as Galaxy's
+    players service would have created them."""
+    owner = f"host={server.socket} port={PORT} user=galaxy dbname={dbname}"
+    subprocess.run([str(gateway_bin("db")), "--seed-database-players", "--database-url", owner], check=True,
+                   capture_output=True, timeout=60)
+
+
 @pytest.fixture
 def replicas(server: Server, db: str, tmp_path: Path):
-    made = [Replica(server, db, port, tmp_path) for port in REPLICA_PORTS]
+    seed_players(server, db)
+    # The dev controls stand in for a game client's connect and move each replica's ban clock.
+    made = [Replica(server, db, port, tmp_path, "--dev-controls") for port in REPLICA_PORTS]
     try:
         for replica in made:
             replica.start()
@@ -408,3 +418,80 @@ def test_an_account_change_and_its_audit_entry_are_written_together_or_not_at_al
     assert a.call(admin, "PUT", f"/admin/accounts/{alice_id}/role", {"role": "viewer"})[0] == 200
     changes = audit_rows(server, db, f"target_id = '{alice_id}'")
     assert [row[2] for row in changes] == ["account.create", "account.role"], changes
+
+
+def a_player(replica: Replica, token: str) -> str:
+    status, page = replica.call(token, "GET", "/admin/players?limit=1&sort=username")
+    assert status == 200, page
+    return page["items"][0]["id"]
+
+
+def test_a_ban_or_a_note_through_one_replica_holds_through_the_other_at_once(replicas, server, db):
+    a, b = replicas
+    token_a, token_b = a.login(), b.login()
+    player = a_player(a, token_a)
+    status, banned = a.call(token_a, "POST", f"/admin/players/{player}/ban", {"reason": "griefing", "duration_seconds": 3600})
+    assert status == 200 and banned["ban"]["reason"] == "griefing", banned
+    # Through the other replica, at once: the player's page, the banned filter, and the game's
+    # own check at login and WebSocket connect.
+    status, seen = b.call(token_b, "GET", f"/admin/players/{player}")
+    assert status == 200 and seen["ban"] == banned["ban"], seen
+    status, listed = b.call(token_b, "GET", "/admin/players?banned=true")
+    assert [p["id"] for p in listed["items"]] == [player], listed
+    status, refused = http("POST", f"{b.api}/__dev/players/{player}/sessions")
+    assert (status, refused["code"], refused["reason"]) == (403, "player_banned", "griefing"), refused
+    # A note through one replica is on the player's page through the other.
+    assert a.call(token_a, "POST", f"/admin/players/{player}/notes", {"text": "warned twice"})[0] == 201
+    status, notes = b.call(token_b, "GET", f"/admin/players/{player}/notes")
+    assert [n["text"] for n in notes["items"]] == ["warned twice"], notes
+    # Lifted through the second replica: the first lets the player in again, and the lift is
+    # on the first's timeline of the player.
+    assert b.call(token_b, "DELETE", f"/admin/players/{player}/ban")[0] == 200
+    assert a.call(token_a, "GET", f"/admin/players/{player}")[1]["ban"] is None
+    assert http("POST", f"{a.api}/__dev/players/{player}/sessions")[0] == 201
+    status, timeline = a.call(token_a, "GET", f"/admin/players/{player}/timeline")
+    assert [e["action"] for e in timeline["items"]] == ["player.unban", "player.note", "player.ban"], timeline
+    with server.connect(db) as conn:
+        assert conn.execute("SELECT end_reason, ended_by FROM player_bans WHERE player_id = %s", (player,)).fetchall() == [("lifted", "admin")]
+
+
+def test_a_ban_expiry_both_replicas_notice_at_once_is_recorded_once(replicas, server, db):
+    a, b = replicas
+    token_a, token_b = a.login(), b.login()
+    status, page = a.call(token_a, "GET", "/admin/players?limit=20&sort=username")
+    players = [p["id"] for p in page["items"]]
+    for player in players:
+        status, body = a.call(token_a, "POST", f"/admin/players/{player}/ban", {"reason": "spam", "duration_seconds": 60})
+        assert status == 200, body
+    # Each replica's ban clock passes the bans' end at the same moment, and each then reads the
+    # players over and over from several threads: every read sweeps the ended bans.
+    start = threading.Barrier(6)
+    errors: list[object] = []
+
+    def notice(replica: Replica, token: str, advance: bool) -> None:
+        start.wait()
+        try:
+            if advance:
+                status, body = http("POST", f"{replica.api}/__dev/clock", {"advance_seconds": 61})
+                assert status == 200, body
+            for _ in range(5):
+                status, body = replica.call(token, "GET", "/admin/players?banned=false&limit=5")
+                assert status == 200, body
+        except AssertionError as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=notice, args=(replica, token, advance))
+               for replica, token in ((a, token_a), (b, token_b)) for advance in (True, False, False)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    with server.connect(db) as conn:
+        expired = conn.execute("SELECT target_id, count(*) FROM admin_audit WHERE action = 'player.ban_expired' GROUP BY target_id").fetchall()
+        bans = conn.execute("SELECT DISTINCT end_reason FROM player_bans").fetchall()
+    assert sorted(expired) == sorted((player, 1) for player in players), expired
+    assert bans == [("expired",)]
+    for replica, token in ((a, token_a), (b, token_b)):
+        status, listed = replica.call(token, "GET", "/admin/players?banned=true")
+        assert (status, listed["items"]) == (200, []), listed

@@ -49,7 +49,7 @@ impl Account {
             role,
             disabled: false,
             // Microseconds, as PostgreSQL keeps them: the account reads back as it was created.
-            created_at: to_micros(OffsetDateTime::now_utc()),
+            created_at: crate::domain::to_micros(OffsetDateTime::now_utc()),
             last_login_at: None,
             token_version: 0,
         }
@@ -64,12 +64,6 @@ impl Account {
     pub fn revoke_tokens(&mut self) {
         self.token_version += 1;
     }
-}
-
-/// `at` without its nanoseconds below the microsecond, the precision of PostgreSQL's timestamps.
-pub fn to_micros(at: OffsetDateTime) -> OffsetDateTime {
-    at.replace_nanosecond(at.nanosecond() / 1000 * 1000)
-        .expect("a whole number of microseconds is a valid nanosecond")
 }
 
 /// A random version-4 id, as `gen_random_uuid()` gives.

@@ -24,3 +24,10 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .expect("UTC times always format")
 }
+
+/// `at` without its nanoseconds below the microsecond, the precision of PostgreSQL's timestamps:
+/// what either store keeps and answers is the same time.
+pub fn to_micros(at: OffsetDateTime) -> OffsetDateTime {
+    at.replace_nanosecond(at.nanosecond() / 1000 * 1000)
+        .expect("a whole number of microseconds is a valid nanosecond")
+}

@@ -1,8 +1,12 @@
 //! Deterministic seeded players, so every run and every test sees the same world.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
+
+use crate::domain::audit::{Audit, TargetType};
 
 /// A row of Galaxy's `players` table (without the password hash), plus whether the player is
 /// connected now.
@@ -58,12 +62,40 @@ pub struct Note {
     pub created_at: OffsetDateTime,
 }
 
+/// The `player.ban_expired` entry of player `id`'s ended `ban`, recorded once by `(system)`;
+/// `username` is `None` when the player is gone.
+pub fn ban_expired(id: Uuid, username: Option<&str>, ban: &Ban) -> Audit {
+    Audit::new("player.ban_expired")
+        .on(
+            TargetType::Player,
+            Some(id.to_string()),
+            Some(format!("player {id}")),
+        )
+        .change(ban.until_text(), "none")
+        .detail(format!(
+            "{}: the ban by {} ended at {}",
+            username.unwrap_or("(deleted)"),
+            ban.by,
+            ban.until_text()
+        ))
+}
+
 /// A player as the API shows it: the row, and its ban if one holds now (else null).
 #[derive(Debug, Serialize)]
 pub struct PlayerView<'a> {
     #[serde(flatten)]
     pub player: &'a Player,
     pub ban: Option<&'a Ban>,
+}
+
+impl<'a> PlayerView<'a> {
+    /// `player` with its ban among `active` (the bans that hold now, by player).
+    pub fn new(player: &'a Player, active: &'a HashMap<Uuid, Ban>) -> Self {
+        PlayerView {
+            player,
+            ban: active.get(&player.id),
+        }
+    }
 }
 
 const PREFIXES: &[&str] = &[

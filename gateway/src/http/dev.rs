@@ -18,6 +18,7 @@ use crate::domain::game::MAX_TICK;
 use crate::domain::history::Sample;
 use crate::domain::login_limit::MAX_LOCKOUT;
 use crate::domain::player_sessions::CLOSE_GOING_AWAY;
+use crate::domain::players::PlayerView;
 use crate::domain::roles::Role;
 use crate::domain::services::ServiceStatus;
 use crate::http::auth::hash_slowly;
@@ -355,12 +356,13 @@ async fn advance_clock(
             "value_error",
         ));
     }
-    let mut world = state.world();
-    world.clock_offset += time::Duration::seconds(c.advance_seconds);
-    world.expire_bans();
-    Ok(Json(
-        json!({ "now": crate::domain::rfc3339(world.ban_clock()) }),
-    ))
+    let now = {
+        let mut world = state.world();
+        world.clock_offset += time::Duration::seconds(c.advance_seconds);
+        world.ban_clock()
+    };
+    state.moderation.expire().await?;
+    Ok(Json(json!({ "now": crate::domain::rfc3339(now) })))
 }
 
 /// A scheduled snapshot, as the tick engine takes every `snapshot_interval`: created by no
@@ -388,10 +390,11 @@ async fn set_player_online(
     JsonBody(body): JsonBody<PlayerOnline>,
 ) -> ApiResult<Json<Value>> {
     let id = crate::http::extract::path_uuid(&id, "player_id")?;
+    state.moderation.expire().await?;
+    let ban = state.moderation.active_for(id).await?;
     let mut world = state.world();
-    world.expire_bans();
     let index = player_index(&world, id)?;
-    if body.online && world.active_ban(id).is_some() {
+    if body.online && ban.is_some() {
         return Err(ApiError::ConflictCode {
             code: "banned",
             detail: "A banned player cannot connect".into(),
@@ -404,7 +407,10 @@ async fn set_player_online(
             .player_sessions
             .close_all(id, CLOSE_GOING_AWAY, "left the game", now);
     }
-    Ok(Json(json!(world.player_view(index))))
+    Ok(Json(json!(PlayerView {
+        player: &world.players[index],
+        ban: ban.as_ref(),
+    })))
 }
 
 /// The player's index in the world; 404 as the admin API answers it.
@@ -423,10 +429,12 @@ async fn connect_player(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let id = crate::http::extract::path_uuid(&id, "player_id")?;
+    state.moderation.expire().await?;
+    // The ban as every replica sees it: a ban made through another holds here at once.
+    let ban = state.moderation.active_for(id).await?;
     let mut world = state.world();
-    world.expire_bans();
     let index = player_index(&world, id)?;
-    if let Some(ban) = world.active_ban(id) {
+    if let Some(ban) = ban {
         let until = ban.until.map(crate::domain::rfc3339);
         let detail = match &until {
             Some(until) => format!("You are banned until {until}: {}", ban.reason),

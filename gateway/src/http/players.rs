@@ -2,13 +2,13 @@
 //! bans that end by themselves, kicks, notes, a per-player timeline from the audit log, bulk
 //! bans and kicks, and a streamed CSV export of a whole search.
 //!
-//! Bans and notes are records of their own (`World::bans`, `World::notes`), not columns of
-//! Galaxy's `players` table, whose fields stay as they are. A ban is evaluated against the
-//! clock wherever players are read (`World::active_ban`), and an ended ban is forgotten and
-//! recorded as `player.ban_expired` by `(system)` once, at the first read or change of players
-//! or history sample after its end (`World::expire_bans`).
+//! Bans and notes are records of their own (`store::moderation`: the world's, or PostgreSQL's
+//! `player_bans` and `player_notes`), not columns of Galaxy's `players` table, whose fields stay
+//! as they are. A ban is evaluated against the ban clock wherever players are read, and an
+//! ended ban is recorded as `player.ban_expired` by `(system)` once, at the first read or
+//! change of players or history sample after its end (`Moderation::expire`).
 
-use std::convert::Infallible;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
@@ -22,12 +22,12 @@ use serde_json::{json, Map, Value};
 use time::Duration;
 use uuid::Uuid;
 
-use crate::domain::audit::{csv_cell, Actor, Audit, TargetType, MAX_REASON_CHARS};
+use crate::domain::audit::{csv_cell, Actor, Audit, AuditEntry, TargetType, MAX_REASON_CHARS};
 use crate::domain::error::FieldError;
 use crate::domain::keyset::{self, Boundary, Position};
 use crate::domain::player_sessions::{CLOSE_BANNED, CLOSE_KICKED};
-use crate::domain::players::{Ban, Player};
-use crate::domain::rfc3339;
+use crate::domain::players::{Ban, Player, PlayerView};
+use crate::domain::{rfc3339, to_micros};
 use crate::http::auth::Session;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{
@@ -150,8 +150,8 @@ impl PlayerQuery {
     }
 
     /// The indices of the matching players in `world.players`, in the order asked; ties are
-    /// broken by id, so paging is stable.
-    fn matching(&self, world: &World) -> Vec<usize> {
+    /// broken by id, so paging is stable. `bans` are the bans that hold now.
+    fn matching(&self, world: &World, bans: &HashMap<Uuid, Ban>) -> Vec<usize> {
         let mut found: Vec<usize> = world
             .players
             .iter()
@@ -160,10 +160,7 @@ impl PlayerQuery {
                 self.search.is_empty() || p.username.to_lowercase().contains(&self.search)
             })
             .filter(|(_, p)| self.online.is_none_or(|o| p.online == o))
-            .filter(|(_, p)| {
-                self.banned
-                    .is_none_or(|b| world.active_ban(p.id).is_some() == b)
-            })
+            .filter(|(_, p)| self.banned.is_none_or(|b| bans.contains_key(&p.id) == b))
             .map(|(i, _)| i)
             .collect();
         let players = &world.players;
@@ -258,9 +255,10 @@ async fn list_players(
         }
         Position::First | Position::Last => None,
     };
-    let mut world = state.world();
-    world.expire_bans();
-    let matching = filter.matching(&world);
+    state.moderation.expire().await?;
+    let bans = state.moderation.active().await?;
+    let world = state.world();
+    let matching = filter.matching(&world, &bans);
     let key = |i: usize| filter.key(&world.players[matching[i]]);
     let before = |i: usize| match (&boundary, filter.descending) {
         (Some(b), false) => key(i) < *b,
@@ -283,16 +281,15 @@ async fn list_players(
     });
     let items: Vec<_> = matching[window.range.clone()]
         .iter()
-        .map(|&i| json!(world.player_view(i)))
+        .map(|&i| json!(PlayerView::new(&world.players[i], &bans)))
         .collect();
     answer.insert("items".into(), items.into());
     Ok(Json(Value::Object(answer)))
 }
 
-/// One CSV line of a player.
-fn player_csv_row(world: &World, index: usize) -> String {
-    let p = &world.players[index];
-    let ban = world.active_ban(p.id);
+/// One CSV line of a player; `bans` are the bans that hold now.
+fn player_csv_row(p: &Player, bans: &HashMap<Uuid, Ban>) -> String {
+    let ban = bans.get(&p.id);
     let cells = [
         p.id.to_string(),
         p.username.clone(),
@@ -328,10 +325,11 @@ async fn export_players(
         return Err(ApiError::Validation(errors));
     }
     let cap = state.settings.export_max_rows;
+    state.moderation.expire().await?;
+    let bans = state.moderation.active().await?;
     let ids: Arc<Vec<Uuid>> = {
-        let mut world = state.world();
-        world.expire_bans();
-        let matching = filter.matching(&world);
+        let world = state.world();
+        let matching = filter.matching(&world, &bans);
         if matching.len() > cap {
             return Err(export_too_large("players", matching.len(), cap));
         }
@@ -345,23 +343,30 @@ async fn export_players(
                 return None;
             }
             let end = (start + EXPORT_CHUNK_ROWS).min(ids.len());
+            let bans = match state.moderation.active().await {
+                Ok(bans) => bans,
+                Err(e) => {
+                    tracing::error!("the player export stopped: {e}");
+                    return Some((Err(std::io::Error::other(e.to_string())), ids.len()));
+                }
+            };
             let text = {
                 let world = state.world();
                 let mut text = String::with_capacity((end - start) * 160);
                 for id in &ids[start..end] {
                     if let Some(index) = world.player_index(*id) {
-                        text.push_str(&player_csv_row(&world, index));
+                        text.push_str(&player_csv_row(&world.players[index], &bans));
                     }
                 }
                 text
             };
             tokio::task::yield_now().await;
-            Some((Ok::<_, Infallible>(Bytes::from(text)), end))
+            Some((Ok(Bytes::from(text)), end))
         }
     });
     // Fused: a body layer (compression) may poll once more after the end, which an
     // unfused `unfold` answers with a panic.
-    let body = futures_util::stream::once(async move { Ok::<_, Infallible>(header_line) })
+    let body = futures_util::stream::once(async move { Ok::<_, std::io::Error>(header_line) })
         .chain(chunks)
         .fuse();
     let mut response = Body::from_stream(body).into_response();
@@ -375,10 +380,19 @@ async fn get_player(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let id = path_uuid(&id, "player_id")?;
-    let mut world = state.world();
-    world.expire_bans();
+    view(&state, id).await.map(Json)
+}
+
+/// The player as the API shows it, after recording any ban that has ended.
+async fn view(state: &AppState, id: Uuid) -> ApiResult<Value> {
+    state.moderation.expire().await?;
+    let ban = state.moderation.active_for(id).await?;
+    let world = state.world();
     let index = world.player_index(id).ok_or_else(|| not_found(id))?;
-    Ok(Json(json!(world.player_view(index))))
+    Ok(json!(PlayerView {
+        player: &world.players[index],
+        ban: ban.as_ref(),
+    }))
 }
 
 /// Deletes the player, and its ban and notes with it; its audit entries stay.
@@ -389,18 +403,21 @@ async fn delete_player(
     HeaderReason(reason): HeaderReason,
 ) -> ApiResult<StatusCode> {
     let id = path_uuid(&id, "player_id")?;
-    let mut world = state.world();
-    world.expire_bans();
-    let index = world.player_index(id).ok_or_else(|| not_found(id))?;
-    let removed = world.players.remove(index);
-    world.bans.remove(&id);
-    world.notes.retain(|n| n.player_id != id);
-    world.audit(
+    state.moderation.expire().await?;
+    let username = {
+        let world = state.world();
+        let index = world.player_index(id).ok_or_else(|| not_found(id))?;
+        world.players[index].username.clone()
+    };
+    let entry = state.audit_entry(
         &session.actor(),
         player_target("player.delete", id)
             .reason(reason)
-            .detail(removed.username),
+            .detail(username),
     );
+    if !state.moderation.delete_player(id, entry).await? {
+        return Err(not_found(id));
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -544,24 +561,19 @@ fn ban_order(body: &Map<String, Value>, errors: &mut Vec<FieldError>) -> Option<
 
 /// Bans (or bans again, replacing the ban) the player; a player online is disconnected, and
 /// the entry says so.
-fn ban(world: &mut World, actor: &Actor, id: Uuid, order: &BanOrder) -> ApiResult<usize> {
-    let index = world.player_index(id).ok_or_else(|| not_found(id))?;
-    let now = world.ban_clock();
+async fn ban(state: &AppState, actor: &Actor, id: Uuid, order: &BanOrder) -> ApiResult<()> {
+    let (username, was_online, now, stamp) = {
+        let mut world = state.world();
+        let index = world.player_index(id).ok_or_else(|| not_found(id))?;
+        let player = &world.players[index];
+        let username = player.username.clone();
+        let was_online = player.online || world.player_sessions.any_open(id);
+        let stamp = AuditEntry::recorded(actor, Audit::default(), world.status().tick);
+        (username, was_online, to_micros(world.ban_clock()), stamp)
+    };
     let until = order
         .duration_seconds
         .map(|s| now + Duration::seconds(s as i64));
-    let previous = world.active_ban(id).map(Ban::until_text);
-    // Every socket of the player closes, with the reason the client shows ("Enforcing bans
-    // and kicks" in the contract).
-    let sockets = world.player_sessions.close_all(
-        id,
-        CLOSE_BANNED,
-        &format!("banned: {}", order.reason),
-        now,
-    );
-    let player = &mut world.players[index];
-    let was_online = std::mem::replace(&mut player.online, false) || sockets > 0;
-    let username = player.username.clone();
     let ban = Ban {
         reason: order.reason.clone(),
         banned_at: now,
@@ -569,24 +581,39 @@ fn ban(world: &mut World, actor: &Actor, id: Uuid, order: &BanOrder) -> ApiResul
         by: actor.username.clone(),
         by_id: actor.id.unwrap_or(Uuid::nil()),
     };
-    let mut detail = match order.duration_seconds {
-        Some(s) => format!("{username} banned for {s} s, until {}", ban.until_text()),
-        None => format!("{username} banned permanently"),
+    let entry = |replaced: Option<&Ban>| {
+        let mut detail = match order.duration_seconds {
+            Some(s) => format!("{username} banned for {s} s, until {}", ban.until_text()),
+            None => format!("{username} banned permanently"),
+        };
+        if replaced.is_some() {
+            detail.push_str(", replacing the ban before");
+        }
+        if was_online {
+            detail.push_str("; live session ended");
+        }
+        let mut audit = player_target("player.ban", id)
+            .reason(Some(order.reason.clone()))
+            .detail(detail);
+        audit.before = replaced.map(Ban::until_text);
+        audit.after = Some(ban.until_text());
+        stamp.with(audit)
     };
-    if previous.is_some() {
-        detail.push_str(", replacing the ban before");
+    state
+        .moderation
+        .ban(id, &ban, entry)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    // Every socket of the player closes, with the reason the client shows ("Enforcing bans
+    // and kicks" in the contract).
+    let mut world = state.world();
+    world
+        .player_sessions
+        .close_all(id, CLOSE_BANNED, &format!("banned: {}", order.reason), now);
+    if let Some(index) = world.player_index(id) {
+        world.players[index].online = false;
     }
-    if was_online {
-        detail.push_str("; live session ended");
-    }
-    let mut entry = player_target("player.ban", id)
-        .reason(Some(order.reason.clone()))
-        .detail(detail);
-    entry.before = previous;
-    entry.after = Some(ban.until_text());
-    world.bans.insert(id, ban);
-    world.audit(actor, entry);
-    Ok(index)
+    Ok(())
 }
 
 /// Ends the player's live session: 409 `not_online` when it has none.
@@ -632,10 +659,9 @@ async fn ban_player(
         Some(order) if errors.is_empty() => order,
         _ => return Err(ApiError::Validation(errors)),
     };
-    let mut world = state.world();
-    world.expire_bans();
-    let index = ban(&mut world, &session.actor(), id, &order)?;
-    Ok(Json(json!(world.player_view(index))))
+    state.moderation.expire().await?;
+    ban(&state, &session.actor(), id, &order).await?;
+    view(&state, id).await.map(Json)
 }
 
 async fn unban_player(
@@ -645,23 +671,32 @@ async fn unban_player(
     HeaderReason(reason): HeaderReason,
 ) -> ApiResult<Json<Value>> {
     let id = path_uuid(&id, "player_id")?;
-    let mut world = state.world();
-    world.expire_bans();
-    let index = world.player_index(id).ok_or_else(|| not_found(id))?;
-    let username = world.players[index].username.clone();
-    let Some(ban) = world.bans.remove(&id) else {
+    state.moderation.expire().await?;
+    let username = {
+        let world = state.world();
+        let index = world.player_index(id).ok_or_else(|| not_found(id))?;
+        world.players[index].username.clone()
+    };
+    let actor = session.actor();
+    let stamp = state.audit_entry(&actor, Audit::default());
+    let lifted = state
+        .moderation
+        .lift(id, &actor, |ban| {
+            let mut audit = player_target("player.unban", id)
+                .reason(reason)
+                .detail(format!("{username}: the ban by {} lifted", ban.by));
+            audit.before = Some(ban.until_text());
+            audit.after = Some("none".to_owned());
+            stamp.with(audit)
+        })
+        .await?;
+    if lifted.is_none() {
         return Err(ApiError::ConflictCode {
             code: "not_banned",
             detail: format!("{username} is not banned"),
         });
-    };
-    let mut entry = player_target("player.unban", id)
-        .reason(reason)
-        .detail(format!("{username}: the ban by {} lifted", ban.by));
-    entry.before = Some(ban.until_text());
-    entry.after = Some("none".to_owned());
-    world.audit(&session.actor(), entry);
-    Ok(Json(json!(world.player_view(index))))
+    }
+    view(&state, id).await.map(Json)
 }
 
 async fn kick_player(
@@ -672,10 +707,9 @@ async fn kick_player(
 ) -> ApiResult<Json<Value>> {
     let id = path_uuid(&id, "player_id")?;
     let reason = body_reason(body)?;
-    let mut world = state.world();
-    world.expire_bans();
-    let index = kick(&mut world, &session.actor(), id, reason)?;
-    Ok(Json(json!(world.player_view(index))))
+    state.moderation.expire().await?;
+    kick(&mut state.world(), &session.actor(), id, reason)?;
+    view(&state, id).await.map(Json)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -818,30 +852,37 @@ async fn bulk(
         return Err(ApiError::Validation(errors));
     }
     let actor = session.actor();
-    let mut world = state.world();
-    world.expire_bans();
-    let results: Vec<Value> = ids
-        .iter()
-        .map(|&id| {
-            let done = match &action {
-                BulkAction::Ban(order) => ban(&mut world, &actor, id, order),
-                BulkAction::Kick(reason) => kick(&mut world, &actor, id, reason.clone()),
-            };
-            let player = world.player_index(id).map(|i| json!(world.player_view(i)));
-            match done {
-                Ok(_) => {
-                    json!({ "id": id, "ok": true, "status": 200, "error": null, "player": player })
-                }
-                Err(e) => json!({
-                    "id": id,
-                    "ok": false,
-                    "status": e.status().as_u16(),
-                    "error": e.message(),
-                    "player": player,
-                }),
+    state.moderation.expire().await?;
+    let mut results: Vec<Value> = Vec::with_capacity(ids.len());
+    for &id in &ids {
+        let done = match &action {
+            BulkAction::Ban(order) => ban(&state, &actor, id, order).await,
+            BulkAction::Kick(reason) => {
+                kick(&mut state.world(), &actor, id, reason.clone()).map(drop)
             }
-        })
-        .collect();
+        };
+        // A store that cannot be reached fails the whole request, as a single operation would.
+        if let Err(ApiError::ServiceUnavailable(detail)) = done {
+            return Err(ApiError::ServiceUnavailable(detail));
+        }
+        let player = match view(&state, id).await {
+            Ok(player) => Some(player),
+            Err(ApiError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        results.push(match done {
+            Ok(_) => {
+                json!({ "id": id, "ok": true, "status": 200, "error": null, "player": player })
+            }
+            Err(e) => json!({
+                "id": id,
+                "ok": false,
+                "status": e.status().as_u16(),
+                "error": e.message(),
+                "player": player,
+            }),
+        });
+    }
     Ok(Json(json!({ "results": results })))
 }
 
@@ -854,14 +895,11 @@ async fn list_notes(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let id = path_uuid(&id, "player_id")?;
-    let world = state.world();
-    world.player_index(id).ok_or_else(|| not_found(id))?;
-    let items: Vec<_> = world
-        .notes
-        .iter()
-        .rev()
-        .filter(|n| n.player_id == id)
-        .collect();
+    state
+        .world()
+        .player_index(id)
+        .ok_or_else(|| not_found(id))?;
+    let items = state.moderation.notes(id).await?;
     Ok(Json(json!({ "items": items })))
 }
 
@@ -880,15 +918,23 @@ async fn add_note(
         _ => return Err(ApiError::Validation(errors)),
     };
     let actor = session.actor();
-    let mut world = state.world();
-    let index = world.player_index(id).ok_or_else(|| not_found(id))?;
-    let username = world.players[index].username.clone();
-    let note = world.add_note(id, text, &actor);
-    let excerpt: String = note.text.chars().take(200).collect();
-    world.audit(
-        &actor,
-        player_target("player.note", id).detail(format!("{username}: note {}: {excerpt}", note.id)),
-    );
+    let username = {
+        let world = state.world();
+        let index = world.player_index(id).ok_or_else(|| not_found(id))?;
+        world.players[index].username.clone()
+    };
+    let stamp = state.audit_entry(&actor, Audit::default());
+    let note = state
+        .moderation
+        .add_note(id, text, &actor, |note| {
+            let excerpt: String = note.text.chars().take(200).collect();
+            stamp.with(
+                player_target("player.note", id)
+                    .detail(format!("{username}: note {}: {excerpt}", note.id)),
+            )
+        })
+        .await?
+        .ok_or_else(|| not_found(id))?;
     Ok((StatusCode::CREATED, Json(json!(note))))
 }
 
@@ -904,7 +950,7 @@ async fn timeline(
     let query = QueryParams::parse(query.as_deref())?;
     let page = page(&query, vec![])?;
     // An ended ban is recorded before the timeline is read, as every read of players does.
-    state.world().expire_bans();
+    state.moderation.expire().await?;
     state.audit.flush().await?;
     let (entries, total) = state
         .audit

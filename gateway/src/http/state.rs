@@ -17,6 +17,7 @@ use crate::store::audit_log::AuditLog;
 use crate::store::history::Source;
 use crate::store::login_limits::LoginLimitStore;
 use crate::store::memory::{lock, World};
+use crate::store::moderation::Moderation;
 use crate::store::postgres::Postgres;
 
 #[derive(Clone)]
@@ -39,6 +40,8 @@ pub struct AppState {
     pub login_limits: LoginLimitStore,
     /// The audit log, beside the accounts.
     pub audit: AuditLog,
+    /// Bans, notes and the deletion of players.
+    pub moderation: Moderation,
     /// Sorted by id.
     seeded_players: Arc<Vec<Player>>,
     world: Arc<Mutex<World>>,
@@ -99,16 +102,18 @@ impl AppState {
         let history_source =
             Source::new(settings.history_interval_secs, settings.prometheus.clone());
         let world = Arc::new(Mutex::new(world));
-        let (accounts, login_limits, audit) = match pg {
+        let (accounts, login_limits, audit, moderation) = match pg {
             Some(pg) => (
                 Accounts::Postgres(pg.clone()),
                 LoginLimitStore::Postgres(pg.clone(), world.clone()),
-                AuditLog::postgres(pg, world.clone()),
+                AuditLog::postgres(pg.clone(), world.clone()),
+                Moderation::Postgres(pg, world.clone()),
             ),
             None => (
                 Accounts::Memory(world.clone()),
                 LoginLimitStore::Memory(world.clone()),
                 AuditLog::Memory(world.clone()),
+                Moderation::Memory(world.clone()),
             ),
         };
         Self {
@@ -120,6 +125,7 @@ impl AppState {
             accounts,
             login_limits,
             audit,
+            moderation,
             seeded_players: Arc::new(seeded_players),
             world,
             requests: Arc::new(Mutex::new(RequestLog::default())),

@@ -14,7 +14,7 @@ use crate::domain::game::{Game, GameStatus};
 use crate::domain::history::{tick_duration_ms, History, Sample};
 use crate::domain::login_limit::LoginLimits;
 use crate::domain::player_sessions::PlayerSessions;
-use crate::domain::players::{Ban, Note, Player, PlayerView};
+use crate::domain::players::{Ban, Note, Player};
 use crate::domain::runtime_config::RuntimeConfig;
 use crate::domain::services::{Service, ServiceStatus, GATEWAY_SERVICE, INITIAL_VERSIONS};
 use crate::domain::snapshots::{Snapshot, MAX_SNAPSHOT_ID};
@@ -109,15 +109,6 @@ impl World {
         self.bans.get(&id).filter(|b| b.active_at(now))
     }
 
-    /// The player at `index` as the API shows it.
-    pub fn player_view(&self, index: usize) -> PlayerView<'_> {
-        let player = &self.players[index];
-        PlayerView {
-            player,
-            ban: self.active_ban(player.id),
-        }
-    }
-
     /// Forgets the bans that have ended, each with a `player.ban_expired` entry by `(system)`,
     /// once. Called before players are read or changed and on every history sample, so an
     /// ended ban is recorded at the first of those after its end; a read in between already
@@ -141,21 +132,19 @@ impl World {
                 .map(|i| self.players[i].username.clone());
             self.audit(
                 &Actor::system(),
-                Audit::new("player.ban_expired")
-                    .on(
-                        TargetType::Player,
-                        Some(id.to_string()),
-                        Some(format!("player {id}")),
-                    )
-                    .change(ban.until_text(), "none")
-                    .detail(format!(
-                        "{}: the ban by {} ended at {}",
-                        username.as_deref().unwrap_or("(deleted)"),
-                        ban.by,
-                        ban.until_text()
-                    )),
+                crate::domain::players::ban_expired(id, username.as_deref(), &ban),
             );
         }
+    }
+
+    /// The bans that hold now, by player.
+    pub fn active_bans(&self) -> HashMap<Uuid, Ban> {
+        let now = self.ban_clock();
+        self.bans
+            .iter()
+            .filter(|(_, b)| b.active_at(now))
+            .map(|(id, b)| (*id, b.clone()))
+            .collect()
     }
 
     /// A new note on player `player_id`.

@@ -25,6 +25,7 @@ pub mod audit_log;
 pub mod history;
 pub mod login_limits;
 pub mod memory;
+pub mod moderation;
 pub mod postgres;
 pub mod prometheus;
 

@@ -166,6 +166,13 @@ async fn postgres_state(settings: Settings, server: &str) -> AppState {
         ))
         .await
         .expect("a copy of the migrated template");
+    // The players the gateway simulates, as Galaxy's players service would have created them.
+    galaxy_gateway::store::postgres::seed_players(
+        &format!("{server} user=galaxy dbname={name}"),
+        &galaxy_gateway::domain::players::seed(settings.players),
+    )
+    .await
+    .expect("the seeded players are inserted");
     let pg = Postgres::connect(&format!("{server} user=galaxy_admin_api dbname={name}"))
         .await
         .expect("the gateway connects to its database");

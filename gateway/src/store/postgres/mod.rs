@@ -9,8 +9,11 @@
 //! the ones it needs are applied.
 
 mod audit;
+mod moderation;
+mod seed;
 
 pub use audit::AppendError;
+pub use seed::seed_players;
 
 use std::net::IpAddr;
 use std::time::Duration;
