@@ -8,6 +8,13 @@ the database (the audit ids through the migrations' own trigger). Each query bel
 socket; for the 1000th page the cursor is the last row of the 999th, as the dashboard would
 hold it. Each is timed RUNS times (client-side, one round trip each) and reported as p50/p95.
 
+Then the same log through the release reference gateway (`--database-url`, as
+`galaxy_admin_api`): audit pages over HTTP, first and 1000th by the cursors the gateway hands
+out (page 1000 reached by following `next_cursor` 999 times, as the dashboard would), and a
+streamed CSV export of 1,000,000 entries with the gateway's peak resident memory (VmHWM) before
+and after. The players are still the gateway's simulated ones (its list is not served from
+`players` yet), so only the queries above measure the players table.
+
 Writes bench/results/postgres.md and prints it."""
 
 from __future__ import annotations
@@ -22,13 +29,17 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "db"))
 
-from conftest import APP_ROLE, Server  # noqa: E402
+from conftest import APP_ROLE, OWNER, PORT, Server  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "tests"))
+from reference_gateway import gateway_bin, http  # noqa: E402
 
 PLAYERS = int(os.environ.get("BENCH_PLAYERS", "1000000"))
 AUDIT_ROWS = int(os.environ.get("BENCH_AUDIT_ROWS", "10000000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "50"))
 PAGE = 50
 DEEP = 1000  # the page number the issue asks about
+EXPORT_ROWS = min(1_000_000, AUDIT_ROWS)  # the gateway's default export cap
 
 
 def say(text: str) -> None:
@@ -124,6 +135,105 @@ def measure(server: Server, db: str) -> list[tuple[str, str, list[float], int]]:
     return results
 
 
+GATEWAY_PORT = 28064  # below the ephemeral range, like the other bench ports
+ADMIN_PASSWORD = "bench-" + os.urandom(6).hex()
+
+
+def rss_peak_kib(pid: int) -> tuple[int, int]:
+    """The process's resident memory now and at its peak, in KiB (/proc/PID/status)."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
+
+
+def measure_gateway(server: Server, db: str, tmp: Path) -> tuple[list[tuple[str, str, list[float], int]], list[str]]:
+    """Audit pages and an export through the release gateway on the bench's database."""
+    import subprocess
+    import urllib.parse
+    import urllib.request
+
+    results: list[tuple[str, str, list[float], int]] = []
+    notes: list[str] = []
+    api = f"http://127.0.0.1:{GATEWAY_PORT}/api"
+    env = {**os.environ, "GALAXY_ADMIN_USERNAME": "admin", "GALAXY_ADMIN_PASSWORD": ADMIN_PASSWORD,
+           "JWT_SECRET_KEY": os.urandom(32).hex(), "RUST_LOG": "warn"}
+    url = f"host={server.socket} port={PORT} user={APP_ROLE} dbname={db}"
+    log = open(tmp / "gateway.log", "w")
+    gateway = subprocess.Popen([str(gateway_bin("bench")), "--listen", f"127.0.0.1:{GATEWAY_PORT}", "--database-url", url,
+                                "--password-hash-memory-kib", "1024", "--password-hash-iterations", "1"],
+                               env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if http("GET", f"{api}/health/ready", timeout=2)[0] == 200:
+                    break
+            except OSError:
+                pass
+            if gateway.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the gateway did not start: {(tmp / 'gateway.log').read_text()}")
+            time.sleep(0.2)
+        status, body = http("POST", f"{api}/admin/auth/login", {"username": "admin", "password": ADMIN_PASSWORD})
+        assert status == 200, body
+        token = body["access_token"]
+
+        def get(path: str) -> dict:
+            status, body = http("GET", f"{api}{path}", token=token, timeout=30)
+            assert status == 200, (path, status, body)
+            return body
+
+        def run(name: str, query: str, path: str) -> dict:
+            get(path)  # warm
+            times, body = [], {}
+            for _ in range(RUNS):
+                start = time.perf_counter()
+                body = get(path)
+                times.append((time.perf_counter() - start) * 1000)
+            results.append((name, query, times, len(body["items"])))
+            say(f"gateway {name}: p50 {p(times, 0.5):.2f} ms, p95 {p(times, 0.95):.2f} ms")
+            return body
+
+        first = run("audit, first page", f"GET /admin/audit?limit={PAGE}", f"/admin/audit?limit={PAGE}")
+        say(f"Following next_cursor to page {DEEP}")
+        page, until = first, first["until_id"]
+        for _ in range(DEEP - 1):
+            page = get(f"/admin/audit?limit={PAGE}&until_id={until}&cursor={urllib.parse.quote(page['next_cursor'])}")
+        cursor = urllib.parse.quote(page["prev_cursor"])  # page 1000 again, from page 999's side
+        previous = get(f"/admin/audit?limit={PAGE}&until_id={until}&cursor={cursor}")
+        cursor = urllib.parse.quote(previous["next_cursor"])
+        deep = run(f"audit, page {DEEP} by cursor", "GET …&cursor=<next_cursor of page 999>",
+                   f"/admin/audit?limit={PAGE}&until_id={until}&cursor={cursor}")
+        assert [e["id"] for e in deep["items"]] == [e["id"] for e in page["items"]]
+        run("audit, action family 'config', first page", "GET …&action=config", f"/admin/audit?limit={PAGE}&action=config")
+        run("audit, actor 'carol', first page", "GET …&actor=carol", f"/admin/audit?limit={PAGE}&actor=carol")
+        run("players banned now (bans from player_bans)", "GET /admin/players?banned=true", "/admin/players?banned=true")
+
+        # The newest EXPORT_ROWS entries: ids and times rise together, so the export's chunks (by
+        # id, newest first) are index range scans on the primary key.
+        with server.connect(db) as conn:
+            since = conn.execute("SELECT at FROM admin_audit WHERE id <= %s ORDER BY id DESC OFFSET %s LIMIT 1",
+                                 (until, EXPORT_ROWS - 1)).fetchone()[0]
+        query = urllib.parse.urlencode({"from": since.isoformat().replace("+00:00", "Z"), "until_id": until})
+        before = rss_peak_kib(gateway.pid)
+        request = urllib.request.Request(f"{api}/admin/audit/export?{query}", headers={"authorization": f"Bearer {token}"})
+        start = time.perf_counter()
+        size = lines = 0
+        with urllib.request.urlopen(request, timeout=600) as response:
+            while chunk := response.read(1 << 20):
+                size += len(chunk)
+                lines += chunk.count(b"\n")
+        spent = time.perf_counter() - start
+        after = rss_peak_kib(gateway.pid)
+        notes.append(f"Export of {lines - 1:,} audit entries through the gateway (`GET /admin/audit/export?from=…`): "
+                     f"{size / 1e6:.0f} MB of CSV in {spent:.1f} s; the gateway's resident memory {before[0] / 1024:.1f} MiB before "
+                     f"(peak {before[1] / 1024:.1f} MiB) and {after[0] / 1024:.1f} MiB after (peak {after[1] / 1024:.1f} MiB).")
+        say(notes[-1])
+    finally:
+        gateway.terminate()
+        gateway.wait(15)
+        log.close()
+    return results, notes
+
+
 def main() -> int:
     server = Server()
     try:
@@ -137,6 +247,9 @@ def main() -> int:
         with server.connect(db) as conn:
             size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()[0]
         results = measure(server, db)
+        import tempfile
+        with tempfile.TemporaryDirectory(prefix="galaxy-bench-") as tmp:
+            gateway_results, gateway_notes = measure_gateway(server, db, Path(tmp))
     finally:
         server.stop()
     lines = [
@@ -153,6 +266,20 @@ def main() -> int:
     ]
     for name, query, times, rows in results:
         lines.append(f"| {name} | `{query}` | {p(times, 0.5):.2f} | {p(times, 0.95):.2f} | {rows} |")
+    lines += [
+        "",
+        "## Through the reference gateway",
+        "",
+        f"The release gateway with `--database-url` as `galaxy_admin_api`, over plain HTTP on loopback; {RUNS} requests "
+        "after one warm-up, timed by the client (the whole request: the token check against `admins`, the capped total, "
+        "the page and its `EXISTS` probe).",
+        "",
+        "| Page | Request | p50 (ms) | p95 (ms) | Rows |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for name, query, times, rows in gateway_results:
+        lines.append(f"| {name} | `{query}` | {p(times, 0.5):.2f} | {p(times, 0.95):.2f} | {rows} |")
+    lines += [""] + gateway_notes
     text = "\n".join(lines) + "\n"
     out = ROOT / "bench" / "results" / "postgres.md"
     out.parent.mkdir(parents=True, exist_ok=True)

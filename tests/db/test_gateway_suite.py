@@ -1,7 +1,8 @@
 """The reference gateway's own integration tests (gateway/tests, the ones `cargo test` runs in
-memory in the unit stage) again with its accounts and login limit on this PostgreSQL: every
-gateway a test starts gets a fresh copy of the migrated database and connects to it as
-`galaxy_admin_api` (gateway/tests/common/mod.rs, `postgres_state`). The same assertions must
+memory in the unit stage) again with its accounts, login limit, audit log, bans and notes on
+this PostgreSQL: every gateway a test starts gets a fresh copy of the migrated database, with
+the players it simulates written into `players`, and connects to it as `galaxy_admin_api`
+(gateway/tests/common/mod.rs, `postgres_state`). The same assertions must
 hold whichever store the gateway uses."""
 
 from __future__ import annotations
