@@ -27,6 +27,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let sampler = tokio::spawn(history_sampler(state.clone()));
     let audit_flusher = tokio::spawn(audit_flusher(state.clone()));
+    let audit = state.audit.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let handle = axum_server::Handle::new();
     let on_signal = handle.clone();
@@ -51,6 +52,10 @@ pub async fn serve(
     };
     sampler.abort();
     audit_flusher.abort();
+    // What the last requests recorded, before the process ends.
+    if let Err(e) = audit.flush().await {
+        tracing::error!("audit entries not written at shutdown: {e}");
+    }
     served
 }
 

@@ -477,7 +477,7 @@ def test_a_ban_expiry_both_replicas_notice_at_once_is_recorded_once(replicas, se
             for _ in range(5):
                 status, body = replica.call(token, "GET", "/admin/players?banned=false&limit=5")
                 assert status == 200, body
-        except AssertionError as error:
+        except Exception as error:  # noqa: BLE001 - any failure of a thread fails the test
             errors.append(error)
 
     threads = [threading.Thread(target=notice, args=(replica, token, advance))
@@ -486,6 +486,7 @@ def test_a_ban_expiry_both_replicas_notice_at_once_is_recorded_once(replicas, se
         t.start()
     for t in threads:
         t.join(60)
+    assert not any(t.is_alive() for t in threads)
     assert errors == []
     with server.connect(db) as conn:
         expired = conn.execute("SELECT target_id, count(*) FROM admin_audit WHERE action = 'player.ban_expired' GROUP BY target_id").fetchall()

@@ -294,8 +294,9 @@ pub fn fields(
     window: &Window,
     boundary_of: impl Fn(usize) -> Boundary,
 ) -> serde_json::Map<String, Value> {
-    let next = window
-        .has_next
+    // An empty page has no row to continue after (a cursor used with another filter can land
+    // on one): no next cursor, rather than a row that is not there.
+    let next = (window.has_next && !window.range.is_empty())
         .then(|| cursor(order, Direction::After, boundary_of(window.range.end - 1)));
     let previous = window.has_previous.then(|| {
         if window.range.is_empty() {
@@ -419,5 +420,19 @@ mod tests {
             id: "x".into(),
         });
         assert!(IdPage::new(&bad, 0).is_err());
+    }
+
+    #[test]
+    fn an_empty_page_with_rows_after_it_has_no_next_cursor() {
+        let window = Window {
+            range: 0..0,
+            has_previous: false,
+            has_next: true,
+        };
+        let f = fields("o", 3, &window, |_| unreachable!("no row to name"));
+        assert_eq!(
+            (f["next_cursor"].clone(), f["has_more"].clone()),
+            (Value::Null, Value::Bool(true))
+        );
     }
 }

@@ -45,11 +45,16 @@ pub async fn refuse_foreign_preflight(
 /// Writes the audit entries a request recorded before its answer leaves, so the operator who
 /// acted finds the entry at their next read, whichever replica serves it (nothing to do with
 /// the log in memory). A database that cannot take them now does not change the answer: the
-/// action happened, and its entries wait in the outbox for the next flush.
+/// action happened, and its entries wait in the outbox. While flushes fail, answers do not
+/// wait for another try (the background task retries every second), and the health probes
+/// never do: a liveness probe must not fail because the database is away.
 pub async fn flush_audit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let probe = request.uri().path().contains("/health/");
     let response = next.run(request).await;
-    if let Err(e) = state.audit.flush().await {
-        tracing::error!("the audit log could not be written now, its entries wait: {e}");
+    if !probe && !state.audit.is_failing() {
+        if let Err(e) = state.audit.flush().await {
+            tracing::error!("the audit log could not be written now, its entries wait: {e}");
+        }
     }
     response
 }

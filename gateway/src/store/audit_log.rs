@@ -7,10 +7,14 @@
 //! in the order recorded: after every request, before its answer leaves (so an operator reads
 //! their own action in the log at once), and every second from a background task (entries of
 //! the gateway's own clock, such as an ended ban, and retries after an outage). A database
-//! that cannot be reached keeps the entries in the outbox; none is lost while the process runs.
+//! that cannot be reached keeps the entries in the outbox; none is lost while the process runs
+//! (the server flushes once more as it stops). One limit: when the connection drops during a
+//! COMMIT that did succeed, the batch is written again at the next flush (entries carry no key
+//! of their own the table could refuse a second time by).
 //!
 //! [`flush`]: AuditLog::flush
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use time::OffsetDateTime;
@@ -31,8 +35,41 @@ pub enum AuditLog {
         /// One flush at a time, so entries reach the table in the order they were recorded,
         /// and a request's flush waits for one already writing its entries.
         flushing: Arc<tokio::sync::Mutex<()>>,
+        /// Whether the last flush failed (see [`AuditLog::is_failing`]).
+        failing: Arc<AtomicBool>,
     },
 }
+
+/// Writes `batch` in one transaction; on failure, the entries that were not written. An entry
+/// the database refuses is logged and dropped (written one by one to find it).
+async fn write_batch(pg: &Postgres, batch: &[AuditEntry]) -> Result<(), Vec<AuditEntry>> {
+    match pg.append_audit(batch).await {
+        Ok(()) => Ok(()),
+        Err(AppendError::Unavailable(e)) => {
+            tracing::warn!("the audit log cannot be written now: {e}");
+            Err(batch.to_vec())
+        }
+        Err(AppendError::Refused(_)) => {
+            for (i, entry) in batch.iter().enumerate() {
+                match pg.append_audit(std::slice::from_ref(entry)).await {
+                    Ok(()) => {}
+                    Err(AppendError::Refused(why)) => {
+                        tracing::error!(?entry, "the audit log refused an entry: {why}");
+                    }
+                    Err(AppendError::Unavailable(e)) => {
+                        tracing::warn!("the audit log cannot be written now: {e}");
+                        return Err(batch[i..].to_vec());
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Entries written per transaction: a backlog after an outage is written in batches, so the
+/// log's id lock (migration 0004) is never held for long against other replicas' changes.
+const FLUSH_BATCH: usize = 500;
 
 impl AuditLog {
     /// The log of `pg`; from now on the world's entries wait in its outbox for [`flush`].
@@ -44,50 +81,66 @@ impl AuditLog {
             pg,
             world,
             flushing: Arc::new(tokio::sync::Mutex::new(())),
+            failing: Arc::new(AtomicBool::new(false)),
         }
     }
 
-    /// Writes the entries waiting in the outbox, oldest first (nothing to do in memory). An
-    /// entry the database refuses (it breaks a constraint of `admin_audit`) is logged and
-    /// dropped, so it cannot hold back every later one; when the database cannot be reached,
-    /// the entries go back to the outbox for the next flush.
+    /// Whether the last flush failed: the database is out of reach, and a request's answer
+    /// should not wait for one more try (the background task retries every second).
+    pub fn is_failing(&self) -> bool {
+        match self {
+            AuditLog::Memory(_) => false,
+            AuditLog::Postgres { failing, .. } => failing.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Writes the entries waiting in the outbox, oldest first, in batches (nothing to do in
+    /// memory). An entry the database refuses (it breaks a constraint of `admin_audit`) is
+    /// logged and dropped, so it cannot hold back every later one; when the database cannot be
+    /// reached, the entries not written go back to the outbox for the next flush. The writing
+    /// runs as a task of its own: a caller that goes away (a client that hangs up, a shutdown)
+    /// cannot drop entries taken from the outbox halfway.
     pub async fn flush(&self) -> StoreResult<()> {
+        if matches!(self, AuditLog::Memory(_)) {
+            return Ok(());
+        }
+        let this = self.clone();
+        match tokio::spawn(async move { this.write_outbox().await }).await {
+            Ok(written) => written,
+            Err(e) => Err(crate::store::StoreError::Unavailable(format!(
+                "the audit flush stopped: {e}"
+            ))),
+        }
+    }
+
+    async fn write_outbox(&self) -> StoreResult<()> {
         let AuditLog::Postgres {
             pg,
             world,
             flushing,
+            failing,
         } = self
         else {
             return Ok(());
         };
         let _one_at_a_time = flushing.lock().await;
-        let batch = lock(world).take_audit_outbox();
-        if batch.is_empty() {
-            return Ok(());
-        }
-        match pg.append_audit(&batch).await {
-            Ok(()) => Ok(()),
-            Err(AppendError::Unavailable(e)) => {
-                lock(world).return_audit_outbox(batch);
-                Err(e)
+        let mut pending = lock(world).take_audit_outbox();
+        while !pending.is_empty() {
+            let rest = pending.split_off(pending.len().min(FLUSH_BATCH));
+            let written = write_batch(pg, &pending).await;
+            if let Err(unwritten) = written {
+                let mut back = unwritten;
+                back.extend(rest);
+                lock(world).return_audit_outbox(back);
+                failing.store(true, Ordering::Relaxed);
+                return Err(crate::store::StoreError::Unavailable(
+                    "the audit log cannot be written now".into(),
+                ));
             }
-            // Entry by entry, to keep all but the refused one.
-            Err(AppendError::Refused(_)) => {
-                for (i, entry) in batch.iter().enumerate() {
-                    match pg.append_audit(std::slice::from_ref(entry)).await {
-                        Ok(()) => {}
-                        Err(AppendError::Refused(why)) => {
-                            tracing::error!(?entry, "the audit log refused an entry: {why}");
-                        }
-                        Err(AppendError::Unavailable(e)) => {
-                            lock(world).return_audit_outbox(batch[i..].to_vec());
-                            return Err(e);
-                        }
-                    }
-                }
-                Ok(())
-            }
+            pending = rest;
         }
+        failing.store(false, Ordering::Relaxed);
+        Ok(())
     }
 
     /// The newest entry's id, if any: the default `until_id` of a listing.

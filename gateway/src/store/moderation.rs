@@ -90,6 +90,8 @@ impl Moderation {
                 if world.player_index(id).is_none() {
                     return Ok(None);
                 }
+                // A ban that has ended is recorded as such, not replaced (as in PostgreSQL).
+                world.expire_bans();
                 let replaced = world.active_ban(id).cloned();
                 world.bans.insert(id, ban.clone());
                 world.record_audit(entry(replaced.as_ref()));
@@ -146,7 +148,7 @@ impl Moderation {
                 let deleted = pg.delete_player(id, &entry).await?;
                 // The simulated game forgets the player too.
                 let mut world = lock(world);
-                if let Some(index) = world.player_index(id) {
+                if let Some(index) = world.player_index(id).filter(|_| deleted) {
                     world.players.remove(index);
                 }
                 Ok(deleted)

@@ -52,11 +52,12 @@ fn storable(text: &str) -> String {
     text.replace('\0', "\u{FFFD}")
 }
 
-/// A text the table's CHECK refuses though the contract's rules let it through (the two
-/// disagree on what white space is only for rare characters, such as U+0085): a 422 on the
-/// field, not a failed database.
-fn refused_text(e: tokio_postgres::Error, field: &str) -> StoreError {
-    if e.code() == Some(&SqlState::CHECK_VIOLATION) {
+/// A text the table's CHECK `constraint` refuses though the contract's rules let it through
+/// (the two disagree on what white space is only for rare characters, such as U+0085): a 422
+/// on the field, not a failed database.
+fn refused_text(e: tokio_postgres::Error, constraint: &str, field: &str) -> StoreError {
+    let refused_by = e.as_db_error().and_then(|d| d.constraint());
+    if e.code() == Some(&SqlState::CHECK_VIOLATION) && refused_by == Some(constraint) {
         StoreError::Rejected(Rejected::Invalid(vec![FieldError::new(
             &["body", field],
             "Value error, must contain a character that is not white space",
@@ -81,9 +82,9 @@ async fn lock_player(tx: &Transaction<'_>, id: Uuid) -> StoreResult<()> {
 }
 
 /// Ends the open bans whose `until` has passed at `now` (only player `only`'s, when given),
-/// each with its `player.ban_expired` entry, in `tx`. A replica running the same statement at
-/// the same moment waits on the rows this one updates, then finds them ended and skips them:
-/// each expiry is recorded once.
+/// each with its `player.ban_expired` entry, in `tx`. Rows another transaction holds (a replica
+/// sweeping at the same moment, a ban being replaced) are skipped, not waited for: that
+/// transaction ends them, or a later sweep does. Each expiry is recorded once.
 async fn sweep(
     tx: &Transaction<'_>,
     now: OffsetDateTime,
@@ -94,7 +95,10 @@ async fn sweep(
         .query(
             &format!(
                 "UPDATE player_bans AS b SET ended_at = b.until, end_reason = 'expired' \
-                 WHERE b.ended_at IS NULL AND b.until <= $1 AND ($2::uuid IS NULL OR b.player_id = $2) \
+                 WHERE b.id IN (SELECT id FROM player_bans \
+                   WHERE ended_at IS NULL AND until <= $1 AND ($2::uuid IS NULL OR player_id = $2) \
+                   FOR UPDATE SKIP LOCKED) \
+                   AND b.ended_at IS NULL \
                  RETURNING {BAN_COLUMNS}, \
                    (SELECT p.username FROM players AS p WHERE p.id = b.player_id) AS username"
             ),
@@ -185,7 +189,7 @@ impl Postgres {
             .await;
         match inserted {
             Err(e) if no_such_player(&e) => return Ok(None),
-            Err(e) => return Err(refused_text(e, "reason")),
+            Err(e) => return Err(refused_text(e, "player_bans_reason_length", "reason")),
             Ok(_) => {}
         }
         insert_audit(&tx, &entry(replaced.as_ref())).await?;
@@ -275,7 +279,7 @@ impl Postgres {
             .await;
         let note = match inserted {
             Err(e) if no_such_player(&e) => return Ok(None),
-            Err(e) => return Err(refused_text(e, "text")),
+            Err(e) => return Err(refused_text(e, "player_notes_text_length", "text")),
             Ok(row) => note(&row, id),
         };
         insert_audit(&tx, &entry(&note)).await?;
