@@ -12,8 +12,8 @@ Then the same log through the release reference gateway (`--database-url`, as
 `galaxy_admin_api`): audit pages over HTTP, first and 1000th by the cursors the gateway hands
 out (page 1000 reached by following `next_cursor` 999 times, as the dashboard would), and a
 streamed CSV export of 1,000,000 entries with the gateway's peak resident memory (VmHWM) before
-and after. The players are still the gateway's simulated ones (its list is not served from
-`players` yet), so only the queries above measure the players table.
+and after. Then the players list through the gateway (served from `players`), first page, page 1000 by
+cursor, and a search.
 
 Writes bench/results/postgres.md and prints it."""
 
@@ -206,6 +206,14 @@ def measure_gateway(server: Server, db: str, tmp: Path) -> tuple[list[tuple[str,
         run("audit, action family 'config', first page", "GET …&action=config", f"/admin/audit?limit={PAGE}&action=config")
         run("audit, actor 'carol', first page", "GET …&actor=carol", f"/admin/audit?limit={PAGE}&actor=carol")
         run("players banned now (bans from player_bans)", "GET /admin/players?banned=true", "/admin/players?banned=true")
+        players = run("players, first page", f"GET /admin/players?limit={PAGE}", f"/admin/players?limit={PAGE}")
+        say(f"Following the players' next_cursor to page {DEEP}")
+        page = players
+        for _ in range(DEEP - 2):
+            page = get(f"/admin/players?limit={PAGE}&cursor={urllib.parse.quote(page['next_cursor'])}")
+        run(f"players, page {DEEP} by cursor", "GET …&cursor=<next_cursor of page 999>",
+            f"/admin/players?limit={PAGE}&cursor={urllib.parse.quote(page['next_cursor'])}")
+        run("players search 'ot_12', first page", "GET …&search=ot_12", f"/admin/players?limit={PAGE}&search=ot_12")
 
         # The newest EXPORT_ROWS entries: ids and times rise together, so the export's chunks (by
         # id, newest first) are index range scans on the primary key.
@@ -227,6 +235,21 @@ def measure_gateway(server: Server, db: str, tmp: Path) -> tuple[list[tuple[str,
                      f"{size / 1e6:.0f} MB of CSV in {spent:.1f} s; the gateway's resident memory {before[0] / 1024:.1f} MiB before "
                      f"(peak {before[1] / 1024:.1f} MiB) and {after[0] / 1024:.1f} MiB after (peak {after[1] / 1024:.1f} MiB).")
         say(notes[-1])
+        if PLAYERS <= 1_000_000:  # the gateway's default export cap
+            before = rss_peak_kib(gateway.pid)
+            request = urllib.request.Request(f"{api}/admin/players/export", headers={"authorization": f"Bearer {token}"})
+            start = time.perf_counter()
+            size = lines = 0
+            with urllib.request.urlopen(request, timeout=600) as response:
+                while chunk := response.read(1 << 20):
+                    size += len(chunk)
+                    lines += chunk.count(b"\n")
+            spent = time.perf_counter() - start
+            after = rss_peak_kib(gateway.pid)
+            notes.append(f"Export of all {lines - 1:,} players through the gateway (`GET /admin/players/export`, keyset "
+                         f"chunks of 1000 from `players`): {size / 1e6:.0f} MB of CSV in {spent:.1f} s; the gateway's resident "
+                         f"memory {before[0] / 1024:.1f} MiB before and {after[0] / 1024:.1f} MiB after (peak {after[1] / 1024:.1f} MiB).")
+            say(notes[-1])
     finally:
         gateway.terminate()
         gateway.wait(15)

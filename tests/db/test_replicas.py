@@ -496,3 +496,27 @@ def test_a_ban_expiry_both_replicas_notice_at_once_is_recorded_once(replicas, se
     for replica, token in ((a, token_a), (b, token_b)):
         status, listed = replica.call(token, "GET", "/admin/players?banned=true")
         assert (status, listed["items"]) == (200, []), listed
+
+
+def test_a_player_deleted_through_one_replica_is_gone_from_the_other_at_once(replicas, server, db):
+    a, b = replicas
+    token_a, token_b = a.login(), b.login()
+    status, first = b.call(token_b, "GET", "/admin/players?limit=3")
+    assert status == 200 and first["total"] == 250, first
+    doomed = first["items"][1]["id"]
+    assert a.call(token_a, "DELETE", f"/admin/players/{doomed}")[0] == 204
+    # Through the other replica: the page, the list and its total, the search, a ban.
+    assert b.call(token_b, "GET", f"/admin/players/{doomed}")[0] == 404
+    status, after = b.call(token_b, "GET", "/admin/players?limit=3")
+    assert after["total"] == 249 and doomed not in [p["id"] for p in after["items"]], after
+    name = first["items"][1]["username"]
+    assert b.call(token_b, "GET", f"/admin/players?search={name}")[1]["items"] == []
+    status, body = b.call(token_b, "POST", f"/admin/players/{doomed}/ban", {"reason": "x", "duration_seconds": None})
+    assert status == 404, body
+    # Paged through both replicas by the same cursors: the same rows.
+    status, page_a = a.call(token_a, "GET", "/admin/players?limit=50&sort=created_at&order=desc")
+    status, next_b = b.call(token_b, "GET", f"/admin/players?limit=50&sort=created_at&order=desc&cursor={page_a['next_cursor']}")
+    status, next_a = a.call(token_a, "GET", f"/admin/players?limit=50&sort=created_at&order=desc&cursor={page_a['next_cursor']}")
+    assert next_b["items"] == next_a["items"] and len(next_b["items"]) == 50
+    with server.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM players WHERE id = %s", (doomed,)).fetchone() == (0,)

@@ -10,6 +10,7 @@ pub mod game;
 pub mod history;
 pub mod keyset;
 pub mod login_limit;
+pub mod player_list;
 pub mod player_sessions;
 pub mod players;
 pub mod roles;

@@ -125,13 +125,14 @@ async fn list(
     no_offset_with_cursor(&position, page.offset)?;
     let at = IdPage::new(&position, page.offset).map_err(|e| ApiError::Validation(vec![e]))?;
     let found = state.audit.page(&filter, at, page.limit).await?;
-    let accounts = state.account_ids().await?;
+
     let mut answer = found.fields(ORDER, |e| keyset::id_boundary(e.id));
+    let known = state.known_targets(&found.items).await?;
     let world = state.world();
     let items: Vec<_> = found
         .items
         .iter()
-        .map(|e| json!(world.listed(e, &accounts)))
+        .map(|e| json!(world.listed(e, &known)))
         .collect();
     answer.insert("items".into(), items.into());
     answer.insert("until_id".into(), json!(filter.until_id));

@@ -101,9 +101,10 @@ async fn history(
         })?;
     let from_events = since.map_or(from, |s| s.max(from));
     let events = state.audit.events(EVENT_ACTIONS, from_events, to).await?;
-    let accounts = state.account_ids().await?;
+
+    let known = state.known_targets(&events).await?;
     let world = state.world();
-    let events: Vec<_> = events.iter().map(|e| world.listed(e, &accounts)).collect();
+    let events: Vec<_> = events.iter().map(|e| world.listed(e, &known)).collect();
     Ok(Json(json!({
         "range": range.name(),
         "from": rfc3339(from),

@@ -8,9 +8,6 @@
 //! ended ban is recorded as `player.ban_expired` by `(system)` once, at the first read or
 //! change of players or history sample after its end (`Moderation::expire`).
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
@@ -24,9 +21,9 @@ use uuid::Uuid;
 
 use crate::domain::audit::{csv_cell, Actor, Audit, AuditEntry, TargetType, MAX_REASON_CHARS};
 use crate::domain::error::FieldError;
-use crate::domain::keyset::{self, Boundary, Position};
+use crate::domain::player_list::{ListedPlayer, PlayerQuery};
 use crate::domain::player_sessions::{CLOSE_BANNED, CLOSE_KICKED};
-use crate::domain::players::{Ban, Player, PlayerView};
+use crate::domain::players::Ban;
 use crate::domain::{rfc3339, to_micros};
 use crate::http::auth::Session;
 use crate::http::error::{ApiError, ApiResult};
@@ -35,7 +32,6 @@ use crate::http::extract::{
     HeaderReason, JsonBody, OptionalJsonBody, QueryParams, ReasonBody,
 };
 use crate::http::state::AppState;
-use crate::store::memory::World;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -87,16 +83,6 @@ fn player_target(action: &'static str, id: Uuid) -> Audit {
 // ---------------------------------------------------------------------------------------------
 // The list, its filters and the export
 
-/// The search, sort and filters shared by the list and the export.
-struct PlayerQuery {
-    /// Lower case, trimmed; empty matches everyone.
-    search: String,
-    by_created_at: bool,
-    descending: bool,
-    banned: Option<bool>,
-    online: Option<bool>,
-}
-
 /// A boolean query parameter, read as pydantic reads one (`true`/`false`, `1`/`0`, `yes`/`no`,
 /// `on`/`off`, `t`/`f`, `y`/`n`, any case).
 fn query_bool(query: &QueryParams, name: &str) -> Result<Option<bool>, FieldError> {
@@ -114,117 +100,38 @@ fn query_bool(query: &QueryParams, name: &str) -> Result<Option<bool>, FieldErro
     }
 }
 
-impl PlayerQuery {
-    fn parse(query: &QueryParams, errors: &mut Vec<FieldError>) -> Self {
-        let sort = query
-            .choice("sort", &["username", "created_at"], "username")
-            .map_err(|e| errors.push(e))
-            .ok();
-        let order = query
-            .choice("order", &["asc", "desc"], "asc")
-            .map_err(|e| errors.push(e))
-            .ok();
-        let search = query.text("search").unwrap_or("").trim().to_lowercase();
-        if search.chars().count() > 100 {
-            errors.push(FieldError::new(
-                &["query", "search"],
-                "String should have at most 100 characters",
-                "string_too_long",
-            ));
-        }
-        let banned = query_bool(query, "banned")
-            .map_err(|e| errors.push(e))
-            .ok()
-            .flatten();
-        let online = query_bool(query, "online")
-            .map_err(|e| errors.push(e))
-            .ok()
-            .flatten();
-        PlayerQuery {
-            search,
-            by_created_at: sort == Some("created_at"),
-            descending: order == Some("desc"),
-            banned,
-            online,
-        }
+/// The search, sort and filters of a request, adding every bad one to `errors`.
+fn parse_query(query: &QueryParams, errors: &mut Vec<FieldError>) -> PlayerQuery {
+    let sort = query
+        .choice("sort", &["username", "created_at"], "username")
+        .map_err(|e| errors.push(e))
+        .ok();
+    let order = query
+        .choice("order", &["asc", "desc"], "asc")
+        .map_err(|e| errors.push(e))
+        .ok();
+    let search = query.text("search").unwrap_or("").trim().to_lowercase();
+    if search.chars().count() > 100 {
+        errors.push(FieldError::new(
+            &["query", "search"],
+            "String should have at most 100 characters",
+            "string_too_long",
+        ));
     }
-
-    /// The indices of the matching players in `world.players`, in the order asked; ties are
-    /// broken by id, so paging is stable. `bans` are the bans that hold now.
-    fn matching(&self, world: &World, bans: &HashMap<Uuid, Ban>) -> Vec<usize> {
-        let mut found: Vec<usize> = world
-            .players
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| {
-                self.search.is_empty() || p.username.to_lowercase().contains(&self.search)
-            })
-            .filter(|(_, p)| self.online.is_none_or(|o| p.online == o))
-            .filter(|(_, p)| self.banned.is_none_or(|b| bans.contains_key(&p.id) == b))
-            .map(|(i, _)| i)
-            .collect();
-        let players = &world.players;
-        if self.by_created_at {
-            found.sort_by_key(|&i| (players[i].created_at, players[i].id));
-        } else {
-            found.sort_by_cached_key(|&i| (players[i].username.to_lowercase(), players[i].id));
-        }
-        if self.descending {
-            found.reverse();
-        }
-        found
-    }
-}
-
-/// A player's place in the list's order, the sort key first, the id breaking ties.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum SortKey {
-    /// Lower case, so "nova" and "Nova" sort together.
-    Name(String, Uuid),
-    /// Unix nanoseconds.
-    Created(i128, Uuid),
-}
-
-impl PlayerQuery {
-    /// The order's name in cursors: a cursor of one order is refused by another.
-    fn order(&self) -> &'static str {
-        match (self.by_created_at, self.descending) {
-            (false, false) => "username:asc",
-            (false, true) => "username:desc",
-            (true, false) => "created_at:asc",
-            (true, true) => "created_at:desc",
-        }
-    }
-
-    fn key(&self, p: &Player) -> SortKey {
-        if self.by_created_at {
-            SortKey::Created(p.created_at.unix_timestamp_nanos(), p.id)
-        } else {
-            SortKey::Name(p.username.to_lowercase(), p.id)
-        }
-    }
-
-    fn boundary(&self, p: &Player) -> Boundary {
-        let key = match self.key(p) {
-            SortKey::Name(name, _) => json!(name),
-            // A string: nanoseconds are past JSON's exact integers.
-            SortKey::Created(nanos, _) => json!(nanos.to_string()),
-        };
-        Boundary {
-            key,
-            id: p.id.to_string(),
-        }
-    }
-
-    /// The sort key a cursor's boundary names, if it is one of this order.
-    fn boundary_key(&self, b: &Boundary) -> Option<SortKey> {
-        let id: Uuid = b.id.parse().ok()?;
-        let text = b.key.as_str()?;
-        Some(if self.by_created_at {
-            SortKey::Created(text.parse().ok()?, id)
-        } else {
-            SortKey::Name(text.to_owned(), id)
-        })
+    let banned = query_bool(query, "banned")
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
+    let online = query_bool(query, "online")
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
+    PlayerQuery {
+        search,
+        by_created_at: sort == Some("created_at"),
+        descending: order == Some("desc"),
+        banned,
+        online,
     }
 }
 
@@ -236,60 +143,30 @@ async fn list_players(
 ) -> ApiResult<Json<Value>> {
     let query = QueryParams::parse(query.as_deref())?;
     let mut errors = vec![];
-    let filter = PlayerQuery::parse(&query, &mut errors);
+    let filter = parse_query(&query, &mut errors);
     let position = cursor_position(&query, filter.order())
         .map_err(|e| errors.push(e))
         .ok();
     let page = page(&query, errors)?;
     let position = position.expect("no errors");
     no_offset_with_cursor(&position, page.offset)?;
-    let boundary = match &position {
-        Position::Next(b) | Position::Previous(b) => {
-            Some(filter.boundary_key(b).ok_or_else(|| {
-                ApiError::field(
-                    &["query", "cursor"],
-                    "Not a cursor from this list",
-                    "cursor_invalid",
-                )
-            })?)
-        }
-        Position::First | Position::Last => None,
-    };
-    state.moderation.expire().await?;
-    let bans = state.moderation.active().await?;
-    let world = state.world();
-    let matching = filter.matching(&world, &bans);
-    let key = |i: usize| filter.key(&world.players[matching[i]]);
-    let before = |i: usize| match (&boundary, filter.descending) {
-        (Some(b), false) => key(i) < *b,
-        (Some(b), true) => key(i) > *b,
-        (None, _) => false,
-    };
-    let window = if position == Position::First && page.offset > 0 {
-        keyset::offset_window(matching.len(), page.offset, page.limit)
-    } else {
-        keyset::window(
-            matching.len(),
-            &position,
-            page.limit,
-            |i, _| before(i),
-            |i, _| boundary.as_ref() == Some(&key(i)),
+    let at = filter.page(&position, page.offset).ok_or_else(|| {
+        ApiError::field(
+            &["query", "cursor"],
+            "Not a cursor from this list",
+            "cursor_invalid",
         )
-    };
-    let mut answer = keyset::fields(filter.order(), matching.len(), &window, |i| {
-        filter.boundary(&world.players[matching[i]])
-    });
-    let items: Vec<_> = matching[window.range.clone()]
-        .iter()
-        .map(|&i| json!(PlayerView::new(&world.players[i], &bans)))
-        .collect();
-    answer.insert("items".into(), items.into());
+    })?;
+    state.moderation.expire().await?;
+    let found = state.players.page(&filter, &at, page.limit).await?;
+    let mut answer = found.fields(filter.order(), |p| filter.boundary(&p.player));
+    answer.insert("items".into(), json!(found.items));
     Ok(Json(Value::Object(answer)))
 }
 
-/// One CSV line of a player; `bans` are the bans that hold now.
-fn player_csv_row(p: &Player, bans: &HashMap<Uuid, Ban>) -> String {
-    let ban = bans.get(&p.id);
+/// One CSV line of a player.
+fn player_csv_row(listed: &ListedPlayer) -> String {
+    let (p, ban) = (&listed.player, listed.ban.as_ref());
     let cells = [
         p.id.to_string(),
         p.username.clone(),
@@ -320,48 +197,33 @@ async fn export_players(
 ) -> ApiResult<Response> {
     let query = QueryParams::parse(query.as_deref())?;
     let mut errors = vec![];
-    let filter = PlayerQuery::parse(&query, &mut errors);
+    let filter = parse_query(&query, &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
     let cap = state.settings.export_max_rows;
     state.moderation.expire().await?;
-    let bans = state.moderation.active().await?;
-    let ids: Arc<Vec<Uuid>> = {
-        let world = state.world();
-        let matching = filter.matching(&world, &bans);
-        if matching.len() > cap {
-            return Err(export_too_large("players", matching.len(), cap));
-        }
-        Arc::new(matching.iter().map(|&i| world.players[i].id).collect())
+    let export = match state.players.export(&filter, cap).await? {
+        Ok(export) => export,
+        Err(matching) => return Err(export_too_large("players", matching, cap)),
     };
     let header_line = Bytes::from(format!("{PLAYERS_CSV_HEADER}\r\n"));
-    let chunks = futures_util::stream::unfold(0usize, move |start| {
-        let (state, ids) = (state.clone(), Arc::clone(&ids));
-        async move {
-            if start >= ids.len() {
-                return None;
+    let chunks = futures_util::stream::unfold(Some(export), |export| async move {
+        let mut export = export?;
+        match export.next_chunk(EXPORT_CHUNK_ROWS).await {
+            Ok(Some(rows)) => {
+                let mut text = String::with_capacity(rows.len() * 160);
+                for row in &rows {
+                    text.push_str(&player_csv_row(row));
+                }
+                tokio::task::yield_now().await;
+                Some((Ok(Bytes::from(text)), Some(export)))
             }
-            let end = (start + EXPORT_CHUNK_ROWS).min(ids.len());
-            let bans = match state.moderation.active().await {
-                Ok(bans) => bans,
-                Err(e) => {
-                    tracing::error!("the player export stopped: {e}");
-                    return Some((Err(std::io::Error::other(e.to_string())), ids.len()));
-                }
-            };
-            let text = {
-                let world = state.world();
-                let mut text = String::with_capacity((end - start) * 160);
-                for id in &ids[start..end] {
-                    if let Some(index) = world.player_index(*id) {
-                        text.push_str(&player_csv_row(&world.players[index], &bans));
-                    }
-                }
-                text
-            };
-            tokio::task::yield_now().await;
-            Some((Ok(Bytes::from(text)), end))
+            Ok(None) => None,
+            Err(e) => {
+                tracing::error!("the player export stopped: {e}");
+                Some((Err(std::io::Error::other(e.to_string())), None))
+            }
         }
     });
     // Fused: a body layer (compression) may poll once more after the end, which an
@@ -386,13 +248,12 @@ async fn get_player(
 /// The player as the API shows it, after recording any ban that has ended.
 async fn view(state: &AppState, id: Uuid) -> ApiResult<Value> {
     state.moderation.expire().await?;
-    let ban = state.moderation.active_for(id).await?;
-    let world = state.world();
-    let index = world.player_index(id).ok_or_else(|| not_found(id))?;
-    Ok(json!(PlayerView {
-        player: &world.players[index],
-        ban: ban.as_ref(),
-    }))
+    Ok(json!(find(state, id).await?))
+}
+
+/// The player, or 404.
+async fn find(state: &AppState, id: Uuid) -> ApiResult<ListedPlayer> {
+    state.players.get(id).await?.ok_or_else(|| not_found(id))
 }
 
 /// Deletes the player, and its ban and notes with it; its audit entries stay.
@@ -404,11 +265,7 @@ async fn delete_player(
 ) -> ApiResult<StatusCode> {
     let id = path_uuid(&id, "player_id")?;
     state.moderation.expire().await?;
-    let username = {
-        let world = state.world();
-        let index = world.player_index(id).ok_or_else(|| not_found(id))?;
-        world.players[index].username.clone()
-    };
+    let username = find(&state, id).await?.player.username;
     let entry = state.audit_entry(
         &session.actor(),
         player_target("player.delete", id)
@@ -562,14 +419,15 @@ fn ban_order(body: &Map<String, Value>, errors: &mut Vec<FieldError>) -> Option<
 /// Bans (or bans again, replacing the ban) the player; a player online is disconnected, and
 /// the entry says so.
 async fn ban(state: &AppState, actor: &Actor, id: Uuid, order: &BanOrder) -> ApiResult<()> {
-    let (username, was_online, now, stamp) = {
+    let username = find(state, id).await?.player.username;
+    let (was_online, now, stamp) = {
         let mut world = state.world();
-        let index = world.player_index(id).ok_or_else(|| not_found(id))?;
-        let player = &world.players[index];
-        let username = player.username.clone();
-        let was_online = player.online || world.player_sessions.any_open(id);
+        let online = world
+            .player_index(id)
+            .is_some_and(|i| world.players[i].online);
+        let was_online = online || world.player_sessions.any_open(id);
         let stamp = AuditEntry::recorded(actor, Audit::default(), world.status().tick);
-        (username, was_online, to_micros(world.ban_clock()), stamp)
+        (was_online, to_micros(world.ban_clock()), stamp)
     };
     let until = order
         .duration_seconds
@@ -617,8 +475,9 @@ async fn ban(state: &AppState, actor: &Actor, id: Uuid, order: &BanOrder) -> Api
 }
 
 /// Ends the player's live session: 409 `not_online` when it has none.
-fn kick(world: &mut World, actor: &Actor, id: Uuid, reason: Option<String>) -> ApiResult<usize> {
-    let index = world.player_index(id).ok_or_else(|| not_found(id))?;
+async fn kick(state: &AppState, actor: &Actor, id: Uuid, reason: Option<String>) -> ApiResult<()> {
+    let username = find(state, id).await?.player.username;
+    let mut world = state.world();
     let now = world.ban_clock();
     let sockets = world.player_sessions.close_all(
         id,
@@ -626,15 +485,16 @@ fn kick(world: &mut World, actor: &Actor, id: Uuid, reason: Option<String>) -> A
         &format!("kicked: {}", reason.as_deref().unwrap_or("by an operator")),
         now,
     );
-    let player = &mut world.players[index];
-    if !player.online && sockets == 0 {
+    let was_online = match world.player_index(id) {
+        Some(i) => std::mem::replace(&mut world.players[i].online, false),
+        None => false,
+    };
+    if !was_online && sockets == 0 {
         return Err(ApiError::ConflictCode {
             code: "not_online",
-            detail: format!("{} is not online", player.username),
+            detail: format!("{username} is not online"),
         });
     }
-    player.online = false;
-    let username = player.username.clone();
     world.audit(
         actor,
         player_target("player.kick", id)
@@ -642,7 +502,7 @@ fn kick(world: &mut World, actor: &Actor, id: Uuid, reason: Option<String>) -> A
             .change("true", "false")
             .detail(format!("{username}: live session ended")),
     );
-    Ok(index)
+    Ok(())
 }
 
 async fn ban_player(
@@ -672,11 +532,7 @@ async fn unban_player(
 ) -> ApiResult<Json<Value>> {
     let id = path_uuid(&id, "player_id")?;
     state.moderation.expire().await?;
-    let username = {
-        let world = state.world();
-        let index = world.player_index(id).ok_or_else(|| not_found(id))?;
-        world.players[index].username.clone()
-    };
+    let username = find(&state, id).await?.player.username;
     let actor = session.actor();
     let stamp = state.audit_entry(&actor, Audit::default());
     let lifted = state
@@ -708,7 +564,7 @@ async fn kick_player(
     let id = path_uuid(&id, "player_id")?;
     let reason = body_reason(body)?;
     state.moderation.expire().await?;
-    kick(&mut state.world(), &session.actor(), id, reason)?;
+    kick(&state, &session.actor(), id, reason).await?;
     view(&state, id).await.map(Json)
 }
 
@@ -857,9 +713,7 @@ async fn bulk(
     for &id in &ids {
         let done = match &action {
             BulkAction::Ban(order) => ban(&state, &actor, id, order).await,
-            BulkAction::Kick(reason) => {
-                kick(&mut state.world(), &actor, id, reason.clone()).map(drop)
-            }
+            BulkAction::Kick(reason) => kick(&state, &actor, id, reason.clone()).await,
         };
         // A store that cannot be reached fails the whole request, as a single operation would.
         if let Err(ApiError::ServiceUnavailable(detail)) = done {
@@ -895,10 +749,7 @@ async fn list_notes(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let id = path_uuid(&id, "player_id")?;
-    state
-        .world()
-        .player_index(id)
-        .ok_or_else(|| not_found(id))?;
+    find(&state, id).await?;
     let items = state.moderation.notes(id).await?;
     Ok(Json(json!({ "items": items })))
 }
@@ -918,11 +769,7 @@ async fn add_note(
         _ => return Err(ApiError::Validation(errors)),
     };
     let actor = session.actor();
-    let username = {
-        let world = state.world();
-        let index = world.player_index(id).ok_or_else(|| not_found(id))?;
-        world.players[index].username.clone()
-    };
+    let username = find(&state, id).await?.player.username;
     let stamp = state.audit_entry(&actor, Audit::default());
     let note = state
         .moderation
@@ -956,8 +803,9 @@ async fn timeline(
         .audit
         .about_player(id, page.offset, page.limit)
         .await?;
-    let accounts = state.account_ids().await?;
+
+    let known = state.known_targets(&entries).await?;
     let world = state.world();
-    let items: Vec<_> = entries.iter().map(|e| world.listed(e, &accounts)).collect();
+    let items: Vec<_> = entries.iter().map(|e| world.listed(e, &known)).collect();
     Ok(Json(json!({ "items": items, "total": total })))
 }

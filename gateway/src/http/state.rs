@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use time::OffsetDateTime;
 
 use crate::domain::accounts::{self, Account};
-use crate::domain::audit::{Actor, Audit, AuditEntry};
+use crate::domain::audit::{Actor, Audit, AuditEntry, TargetType};
 use crate::domain::players::Player;
 use crate::domain::roles::Role;
 use crate::http::faults::Fault;
@@ -16,8 +16,9 @@ use crate::store::accounts::Accounts;
 use crate::store::audit_log::AuditLog;
 use crate::store::history::Source;
 use crate::store::login_limits::LoginLimitStore;
-use crate::store::memory::{lock, World};
+use crate::store::memory::{lock, KnownTargets, World};
 use crate::store::moderation::Moderation;
+use crate::store::players::Players;
 use crate::store::postgres::Postgres;
 
 #[derive(Clone)]
@@ -42,6 +43,8 @@ pub struct AppState {
     pub audit: AuditLog,
     /// Bans, notes and the deletion of players.
     pub moderation: Moderation,
+    /// The players list, a player and the export.
+    pub players: Players,
     /// Sorted by id.
     seeded_players: Arc<Vec<Player>>,
     world: Arc<Mutex<World>>,
@@ -102,18 +105,20 @@ impl AppState {
         let history_source =
             Source::new(settings.history_interval_secs, settings.prometheus.clone());
         let world = Arc::new(Mutex::new(world));
-        let (accounts, login_limits, audit, moderation) = match pg {
+        let (accounts, login_limits, audit, moderation, players) = match pg {
             Some(pg) => (
                 Accounts::Postgres(pg.clone()),
                 LoginLimitStore::Postgres(pg.clone(), world.clone()),
                 AuditLog::postgres(pg.clone(), world.clone()),
-                Moderation::Postgres(pg, world.clone()),
+                Moderation::Postgres(pg.clone(), world.clone()),
+                Players::Postgres(pg, world.clone()),
             ),
             None => (
                 Accounts::Memory(world.clone()),
                 LoginLimitStore::Memory(world.clone()),
                 AuditLog::Memory(world.clone()),
                 Moderation::Memory(world.clone()),
+                Players::Memory(world.clone()),
             ),
         };
         Self {
@@ -126,6 +131,7 @@ impl AppState {
             login_limits,
             audit,
             moderation,
+            players,
             seeded_players: Arc::new(seeded_players),
             world,
             requests: Arc::new(Mutex::new(RequestLog::default())),
@@ -133,10 +139,29 @@ impl AppState {
         }
     }
 
-    /// The ids of the accounts there are, for audit entries' `target_exists`; read before the
-    /// world's lock is taken (the store may be PostgreSQL).
-    pub async fn account_ids(&self) -> Result<Vec<uuid::Uuid>, crate::store::StoreError> {
-        Ok(self.accounts.list().await?.iter().map(|a| a.id).collect())
+    /// Which accounts and players `entries` name still exist, for their `target_exists`;
+    /// read before the world's lock is taken (the stores may be PostgreSQL).
+    pub async fn known_targets(
+        &self,
+        entries: &[AuditEntry],
+    ) -> Result<KnownTargets, crate::store::StoreError> {
+        let named = |kind: TargetType| -> Vec<uuid::Uuid> {
+            entries
+                .iter()
+                .filter(|e| e.target_type == Some(kind))
+                .filter_map(|e| e.target_id.as_deref()?.parse().ok())
+                .collect()
+        };
+        let players = named(TargetType::Player);
+        let accounts = if named(TargetType::Account).is_empty() {
+            Default::default()
+        } else {
+            self.accounts.list().await?.iter().map(|a| a.id).collect()
+        };
+        Ok(KnownTargets {
+            accounts,
+            players: self.players.existing(&players).await?,
+        })
     }
 
     /// `audit` by `actor` as of now, for a store that records it with the change it describes.

@@ -1,7 +1,7 @@
 //! The in-memory store: the whole simulated world behind one lock. Every handler holds it for
 //! a few microseconds, so a plain mutex is simpler and faster than finer locking.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -21,6 +21,14 @@ use crate::domain::snapshots::{Snapshot, MAX_SNAPSHOT_ID};
 use crate::settings::Settings;
 
 const AUDIT_CAPACITY: usize = 10_000;
+
+/// Which of the accounts and players some audit entries name still exist, as their stores
+/// say (see [`World::target_exists`]).
+#[derive(Debug, Default)]
+pub struct KnownTargets {
+    pub accounts: HashSet<Uuid>,
+    pub players: HashSet<Uuid>,
+}
 /// Entries kept for the PostgreSQL audit log while it cannot be written: a database outage of
 /// hours at an operator's pace, far more than the console makes.
 const OUTBOX_CAPACITY: usize = 100_000;
@@ -250,9 +258,9 @@ impl World {
 
     /// Whether what `entry` acted on is still there: the game always is, a configuration key
     /// always is, a snapshot, player, account or service only until deleted; an entry
-    /// without a target type has none. `accounts` are the ids of the accounts there are, from
-    /// the store that keeps them (this world, or PostgreSQL).
-    pub fn target_exists(&self, entry: &AuditEntry, accounts: &[Uuid]) -> bool {
+    /// without a target type has none. Accounts and players are judged by `known`, read from
+    /// the stores that keep them (this world, or PostgreSQL).
+    pub fn target_exists(&self, entry: &AuditEntry, known: &KnownTargets) -> bool {
         let id = entry.target_id.as_deref().unwrap_or("");
         match entry.target_type {
             None => false,
@@ -261,24 +269,21 @@ impl World {
             Some(TargetType::Snapshot) => id
                 .parse::<u32>()
                 .is_ok_and(|n| self.snapshots.iter().any(|s| s.id == n)),
-            Some(TargetType::Player) => id
+            Some(TargetType::Player) => {
+                id.parse::<Uuid>().is_ok_and(|u| known.players.contains(&u))
+            }
+            Some(TargetType::Account) => id
                 .parse::<Uuid>()
-                .is_ok_and(|u| self.player_index(u).is_some()),
-            Some(TargetType::Account) => id.parse::<Uuid>().is_ok_and(|u| accounts.contains(&u)),
+                .is_ok_and(|u| known.accounts.contains(&u)),
             Some(TargetType::Service) => self.services.iter().any(|s| s.name == id),
         }
     }
 
-    pub fn listed<'a>(&self, entry: &'a AuditEntry, accounts: &[Uuid]) -> ListedEntry<'a> {
+    pub fn listed<'a>(&self, entry: &'a AuditEntry, known: &KnownTargets) -> ListedEntry<'a> {
         ListedEntry {
             entry,
-            target_exists: self.target_exists(entry, accounts),
+            target_exists: self.target_exists(entry, known),
         }
-    }
-
-    /// The newest audit entry's id, if any.
-    pub fn newest_audit_id(&self) -> Option<u64> {
-        self.audit.back().map(|e| e.id)
     }
 
     /// A snapshot of the world now; `None` once the id sequence is used up, as Postgres

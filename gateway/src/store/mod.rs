@@ -5,13 +5,14 @@
 //! - Galaxy's PostgreSQL ([`postgres`], `--database-url`), on the schema of `api/migrations/`,
 //!   shared by every gateway replica.
 //!
-//! The PostgreSQL store covers the console's accounts, the login limit, the audit log, bans
-//! and notes so far ([`accounts::Accounts`], [`login_limits::LoginLimitStore`],
-//! [`audit_log::AuditLog`], [`moderation::Moderation`]): who may sign in, with which role,
-//! whether a token is still in force, who is locked out, which players are banned, and what
-//! everyone did, so that several replicas agree on them at once and read one log. The rest (the
-//! simulated players and their sessions, snapshots, the runtime config) is still kept by each
-//! process in its World; see `api/migrations/README.md` for the tables that are ready for them.
+//! The PostgreSQL store covers the console's accounts, the login limit, the audit log, the
+//! players list, bans and notes so far ([`accounts::Accounts`], [`login_limits::LoginLimitStore`],
+//! [`audit_log::AuditLog`], [`players::Players`], [`moderation::Moderation`]): who may sign in,
+//! with which role, whether a token is still in force, who is locked out, which players there
+//! are and which are banned, and what everyone did, so that several replicas agree on them at
+//! once and read one log. The rest (the simulated game: its tick, its players' online status
+//! and sessions; snapshots; the runtime config) is still kept by each process in its World; see
+//! `api/migrations/README.md` for the tables that are ready for them.
 //!
 //! Both stores apply the same domain rules (`crate::domain`) and refuse with the same
 //! [`Rejected`], so the HTTP layer answers alike whichever store holds the state.
@@ -27,6 +28,7 @@ pub mod history;
 pub mod login_limits;
 pub mod memory;
 pub mod moderation;
+pub mod players;
 pub mod postgres;
 pub mod prometheus;
 

@@ -31,7 +31,7 @@ const COLUMNS: &str = "id, at, tick, admin, admin_id, role, action, target_type,
 
 /// PostgreSQL's text cannot hold NUL; an entry keeps U+FFFD in its place (a filter is read
 /// the same way, so it still finds the entry).
-fn text(value: &str) -> String {
+pub(super) fn text(value: &str) -> String {
     value.replace('\0', "\u{FFFD}")
 }
 
@@ -77,7 +77,7 @@ fn entry(row: &Row) -> StoreResult<AuditEntry> {
 }
 
 /// The `LIKE` pattern of a case-insensitive substring: `\`, `%` and `_` stand for themselves.
-fn substring_pattern(needle: &str) -> String {
+pub(super) fn substring_pattern(needle: &str) -> String {
     let mut pattern = String::with_capacity(needle.len() + 2);
     pattern.push('%');
     for c in text(needle).chars() {
@@ -92,17 +92,27 @@ fn substring_pattern(needle: &str) -> String {
 
 /// A WHERE clause built condition by condition, with its parameters numbered in order.
 #[derive(Default)]
-struct Conditions {
+pub(super) struct Conditions {
     sql: Vec<String>,
     params: Vec<Box<dyn ToSql + Sync + Send>>,
 }
 
 impl Conditions {
     /// Adds `template` with every `$?` standing for `value`.
-    fn add(&mut self, template: &str, value: impl ToSql + Sync + Send + 'static) {
-        self.params.push(Box::new(value));
-        let placeholder = format!("${}", self.params.len());
+    pub(super) fn add(&mut self, template: &str, value: impl ToSql + Sync + Send + 'static) {
+        let placeholder = self.param(value);
         self.sql.push(template.replace("$?", &placeholder));
+    }
+
+    /// Binds `value` and answers its placeholder (`$3`), for a condition of several values.
+    pub(super) fn param(&mut self, value: impl ToSql + Sync + Send + 'static) -> String {
+        self.params.push(Box::new(value));
+        format!("${}", self.params.len())
+    }
+
+    /// Adds a condition without values.
+    pub(super) fn raw(&mut self, condition: impl Into<String>) {
+        self.sql.push(condition.into());
     }
 
     /// The filters of the listing and the export, as the migration's indexes serve them.
@@ -136,12 +146,12 @@ impl Conditions {
         c
     }
 
-    fn and(mut self, template: &str, value: impl ToSql + Sync + Send + 'static) -> Self {
+    pub(super) fn and(mut self, template: &str, value: impl ToSql + Sync + Send + 'static) -> Self {
         self.add(template, value);
         self
     }
 
-    fn clause(&self) -> String {
+    pub(super) fn clause(&self) -> String {
         if self.sql.is_empty() {
             "TRUE".to_owned()
         } else {
@@ -149,7 +159,7 @@ impl Conditions {
         }
     }
 
-    fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
+    pub(super) fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
         self.params
             .iter()
             .map(|p| p.as_ref() as &(dyn ToSql + Sync))

@@ -10,6 +10,7 @@
 
 mod audit;
 mod moderation;
+mod players;
 mod seed;
 
 pub use audit::AppendError;
@@ -32,7 +33,7 @@ use crate::store::{StoreError, StoreResult};
 
 /// The migrations (`api/migrations/NNNN_*.sql`) this gateway's queries need; start-up refuses a
 /// database where one is missing from `schema_migrations`.
-pub const REQUIRED_MIGRATIONS: &[&str] = &["0001", "0002", "0003", "0004", "0005"];
+pub const REQUIRED_MIGRATIONS: &[&str] = &["0001", "0002", "0003", "0004", "0005", "0006"];
 
 /// How long a request waits for a connection, or for a new one to be made, before it is
 /// answered 503: a database that is down must not hold requests until the client gives up.

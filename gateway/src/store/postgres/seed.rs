@@ -33,6 +33,12 @@ pub async fn seed_players(url: &str, players: &[Player]) -> Result<u64, String> 
         )
         .await
         .map_err(|e| format!("cannot insert the seeded players: {e}"))?;
+    // Statistics for the planner, as a database in service has: without them it may sort
+    // the whole table for a keyset page instead of reading the list's index.
+    client
+        .batch_execute("ANALYZE players")
+        .await
+        .map_err(|e| format!("cannot analyze players: {e}"))?;
     drop(client);
     let _ = connection.await;
     Ok(added)
