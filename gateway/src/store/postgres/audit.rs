@@ -167,6 +167,13 @@ impl Conditions {
     }
 }
 
+/// The first `limit` of `rows` (read one more than a page), and whether there were more.
+pub(super) fn beyond<T>(mut rows: Vec<T>, limit: usize) -> (Vec<T>, bool) {
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    (rows, more)
+}
+
 fn id_param(id: u64) -> i64 {
     i64::try_from(id).unwrap_or(i64::MAX)
 }
@@ -287,25 +294,22 @@ impl Postgres {
         rows.iter().map(entry).collect()
     }
 
-    async fn audit_exists(&self, conditions: &Conditions) -> StoreResult<bool> {
-        let client = self.client().await?;
-        let sql = format!(
-            "SELECT EXISTS (SELECT FROM admin_audit WHERE {})",
-            conditions.clause()
-        );
-        let row = client
-            .query_one(&sql, &conditions.params())
-            .await
-            .map_err(unavailable)?;
-        Ok(row.get(0))
-    }
-
     /// How many entries `filter` selects, counted up to `cap`: the scan stops there.
     pub async fn count_audit(&self, filter: &Filter, cap: usize) -> StoreResult<usize> {
-        let conditions = Conditions::of(filter);
+        self.capped_count("admin_audit", &Conditions::of(filter), cap)
+            .await
+    }
+
+    /// How many rows of `from` match `conditions`, counted up to `cap`: the scan stops there.
+    pub(super) async fn capped_count(
+        &self,
+        from: &str,
+        conditions: &Conditions,
+        cap: usize,
+    ) -> StoreResult<usize> {
         let client = self.client().await?;
         let sql = format!(
-            "SELECT count(*) FROM (SELECT FROM admin_audit WHERE {} LIMIT {cap}) AS capped",
+            "SELECT count(*) FROM (SELECT FROM {from} WHERE {} LIMIT {cap}) AS capped",
             conditions.clause()
         );
         let row = client
@@ -313,6 +317,20 @@ impl Postgres {
             .await
             .map_err(unavailable)?;
         Ok(usize::try_from(row.get::<_, i64>(0)).unwrap_or_default())
+    }
+
+    /// Whether any row of `from` matches `conditions`: the probe for the other side of a page.
+    pub(super) async fn any_row(&self, from: &str, conditions: &Conditions) -> StoreResult<bool> {
+        let client = self.client().await?;
+        let sql = format!(
+            "SELECT EXISTS (SELECT FROM {from} WHERE {})",
+            conditions.clause()
+        );
+        let row = client
+            .query_one(&sql, &conditions.params())
+            .await
+            .map_err(unavailable)?;
+        Ok(row.get(0))
     }
 
     /// A page by keyset on the id (newest first), one more row than asked to learn whether
@@ -327,38 +345,38 @@ impl Postgres {
         let of = || Conditions::of(filter);
         let (items, has_previous, has_next) = match at {
             IdPage::Newest { offset } => {
-                let mut rows = self.audit_rows(&of(), "DESC", offset, limit + 1).await?;
-                let more = rows.len() > limit;
-                rows.truncate(limit);
+                let (rows, more) = beyond(
+                    self.audit_rows(&of(), "DESC", offset, limit + 1).await?,
+                    limit,
+                );
                 (rows, offset > 0 && matching > 0, more)
             }
             IdPage::OlderThan(b) => {
-                let mut rows = self
-                    .audit_rows(&of().and("id < $?", id_param(b)), "DESC", 0, limit + 1)
-                    .await?;
-                let more = rows.len() > limit;
-                rows.truncate(limit);
+                let (rows, more) = beyond(
+                    self.audit_rows(&of().and("id < $?", id_param(b)), "DESC", 0, limit + 1)
+                        .await?,
+                    limit,
+                );
                 let newer = self
-                    .audit_exists(&of().and("id >= $?", id_param(b)))
+                    .any_row("admin_audit", &of().and("id >= $?", id_param(b)))
                     .await?;
                 (rows, newer, more)
             }
             IdPage::NewerThan(b) => {
-                let mut rows = self
-                    .audit_rows(&of().and("id > $?", id_param(b)), "ASC", 0, limit + 1)
-                    .await?;
-                let more = rows.len() > limit;
-                rows.truncate(limit);
+                let (mut rows, more) = beyond(
+                    self.audit_rows(&of().and("id > $?", id_param(b)), "ASC", 0, limit + 1)
+                        .await?,
+                    limit,
+                );
                 rows.reverse();
                 let older = self
-                    .audit_exists(&of().and("id <= $?", id_param(b)))
+                    .any_row("admin_audit", &of().and("id <= $?", id_param(b)))
                     .await?;
                 (rows, more, older)
             }
             IdPage::Oldest => {
-                let mut rows = self.audit_rows(&of(), "ASC", 0, limit + 1).await?;
-                let more = rows.len() > limit;
-                rows.truncate(limit);
+                let (mut rows, more) =
+                    beyond(self.audit_rows(&of(), "ASC", 0, limit + 1).await?, limit);
                 rows.reverse();
                 (rows, more, false)
             }

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use tokio_postgres::Row;
 use uuid::Uuid;
 
-use super::audit::{substring_pattern, Conditions};
+use super::audit::{beyond, substring_pattern, Conditions};
 use super::{unavailable, Postgres};
 use crate::domain::keyset::{Found, TOTAL_CAP};
 use crate::domain::player_list::{ListedPlayer, PlayerPage, PlayerQuery, SortKey};
@@ -114,19 +114,6 @@ impl Postgres {
         Ok(rows.iter().map(|row| listed(row, online)).collect())
     }
 
-    async fn any_player(&self, conditions: &Conditions) -> StoreResult<bool> {
-        let client = self.client().await?;
-        let sql = format!(
-            "SELECT EXISTS (SELECT FROM {FROM} WHERE {})",
-            conditions.clause()
-        );
-        let row = client
-            .query_one(&sql, &conditions.params())
-            .await
-            .map_err(unavailable)?;
-        Ok(row.get(0))
-    }
-
     /// How many players `query` selects, counted up to `cap`.
     pub async fn count_players(
         &self,
@@ -135,17 +122,8 @@ impl Postgres {
         now: OffsetDateTime,
         online: &[Uuid],
     ) -> StoreResult<usize> {
-        let c = conditions(query, now, online);
-        let client = self.client().await?;
-        let sql = format!(
-            "SELECT count(*) FROM (SELECT FROM {FROM} WHERE {} LIMIT {cap}) AS capped",
-            c.clause()
-        );
-        let row = client
-            .query_one(&sql, &c.params())
+        self.capped_count(FROM, &conditions(query, now, online), cap)
             .await
-            .map_err(unavailable)?;
-        Ok(usize::try_from(row.get::<_, i64>(0)).unwrap_or_default())
     }
 
     /// A page of the list, as the in-memory store's window finds it: one more row than asked
@@ -175,17 +153,12 @@ impl Postgres {
             (">", "<=", "<", ">=")
         };
         let base = || conditions(query, now, online);
-        let taken = |mut rows: Vec<ListedPlayer>| {
-            let more = rows.len() > limit;
-            rows.truncate(limit);
-            (rows, more)
-        };
         let (items, has_previous, has_next) = match at {
             PlayerPage::First { offset } => {
                 let rows = self
                     .player_rows(&base(), &forward, *offset, limit + 1, &online_set)
                     .await?;
-                let (rows, more) = taken(rows);
+                let (rows, more) = beyond(rows, limit);
                 (rows, *offset > 0 && matching > 0, more)
             }
             PlayerPage::After(boundary) => {
@@ -194,10 +167,10 @@ impl Postgres {
                 let rows = self
                     .player_rows(&c, &forward, 0, limit + 1, &online_set)
                     .await?;
-                let (rows, more) = taken(rows);
+                let (rows, more) = beyond(rows, limit);
                 let mut c = base();
                 compare(&mut c, query, at_or_before, boundary);
-                (rows, self.any_player(&c).await?, more)
+                (rows, self.any_row(FROM, &c).await?, more)
             }
             PlayerPage::Before(boundary) => {
                 let mut c = base();
@@ -205,17 +178,17 @@ impl Postgres {
                 let rows = self
                     .player_rows(&c, &backward, 0, limit + 1, &online_set)
                     .await?;
-                let (mut rows, more) = taken(rows);
+                let (mut rows, more) = beyond(rows, limit);
                 rows.reverse();
                 let mut c = base();
                 compare(&mut c, query, at_or_after, boundary);
-                (rows, more, self.any_player(&c).await?)
+                (rows, more, self.any_row(FROM, &c).await?)
             }
             PlayerPage::Last => {
                 let rows = self
                     .player_rows(&base(), &backward, 0, limit + 1, &online_set)
                     .await?;
-                let (mut rows, more) = taken(rows);
+                let (mut rows, more) = beyond(rows, limit);
                 rows.reverse();
                 (rows, more, false)
             }
