@@ -25,10 +25,11 @@ def gateway_bin(stage: str) -> Path:
     return path
 
 
-def http(method: str, url: str, body=None, token: str | None = None, timeout: float = 10) -> tuple[int, object]:
+def http(method: str, url: str, body=None, token: str | None = None, timeout: float = 10,
+         headers: dict[str, str] | None = None) -> tuple[int, object]:
     """Status and decoded JSON (or text) of one request; connection errors raise."""
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method)
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
     if data is not None:
         request.add_header("content-type", "application/json")
     if token:

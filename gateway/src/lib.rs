@@ -27,6 +27,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let sampler = tokio::spawn(history_sampler(state.clone()));
     let audit_flusher = tokio::spawn(audit_flusher(state.clone()));
+    let config_follower = tokio::spawn(config_follower(state.clone()));
     let audit = state.audit.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let handle = axum_server::Handle::new();
@@ -52,6 +53,7 @@ pub async fn serve(
     };
     sampler.abort();
     audit_flusher.abort();
+    config_follower.abort();
     // What the last requests recorded, before the process ends.
     if let Err(e) = audit.flush().await {
         tracing::error!("audit entries not written at shutdown: {e}");
@@ -90,6 +92,24 @@ async fn audit_flusher(state: AppState) {
         interval.tick().await;
         if let Err(e) = state.audit.flush().await {
             tracing::warn!("the audit log could not be written, its entries wait: {e}");
+        }
+    }
+}
+
+/// Keeps the simulated game on the stored runtime configuration (a tick rate set through
+/// another replica, or by another Galaxy service) within a second; nothing to follow in memory.
+async fn config_follower(state: AppState) {
+    if matches!(state.config, store::runtime_config::ConfigStore::Memory(_)) {
+        return;
+    }
+    let mut interval = tokio::time::interval(Duration::from_secs(1));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        if let Err(e) = state.config.follow().await {
+            tracing::warn!(
+                "the runtime configuration could not be read, the game keeps its own: {e}"
+            );
         }
     }
 }

@@ -103,6 +103,27 @@ pub struct RuntimeConfig {
     items: Vec<ConfigItem>,
 }
 
+/// What a change does to a key.
+pub enum ConfigChange {
+    Set(Value),
+    /// Back to the key's default.
+    Reset,
+}
+
+/// A key's row in a store that keeps only what was changed (`game_config`: Galaxy's runtime
+/// overrides); a key without one has its default.
+#[derive(Debug, Clone)]
+pub struct StoredValue {
+    pub key: String,
+    pub value: Value,
+    pub updated_at: Option<OffsetDateTime>,
+    pub revision: u64,
+}
+
+/// The entity tag's revision of a key that has no stored row: below every revision a row gets
+/// (a sequence starting at 1), so no tag a client saw on a stored value matches it.
+pub const NEVER_STORED: u64 = 0;
+
 impl Default for RuntimeConfig {
     fn default() -> Self {
         let items = KEYS
@@ -193,6 +214,39 @@ fn validate(kind: Kind, value: &Value) -> Result<Value, Rejected> {
 impl RuntimeConfig {
     pub fn items(&self) -> &[ConfigItem] {
         &self.items
+    }
+
+    /// Every key with its stored value, or its default when none is stored. Rows of keys the
+    /// console does not manage (another Galaxy service's) are left out.
+    pub fn from_stored(stored: &[StoredValue]) -> Self {
+        let mut config = Self::default();
+        for item in &mut config.items {
+            item.revision = NEVER_STORED;
+            if let Some(row) = stored.iter().find(|row| row.key == item.key) {
+                item.value = row.value.clone();
+                item.updated_at = row.updated_at;
+                item.revision = row.revision;
+            }
+        }
+        config
+    }
+
+    /// `item` as the store wrote it (its revision and time are the store's), in place of the
+    /// key's current one.
+    pub fn replace(&mut self, item: ConfigItem) {
+        if let Some(current) = self.items.iter_mut().find(|i| i.key == item.key) {
+            *current = item;
+        }
+    }
+
+    /// Whether `key` is one of the keys: refused as unknown (404) otherwise.
+    pub fn check_key(&self, key: &str) -> Result<(), Rejected> {
+        self.position(key).map(drop)
+    }
+
+    /// The value of `key` now, if it is a key.
+    pub fn value(&self, key: &str) -> Option<&Value> {
+        self.items.iter().find(|i| i.key == key).map(|i| &i.value)
     }
 
     fn position(&self, key: &str) -> Result<usize, Rejected> {
@@ -402,6 +456,41 @@ mod tests {
             Err(Rejected::NotFound(_))
         ));
         assert_eq!(c.items()[3].value, json!("mine"));
+    }
+
+    #[test]
+    fn stored_values_replace_defaults_and_unstored_keys_have_their_own_tag() {
+        let stored = [
+            StoredValue {
+                key: "motd".into(),
+                value: json!("hello"),
+                updated_at: Some(now()),
+                revision: 41,
+            },
+            StoredValue {
+                key: "physics_substeps".into(),
+                value: json!(8),
+                updated_at: None,
+                revision: 42,
+            },
+        ];
+        let c = RuntimeConfig::from_stored(&stored);
+        assert_eq!(
+            c.items().len(),
+            KEYS.len(),
+            "another service's key is not listed"
+        );
+        assert_eq!(c.value("motd"), Some(&json!("hello")));
+        assert_eq!(c.items()[3].etag(), "\"41\"");
+        assert_eq!(c.items()[3].updated_at, Some(now()));
+        assert_eq!(c.items()[0].value, json!(1.0));
+        assert_eq!(c.items()[0].etag(), "\"0\"");
+        assert_eq!(c.items()[0].updated_at, None);
+        let mut c = c;
+        let mut changed = c.set("tick_rate", &json!(3), Some("\"0\""), now()).unwrap();
+        changed.revision = 43;
+        c.replace(changed);
+        assert_eq!((c.tick_rate(), c.items()[0].etag()), (3.0, "\"43\"".into()));
     }
 
     #[test]

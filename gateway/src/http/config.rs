@@ -7,16 +7,14 @@ use axum::routing::{get, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use time::OffsetDateTime;
 
 use crate::domain::audit::{reason, Audit, TargetType};
 use crate::domain::error::Rejected;
-use crate::domain::runtime_config::{self, ConfigItem};
+use crate::domain::runtime_config::{self, ConfigChange, ConfigItem};
 use crate::http::auth::Session;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{HeaderReason, JsonBody};
 use crate::http::state::AppState;
-use crate::store::memory::World;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -24,8 +22,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/config/{key}", put(set_config).delete(reset_config))
 }
 
-async fn list_config(_: Session, State(state): State<AppState>) -> Json<Value> {
-    Json(json!({ "items": state.world().config.items() }))
+async fn list_config(_: Session, State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({ "items": state.config.items().await? })))
 }
 
 #[derive(Deserialize)]
@@ -41,16 +39,6 @@ fn config_change(action: &'static str, key: String, before: &Value, after: &Valu
         .on(TargetType::Config, Some(key.clone()), Some(key))
         .change(before.to_string(), after.to_string())
         .detail(format!("value = {after}"))
-}
-
-/// The value of `key` now, if it is a key.
-fn config_value(world: &World, key: &str) -> Option<Value> {
-    world
-        .config
-        .items()
-        .iter()
-        .find(|i| i.key == key)
-        .map(|i| i.value.clone())
 }
 
 /// The request's `If-Match`, all its fields as one list; a value that is not text can match
@@ -92,21 +80,20 @@ async fn set_config(
         }
         (Err(other), _) => return Err(other.into()),
     };
-    let mut world = state.world();
-    // The tick count so far was earned at the old rate.
-    let _ = world.status();
-    let before = config_value(&world, &key);
-    let item = world.config.set(
-        &key,
-        &body.value,
-        if_match(&headers).as_deref(),
-        OffsetDateTime::now_utc(),
-    )?;
-    let before = before.expect("set only succeeds for a key");
-    world.audit(
-        &session.actor(),
-        config_change("config.update", key, &before, &item.value).reason(reason),
-    );
+    let stamp = state.audit_entry(&session.actor(), Audit::default());
+    let item = state
+        .config
+        .change(
+            &key,
+            ConfigChange::Set(body.value),
+            if_match(&headers).as_deref(),
+            |before, item| {
+                stamp.with(
+                    config_change("config.update", key.clone(), before, &item.value).reason(reason),
+                )
+            },
+        )
+        .await?;
     Ok(config_item_response(&item))
 }
 
@@ -117,18 +104,19 @@ async fn reset_config(
     headers: HeaderMap,
     HeaderReason(reason): HeaderReason,
 ) -> ApiResult<Response> {
-    let mut world = state.world();
-    let _ = world.status();
-    let before = config_value(&world, &key);
-    let item = world.config.reset(
-        &key,
-        if_match(&headers).as_deref(),
-        OffsetDateTime::now_utc(),
-    )?;
-    let before = before.expect("reset only succeeds for a key");
-    world.audit(
-        &session.actor(),
-        config_change("config.reset", key, &before, &item.value).reason(reason),
-    );
+    let stamp = state.audit_entry(&session.actor(), Audit::default());
+    let item = state
+        .config
+        .change(
+            &key,
+            ConfigChange::Reset,
+            if_match(&headers).as_deref(),
+            |before, item| {
+                stamp.with(
+                    config_change("config.reset", key.clone(), before, &item.value).reason(reason),
+                )
+            },
+        )
+        .await?;
     Ok(config_item_response(&item))
 }

@@ -369,9 +369,10 @@ async fn advance_clock(
 /// one (`created_by` null), recorded as `snapshot.create` by `(system)`, then retention. The
 /// reference gateway takes none by itself, so that snapshot lists stay predictable in tests.
 async fn scheduled_snapshot(State(state): State<AppState>) -> ApiResult<(StatusCode, Json<Value>)> {
-    let mut world = state.world();
-    let snapshot = world
-        .take_snapshot(&Actor::system(), None, None)
+    let snapshot = state
+        .snapshots
+        .take(&Actor::system(), None, None)
+        .await?
         .ok_or_else(|| ApiError::ServiceUnavailable("Snapshot ids are used up".into()))?;
     Ok((StatusCode::CREATED, Json(json!(snapshot))))
 }

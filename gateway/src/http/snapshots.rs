@@ -8,9 +8,9 @@ use axum::routing::{post, put};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::domain::audit::{Audit, TargetType};
+use crate::domain::audit::Audit;
 use crate::domain::keyset;
-use crate::domain::snapshots::{Snapshot, MAX_SNAPSHOT_ID};
+use crate::domain::snapshots::{snapshot_audit, Deletion, MAX_SNAPSHOT_ID};
 use crate::http::auth::Session;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{
@@ -40,7 +40,6 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// One page of `items`, newest first when `newest_first`.
 /// Newest first, by cursor (or, for old clients, by offset; see the contract).
 async fn list_snapshots(
     _: Session,
@@ -55,8 +54,7 @@ async fn list_snapshots(
         position.as_ref().err().cloned().into_iter().collect(),
     )?;
     let position = position.expect("checked with the paging");
-    let world = state.world();
-    let newest: Vec<&Snapshot> = world.snapshots.iter().rev().collect();
+    let newest = state.snapshots.newest_first().await?;
     let window = newest_first_page(newest.len(), |i| u64::from(newest[i].id), &position, &page)?;
     let mut answer = keyset::fields(ORDER, newest.len(), &window, |i| {
         keyset::id_boundary(u64::from(newest[i].id))
@@ -69,9 +67,10 @@ async fn create_snapshot(
     session: Session,
     State(state): State<AppState>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let mut world = state.world();
-    let snapshot = world
-        .take_snapshot(&session.actor(), None, None)
+    let snapshot = state
+        .snapshots
+        .take(&session.actor(), None, None)
+        .await?
         .ok_or_else(ids_used_up)?;
     Ok((StatusCode::CREATED, Json(json!(snapshot))))
 }
@@ -84,18 +83,14 @@ fn snapshot_not_found(id: u32) -> ApiError {
     ApiError::NotFound(format!("Snapshot {id} not found"))
 }
 
-fn snapshot_target(action: &'static str, id: u32) -> Audit {
-    Audit::new(action).on(
-        TargetType::Snapshot,
-        Some(id.to_string()),
-        Some(format!("snapshot {id}")),
-    )
-}
-
 /// `{snapshot_id}`: a `SERIAL`, 1 to 2^31 - 1.
 fn snapshot_id(raw: &str) -> ApiResult<u32> {
     let id = path_int(raw, "snapshot_id", 1, i64::from(MAX_SNAPSHOT_ID))?;
     Ok(u32::try_from(id).expect("bounded to the SERIAL range"))
+}
+
+fn not_paused() -> ApiError {
+    ApiError::Conflict("Pause the game before restoring a snapshot".into())
 }
 
 async fn restore_snapshot(
@@ -106,31 +101,35 @@ async fn restore_snapshot(
 ) -> ApiResult<Json<Value>> {
     let id = snapshot_id(&id)?;
     let reason = body_reason(body)?;
-    let mut world = state.world();
-    let snapshot = world
+    let snapshot = state
         .snapshots
-        .iter()
-        .find(|s| s.id == id)
-        .cloned()
-        .ok_or_else(|| ApiError::NotFound(format!("Snapshot {id} not found")))?;
-    if !world.game.paused() {
-        return Err(ApiError::Conflict(
-            "Pause the game before restoring a snapshot".into(),
-        ));
+        .get(id)
+        .await?
+        .ok_or_else(|| snapshot_not_found(id))?;
+    if !state.world().game.paused() {
+        return Err(not_paused());
     }
-    let tick_before = world.status().tick;
     let actor = session.actor();
     // The world as it is now, first, so that restoring this one undoes the restore; the
-    // snapshot being restored is spared by the retention this new one triggers.
-    let safety = world
-        .take_snapshot(&actor, Some(format!("before restore of #{id}")), Some(id))
+    // snapshot being restored is spared by the retention this new one triggers. The game is
+    // paused, so it is the world the restore replaces.
+    let safety = state
+        .snapshots
+        .take(&actor, Some(format!("before restore of #{id}")), Some(id))
+        .await?
         .ok_or_else(ids_used_up)?;
+    let mut world = state.world();
+    if !world.game.paused() {
+        // Resumed meanwhile: the safety snapshot stays, as any snapshot would.
+        return Err(not_paused());
+    }
+    let tick_before = world.status().tick;
     world
         .game
         .restore(Instant::now(), snapshot.tick_number, snapshot.game_time);
     world.audit(
         &actor,
-        snapshot_target("snapshot.restore", id)
+        snapshot_audit("snapshot.restore", id)
             .change(tick_before.to_string(), snapshot.tick_number.to_string())
             .reason(reason)
             .detail(format!(
@@ -145,35 +144,30 @@ async fn restore_snapshot(
 }
 
 /// Pins or unpins; setting what it already is changes nothing and records nothing.
-fn set_pinned(
+async fn set_pinned(
     state: &AppState,
     session: &Session,
     raw_id: &str,
     pinned: bool,
 ) -> ApiResult<Json<Value>> {
     let id = snapshot_id(raw_id)?;
-    let mut world = state.world();
-    let snapshot = world
-        .snapshots
-        .iter_mut()
-        .find(|s| s.id == id)
-        .ok_or_else(|| snapshot_not_found(id))?;
-    if snapshot.pinned == pinned {
-        return Ok(Json(json!(snapshot)));
-    }
-    snapshot.pinned = pinned;
-    let snapshot = snapshot.clone();
+    let stamp = state.audit_entry(&session.actor(), Audit::default());
     let action = if pinned {
         "snapshot.pin"
     } else {
         "snapshot.unpin"
     };
-    world.audit(
-        &session.actor(),
-        snapshot_target(action, id)
-            .change((!pinned).to_string(), pinned.to_string())
-            .detail(format!("tick {}", snapshot.tick_number)),
-    );
+    let snapshot = state
+        .snapshots
+        .set_pinned(id, pinned, |changed| {
+            stamp.with(
+                snapshot_audit(action, id)
+                    .change((!pinned).to_string(), pinned.to_string())
+                    .detail(format!("tick {}", changed.tick_number)),
+            )
+        })
+        .await?
+        .ok_or_else(|| snapshot_not_found(id))?;
     Ok(Json(json!(snapshot)))
 }
 
@@ -182,7 +176,7 @@ async fn pin_snapshot(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    set_pinned(&state, &session, &id, true)
+    set_pinned(&state, &session, &id, true).await
 }
 
 async fn unpin_snapshot(
@@ -190,7 +184,7 @@ async fn unpin_snapshot(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    set_pinned(&state, &session, &id, false)
+    set_pinned(&state, &session, &id, false).await
 }
 
 async fn delete_snapshot(
@@ -200,24 +194,23 @@ async fn delete_snapshot(
     HeaderReason(reason): HeaderReason,
 ) -> ApiResult<StatusCode> {
     let id = snapshot_id(&id)?;
-    let mut world = state.world();
-    let index = world
+    let stamp = state.audit_entry(&session.actor(), Audit::default());
+    let deletion = state
         .snapshots
-        .iter()
-        .position(|s| s.id == id)
-        .ok_or_else(|| snapshot_not_found(id))?;
-    if world.snapshots[index].pinned {
-        return Err(ApiError::ConflictCode {
+        .delete(id, |deleted| {
+            stamp.with(
+                snapshot_audit("snapshot.delete", id)
+                    .reason(reason)
+                    .detail(format!("tick {}", deleted.tick_number)),
+            )
+        })
+        .await?;
+    match deletion {
+        Deletion::Deleted(_) => Ok(StatusCode::NO_CONTENT),
+        Deletion::NotFound => Err(snapshot_not_found(id)),
+        Deletion::Pinned => Err(ApiError::ConflictCode {
             code: "snapshot_pinned",
             detail: format!("Snapshot {id} is pinned; unpin it before deleting it"),
-        });
+        }),
     }
-    let removed = world.snapshots.remove(index);
-    world.audit(
-        &session.actor(),
-        snapshot_target("snapshot.delete", id)
-            .reason(reason)
-            .detail(format!("tick {}", removed.tick_number)),
-    );
-    Ok(StatusCode::NO_CONTENT)
 }

@@ -20,6 +20,8 @@ use crate::store::memory::{lock, KnownTargets, World};
 use crate::store::moderation::Moderation;
 use crate::store::players::Players;
 use crate::store::postgres::Postgres;
+use crate::store::runtime_config::ConfigStore;
+use crate::store::snapshots::Snapshots;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -45,6 +47,10 @@ pub struct AppState {
     pub moderation: Moderation,
     /// The players list, a player and the export.
     pub players: Players,
+    /// Snapshots: listing, taking, pinning and deleting them.
+    pub snapshots: Snapshots,
+    /// The runtime configuration.
+    pub config: ConfigStore,
     /// Sorted by id.
     seeded_players: Arc<Vec<Player>>,
     world: Arc<Mutex<World>>,
@@ -105,13 +111,15 @@ impl AppState {
         let history_source =
             Source::new(settings.history_interval_secs, settings.prometheus.clone());
         let world = Arc::new(Mutex::new(world));
-        let (accounts, login_limits, audit, moderation, players) = match pg {
+        let (accounts, login_limits, audit, moderation, players, snapshots, config) = match pg {
             Some(pg) => (
                 Accounts::Postgres(pg.clone()),
                 LoginLimitStore::Postgres(pg.clone(), world.clone()),
                 AuditLog::postgres(pg.clone(), world.clone()),
                 Moderation::Postgres(pg.clone(), world.clone()),
-                Players::Postgres(pg, world.clone()),
+                Players::Postgres(pg.clone(), world.clone()),
+                Snapshots::Postgres(pg.clone(), world.clone()),
+                ConfigStore::Postgres(pg, world.clone()),
             ),
             None => (
                 Accounts::Memory(world.clone()),
@@ -119,6 +127,8 @@ impl AppState {
                 AuditLog::Memory(world.clone()),
                 Moderation::Memory(world.clone()),
                 Players::Memory(world.clone()),
+                Snapshots::Memory(world.clone()),
+                ConfigStore::Memory(world.clone()),
             ),
         };
         Self {
@@ -132,6 +142,8 @@ impl AppState {
             audit,
             moderation,
             players,
+            snapshots,
+            config,
             seeded_players: Arc::new(seeded_players),
             world,
             requests: Arc::new(Mutex::new(RequestLog::default())),
@@ -139,7 +151,7 @@ impl AppState {
         }
     }
 
-    /// Which accounts and players `entries` name still exist, for their `target_exists`;
+    /// Which accounts, players and snapshots `entries` name still exist, for their `target_exists`;
     /// read before the world's lock is taken (the stores may be PostgreSQL).
     pub async fn known_targets(
         &self,
@@ -153,6 +165,11 @@ impl AppState {
                 .collect()
         };
         let players = named(TargetType::Player);
+        let snapshots: Vec<u32> = entries
+            .iter()
+            .filter(|e| e.target_type == Some(TargetType::Snapshot))
+            .filter_map(|e| e.target_id.as_deref()?.parse().ok())
+            .collect();
         let accounts = if named(TargetType::Account).is_empty() {
             Default::default()
         } else {
@@ -161,6 +178,7 @@ impl AppState {
         Ok(KnownTargets {
             accounts,
             players: self.players.existing(&players).await?,
+            snapshots: self.snapshots.existing(&snapshots).await?,
         })
     }
 
@@ -193,16 +211,19 @@ impl AppState {
     pub async fn reset(&self) -> Result<(), crate::store::StoreError> {
         self.accounts.reset(&self.bootstrap_admin).await?;
         self.login_limits.reset().await?;
-        let mut world = self.world();
-        let in_world = matches!(self.accounts, Accounts::Memory(_));
-        world.reset(
-            &self.settings,
-            self.seeded_players.as_ref().clone(),
-            in_world.then_some(self.bootstrap_admin.as_ref()),
-        );
-        // Under the world's lock, as when the faults were part of the world.
-        self.faults().clear();
-        Ok(())
+        {
+            let mut world = self.world();
+            let in_world = matches!(self.accounts, Accounts::Memory(_));
+            world.reset(
+                &self.settings,
+                self.seeded_players.as_ref().clone(),
+                in_world.then_some(self.bootstrap_admin.as_ref()),
+            );
+            // Under the world's lock, as when the faults were part of the world.
+            self.faults().clear();
+        }
+        // A configuration in PostgreSQL is Galaxy's and stays; the world's copy follows it.
+        self.config.follow().await
     }
 }
 

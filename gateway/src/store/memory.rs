@@ -17,17 +17,18 @@ use crate::domain::player_sessions::PlayerSessions;
 use crate::domain::players::{Ban, Note, Player};
 use crate::domain::runtime_config::RuntimeConfig;
 use crate::domain::services::{Service, ServiceStatus, GATEWAY_SERVICE, INITIAL_VERSIONS};
-use crate::domain::snapshots::{Snapshot, MAX_SNAPSHOT_ID};
+use crate::domain::snapshots::{retention_entry, taken_entry, Snapshot, MAX_SNAPSHOT_ID};
 use crate::settings::Settings;
 
 const AUDIT_CAPACITY: usize = 10_000;
 
-/// Which of the accounts and players some audit entries name still exist, as their stores
+/// Which of the accounts, players and snapshots some audit entries name still exist, as their stores
 /// say (see [`World::target_exists`]).
 #[derive(Debug, Default)]
 pub struct KnownTargets {
     pub accounts: HashSet<Uuid>,
     pub players: HashSet<Uuid>,
+    pub snapshots: HashSet<u32>,
 }
 /// Entries kept for the PostgreSQL audit log while it cannot be written: a database outage of
 /// hours at an operator's pace, far more than the console makes.
@@ -177,6 +178,12 @@ impl World {
         self.game.status(rate)
     }
 
+    /// `config` in place of the world's, the ticks so far counted at the old rate.
+    pub fn adopt_config(&mut self, config: RuntimeConfig) {
+        let _ = self.status();
+        self.config = config;
+    }
+
     /// Players connected now.
     pub fn players_online(&self) -> u32 {
         u32::try_from(self.players.iter().filter(|p| p.online).count()).unwrap_or(u32::MAX)
@@ -258,8 +265,8 @@ impl World {
 
     /// Whether what `entry` acted on is still there: the game always is, a configuration key
     /// always is, a snapshot, player, account or service only until deleted; an entry
-    /// without a target type has none. Accounts and players are judged by `known`, read from
-    /// the stores that keep them (this world, or PostgreSQL).
+    /// without a target type has none. Accounts, players and snapshots are judged by `known`,
+    /// read from the stores that keep them (this world, or PostgreSQL).
     pub fn target_exists(&self, entry: &AuditEntry, known: &KnownTargets) -> bool {
         let id = entry.target_id.as_deref().unwrap_or("");
         match entry.target_type {
@@ -268,7 +275,7 @@ impl World {
             Some(TargetType::Config) => self.config.items().iter().any(|i| i.key == id),
             Some(TargetType::Snapshot) => id
                 .parse::<u32>()
-                .is_ok_and(|n| self.snapshots.iter().any(|s| s.id == n)),
+                .is_ok_and(|n| known.snapshots.contains(&n)),
             Some(TargetType::Player) => {
                 id.parse::<Uuid>().is_ok_and(|u| known.players.contains(&u))
             }
@@ -324,21 +331,8 @@ impl World {
         spare: Option<u32>,
     ) -> Option<Snapshot> {
         let created_by = actor.id.map(|_| actor.username.clone());
-        let snapshot = self.create_snapshot(created_by, label.clone())?;
-        let detail = match &label {
-            Some(label) => format!("tick {}, {label}", snapshot.tick_number),
-            None => format!("tick {}", snapshot.tick_number),
-        };
-        self.audit(
-            actor,
-            Audit::new("snapshot.create")
-                .on(
-                    TargetType::Snapshot,
-                    Some(snapshot.id.to_string()),
-                    Some(format!("snapshot {}", snapshot.id)),
-                )
-                .detail(detail),
-        );
+        let snapshot = self.create_snapshot(created_by, label)?;
+        self.audit(actor, taken_entry(&snapshot));
         self.apply_retention(spare);
         Some(snapshot)
     }
@@ -365,16 +359,7 @@ impl World {
                 continue;
             };
             self.snapshots.remove(index);
-            self.audit(
-                &Actor::system(),
-                Audit::new("snapshot.delete")
-                    .on(
-                        TargetType::Snapshot,
-                        Some(id.to_string()),
-                        Some(format!("snapshot {id}")),
-                    )
-                    .detail("retention"),
-            );
+            self.audit(&Actor::system(), retention_entry(id));
         }
     }
 

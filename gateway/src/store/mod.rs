@@ -6,13 +6,15 @@
 //!   shared by every gateway replica.
 //!
 //! The PostgreSQL store covers the console's accounts, the login limit, the audit log, the
-//! players list, bans and notes so far ([`accounts::Accounts`], [`login_limits::LoginLimitStore`],
-//! [`audit_log::AuditLog`], [`players::Players`], [`moderation::Moderation`]): who may sign in,
-//! with which role, whether a token is still in force, who is locked out, which players there
-//! are and which are banned, and what everyone did, so that several replicas agree on them at
-//! once and read one log. The rest (the simulated game: its tick, its players' online status
-//! and sessions; snapshots; the runtime config) is still kept by each process in its World; see
-//! `api/migrations/README.md` for the tables that are ready for them.
+//! players list, bans and notes, snapshots and the runtime configuration
+//! ([`accounts::Accounts`], [`login_limits::LoginLimitStore`], [`audit_log::AuditLog`],
+//! [`players::Players`], [`moderation::Moderation`], [`snapshots::Snapshots`],
+//! [`runtime_config::ConfigStore`]): who may sign in, with which role, whether a token is still
+//! in force, who is locked out, which players there are and which are banned, which snapshots
+//! exist and what the configuration is, and what everyone did, so that several replicas agree
+//! on them at once and read one log. The simulated game stays each process's own (its tick and
+//! pause, its players' online status and sessions), as Galaxy's tick-engine and Redis keep them
+//! there; it runs on the stored configuration (see [`runtime_config`]).
 //!
 //! Both stores apply the same domain rules (`crate::domain`) and refuse with the same
 //! [`Rejected`], so the HTTP layer answers alike whichever store holds the state.
@@ -31,6 +33,8 @@ pub mod moderation;
 pub mod players;
 pub mod postgres;
 pub mod prometheus;
+pub mod runtime_config;
+pub mod snapshots;
 
 use std::fmt;
 

@@ -9,9 +9,11 @@
 //! the ones it needs are applied.
 
 mod audit;
+mod config;
 mod moderation;
 mod players;
 mod seed;
+mod snapshots;
 
 pub use audit::AppendError;
 pub use seed::seed_players;
