@@ -28,6 +28,8 @@ pub async fn serve(
     let sampler = tokio::spawn(history_sampler(state.clone()));
     let audit_flusher = tokio::spawn(audit_flusher(state.clone()));
     let config_follower = tokio::spawn(config_follower(state.clone()));
+    // Listening before the first request, so no ban published from then on is missed.
+    let player_events = state.player_events.listen().await;
     let audit = state.audit.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let handle = axum_server::Handle::new();
@@ -54,6 +56,9 @@ pub async fn serve(
     sampler.abort();
     audit_flusher.abort();
     config_follower.abort();
+    if let Some(listener) = player_events {
+        listener.abort();
+    }
     // What the last requests recorded, before the process ends.
     if let Err(e) = audit.flush().await {
         tracing::error!("audit entries not written at shutdown: {e}");

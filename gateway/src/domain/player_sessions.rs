@@ -6,7 +6,7 @@
 //! A session here stands for one authenticated WebSocket on `/ws`. Galaxy keeps them in the
 //! api-gateway replicas; the reference keeps them in memory, behind the world's lock.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -36,6 +36,22 @@ pub struct PlayerSession {
     pub opened_at: OffsetDateTime,
     /// `None` while the socket is open.
     pub closed: Option<Closed>,
+}
+
+/// What one replica tells every replica about a player's sockets, as the contract's message on
+/// Galaxy's channel (`{"type": "player_disconnect", "player_id", "code", "reason"}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PlayerEvent {
+    /// Close every socket of the player with `code` and `reason`; the player is offline.
+    PlayerDisconnect {
+        player_id: Uuid,
+        code: u16,
+        reason: String,
+    },
+    /// The player connected through some replica: online everywhere (in Galaxy, the players
+    /// service's status in Redis says so).
+    PlayerConnect { player_id: Uuid },
 }
 
 #[derive(Debug, Default)]
@@ -139,6 +155,23 @@ mod tests {
             .of(a)
             .iter()
             .all(|s| s.closed.as_ref().unwrap().code == CLOSE_BANNED));
+    }
+
+    #[test]
+    fn events_are_the_contracts_messages() {
+        let id = Uuid::from_u128(7);
+        let event = PlayerEvent::PlayerDisconnect {
+            player_id: id,
+            code: CLOSE_BANNED,
+            reason: "banned: spam".into(),
+        };
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"type": "player_disconnect", "player_id": id, "code": 4003, "reason": "banned: spam"})
+        );
+        assert_eq!(serde_json::from_value::<PlayerEvent>(json).unwrap(), event);
+        assert!(serde_json::from_str::<PlayerEvent>(r#"{"type": "shutdown"}"#).is_err());
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::domain::audit::{Actor, Audit, TargetType};
 use crate::domain::game::MAX_TICK;
 use crate::domain::history::Sample;
 use crate::domain::login_limit::MAX_LOCKOUT;
-use crate::domain::player_sessions::CLOSE_GOING_AWAY;
+use crate::domain::player_sessions::{PlayerEvent, CLOSE_GOING_AWAY};
 use crate::domain::players::PlayerView;
 use crate::domain::roles::Role;
 use crate::domain::services::ServiceStatus;
@@ -393,25 +393,34 @@ async fn set_player_online(
     let id = crate::http::extract::path_uuid(&id, "player_id")?;
     state.moderation.expire().await?;
     let ban = state.moderation.active_for(id).await?;
-    let mut world = state.world();
-    let index = player_index(&world, id)?;
+    let index = player_index(&state.world(), id)?;
     if body.online && ban.is_some() {
         return Err(ApiError::ConflictCode {
             code: "banned",
             detail: "A banned player cannot connect".into(),
         });
     }
-    world.players[index].online = body.online;
-    if !body.online {
-        let now = world.ban_clock();
-        world
-            .player_sessions
-            .close_all(id, CLOSE_GOING_AWAY, "left the game", now);
-    }
+    // Online or not for every replica, as a connect or a leave through this one would be.
+    let event = if body.online {
+        PlayerEvent::PlayerConnect { player_id: id }
+    } else {
+        left_the_game(id)
+    };
+    state.player_events.publish(event).await;
+    let world = state.world();
     Ok(Json(json!(PlayerView {
         player: &world.players[index],
         ban: ban.as_ref(),
     })))
+}
+
+/// The player left the game: its sockets close (1001, going away) on every replica.
+fn left_the_game(player_id: Uuid) -> PlayerEvent {
+    PlayerEvent::PlayerDisconnect {
+        player_id,
+        code: CLOSE_GOING_AWAY,
+        reason: "left the game".into(),
+    }
 }
 
 /// The player's index in the world; 404 as the admin API answers it.
@@ -433,8 +442,7 @@ async fn connect_player(
     state.moderation.expire().await?;
     // The ban as every replica sees it: a ban made through another holds here at once.
     let ban = state.moderation.active_for(id).await?;
-    let mut world = state.world();
-    let index = player_index(&world, id)?;
+    player_index(&state.world(), id)?;
     if let Some(ban) = ban {
         let until = ban.until.map(crate::domain::rfc3339);
         let detail = match &until {
@@ -449,9 +457,15 @@ async fn connect_player(
         });
         return Ok((StatusCode::FORBIDDEN, Json(body)).into_response());
     }
-    let now = world.ban_clock();
-    let session = world.player_sessions.open(id, now);
-    world.players[index].online = true;
+    let session = {
+        let mut world = state.world();
+        let now = world.ban_clock();
+        world.player_sessions.open(id, now)
+    };
+    state
+        .player_events
+        .publish(PlayerEvent::PlayerConnect { player_id: id })
+        .await;
     Ok((StatusCode::CREATED, Json(json!(session))).into_response())
 }
 
@@ -472,12 +486,7 @@ async fn disconnect_player(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let id = crate::http::extract::path_uuid(&id, "player_id")?;
-    let mut world = state.world();
-    let index = player_index(&world, id)?;
-    let now = world.ban_clock();
-    world
-        .player_sessions
-        .close_all(id, CLOSE_GOING_AWAY, "left the game", now);
-    world.players[index].online = false;
+    player_index(&state.world(), id)?;
+    state.player_events.publish(left_the_game(id)).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -22,7 +22,7 @@ use uuid::Uuid;
 use crate::domain::audit::{csv_cell, Actor, Audit, AuditEntry, TargetType, MAX_REASON_CHARS};
 use crate::domain::error::FieldError;
 use crate::domain::player_list::{ListedPlayer, PlayerQuery};
-use crate::domain::player_sessions::{CLOSE_BANNED, CLOSE_KICKED};
+use crate::domain::player_sessions::{PlayerEvent, CLOSE_BANNED, CLOSE_KICKED};
 use crate::domain::players::Ban;
 use crate::domain::{rfc3339, to_micros};
 use crate::http::auth::Session;
@@ -462,46 +462,51 @@ async fn ban(state: &AppState, actor: &Actor, id: Uuid, order: &BanOrder) -> Api
         .ban(id, &ban, entry)
         .await?
         .ok_or_else(|| not_found(id))?;
-    // Every socket of the player closes, with the reason the client shows ("Enforcing bans
-    // and kicks" in the contract).
-    let mut world = state.world();
-    world
-        .player_sessions
-        .close_all(id, CLOSE_BANNED, &format!("banned: {}", order.reason), now);
-    if let Some(index) = world.player_index(id) {
-        world.players[index].online = false;
-    }
+    // Every socket of the player closes, on every replica, with the reason the client shows
+    // ("Enforcing bans and kicks" in the contract).
+    state
+        .player_events
+        .publish(PlayerEvent::PlayerDisconnect {
+            player_id: id,
+            code: CLOSE_BANNED,
+            reason: format!("banned: {}", order.reason),
+        })
+        .await;
     Ok(())
 }
 
 /// Ends the player's live session: 409 `not_online` when it has none.
 async fn kick(state: &AppState, actor: &Actor, id: Uuid, reason: Option<String>) -> ApiResult<()> {
     let username = find(state, id).await?.player.username;
-    let mut world = state.world();
-    let now = world.ban_clock();
-    let sockets = world.player_sessions.close_all(
-        id,
-        CLOSE_KICKED,
-        &format!("kicked: {}", reason.as_deref().unwrap_or("by an operator")),
-        now,
-    );
-    let was_online = match world.player_index(id) {
-        Some(i) => std::mem::replace(&mut world.players[i].online, false),
-        None => false,
-    };
-    if !was_online && sockets == 0 {
-        return Err(ApiError::ConflictCode {
-            code: "not_online",
-            detail: format!("{username} is not online"),
-        });
+    let close_reason = format!("kicked: {}", reason.as_deref().unwrap_or("by an operator"));
+    {
+        // Online as every replica sees it: a connect through any replica is published to all.
+        let mut world = state.world();
+        let online = world
+            .player_index(id)
+            .is_some_and(|i| world.players[i].online);
+        if !online && !world.player_sessions.any_open(id) {
+            return Err(ApiError::ConflictCode {
+                code: "not_online",
+                detail: format!("{username} is not online"),
+            });
+        }
+        world.audit(
+            actor,
+            player_target("player.kick", id)
+                .reason(reason)
+                .change("true", "false")
+                .detail(format!("{username}: live session ended")),
+        );
     }
-    world.audit(
-        actor,
-        player_target("player.kick", id)
-            .reason(reason)
-            .change("true", "false")
-            .detail(format!("{username}: live session ended")),
-    );
+    state
+        .player_events
+        .publish(PlayerEvent::PlayerDisconnect {
+            player_id: id,
+            code: CLOSE_KICKED,
+            reason: close_reason,
+        })
+        .await;
     Ok(())
 }
 

@@ -18,6 +18,7 @@ use crate::store::history::Source;
 use crate::store::login_limits::LoginLimitStore;
 use crate::store::memory::{lock, KnownTargets, World};
 use crate::store::moderation::Moderation;
+use crate::store::player_events::PlayerEvents;
 use crate::store::players::Players;
 use crate::store::postgres::Postgres;
 use crate::store::runtime_config::ConfigStore;
@@ -51,6 +52,8 @@ pub struct AppState {
     pub snapshots: Snapshots,
     /// The runtime configuration.
     pub config: ConfigStore,
+    /// Bans and kicks reaching the player's sockets on every replica.
+    pub player_events: PlayerEvents,
     /// Sorted by id.
     seeded_players: Arc<Vec<Player>>,
     world: Arc<Mutex<World>>,
@@ -111,26 +114,29 @@ impl AppState {
         let history_source =
             Source::new(settings.history_interval_secs, settings.prometheus.clone());
         let world = Arc::new(Mutex::new(world));
-        let (accounts, login_limits, audit, moderation, players, snapshots, config) = match pg {
-            Some(pg) => (
-                Accounts::Postgres(pg.clone()),
-                LoginLimitStore::Postgres(pg.clone(), world.clone()),
-                AuditLog::postgres(pg.clone(), world.clone()),
-                Moderation::Postgres(pg.clone(), world.clone()),
-                Players::Postgres(pg.clone(), world.clone()),
-                Snapshots::Postgres(pg.clone(), world.clone()),
-                ConfigStore::Postgres(pg, world.clone()),
-            ),
-            None => (
-                Accounts::Memory(world.clone()),
-                LoginLimitStore::Memory(world.clone()),
-                AuditLog::Memory(world.clone()),
-                Moderation::Memory(world.clone()),
-                Players::Memory(world.clone()),
-                Snapshots::Memory(world.clone()),
-                ConfigStore::Memory(world.clone()),
-            ),
-        };
+        let (accounts, login_limits, audit, moderation, players, snapshots, config, player_events) =
+            match pg {
+                Some(pg) => (
+                    Accounts::Postgres(pg.clone()),
+                    LoginLimitStore::Postgres(pg.clone(), world.clone()),
+                    AuditLog::postgres(pg.clone(), world.clone()),
+                    Moderation::Postgres(pg.clone(), world.clone()),
+                    Players::Postgres(pg.clone(), world.clone()),
+                    Snapshots::Postgres(pg.clone(), world.clone()),
+                    ConfigStore::Postgres(pg.clone(), world.clone()),
+                    PlayerEvents::Postgres(pg, world.clone()),
+                ),
+                None => (
+                    Accounts::Memory(world.clone()),
+                    LoginLimitStore::Memory(world.clone()),
+                    AuditLog::Memory(world.clone()),
+                    Moderation::Memory(world.clone()),
+                    Players::Memory(world.clone()),
+                    Snapshots::Memory(world.clone()),
+                    ConfigStore::Memory(world.clone()),
+                    PlayerEvents::Local(world.clone()),
+                ),
+            };
         Self {
             settings: Arc::new(settings),
             bootstrap_admin: Arc::new(bootstrap_admin),
@@ -144,6 +150,7 @@ impl AppState {
             players,
             snapshots,
             config,
+            player_events,
             seeded_players: Arc::new(seeded_players),
             world,
             requests: Arc::new(Mutex::new(RequestLog::default())),

@@ -13,7 +13,7 @@ use crate::domain::audit::{Actor, Audit, AuditEntry, ListedEntry, TargetType};
 use crate::domain::game::{Game, GameStatus};
 use crate::domain::history::{tick_duration_ms, History, Sample};
 use crate::domain::login_limit::LoginLimits;
-use crate::domain::player_sessions::PlayerSessions;
+use crate::domain::player_sessions::{PlayerEvent, PlayerSessions};
 use crate::domain::players::{Ban, Note, Player};
 use crate::domain::runtime_config::RuntimeConfig;
 use crate::domain::services::{Service, ServiceStatus, GATEWAY_SERVICE, INITIAL_VERSIONS};
@@ -182,6 +182,29 @@ impl World {
     pub fn adopt_config(&mut self, config: RuntimeConfig) {
         let _ = self.status();
         self.config = config;
+    }
+
+    /// What `event` says about a player's sockets, applied to this process's: how many of its
+    /// sockets it closed.
+    pub fn apply_player_event(&mut self, event: &PlayerEvent) -> usize {
+        let now = self.ban_clock();
+        let (player_id, online, closed) = match event {
+            PlayerEvent::PlayerDisconnect {
+                player_id,
+                code,
+                reason,
+            } => (
+                *player_id,
+                false,
+                self.player_sessions
+                    .close_all(*player_id, *code, reason, now),
+            ),
+            PlayerEvent::PlayerConnect { player_id } => (*player_id, true, 0),
+        };
+        if let Some(index) = self.player_index(player_id) {
+            self.players[index].online = online;
+        }
+        closed
     }
 
     /// Players connected now.

@@ -30,6 +30,7 @@ pub mod history;
 pub mod login_limits;
 pub mod memory;
 pub mod moderation;
+pub mod player_events;
 pub mod players;
 pub mod postgres;
 pub mod prometheus;

@@ -11,11 +11,13 @@
 mod audit;
 mod config;
 mod moderation;
+mod notify;
 mod players;
 mod seed;
 mod snapshots;
 
 pub use audit::AppendError;
+pub use notify::Subscription;
 pub use seed::seed_players;
 
 use std::net::IpAddr;
@@ -59,6 +61,8 @@ fn text_key(key: &str) -> String {
 #[derive(Clone)]
 pub struct Postgres {
     pool: Pool,
+    /// For connections outside the pool (listening for notifications).
+    config: std::sync::Arc<tokio_postgres::Config>,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> StoreError {
@@ -108,7 +112,7 @@ impl Postgres {
             config.options(STATEMENT_LIMITS);
         }
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             NoTls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
@@ -121,7 +125,10 @@ impl Postgres {
             .create_timeout(Some(CONNECT_TIMEOUT))
             .build()
             .map_err(|e| format!("cannot set up the connection pool: {e}"))?;
-        let store = Postgres { pool };
+        let store = Postgres {
+            pool,
+            config: std::sync::Arc::new(config),
+        };
         store.check_migrations().await?;
         Ok(store)
     }
