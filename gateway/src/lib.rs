@@ -25,11 +25,15 @@ pub async fn serve(
     tls: Option<axum_server::tls_rustls::RustlsConfig>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Listening before the first request, so no ban published from then on is missed.
+    let player_events = state
+        .player_events
+        .listen()
+        .await
+        .map_err(|e| std::io::Error::other(format!("cannot listen for player events: {e}")))?;
     let sampler = tokio::spawn(history_sampler(state.clone()));
     let audit_flusher = tokio::spawn(audit_flusher(state.clone()));
     let config_follower = tokio::spawn(config_follower(state.clone()));
-    // Listening before the first request, so no ban published from then on is missed.
-    let player_events = state.player_events.listen().await;
     let audit = state.audit.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let handle = axum_server::Handle::new();

@@ -153,7 +153,8 @@ def test_retention_while_both_replicas_take_snapshots_records_each_deletion_once
     loaded = config_item(a, token_a, "snapshot_retention")
     status, _ = change(a, token_a, "PUT", "snapshot_retention", loaded["etag"], 3)
     assert status == 200
-    start = threading.Barrier(4)
+    start = threading.Barrier(5)
+    taking = threading.Event()
     errors: list[object] = []
 
     def take(replica: Replica, token: str) -> None:
@@ -165,12 +166,36 @@ def test_retention_while_both_replicas_take_snapshots_records_each_deletion_once
         except Exception as error:  # noqa: BLE001 - any failure of a thread fails the test
             errors.append(error)
 
-    threads = [threading.Thread(target=take, args=(r, t)) for r, t in ((a, token_a), (b, token_b)) for _ in range(2)]
-    for t in threads:
+    def pin_the_oldest() -> None:
+        # An operator saving the oldest snapshot from retention, and changing their mind, while
+        # retention deletes around it: neither waits on the other into a deadlock (a 503).
+        start.wait()
+        try:
+            while taking.is_set():
+                ids = snapshot_ids(b, token_b)
+                if not ids:
+                    continue
+                status, body = b.call(token_b, "PUT", f"/admin/snapshots/{ids[-1]}/pin")
+                assert status in (200, 404), body
+                if status == 200:
+                    status, body = b.call(token_b, "DELETE", f"/admin/snapshots/{ids[-1]}/pin")
+                    assert status == 200, body
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+
+    taking.set()
+    takers = [threading.Thread(target=take, args=(r, t)) for r, t in ((a, token_a), (b, token_b)) for _ in range(2)]
+    pinner = threading.Thread(target=pin_the_oldest)
+    for t in (*takers, pinner):
         t.start()
-    for t in threads:
+    for t in takers:
         t.join(60)
-    assert errors == [] and not any(t.is_alive() for t in threads)
+    taking.clear()
+    pinner.join(60)
+    assert errors == [] and not any(t.is_alive() for t in (*takers, pinner)), errors
+    # One more, with nothing pinned: retention is back to the newest three.
+    status, _ = a.call(token_a, "POST", "/admin/snapshots")
+    assert status == 201
     with server.connect(db) as conn:
         kept = [row[0] for row in conn.execute("SELECT id FROM snapshots ORDER BY id DESC")]
         created = [row[0] for row in conn.execute(
@@ -178,7 +203,7 @@ def test_retention_while_both_replicas_take_snapshots_records_each_deletion_once
         deleted = conn.execute(
             "SELECT target_id::int, count(*), min(admin), min(detail) FROM admin_audit "
             "WHERE action = 'snapshot.delete' GROUP BY target_id ORDER BY 1").fetchall()
-    assert len(created) == 16 and sorted(created) == created, created
+    assert len(created) == 17 and sorted(created) == created, created
     assert kept == sorted(created, reverse=True)[:3], (kept, created)
     assert deleted == [(id_, 1, "(system)", "retention") for id_ in sorted(created)[:-3]], deleted
     assert snapshot_ids(b, token_b) == kept

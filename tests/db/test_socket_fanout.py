@@ -94,19 +94,23 @@ def test_a_kick_through_one_replica_of_a_player_connected_to_another_closes_its_
 
 def test_the_fan_out_survives_a_lost_listening_connection_and_ignores_foreign_messages(replicas, server, db):
     a, b = replicas
-    token_a = a.login()
+    token_a, token_b = a.login(), b.login()
     player = offline_player(a, token_a)
     before = listeners(server, db)
     assert len(before) == 2, before
     with server.connect(db) as conn:
         conn.execute("SELECT pg_notify('galaxy_player_sessions', 'not an event')")
         conn.execute("SELECT pg_notify('galaxy_player_sessions', '{\"type\": \"shutdown\"}')")
+    # Sent after them on the same channel, so delivered after them: the listeners went past
+    # both foreign messages and still apply events.
+    connect(b, player)
+    wait_for(lambda: online(a, token_a, player), "events flow past foreign messages")
+    with server.connect(db) as conn:
         # Both replicas lose their listening connection, as when PostgreSQL restarts.
         conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
                      "AND query = 'LISTEN galaxy_player_sessions'", (db,))
     wait_for(lambda: len(listeners(server, db) - before) == 2, "both replicas listen again, on new connections")
-    connect(b, player)
-    wait_for(lambda: online(a, token_a, player), "events flow again")
     status, body = a.call(token_a, "POST", f"/admin/players/{player}/ban", {"reason": "spam", "duration_seconds": 600})
     assert status == 200, body
     wait_for(lambda: closes(b, player) == [(4003, "banned: spam")], "the socket on the other replica closed")
+    wait_for(lambda: not online(b, token_b, player), "offline for the replica that held the socket")

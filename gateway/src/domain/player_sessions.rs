@@ -112,6 +112,11 @@ impl PlayerSessions {
         closed
     }
 
+    /// Forgets session `id`, refused before it was ever in use (its player turned out banned).
+    pub fn discard(&mut self, id: u64) {
+        self.sessions.retain(|s| s.id != id);
+    }
+
     pub fn of(&self, player_id: Uuid) -> Vec<PlayerSession> {
         self.sessions
             .iter()

@@ -74,7 +74,9 @@ pub struct ConfigItem {
     pub description: &'static str,
     #[serde(with = "time::serde::rfc3339::option")]
     pub updated_at: Option<OffsetDateTime>,
-    /// Goes up by one with every set or reset of this key; served as the entity tag.
+    /// Changes with every set or reset of this key, and only grows: by one in memory, from
+    /// `game_config`'s sequence in PostgreSQL (0 there while the key has no row). Served as the
+    /// entity tag.
     #[serde(rename = "etag", serialize_with = "serialize_etag")]
     pub revision: u64,
 }
@@ -218,14 +220,26 @@ impl RuntimeConfig {
 
     /// Every key with its stored value, or its default when none is stored. Rows of keys the
     /// console does not manage (another Galaxy service's) are left out.
+    ///
+    /// A stored value the key's rules refuse (written by hand, or by a service that checks
+    /// less) is served and used as the default, with its row's tag, so the game never runs
+    /// on it and an operator can set the key again.
     pub fn from_stored(stored: &[StoredValue]) -> Self {
         let mut config = Self::default();
-        for item in &mut config.items {
+        for (item, spec) in config.items.iter_mut().zip(KEYS) {
             item.revision = NEVER_STORED;
             if let Some(row) = stored.iter().find(|row| row.key == item.key) {
-                item.value = row.value.clone();
                 item.updated_at = row.updated_at;
                 item.revision = row.revision;
+                match validate(spec.kind, &row.value) {
+                    Ok(value) => item.value = value,
+                    Err(_) => tracing::warn!(
+                        "game_config holds {} = {}, which its rules refuse; using {}",
+                        item.key,
+                        row.value,
+                        item.value
+                    ),
+                }
             }
         }
         config

@@ -393,7 +393,7 @@ async fn set_player_online(
     let id = crate::http::extract::path_uuid(&id, "player_id")?;
     state.moderation.expire().await?;
     let ban = state.moderation.active_for(id).await?;
-    let index = player_index(&state.world(), id)?;
+    player_index(&state.world(), id)?;
     if body.online && ban.is_some() {
         return Err(ApiError::ConflictCode {
             code: "banned",
@@ -408,6 +408,8 @@ async fn set_player_online(
     };
     state.player_events.publish(event).await;
     let world = state.world();
+    // Looked up again: the world may have changed while the event was sent.
+    let index = player_index(&world, id)?;
     Ok(Json(json!(PlayerView {
         player: &world.players[index],
         ban: ban.as_ref(),
@@ -440,10 +442,24 @@ async fn connect_player(
 ) -> ApiResult<Response> {
     let id = crate::http::extract::path_uuid(&id, "player_id")?;
     state.moderation.expire().await?;
+    // The socket is open before the ban is read: a ban committed after the read is published
+    // after the socket exists, and closes it, wherever it was made.
+    let session = {
+        let mut world = state.world();
+        player_index(&world, id)?;
+        let now = world.ban_clock();
+        world.player_sessions.open(id, now)
+    };
     // The ban as every replica sees it: a ban made through another holds here at once.
-    let ban = state.moderation.active_for(id).await?;
-    player_index(&state.world(), id)?;
+    let ban = match state.moderation.active_for(id).await {
+        Ok(ban) => ban,
+        Err(e) => {
+            state.world().player_sessions.discard(session.id);
+            return Err(e.into());
+        }
+    };
     if let Some(ban) = ban {
+        state.world().player_sessions.discard(session.id);
         let until = ban.until.map(crate::domain::rfc3339);
         let detail = match &until {
             Some(until) => format!("You are banned until {until}: {}", ban.reason),
@@ -457,11 +473,6 @@ async fn connect_player(
         });
         return Ok((StatusCode::FORBIDDEN, Json(body)).into_response());
     }
-    let session = {
-        let mut world = state.world();
-        let now = world.ban_clock();
-        world.player_sessions.open(id, now)
-    };
     state
         .player_events
         .publish(PlayerEvent::PlayerConnect { player_id: id })

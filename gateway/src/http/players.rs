@@ -478,9 +478,14 @@ async fn ban(state: &AppState, actor: &Actor, id: Uuid, order: &BanOrder) -> Api
 /// Ends the player's live session: 409 `not_online` when it has none.
 async fn kick(state: &AppState, actor: &Actor, id: Uuid, reason: Option<String>) -> ApiResult<()> {
     let username = find(state, id).await?.player.username;
-    let close_reason = format!("kicked: {}", reason.as_deref().unwrap_or("by an operator"));
+    let event = PlayerEvent::PlayerDisconnect {
+        player_id: id,
+        code: CLOSE_KICKED,
+        reason: format!("kicked: {}", reason.as_deref().unwrap_or("by an operator")),
+    };
     {
-        // Online as every replica sees it: a connect through any replica is published to all.
+        // The check, the entry and the close under one lock, so two kicks at once are one kick
+        // and one 409. Online as every replica sees it: a connect through any is published.
         let mut world = state.world();
         let online = world
             .player_index(id)
@@ -498,15 +503,9 @@ async fn kick(state: &AppState, actor: &Actor, id: Uuid, reason: Option<String>)
                 .change("true", "false")
                 .detail(format!("{username}: live session ended")),
         );
+        world.apply_player_event(&event);
     }
-    state
-        .player_events
-        .publish(PlayerEvent::PlayerDisconnect {
-            player_id: id,
-            code: CLOSE_KICKED,
-            reason: close_reason,
-        })
-        .await;
+    state.player_events.tell_others(event).await;
     Ok(())
 }
 

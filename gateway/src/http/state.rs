@@ -124,7 +124,7 @@ impl AppState {
                     Players::Postgres(pg.clone(), world.clone()),
                     Snapshots::Postgres(pg.clone(), world.clone()),
                     ConfigStore::Postgres(pg.clone(), world.clone()),
-                    PlayerEvents::Postgres(pg, world.clone()),
+                    PlayerEvents::postgres(pg, world.clone()),
                 ),
                 None => (
                     Accounts::Memory(world.clone()),

@@ -37,6 +37,9 @@ const OUTBOX_CAPACITY: usize = 100_000;
 pub struct World {
     pub game: Game,
     pub config: RuntimeConfig,
+    /// Changes of the configuration through this process, so that a copy read from PostgreSQL
+    /// before one of them is not adopted after it (see `store::runtime_config`).
+    pub config_writes: u64,
     /// Oldest first; listings reverse it.
     pub snapshots: Vec<Snapshot>,
     next_snapshot_id: u32,
@@ -79,6 +82,7 @@ impl World {
         Self {
             game: Game::new(settings.start_date, Instant::now()),
             config: RuntimeConfig::default(),
+            config_writes: 0,
             snapshots: Vec::new(),
             next_snapshot_id: 1,
             players,

@@ -30,9 +30,14 @@ impl ConfigStore {
         match self {
             ConfigStore::Memory(world) => Ok(lock(world).config.items().to_vec()),
             ConfigStore::Postgres(pg, world) => {
+                let seen = lock(world).config_writes;
                 let config = pg.runtime_config().await?;
                 let items = config.items().to_vec();
-                lock(world).adopt_config(config);
+                let mut world = lock(world);
+                // A change made through this process since the read is newer than the read.
+                if world.config_writes == seen {
+                    world.adopt_config(config);
+                }
                 Ok(items)
             }
         }
@@ -76,6 +81,7 @@ impl ConfigStore {
                 let mut config = world.config.clone();
                 config.replace(item.clone());
                 world.adopt_config(config);
+                world.config_writes += 1;
                 Ok(item)
             }
         }

@@ -56,8 +56,8 @@ impl Postgres {
 
     /// Sets or resets `key` under `if_match` with the domain's checks (unknown key, stale tag,
     /// invalid value, in that order), recorded with `entry(before, after)`. Changes of one key
-    /// are serialised across replicas by an advisory lock, since a key with no row yet has
-    /// nothing to lock; the row lock also holds off any other writer of the table.
+    /// through the console are serialised across replicas by an advisory lock, since a key with
+    /// no row yet has nothing to lock; a key's row, once there, is locked against every writer.
     pub async fn change_config(
         &self,
         key: &str,
@@ -69,41 +69,59 @@ impl Postgres {
         // Before any query: a key that is no key (it may hold a NUL) is refused as unknown.
         RuntimeConfig::default().check_key(key)?;
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(unavailable)?;
-        tx.execute(
-            "SELECT pg_advisory_xact_lock(hashtext('game_config'), hashtext($1))",
-            &[&key],
-        )
-        .await
-        .map_err(unavailable)?;
-        let rows = tx
-            .query(
-                &format!("SELECT {STORED_COLUMNS} FROM game_config WHERE key = $1 FOR UPDATE"),
+        // A second pass only when another writer inserted the key's first row meanwhile: it
+        // then finds that row, locks it and judges `if_match` against it.
+        for _ in 0..2 {
+            let tx = client.transaction().await.map_err(unavailable)?;
+            tx.execute(
+                "SELECT pg_advisory_xact_lock(hashtext('game_config'), hashtext($1))",
                 &[&key],
             )
             .await
             .map_err(unavailable)?;
-        let mut config = RuntimeConfig::from_stored(&rows.iter().map(stored).collect::<Vec<_>>());
-        let before = config.value(key).cloned().expect("checked to be a key");
-        let mut item = match change {
-            ConfigChange::Set(value) => config.set(key, &value, if_match, now)?,
-            ConfigChange::Reset => config.reset(key, if_match, now)?,
-        };
-        // A reset stores the default too: deleting the row would bring back the tag of a key
-        // never changed, which a client may still hold from before the change.
-        let row = tx
-            .query_one(
-                "INSERT INTO game_config (key, value, updated_at) VALUES ($1, $2, clock_timestamp()) \
-                 ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at \
-                 RETURNING revision, updated_at",
-                &[&key, &item.value],
-            )
-            .await
+            let rows = tx
+                .query(
+                    &format!("SELECT {STORED_COLUMNS} FROM game_config WHERE key = $1 FOR UPDATE"),
+                    &[&key],
+                )
+                .await
+                .map_err(unavailable)?;
+            let mut config =
+                RuntimeConfig::from_stored(&rows.iter().map(stored).collect::<Vec<_>>());
+            let before = config.value(key).cloned().expect("checked to be a key");
+            let mut item = match &change {
+                ConfigChange::Set(value) => config.set(key, value, if_match, now)?,
+                ConfigChange::Reset => config.reset(key, if_match, now)?,
+            };
+            // A reset stores the default too: deleting the row would bring back the tag of a
+            // key never changed, which a client may still hold from before the change.
+            let written = if rows.is_empty() {
+                tx.query_opt(
+                    "INSERT INTO game_config (key, value, updated_at) VALUES ($1, $2, clock_timestamp()) \
+                     ON CONFLICT (key) DO NOTHING RETURNING revision, updated_at",
+                    &[&key, &item.value],
+                )
+                .await
+            } else {
+                tx.query_opt(
+                    "UPDATE game_config SET value = $2, updated_at = clock_timestamp() WHERE key = $1 \
+                     RETURNING revision, updated_at",
+                    &[&key, &item.value],
+                )
+                .await
+            }
             .map_err(unavailable)?;
-        item.revision = u64::try_from(row.get::<_, i64>("revision")).unwrap_or_default();
-        item.updated_at = row.get("updated_at");
-        insert_audit(&tx, &entry(&before, &item)).await?;
-        tx.commit().await.map_err(unavailable)?;
-        Ok(item)
+            let Some(row) = written else {
+                continue;
+            };
+            item.revision = u64::try_from(row.get::<_, i64>("revision")).unwrap_or_default();
+            item.updated_at = row.get("updated_at");
+            insert_audit(&tx, &entry(&before, &item)).await?;
+            tx.commit().await.map_err(unavailable)?;
+            return Ok(item);
+        }
+        Err(unavailable(format!(
+            "{key} kept changing while it was written"
+        )))
     }
 }

@@ -81,8 +81,9 @@ async fn lock_player(tx: &Transaction<'_>, id: Uuid) -> StoreResult<()> {
     .map_err(unavailable)
 }
 
-/// Ends the open bans whose `until` has passed at `now` (only player `only`'s, when given),
-/// each with its `player.ban_expired` entry, in `tx`. Rows another transaction holds (a replica
+/// Ends the open bans whose `until` has passed at `now` (only player `only`'s, when given) in
+/// `tx`, returning their `player.ban_expired` entries for the caller to insert after its last
+/// row change (an audit row holds the log's id lock until commit). Rows another transaction holds (a replica
 /// sweeping at the same moment, a ban being replaced) are skipped, not waited for: that
 /// transaction ends them, or a later sweep does. Each expiry is recorded once.
 async fn sweep(
@@ -90,7 +91,7 @@ async fn sweep(
     now: OffsetDateTime,
     tick: u64,
     only: Option<Uuid>,
-) -> StoreResult<()> {
+) -> StoreResult<Vec<AuditEntry>> {
     let rows = tx
         .query(
             &format!(
@@ -114,13 +115,22 @@ async fn sweep(
         })
         .collect();
     ended.sort_by_key(|(id, b, _)| (b.until, *id));
-    for (id, ban, username) in ended {
-        let entry = AuditEntry::recorded(
-            &Actor::system(),
-            ban_expired(id, username.as_deref(), &ban),
-            tick,
-        );
-        insert_audit(tx, &entry).await?;
+    Ok(ended
+        .into_iter()
+        .map(|(id, ban, username)| {
+            AuditEntry::recorded(
+                &Actor::system(),
+                ban_expired(id, username.as_deref(), &ban),
+                tick,
+            )
+        })
+        .collect())
+}
+
+/// Inserts `entries` in order in `tx`.
+async fn insert_all(tx: &Transaction<'_>, entries: &[AuditEntry]) -> StoreResult<()> {
+    for entry in entries {
+        insert_audit(tx, entry).await?;
     }
     Ok(())
 }
@@ -129,7 +139,8 @@ impl Postgres {
     pub async fn expire_bans(&self, now: OffsetDateTime, tick: u64) -> StoreResult<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(unavailable)?;
-        sweep(&tx, now, tick, None).await?;
+        let expired = sweep(&tx, now, tick, None).await?;
+        insert_all(&tx, &expired).await?;
         tx.commit().await.map_err(unavailable)
     }
 
@@ -167,7 +178,7 @@ impl Postgres {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(unavailable)?;
         lock_player(&tx, id).await?;
-        sweep(&tx, now, tick, Some(id)).await?;
+        let expired = sweep(&tx, now, tick, Some(id)).await?;
         let replaced = tx
             .query_opt(
                 &format!(
@@ -192,6 +203,7 @@ impl Postgres {
             Err(e) => return Err(refused_text(e, "player_bans_reason_length", "reason")),
             Ok(_) => {}
         }
+        insert_all(&tx, &expired).await?;
         insert_audit(&tx, &entry(replaced.as_ref())).await?;
         tx.commit().await.map_err(unavailable)?;
         Ok(Some(replaced))
@@ -210,7 +222,7 @@ impl Postgres {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(unavailable)?;
         lock_player(&tx, id).await?;
-        sweep(&tx, now, tick, Some(id)).await?;
+        let expired = sweep(&tx, now, tick, Some(id)).await?;
         let lifted = tx
             .query_opt(
                 &format!(
@@ -223,6 +235,7 @@ impl Postgres {
             .await
             .map_err(unavailable)?
             .map(|row| ban(&row).1);
+        insert_all(&tx, &expired).await?;
         if let Some(lifted) = &lifted {
             insert_audit(&tx, &entry(lifted)).await?;
         }

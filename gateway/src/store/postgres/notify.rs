@@ -1,6 +1,8 @@
 //! `NOTIFY` and `LISTEN`: messages to every connected replica, on a connection of its own
 //! (a pooled one would be recycled and lose its `LISTEN`).
 
+use std::time::Duration;
+
 use tokio::sync::mpsc;
 use tokio_postgres::{AsyncMessage, NoTls};
 
@@ -39,10 +41,18 @@ impl Postgres {
             .map_err(unavailable)
     }
 
-    /// A new connection that listens on `channel` once this returns.
+    /// A new connection that listens on `channel` once this returns. It only ever receives, so
+    /// TCP keepalives (first probe after 10 s idle, then every 5 s, 3 unanswered end it)
+    /// notice a peer gone without a word (a node lost, a dropped route) within about 25 s,
+    /// rather than the system default of over two hours.
     pub async fn subscribe(&self, channel: &str) -> Result<Subscription, String> {
-        let (client, mut connection) = self
-            .config
+        let mut config = (*self.config).clone();
+        config
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(10))
+            .keepalives_interval(Duration::from_secs(5))
+            .keepalives_retries(3);
+        let (client, mut connection) = config
             .connect(NoTls)
             .await
             .map_err(|e| format!("cannot connect: {e}"))?;

@@ -34,9 +34,9 @@ fn snapshot(row: &Row) -> Snapshot {
     }
 }
 
-/// Deletes the unpinned snapshots beyond the newest `snapshot_retention` ones (sparing `spare`),
-/// oldest first, each with its `snapshot.delete` entry by `(system)`.
-async fn apply_retention(tx: &Transaction<'_>, spare: Option<u32>, tick: u64) -> StoreResult<()> {
+/// Deletes the unpinned snapshots beyond the newest `snapshot_retention` ones (sparing `spare`);
+/// the ids deleted, oldest first, for their `snapshot.delete` entries by `(system)`.
+async fn apply_retention(tx: &Transaction<'_>, spare: Option<u32>) -> StoreResult<Vec<u32>> {
     let keep = i64::try_from(snapshot_retention(tx).await?).unwrap_or(i64::MAX);
     let spare = spare.and_then(|id| i32::try_from(id).ok());
     let rows = tx
@@ -48,17 +48,12 @@ async fn apply_retention(tx: &Transaction<'_>, spare: Option<u32>, tick: u64) ->
         )
         .await
         .map_err(unavailable)?;
-    let mut deleted: Vec<i32> = rows.iter().map(|row| row.get("id")).collect();
+    let mut deleted: Vec<u32> = rows
+        .iter()
+        .filter_map(|row| u32::try_from(row.get::<_, i32>("id")).ok())
+        .collect();
     deleted.sort_unstable();
-    for id in deleted {
-        let id = u32::try_from(id).unwrap_or_default();
-        insert_audit(
-            tx,
-            &AuditEntry::recorded(&Actor::system(), retention_entry(id), tick),
-        )
-        .await?;
-    }
-    Ok(())
+    Ok(deleted)
 }
 
 impl Postgres {
@@ -151,9 +146,15 @@ impl Postgres {
             }
             Err(e) => return Err(unavailable(e)),
         };
+        let deleted = apply_retention(&tx, spare).await?;
+        // The entries last: an audit row holds the log's id lock until commit, and a row lock
+        // taken after it could wait on a pin or delete that waits for that lock.
         let entry = AuditEntry::recorded(actor, taken_entry(&taken), status.tick);
         insert_audit(&tx, &entry).await?;
-        apply_retention(&tx, spare, status.tick).await?;
+        for id in deleted {
+            let entry = AuditEntry::recorded(&Actor::system(), retention_entry(id), status.tick);
+            insert_audit(&tx, &entry).await?;
+        }
         tx.commit().await.map_err(unavailable)?;
         Ok(Some(taken))
     }
@@ -182,8 +183,15 @@ impl Postgres {
             .await
             .map_err(unavailable)?;
         let Some(changed) = changed.as_ref().map(snapshot) else {
-            drop(tx);
-            return self.snapshot(id).await;
+            // Already so, or no such snapshot: read on this connection, not a second one.
+            let row = tx
+                .query_opt(
+                    &format!("SELECT {COLUMNS} FROM snapshots WHERE id = $1"),
+                    &[&key],
+                )
+                .await
+                .map_err(unavailable)?;
+            return Ok(row.as_ref().map(snapshot));
         };
         insert_audit(&tx, &entry(&changed)).await?;
         tx.commit().await.map_err(unavailable)?;
