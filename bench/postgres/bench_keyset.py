@@ -23,6 +23,8 @@ import os
 import statistics
 import sys
 import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -135,6 +137,20 @@ def measure(server: Server, db: str) -> list[tuple[str, str, list[float], int]]:
     return results
 
 
+def stream_export(api: str, path: str, token: str, pid: int):
+    """Reads one CSV export to its end: its bytes, its lines, the seconds it took, and the
+    gateway's (resident, peak) memory in KiB before and after."""
+    before = rss_peak_kib(pid)
+    request = urllib.request.Request(f"{api}{path}", headers={"authorization": f"Bearer {token}"})
+    start = time.perf_counter()
+    size = lines = 0
+    with urllib.request.urlopen(request, timeout=600) as response:
+        while chunk := response.read(1 << 20):
+            size += len(chunk)
+            lines += chunk.count(b"\n")
+    return size, lines, time.perf_counter() - start, before, rss_peak_kib(pid)
+
+
 GATEWAY_PORT = 28064  # below the ephemeral range, like the other bench ports
 ADMIN_PASSWORD = "bench-" + os.urandom(6).hex()
 
@@ -148,8 +164,6 @@ def rss_peak_kib(pid: int) -> tuple[int, int]:
 def measure_gateway(server: Server, db: str, tmp: Path) -> tuple[list[tuple[str, str, list[float], int]], list[str]]:
     """Audit pages and an export through the release gateway on the bench's database."""
     import subprocess
-    import urllib.parse
-    import urllib.request
 
     results: list[tuple[str, str, list[float], int]] = []
     notes: list[str] = []
@@ -221,31 +235,13 @@ def measure_gateway(server: Server, db: str, tmp: Path) -> tuple[list[tuple[str,
             since = conn.execute("SELECT at FROM admin_audit WHERE id <= %s ORDER BY id DESC OFFSET %s LIMIT 1",
                                  (until, EXPORT_ROWS - 1)).fetchone()[0]
         query = urllib.parse.urlencode({"from": since.isoformat().replace("+00:00", "Z"), "until_id": until})
-        before = rss_peak_kib(gateway.pid)
-        request = urllib.request.Request(f"{api}/admin/audit/export?{query}", headers={"authorization": f"Bearer {token}"})
-        start = time.perf_counter()
-        size = lines = 0
-        with urllib.request.urlopen(request, timeout=600) as response:
-            while chunk := response.read(1 << 20):
-                size += len(chunk)
-                lines += chunk.count(b"\n")
-        spent = time.perf_counter() - start
-        after = rss_peak_kib(gateway.pid)
+        size, lines, spent, before, after = stream_export(api, f"/admin/audit/export?{query}", token, gateway.pid)
         notes.append(f"Export of {lines - 1:,} audit entries through the gateway (`GET /admin/audit/export?from=…`): "
                      f"{size / 1e6:.0f} MB of CSV in {spent:.1f} s; the gateway's resident memory {before[0] / 1024:.1f} MiB before "
                      f"(peak {before[1] / 1024:.1f} MiB) and {after[0] / 1024:.1f} MiB after (peak {after[1] / 1024:.1f} MiB).")
         say(notes[-1])
         if PLAYERS <= 1_000_000:  # the gateway's default export cap
-            before = rss_peak_kib(gateway.pid)
-            request = urllib.request.Request(f"{api}/admin/players/export", headers={"authorization": f"Bearer {token}"})
-            start = time.perf_counter()
-            size = lines = 0
-            with urllib.request.urlopen(request, timeout=600) as response:
-                while chunk := response.read(1 << 20):
-                    size += len(chunk)
-                    lines += chunk.count(b"\n")
-            spent = time.perf_counter() - start
-            after = rss_peak_kib(gateway.pid)
+            size, lines, spent, before, after = stream_export(api, "/admin/players/export", token, gateway.pid)
             notes.append(f"Export of all {lines - 1:,} players through the gateway (`GET /admin/players/export`, keyset "
                          f"chunks of 1000 from `players`): {size / 1e6:.0f} MB of CSV in {spent:.1f} s; the gateway's resident "
                          f"memory {before[0] / 1024:.1f} MiB before and {after[0] / 1024:.1f} MiB after (peak {after[1] / 1024:.1f} MiB).")

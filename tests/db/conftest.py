@@ -20,6 +20,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -29,6 +30,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = ROOT / "api" / "migrations"
+sys.path.insert(0, str(ROOT / "tests"))
+from teardown import sigterm_as_interrupt  # noqa: E402
 SEED = Path(__file__).resolve().parent / "galaxy-seed-01-schema.sql"
 OWNER = "galaxy"
 APP_ROLE = "galaxy_admin_api"
@@ -142,22 +145,15 @@ class Server:
                               capture_output=True, text=True)
 
 
-def interrupted(signum, frame):
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 @pytest.fixture(scope="session")
 def server():
-    # A time limit's SIGTERM interrupts the tests like Ctrl-C, so pytest still tears this
-    # fixture down: the server stopped, its directory removed.
-    previous = signal.signal(signal.SIGTERM, interrupted)
-    srv = Server()
-    try:
-        srv.start()
-        yield srv
-    finally:
-        srv.stop()
-        signal.signal(signal.SIGTERM, previous)
+    with sigterm_as_interrupt():
+        srv = Server()
+        try:
+            srv.start()
+            yield srv
+        finally:
+            srv.stop()
 
 
 @pytest.fixture(scope="session")

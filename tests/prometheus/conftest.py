@@ -18,7 +18,6 @@ import os
 import pwd
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 from reference_gateway import gateway_bin, http  # noqa: E402
+from teardown import sigterm_as_interrupt  # noqa: E402
 
 PROMETHEUS_PORT = int(os.environ.get("PROMETHEUS_TEST_PORT", "28160"))
 GATEWAY_PORT = int(os.environ.get("PROMETHEUS_TEST_GATEWAY_PORT", "28161"))
@@ -187,22 +187,15 @@ class Gateway:
         return body
 
 
-def interrupted(signum, frame):
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 @pytest.fixture(scope="session")
 def prometheus():
-    # A time limit's SIGTERM interrupts the tests like Ctrl-C, so pytest still tears this
-    # fixture down: Prometheus stopped, its directory removed.
-    previous = signal.signal(signal.SIGTERM, interrupted)
-    server = Prometheus()
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-        signal.signal(signal.SIGTERM, previous)
+    with sigterm_as_interrupt():
+        server = Prometheus()
+        try:
+            server.start()
+            yield server
+        finally:
+            server.stop()
 
 
 @pytest.fixture

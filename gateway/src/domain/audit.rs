@@ -95,15 +95,16 @@ impl AuditEntry {
             admin: actor.username.clone(),
             admin_id: actor.id,
             role: actor.role,
-            action: audit.action.to_owned(),
-            target_type: audit.target_type,
-            target_id: audit.target_id,
-            target: audit.target,
-            before: audit.before,
-            after: audit.after,
-            reason: audit.reason,
-            detail: audit.detail,
+            action: String::new(),
+            target_type: None,
+            target_id: None,
+            target: None,
+            before: None,
+            after: None,
+            reason: None,
+            detail: None,
         }
+        .with(audit)
     }
 }
 
