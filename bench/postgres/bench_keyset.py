@@ -291,7 +291,7 @@ def main() -> int:
         "",
         f"The release gateway with `--database-url` as `galaxy_admin_api`, over plain HTTP on loopback; {RUNS} requests "
         "after one warm-up, timed by the client (the whole request: the token check against `admins`, the capped total, "
-        "the page and its `EXISTS` probe).",
+        "the page and its probe for the other side).",
         "",
         "| Page | Request | p50 (ms) | p95 (ms) | Rows |",
         "|---|---|---:|---:|---:|",

@@ -320,21 +320,30 @@ impl Postgres {
     }
 
     /// Whether any row of `from` matches `conditions`: the probe for the other side of a page.
-    pub(super) async fn any_row(&self, from: &str, conditions: &Conditions) -> StoreResult<bool> {
+    /// The first row in `order` (the list's index order away from the page), not `EXISTS`:
+    /// the planner drops an `ORDER BY` inside `EXISTS` and may then scan the table for a row
+    /// past a deep cursor, which took 250 ms instead of 0.1 ms on a million players (a
+    /// synchronised sequential scan starting wherever the last one stopped).
+    pub(super) async fn any_row(
+        &self,
+        from: &str,
+        conditions: &Conditions,
+        order: &str,
+    ) -> StoreResult<bool> {
         let client = self.client().await?;
         let sql = format!(
-            "SELECT EXISTS (SELECT FROM {from} WHERE {})",
+            "SELECT 1 FROM {from} WHERE {} ORDER BY {order} LIMIT 1",
             conditions.clause()
         );
         let row = client
-            .query_one(&sql, &conditions.params())
+            .query_opt(&sql, &conditions.params())
             .await
             .map_err(unavailable)?;
-        Ok(row.get(0))
+        Ok(row.is_some())
     }
 
     /// A page by keyset on the id (newest first), one more row than asked to learn whether
-    /// more follow; whether rows lie on the other side is one `EXISTS` probe on the index.
+    /// more follow; whether rows lie on the other side is one probe on the index.
     pub async fn audit_page(
         &self,
         filter: &Filter,
@@ -358,7 +367,7 @@ impl Postgres {
                     limit,
                 );
                 let newer = self
-                    .any_row("admin_audit", &of().and("id >= $?", id_param(b)))
+                    .any_row("admin_audit", &of().and("id >= $?", id_param(b)), "id")
                     .await?;
                 (rows, newer, more)
             }
@@ -370,7 +379,7 @@ impl Postgres {
                 );
                 rows.reverse();
                 let older = self
-                    .any_row("admin_audit", &of().and("id <= $?", id_param(b)))
+                    .any_row("admin_audit", &of().and("id <= $?", id_param(b)), "id DESC")
                     .await?;
                 (rows, more, older)
             }

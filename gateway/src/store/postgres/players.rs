@@ -127,7 +127,7 @@ impl Postgres {
     }
 
     /// A page of the list, as the in-memory store's window finds it: one more row than asked
-    /// to learn whether more follow, one `EXISTS` probe for the other side.
+    /// to learn whether more follow, one probe for the other side.
     pub async fn players_page(
         &self,
         query: &PlayerQuery,
@@ -170,7 +170,7 @@ impl Postgres {
                 let (rows, more) = beyond(rows, limit);
                 let mut c = base();
                 compare(&mut c, query, at_or_before, boundary);
-                (rows, self.any_row(FROM, &c).await?, more)
+                (rows, self.any_row(FROM, &c, &backward).await?, more)
             }
             PlayerPage::Before(boundary) => {
                 let mut c = base();
@@ -182,7 +182,7 @@ impl Postgres {
                 rows.reverse();
                 let mut c = base();
                 compare(&mut c, query, at_or_after, boundary);
-                (rows, more, self.any_row(FROM, &c).await?)
+                (rows, more, self.any_row(FROM, &c, &forward).await?)
             }
             PlayerPage::Last => {
                 let rows = self
