@@ -95,6 +95,17 @@ class Replica:
         return body["account"]["id"]
 
 
+def wait_for(condition, what: str, seconds: float = 10):
+    """`condition()` once it is true, polled under a deadline; fails naming `what`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"not within {seconds} s: {what}"
+        time.sleep(0.05)
+
+
 def seed_players(server: Server, dbname: str) -> None:
     """The players the replicas simulate (the gateway's default seed), in `players`, as Galaxy's
     players service would have created them."""

@@ -8,10 +8,9 @@ snapshots at once. Every wait polls under a deadline."""
 from __future__ import annotations
 
 import threading
-import time
 from urllib.parse import quote
 
-from test_replicas import Replica, replicas  # noqa: F401 - the fixture
+from test_replicas import Replica, replicas, wait_for  # noqa: F401 - the fixture
 from reference_gateway import http
 
 
@@ -29,16 +28,6 @@ def change(replica: Replica, token: str, method: str, key: str, etag: str, value
     elif reason:
         headers["X-Audit-Log-Reason"] = quote(reason)
     return http(method, f"{replica.api}/admin/config/{key}", body, headers=headers)
-
-
-def wait_for(condition, what: str, seconds: float = 10):
-    deadline = time.monotonic() + seconds
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"not within {seconds} s: {what}"
-        time.sleep(0.05)
 
 
 def tick_rate(replica: Replica, token: str) -> float:

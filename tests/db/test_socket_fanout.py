@@ -6,20 +6,9 @@ deadline."""
 
 from __future__ import annotations
 
-import time
 
-from test_replicas import Replica, replicas  # noqa: F401 - the fixture
+from test_replicas import Replica, replicas, wait_for  # noqa: F401 - the fixture
 from reference_gateway import http
-
-
-def wait_for(condition, what: str, seconds: float = 10):
-    deadline = time.monotonic() + seconds
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"not within {seconds} s: {what}"
-        time.sleep(0.05)
 
 
 def offline_player(replica: Replica, token: str) -> str:

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde_json::json;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{Row, Transaction};
+use tokio_postgres::{GenericClient, Row, Transaction};
 
 use super::audit::insert_audit;
 use super::config::snapshot_retention;
@@ -56,6 +56,18 @@ async fn apply_retention(tx: &Transaction<'_>, spare: Option<u32>) -> StoreResul
     Ok(deleted)
 }
 
+/// Snapshot `id`, read through `client` (a pooled connection or an open transaction).
+async fn by_id(client: &impl GenericClient, id: i32) -> StoreResult<Option<Snapshot>> {
+    let row = client
+        .query_opt(
+            &format!("SELECT {COLUMNS} FROM snapshots WHERE id = $1"),
+            &[&id],
+        )
+        .await
+        .map_err(unavailable)?;
+    Ok(row.as_ref().map(snapshot))
+}
+
 impl Postgres {
     /// Every snapshot, newest first. The table stays small: retention keeps the newest
     /// `snapshot_retention` (at most 1000) unpinned ones, and operators pin a few.
@@ -76,14 +88,7 @@ impl Postgres {
             return Ok(None);
         };
         let client = self.client().await?;
-        let row = client
-            .query_opt(
-                &format!("SELECT {COLUMNS} FROM snapshots WHERE id = $1"),
-                &[&id],
-            )
-            .await
-            .map_err(unavailable)?;
-        Ok(row.as_ref().map(snapshot))
+        by_id(&**client, id).await
     }
 
     pub async fn existing_snapshots(&self, ids: &[u32]) -> StoreResult<HashSet<u32>> {
@@ -184,14 +189,7 @@ impl Postgres {
             .map_err(unavailable)?;
         let Some(changed) = changed.as_ref().map(snapshot) else {
             // Already so, or no such snapshot: read on this connection, not a second one.
-            let row = tx
-                .query_opt(
-                    &format!("SELECT {COLUMNS} FROM snapshots WHERE id = $1"),
-                    &[&key],
-                )
-                .await
-                .map_err(unavailable)?;
-            return Ok(row.as_ref().map(snapshot));
+            return by_id(&*tx, key).await;
         };
         insert_audit(&tx, &entry(&changed)).await?;
         tx.commit().await.map_err(unavailable)?;
