@@ -72,6 +72,10 @@ struct Args {
     /// The most rows one CSV export holds; an export of more is refused (422) with the count.
     #[arg(long, env = "EXPORT_MAX_ROWS", default_value_t = settings::DEFAULT_EXPORT_MAX_ROWS as u64, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     export_max_rows: u64,
+    /// Comma-separated roles whose accounts must sign in with a second factor (TOTP), or
+    /// `none`; an account of one without a factor is sent to set one up at its next sign-in.
+    #[arg(long, env = "SECOND_FACTOR_ROLES", default_value = "admin")]
+    second_factor_roles: String,
     /// Read the history from this Prometheus (its root URL over plain HTTP, e.g. http://prometheus:9090)
     /// instead of the in-process ring: it keeps the history across restarts and replicas.
     /// It must scrape the game's metrics (tick_engine_*, physics_tick_duration_ms,
@@ -152,6 +156,7 @@ fn build_settings(args: &Args) -> Result<Settings, String> {
         history_interval_secs: args.history_interval_secs,
         demo_history: args.demo_history,
         export_max_rows: args.export_max_rows as usize,
+        second_factor_roles: settings::parse_roles(&args.second_factor_roles)?,
         prometheus,
         secrets: loaded.secrets,
     })

@@ -68,6 +68,23 @@ fn the_introduction_states_the_matrix_for_every_role() {
     assert!(description.contains("x-minimum-role"));
 }
 
+/// A secret an authenticator app could have been given (20 bytes in base32).
+const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+/// The code of `TOTP_SECRET` now, as the app would show it.
+fn totp_code() -> String {
+    let secret = totp_rs::Secret::Encoded(TOTP_SECRET.into())
+        .to_bytes()
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, secret, None, "x".into())
+        .unwrap()
+        .generate(now)
+}
+
 /// A call that succeeds for a role allowed to make it.
 struct Call {
     method: Method,
@@ -204,6 +221,15 @@ fn call_for(id: &str, f: &Fixture, password: &str) -> Call {
         "listServices" => call(Method::GET, "/admin/services", None, 200),
         "listAudit" => call(Method::GET, "/admin/audit", None, 200),
         "exportAudit" => call(Method::GET, "/admin/audit/export", None, 200),
+        "verifyAudit" => call(Method::GET, "/admin/audit/verify", None, 200),
+        "newTotpSecret" => call(Method::POST, "/admin/auth/totp/secret", None, 200),
+        "enrolTotp" => call(
+            Method::PUT,
+            "/admin/auth/totp",
+            Some(json!({ "secret": TOTP_SECRET, "code": totp_code() })),
+            200,
+        ),
+        "resetAccountSecondFactor" => call(Method::DELETE, account("/second-factor"), None, 200),
         "metricsHistory" => call(Method::GET, "/admin/metrics/history?range=1h", None, 200),
         "listAccounts" => call(Method::GET, "/admin/accounts", None, 200),
         "createAccount" => call(

@@ -52,7 +52,9 @@ class Replica:
                 "--password-hash-iterations", "1", "--database-url", database_url(self.server, self.dbname), *self.extra]
 
     def env(self) -> dict[str, str]:
-        env = {**os.environ, "GALAXY_ADMIN_USERNAME": "admin", "GALAXY_ADMIN_PASSWORD": PASSWORD, "JWT_SECRET_KEY": JWT_KEY}
+        # The bootstrap admin signs in with its password alone (no second factor required).
+        env = {**os.environ, "GALAXY_ADMIN_USERNAME": "admin", "GALAXY_ADMIN_PASSWORD": PASSWORD, "JWT_SECRET_KEY": JWT_KEY,
+               "SECOND_FACTOR_ROLES": "none"}
         env.pop("GALAXY_PROMETHEUS_URL", None)
         return env
 

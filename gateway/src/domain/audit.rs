@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::domain::accounts::Account;
+use crate::domain::audit_chain::Hash;
 use crate::domain::error::FieldError;
 use crate::domain::rfc3339;
 use crate::domain::roles::Role;
@@ -83,6 +84,10 @@ pub struct AuditEntry {
     pub after: Option<String>,
     pub reason: Option<String>,
     pub detail: Option<String>,
+    /// Its link in the log's hash chain (`domain::audit_chain`), given by the log with the id;
+    /// none for entries written before the chain began.
+    #[serde(serialize_with = "crate::domain::audit_chain::serialize_hash")]
+    pub hash: Option<Hash>,
 }
 
 impl AuditEntry {
@@ -103,6 +108,7 @@ impl AuditEntry {
             after: None,
             reason: None,
             detail: None,
+            hash: None,
         }
         .with(audit)
     }
@@ -304,7 +310,7 @@ impl Filter {
 
 /// The CSV columns, in order.
 pub const CSV_HEADER: &str =
-    "id,at,admin,admin_id,role,action,target_type,target_id,target,before,after,reason,tick,detail";
+    "id,at,admin,admin_id,role,action,target_type,target_id,target,before,after,reason,tick,detail,hash";
 
 /// One CSV cell: a value a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
 /// `@`, a tab or a carriage return) gets a leading `'`, then RFC 4180 quoting where needed.
@@ -341,6 +347,7 @@ pub fn csv_row(e: &AuditEntry) -> String {
         text(&e.reason),
         e.tick.to_string(),
         text(&e.detail),
+        e.hash.map(hex::encode).unwrap_or_default(),
     ];
     cells
         .iter()
@@ -428,6 +435,7 @@ mod tests {
             after: None,
             reason: None,
             detail: None,
+            hash: None,
         }
     }
 

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod audit_chain;
 pub mod client_ip;
 pub mod error;
 pub mod game;
@@ -15,6 +16,7 @@ pub mod player_sessions;
 pub mod players;
 pub mod roles;
 pub mod runtime_config;
+pub mod second_factor;
 pub mod services;
 pub mod snapshots;
 

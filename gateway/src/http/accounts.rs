@@ -2,13 +2,13 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::domain::accounts::{self, Account, AccountChange};
+use crate::domain::accounts::{self, Account, AccountChange, SecondFactorChange};
 use crate::domain::audit::{Audit, TargetType};
 use crate::domain::roles::Role;
 use crate::http::auth::{hash_slowly, limit_key, Session};
@@ -25,6 +25,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/admin/accounts/{account_id}/password",
             post(reset_password),
+        )
+        .route(
+            "/admin/accounts/{account_id}/second-factor",
+            delete(reset_second_factor),
         )
 }
 
@@ -230,6 +234,43 @@ async fn reset_password(
         .record_success(&limit_key(Some(&account), &account.username))
         .await?;
     Ok(with_password(&account, Some(password)))
+}
+
+/// Removes another account's second factor (a lost phone and lost recovery codes) and ends its
+/// sessions: it signs in next with its password alone and, if its role requires one, is sent
+/// to set up a new factor. Not for the signed-in account itself: a stolen session must not be
+/// able to drop the factor that protects it.
+async fn reset_second_factor(
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    HeaderReason(reason): HeaderReason,
+) -> ApiResult<Json<Value>> {
+    let id = account_id(&id)?;
+    let found = find(&state, id).await?;
+    if id == session.id {
+        return Err(ApiError::Conflict(
+            "You cannot reset your own second factor; replace it with a code from your current one instead".into(),
+        ));
+    }
+    let before = if found.totp_secret.is_some() {
+        "totp"
+    } else {
+        "none"
+    };
+    let entry = state.audit_entry(
+        &session.actor(),
+        target("account.factor_reset", &found)
+            .change(before, "none")
+            .reason(reason)
+            .detail(found.username.clone()),
+    );
+    let account = state
+        .accounts
+        .set_second_factor(id, SecondFactorChange::removal(true), entry)
+        .await?
+        .ok_or_else(|| ApiError::from(accounts::not_found(id)))?;
+    Ok(with_password(&account, None))
 }
 
 async fn remove(

@@ -46,6 +46,78 @@ struct Claims {
     exp: i64,
     /// Tokens from an older generation are revoked (dev control "expire all tokens").
     gen: u64,
+    /// A session that must enrol a second factor before anything else (`roles::ENROLMENT_OPERATIONS`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    enrol: bool,
+}
+
+/// The type of the token between a right password and the second factor: it opens no session.
+pub const CHALLENGE_TYPE: &str = "admin_second_factor";
+/// How long the second step of a sign-in may wait.
+pub const CHALLENGE_SECS: i64 = 300;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct ChallengeClaims {
+    iss: String,
+    #[serde(skip_deserializing)]
+    aud: String,
+    typ: String,
+    sub: String,
+    /// The account's token version: a password change or a reset in between voids it.
+    ver: u64,
+    exp: i64,
+    gen: u64,
+}
+
+/// A token saying that the account's password was right just now, for the second step.
+pub fn challenge(state: &AppState, account: &Account) -> String {
+    let claims = ChallengeClaims {
+        iss: ISSUER.to_owned(),
+        aud: AUDIENCE.to_owned(),
+        typ: CHALLENGE_TYPE.to_owned(),
+        sub: account.id.to_string(),
+        ver: account.token_version,
+        exp: OffsetDateTime::now_utc().unix_timestamp() + CHALLENGE_SECS,
+        gen: state.world().token_generation,
+    };
+    encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(&state.settings.secrets.jwt_secret_key),
+    )
+    .expect("HS256 signing cannot fail")
+}
+
+fn validation() -> Validation {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.leeway = 0;
+    validation.set_required_spec_claims(&["exp", "sub", "aud", "iss"]);
+    validation.set_audience(&[AUDIENCE]);
+    validation.set_issuer(&[ISSUER]);
+    validation
+}
+
+/// The account a challenge is for, if it is one of ours, unexpired, of this generation and of
+/// the account's current token version.
+pub async fn challenged(state: &AppState, token: &str) -> Result<Account, ApiError> {
+    let expired = || ApiError::Unauthorized("The sign-in took too long; enter your password again");
+    let claims = decode::<ChallengeClaims>(
+        token,
+        &DecodingKey::from_secret(&state.settings.secrets.jwt_secret_key),
+        &validation(),
+    )
+    .map_err(|_| expired())?
+    .claims;
+    if claims.typ != CHALLENGE_TYPE || claims.gen != state.world().token_generation {
+        return Err(expired());
+    }
+    let id: Uuid = claims.sub.parse().map_err(|_| expired())?;
+    state
+        .accounts
+        .get(id)
+        .await?
+        .filter(|a| a.token_version == claims.ver && !a.disabled)
+        .ok_or_else(expired)
 }
 
 pub struct IssuedToken {
@@ -54,6 +126,15 @@ pub struct IssuedToken {
 }
 
 pub fn issue(state: &AppState, account: &Account) -> IssuedToken {
+    issue_with(state, account, false)
+}
+
+/// A token for a session that may only enrol a second factor (the policy asks for one).
+pub fn issue_for_enrolment(state: &AppState, account: &Account) -> IssuedToken {
+    issue_with(state, account, true)
+}
+
+fn issue_with(state: &AppState, account: &Account, enrol: bool) -> IssuedToken {
     let now = OffsetDateTime::now_utc().unix_timestamp();
     let (ttl, generation) = {
         let world = state.world();
@@ -69,6 +150,7 @@ pub fn issue(state: &AppState, account: &Account) -> IssuedToken {
         iat: now,
         exp: now + ttl as i64,
         gen: generation,
+        enrol,
     };
     let token = encode(
         &Header::new(Algorithm::HS256),
@@ -90,6 +172,8 @@ pub struct Session {
     pub username: String,
     pub role: Role,
     pub expires_at: OffsetDateTime,
+    /// The session may only enrol a second factor (`roles::ENROLMENT_OPERATIONS`).
+    pub must_enrol: bool,
 }
 
 impl Session {
@@ -133,15 +217,10 @@ impl FromRequestParts<AppState> for Session {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = bearer(parts).ok_or(ApiError::Unauthorized("Not authenticated"))?;
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 0;
-        validation.set_required_spec_claims(&["exp", "sub", "aud", "iss"]);
-        validation.set_audience(&[AUDIENCE]);
-        validation.set_issuer(&[ISSUER]);
         let data = decode::<Claims>(
             token,
             &DecodingKey::from_secret(&state.settings.secrets.jwt_secret_key),
-            &validation,
+            &validation(),
         )
         .map_err(|e| match e.kind() {
             ErrorKind::ExpiredSignature => ApiError::Unauthorized("Token expired"),
@@ -180,9 +259,21 @@ impl FromRequestParts<AppState> for Session {
                 username: account.username.clone(),
                 role: account.role,
                 expires_at,
+                must_enrol: claims.enrol,
             }
         };
-        let minimum = roles::minimum_role(parts.method.as_str(), &route(parts, state));
+        let route = route(parts, state);
+        if session.must_enrol {
+            let operation = roles::find(parts.method.as_str(), &route);
+            if !operation.is_some_and(|o| roles::ENROLMENT_OPERATIONS.contains(&o.id)) {
+                return Err(ApiError::ForbiddenCode {
+                    code: "second_factor_required",
+                    detail: "Set up a second factor first: your role must sign in with one"
+                        .to_owned(),
+                });
+            }
+        }
+        let minimum = roles::minimum_role(parts.method.as_str(), &route);
         if session.role < minimum {
             return Err(ApiError::Forbidden(roles::denied_detail(
                 minimum,

@@ -15,6 +15,11 @@ pub enum ApiError {
     Unauthorized(&'static str),
     /// 403: signed in, but the role is below what the operation needs.
     Forbidden(String),
+    /// 403 with a machine-readable `code`, such as `second_factor_required`.
+    ForbiddenCode {
+        code: &'static str,
+        detail: String,
+    },
     NotFound(String),
     Conflict(String),
     /// 409 with a machine-readable `code` beside the `detail`, such as `not_online`.
@@ -40,7 +45,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) | ApiError::ForbiddenCode { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) | ApiError::ConflictCode { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
@@ -58,7 +63,9 @@ impl ApiError {
             | ApiError::NotFound(m)
             | ApiError::Conflict(m)
             | ApiError::ServiceUnavailable(m) => m.clone(),
-            ApiError::ConflictCode { detail, .. } => detail.clone(),
+            ApiError::ConflictCode { detail, .. } | ApiError::ForbiddenCode { detail, .. } => {
+                detail.clone()
+            }
             ApiError::PreconditionFailed { detail, .. } => detail.clone(),
             ApiError::Validation(errors) => errors
                 .iter()
@@ -115,6 +122,11 @@ impl IntoResponse for ApiError {
             ApiError::Conflict(message) => detail(StatusCode::CONFLICT, &message),
             ApiError::ConflictCode { code, detail } => (
                 StatusCode::CONFLICT,
+                Json(json!({ "detail": detail, "code": code })),
+            )
+                .into_response(),
+            ApiError::ForbiddenCode { code, detail } => (
+                StatusCode::FORBIDDEN,
                 Json(json!({ "detail": detail, "code": code })),
             )
                 .into_response(),

@@ -19,6 +19,7 @@ pub mod middleware;
 pub mod players;
 pub mod public;
 pub mod request_log;
+pub mod second_factor;
 pub mod services;
 pub mod snapshots;
 pub mod state;
@@ -46,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .merge(players::routes())
         .merge(audit::routes())
         .merge(metrics::routes())
+        .merge(second_factor::routes())
         .merge(public::routes());
     if state.settings.dev_controls {
         api = api.merge(dev::routes());

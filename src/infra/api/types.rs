@@ -43,6 +43,17 @@ fn whole(v: &Value, name: &str) -> Result<u64, String> {
         .ok_or_else(|| wrong(name, "a whole number"))
 }
 
+/// A whole number or null; absent counts as null.
+fn whole_or_null(v: &Value, name: &str) -> Result<Option<u64>, String> {
+    match v.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(n) => n
+            .as_u64()
+            .map(Some)
+            .ok_or_else(|| wrong(name, "a whole number or null")),
+    }
+}
+
 fn number(v: &Value, name: &str) -> Result<f64, String> {
     field(v, name)?
         .as_f64()
@@ -387,6 +398,31 @@ impl FromJson for Service {
             version: text(v, "version")?,
             status: text(v, "status")?,
             checked_at: text(v, "checked_at")?,
+        })
+    }
+}
+
+/// What a check of the audit log's hash chain found (`GET /admin/audit/verify`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ChainCheck {
+    pub verified_from: Option<u64>,
+    pub verified_through: Option<u64>,
+    /// Links checked that hold.
+    pub checked: u64,
+    /// The first entry whose link fails; none while the chain holds.
+    pub broken_at: Option<u64>,
+    /// The newest checked entry's hash, for the operator to keep outside the console.
+    pub head: Option<String>,
+}
+
+impl FromJson for ChainCheck {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            verified_from: whole_or_null(v, "verified_from")?,
+            verified_through: whole_or_null(v, "verified_through")?,
+            checked: whole(v, "checked")?,
+            broken_at: whole_or_null(v, "broken_at")?,
+            head: text_or_null(v, "head")?,
         })
     }
 }

@@ -9,7 +9,7 @@ pub const KEYS: [&str; 5] = ["actor", "action", "target", "from", "to"];
 
 /// The actions the log records, offered as suggestions; a family (`config`)
 /// matches all of its actions. A gateway test checks that none is missing.
-pub const ACTIONS: [&str; 32] = [
+pub const ACTIONS: [&str; 36] = [
     "game",
     "game.pause",
     "game.resume",
@@ -33,14 +33,18 @@ pub const ACTIONS: [&str; 32] = [
     "auth",
     "auth.login",
     "auth.login_failed",
+    "auth.login_locked",
     "auth.password_change",
     "auth.password_change_failed",
+    "auth.factor_enrol",
+    "auth.factor_change_failed",
     "account",
     "account.create",
     "account.role",
     "account.disable",
     "account.enable",
     "account.password_reset",
+    "account.factor_reset",
     "account.delete",
 ];
 
