@@ -13,6 +13,7 @@
 use futures_channel::oneshot;
 use leptos::prelude::*;
 
+use crate::infra::api::types::Token;
 use crate::infra::draft;
 
 const STORAGE_KEY: &str = "galaxy_admin_session";
@@ -23,28 +24,37 @@ pub struct Active {
     pub username: String,
     /// Milliseconds since the Unix epoch on this machine's clock, as `Date.now()` counts.
     pub expires_at_ms: f64,
+    /// The session may only set up a second factor: the app shows nothing else.
+    pub must_enrol: bool,
 }
 
 impl Active {
     /// `expires_at_ms` (whole, as an integer: formatting or parsing a float would
-    /// pull core's float code into the bundle), the username and the token, one
-    /// per line (a token and a username have no line breaks).
+    /// pull core's float code into the bundle), the username, `enrol` or `full`
+    /// and the token, one per line (a token and a username have no line breaks).
     fn stored(&self) -> String {
+        let scope = if self.must_enrol { "enrol" } else { "full" };
         format!(
-            "{}\n{}\n{}",
+            "{}\n{}\n{scope}\n{}",
             self.expires_at_ms as u64, self.username, self.token
         )
     }
 
     fn from_stored(text: &str) -> Option<Self> {
-        let mut lines = text.splitn(3, '\n');
+        let mut lines = text.splitn(4, '\n');
         let expires_at_ms = lines.next()?.parse::<u64>().ok()? as f64;
         let username = lines.next()?.to_owned();
+        let must_enrol = match lines.next()? {
+            "enrol" => true,
+            "full" => false,
+            _ => return None,
+        };
         let token = lines.next().filter(|t| !t.is_empty())?.to_owned();
         Some(Self {
             token,
             username,
             expires_at_ms,
+            must_enrol,
         })
     }
 }
@@ -139,11 +149,12 @@ impl Session {
         }
     }
 
-    pub fn begin(&self, token: String, username: String, expires_in_secs: u64) {
+    pub fn begin(&self, token: &Token, username: String) {
         let active = Active {
-            token,
+            token: token.access_token.clone(),
             username,
-            expires_at_ms: expires_at(now_ms(), expires_in_secs),
+            expires_at_ms: expires_at(now_ms(), token.expires_in),
+            must_enrol: token.must_enrol,
         };
         if let Some(s) = storage() {
             let _ = s.set_item(STORAGE_KEY, &active.stored());
@@ -260,6 +271,12 @@ impl Session {
         self.active.with(Option::is_some)
     }
 
+    /// Whether the session may only set up a second factor (tracked).
+    pub fn must_enrol(&self) -> bool {
+        self.active
+            .with(|a| a.as_ref().is_some_and(|a| a.must_enrol))
+    }
+
     pub fn token_untracked(&self) -> Option<String> {
         self.active
             .with_untracked(|a| a.as_ref().map(|a| a.token.clone()))
@@ -297,13 +314,23 @@ mod tests {
 
     #[test]
     fn a_stored_session_round_trips_and_garbage_is_none() {
-        let active = Active {
-            token: "aaa.bbb.ccc".into(),
-            username: "admin".into(),
-            expires_at_ms: 1_700_000_123_456.0,
-        };
-        assert_eq!(Active::from_stored(&active.stored()), Some(active));
-        for bad in ["", "x\nadmin\ntoken", "1\nadmin", "1\nadmin\n", "eyJ.a.b"] {
+        for must_enrol in [false, true] {
+            let active = Active {
+                token: "aaa.bbb.ccc".into(),
+                username: "admin".into(),
+                expires_at_ms: 1_700_000_123_456.0,
+                must_enrol,
+            };
+            assert_eq!(Active::from_stored(&active.stored()), Some(active));
+        }
+        for bad in [
+            "",
+            "x\nadmin\nfull\ntoken",
+            "1\nadmin",
+            "1\nadmin\nfull\n",
+            "1\nadmin\ntoken",
+            "eyJ.a.b",
+        ] {
             assert_eq!(Active::from_stored(bad), None, "{bad:?}");
         }
     }

@@ -10,5 +10,6 @@ pub mod overview;
 pub mod password;
 pub mod players;
 pub mod runtime_config;
+pub mod security;
 pub mod services;
 pub mod snapshots;

@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/__dev/requests", get(list_requests).delete(clear_requests))
         .route("/__dev/clock", post(advance_clock))
         .route("/__dev/audit/{id}/tamper", post(tamper_with_audit))
+        .route("/__dev/second-factor-roles", put(set_second_factor_roles))
         .route("/__dev/snapshots", post(scheduled_snapshot))
         .route("/__dev/players/{player_id}/online", put(set_player_online))
         .route(
@@ -51,6 +52,22 @@ pub fn routes() -> Router<AppState> {
                 .post(connect_player)
                 .delete(disconnect_player),
         )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SecondFactorRoles {
+    roles: Vec<Role>,
+}
+
+/// The roles that must sign in with a second factor, from now until the next reset (which
+/// goes back to `--second-factor-roles`): tests of the policy run beside tests without it.
+async fn set_second_factor_roles(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<SecondFactorRoles>,
+) -> StatusCode {
+    state.world().second_factor_roles = body.roles;
+    StatusCode::NO_CONTENT
 }
 
 #[derive(Deserialize)]

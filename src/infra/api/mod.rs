@@ -100,7 +100,17 @@ impl Api {
     /// Signs in with these credentials: sent without the (refused) token of a
     /// lapsed session, and a refusal is only the answer, never a lapse.
     pub async fn sign_in<T: FromJson>(self, body: Value) -> Result<T, ApiError> {
-        let call = Call::new(Method::POST, "/admin/auth/login".to_owned(), Some(body));
+        self.anonymous("/admin/auth/login", body).await
+    }
+
+    /// The second step of a sign-in: the challenge and a code, sent as `sign_in` is.
+    pub async fn second_factor<T: FromJson>(self, body: Value) -> Result<T, ApiError> {
+        self.anonymous("/admin/auth/login/second-factor", body)
+            .await
+    }
+
+    async fn anonymous<T: FromJson>(self, path: &str, body: Value) -> Result<T, ApiError> {
+        let call = Call::new(Method::POST, path.to_owned(), Some(body));
         let text = self
             .text_of(Call {
                 anonymous: true,

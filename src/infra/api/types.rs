@@ -84,6 +84,8 @@ fn list<T: FromJson>(v: &Value, name: &str) -> Result<Vec<T>, String> {
 pub struct Token {
     pub access_token: String,
     pub expires_in: u64,
+    /// The session may only set up a second factor (the account's role must have one).
+    pub must_enrol: bool,
 }
 
 impl FromJson for Token {
@@ -91,6 +93,82 @@ impl FromJson for Token {
         Ok(Self {
             access_token: text(v, "access_token")?,
             expires_in: whole(v, "expires_in")?,
+            must_enrol: v
+                .get("must_enrol")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        })
+    }
+}
+
+/// What a right password gets: a session, or a challenge for the second factor.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SignIn {
+    Token(Token),
+    SecondFactor { challenge: String },
+}
+
+impl FromJson for SignIn {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        if v.get("second_factor_required").and_then(Value::as_bool) == Some(true) {
+            Ok(SignIn::SecondFactor {
+                challenge: text(v, "challenge")?,
+            })
+        } else {
+            Token::from_json(v).map(SignIn::Token)
+        }
+    }
+}
+
+/// A new authenticator secret to set up (`POST /admin/auth/totp/secret`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TotpSecret {
+    pub secret: String,
+    pub otpauth_url: String,
+    pub qr_size: usize,
+    /// `qr_size` × `qr_size` modules, row by row, `1` dark.
+    pub qr_modules: String,
+}
+
+impl FromJson for TotpSecret {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let qr = field(v, "qr")?;
+        let qr_size = whole(qr, "size")? as usize;
+        let qr_modules = text(qr, "modules")?;
+        if qr_modules.len() != qr_size * qr_size {
+            return Err(wrong("qr", "a square of modules"));
+        }
+        Ok(Self {
+            secret: text(v, "secret")?,
+            otpauth_url: text(v, "otpauth_url")?,
+            qr_size,
+            qr_modules,
+        })
+    }
+}
+
+/// An enrolment's answer: the full session's token and the recovery codes, shown once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Enrolled {
+    pub token: Token,
+    pub recovery_codes: Vec<String>,
+}
+
+impl FromJson for Enrolled {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let codes = field(v, "recovery_codes")?
+            .as_array()
+            .ok_or_else(|| wrong("recovery_codes", "a list"))?
+            .iter()
+            .map(|c| {
+                c.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| wrong("recovery_codes", "a list of strings"))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            token: Token::from_json(v)?,
+            recovery_codes: codes,
         })
     }
 }
@@ -100,13 +178,22 @@ impl FromJson for Token {
 pub struct Me {
     pub username: String,
     pub role: String,
+    /// An authenticator app is enrolled.
+    pub totp: bool,
+    pub recovery_codes_left: u64,
+    /// The account's role must sign in with a second factor.
+    pub factor_required: bool,
 }
 
 impl FromJson for Me {
     fn from_json(v: &Value) -> Result<Self, String> {
+        let factor = field(v, "second_factor")?;
         Ok(Self {
             username: text(v, "username")?,
             role: text(v, "role")?,
+            totp: flag(factor, "totp")?,
+            recovery_codes_left: whole(factor, "recovery_codes_left")?,
+            factor_required: flag(factor, "required")?,
         })
     }
 }

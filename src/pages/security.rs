@@ -1,0 +1,211 @@
+//! Two-step sign-in: an authenticator app (TOTP) and its recovery codes. A session whose
+//! role must have a second factor sees only this until it has one; every operator can set
+//! one up, or replace theirs, from the page of the same name.
+
+use std::fmt::Write;
+
+use gloo_net::http::Method;
+use leptos::prelude::*;
+
+use crate::infra::api::types::{Enrolled, Me, TotpSecret};
+use crate::infra::api::use_api;
+use crate::infra::json::{object, Value};
+use crate::infra::loader::Loader;
+use crate::infra::mutation::Mutation;
+use crate::infra::session::use_session;
+use crate::ui::load::render;
+use crate::ui::toast::use_toasts;
+
+/// The QR code's modules as one SVG path, with the four-module quiet zone scanners need.
+pub fn qr_path(size: usize, modules: &str) -> String {
+    let mut path = String::new();
+    for (i, module) in modules.bytes().enumerate() {
+        if module == b'1' {
+            let _ = write!(path, "M{} {}h1v1h-1z", i % size + 4, i / size + 4);
+        }
+    }
+    path
+}
+
+/// The secret in groups of four, as it is easiest to type.
+pub fn grouped(secret: &str) -> String {
+    secret
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// What a session that must set up a second factor sees, in place of the console.
+#[component]
+pub fn EnrolFirst() -> impl IntoView {
+    crate::infra::polling::set_title("Set up two-step sign-in");
+    let session = use_session();
+    let username = session.active().map(|a| a.username).unwrap_or_default();
+    let codes = RwSignal::new(None::<Enrolled>);
+    let done = Callback::new(move |enrolled: Enrolled| codes.set(Some(enrolled)));
+    let finish = Callback::new(move |_| {
+        if let Some(enrolled) = codes.get_untracked() {
+            session.begin(&enrolled.token, username.clone());
+        }
+    });
+    view! {
+        <main class="login">
+            <div class="login-card enrol-card">
+                <h1>"Set up two-step sign-in"</h1>
+                {move || match codes.get() {
+                    None => view! {
+                        <p>"Your role signs in with a code from an authenticator app as well as your password. Set one up to continue."</p>
+                        <TotpSetup replacing=false on_done=done />
+                        <button type="button" class="link-button" on:click=move |_| session.end()>"Log out"</button>
+                    }.into_any(),
+                    Some(enrolled) => view! {
+                        <RecoveryCodes codes=enrolled.recovery_codes on_continue=finish />
+                    }.into_any(),
+                }}
+            </div>
+        </main>
+    }
+}
+
+/// Every operator's own two-step sign-in, inside the console.
+#[component]
+pub fn SecurityPage() -> impl IntoView {
+    crate::infra::polling::set_title("Two-step sign-in");
+    let api = use_api();
+    let session = use_session();
+    let toasts = use_toasts();
+    let me = Loader::new(move || async move { api.get::<Me>("/admin/auth/me").await });
+    let setting_up = RwSignal::new(false);
+    let codes = RwSignal::new(None::<Vec<String>>);
+    let done = Callback::new(move |enrolled: Enrolled| {
+        let name = session.active().map(|a| a.username).unwrap_or_default();
+        session.begin(&enrolled.token, name);
+        setting_up.set(false);
+        codes.set(Some(enrolled.recovery_codes));
+        me.refetch();
+        toasts.success("Authenticator app set up");
+    });
+    let retry = Callback::new(move |_| me.refetch());
+    view! {
+        <section class="page">
+            <h1>"Two-step sign-in"</h1>
+            {move || codes.get().map(|list| view! {
+                <RecoveryCodes codes=list on_continue=Callback::new(move |_| codes.set(None)) />
+            })}
+            {move || render(me.get(), "your sign-in settings", retry, move |me| {
+                let status = if me.totp {
+                    format!("On: you sign in with your password and a code from your authenticator app. {} of 10 recovery codes left.", me.recovery_codes_left)
+                } else if me.factor_required {
+                    "Off, but your role requires it: you will be asked to set it up at your next sign-in.".to_owned()
+                } else {
+                    "Off: you sign in with your password alone.".to_owned()
+                };
+                view! {
+                    <p data-testid="two-step-status">{status}</p>
+                    {move || if setting_up.get() {
+                        view! { <TotpSetup replacing=me.totp on_done=done /> }.into_any()
+                    } else {
+                        let label = if me.totp { "Replace the authenticator app" } else { "Set up an authenticator app" };
+                        view! { <button type="button" class="button primary" on:click=move |_| setting_up.set(true)>{label}</button> }.into_any()
+                    }}
+                }.into_any()
+            })}
+        </section>
+    }
+}
+
+/// A new secret to scan or type, and the code that proves the app has it; replacing an
+/// app also takes a code of the current one.
+#[component]
+fn TotpSetup(replacing: bool, on_done: Callback<Enrolled>) -> impl IntoView {
+    let api = use_api();
+    let offered = Loader::new(move || async move {
+        api.json::<TotpSecret>(Method::POST, "/admin/auth/totp/secret", None)
+            .await
+    });
+    let code = RwSignal::new(String::new());
+    let current = RwSignal::new(String::new());
+    let save = Mutation::new();
+    let retry = Callback::new(move |_| offered.refetch());
+    view! {
+        {move || render(offered.get(), "a new secret", retry, move |secret| {
+            let size = secret.qr_size + 8;
+            let path = qr_path(secret.qr_size, &secret.qr_modules);
+            let text = secret.secret.clone();
+            let submit = move |ev: leptos::ev::SubmitEvent| {
+                ev.prevent_default();
+                let secret: Value = text.as_str().into();
+                let new_code: Value = code.get_untracked().trim().into();
+                let body = if replacing {
+                    let current_code: Value = current.get_untracked().trim().into();
+                    object([("secret", secret), ("code", new_code), ("current_code", current_code)])
+                } else {
+                    object([("secret", secret), ("code", new_code)])
+                };
+                save.run(
+                    api.json::<Enrolled>(Method::PUT, "/admin/auth/totp", Some(body)),
+                    move |enrolled| on_done.run(enrolled),
+                );
+            };
+            view! {
+                <form class="stacked-form totp-setup" on:submit=submit novalidate>
+                    <p>"1. Scan this code with your authenticator app (such as Google Authenticator, 1Password or Aegis)."</p>
+                    <svg class="qr" viewBox=format!("0 0 {size} {size}") role="img" aria-label="QR code of the secret, for an authenticator app" shape-rendering="crispEdges">
+                        <rect width=size height=size fill="#fff" />
+                        <path d=path fill="#000" />
+                    </svg>
+                    <p>"Or type this key: " <code data-testid="totp-secret">{grouped(&secret.secret)}</code></p>
+                    <p class="hint"><a href=secret.otpauth_url.clone()>"Open in an authenticator app on this device"</a></p>
+                    {replacing.then(|| view! {
+                        <label for="current-code">"2. A code from your current app"</label>
+                        <input id="current-code" autocomplete="one-time-code" inputmode="numeric" required prop:value=current on:input=move |ev| current.set(event_target_value(&ev)) />
+                    })}
+                    <label for="new-code">{if replacing { "3. The code the new app shows" } else { "2. The code the app shows" }}</label>
+                    <input id="new-code" autocomplete="one-time-code" inputmode="numeric" required prop:value=code on:input=move |ev| code.set(event_target_value(&ev)) />
+                    {move || save.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+                    <button type="submit" class="button primary" disabled=save.busy()>"Turn on"</button>
+                </form>
+            }.into_any()
+        })}
+    }
+}
+
+/// The ten recovery codes, shown this once, kept on screen until the operator says they
+/// are saved.
+#[component]
+fn RecoveryCodes(codes: Vec<String>, on_continue: Callback<()>) -> impl IntoView {
+    let saved = RwSignal::new(false);
+    view! {
+        <div class="recovery-codes" role="region" aria-label="Recovery codes">
+            <h2>"Save your recovery codes"</h2>
+            <p>"If you lose your phone, each of these signs you in once instead of a code. They are shown only now: keep them in your password manager."</p>
+            <ul data-testid="recovery-codes">
+                {codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}
+            </ul>
+            <label class="check">
+                <input type="checkbox" prop:checked=saved on:change=move |ev| saved.set(event_target_checked(&ev)) />
+                "I have saved these codes"
+            </label>
+            <button type="button" class="button primary" disabled=move || !saved.get() on:click=move |_| on_continue.run(())>"Continue"</button>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_qr_path_draws_each_dark_module_inside_the_quiet_zone() {
+        assert_eq!(qr_path(2, "1001"), "M4 4h1v1h-1zM5 5h1v1h-1z");
+        assert_eq!(qr_path(3, "000000000"), "");
+    }
+
+    #[test]
+    fn secrets_are_grouped_by_four() {
+        assert_eq!(grouped("ABCDEFGHIJ"), "ABCD EFGH IJ");
+        assert_eq!(grouped(""), "");
+    }
+}

@@ -1,0 +1,134 @@
+// Two-step sign-in: an admin made to set up an authenticator app at first sign-in, codes that
+// work once, recovery codes that work once, and the audit of it all. Codes are computed here
+// with the `otpauth` package from the key the page shows, as a phone would.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, test } from 'node:test';
+import { TOTP } from 'otpauth';
+import {
+  ACCOUNT_PASSWORD, api, dev, env, launchBrowser, seriousA11yViolations, withPage,
+} from './harness.mjs';
+
+let browser;
+before(async () => { browser = await launchBrowser(); });
+after(async () => { await browser?.close(); });
+beforeEach(async () => { await dev('POST', '/reset', {}); });
+
+/** The code the app shows for `secret` (base32) `ahead` seconds from now. */
+const codeFor = (secret, ahead = 0) => new TOTP({ secret, digits: 6, period: 30, algorithm: 'SHA1' })
+  .generate({ timestamp: Date.now() + ahead * 1000 });
+
+async function passwordStep(page, username) {
+  await page.goto(`${env.dashboard}/admin/`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(ACCOUNT_PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+test('an admin is made to set up an authenticator app, then signs in with codes that work once', async () => {
+  await dev('PUT', '/second-factor-roles', { roles: ['admin'] });
+  await dev('POST', '/accounts', { username: 'nova', password: ACCOUNT_PASSWORD, role: 'admin' });
+  await withPage(browser, 'two-step', async (page) => {
+    await passwordStep(page, 'nova');
+    await page.getByRole('heading', { name: 'Set up two-step sign-in' }).waitFor();
+    assert.equal(await page.getByTestId('role').count(), 0, 'no console until a factor is set up');
+    const secret = (await page.getByTestId('totp-secret').textContent()).replaceAll(' ', '');
+    assert.match(secret, /^[A-Z2-7]{32}$/);
+    await page.getByRole('img', { name: /QR code/ }).waitFor();
+    for (const scheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme: scheme });
+      assert.deepEqual(await seriousA11yViolations(page), [], `set-up (${scheme})`);
+    }
+
+    // A wrong code is refused next to the form; the right one turns it on.
+    await page.getByLabel('2. The code the app shows').fill('000000');
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    await page.getByRole('alert').filter({ hasText: 'the code does not match' }).waitFor();
+    await page.getByLabel('2. The code the app shows').fill(codeFor(secret));
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    const codes = page.getByTestId('recovery-codes').locator('li');
+    await codes.first().waitFor();
+    assert.equal(await codes.count(), 10);
+    const recovery = await codes.allTextContents();
+    const carryOn = page.getByRole('button', { name: 'Continue' });
+    assert.ok(await carryOn.isDisabled(), 'not before the codes are saved');
+    await page.getByLabel('I have saved these codes').check();
+    await carryOn.click();
+    await page.getByTestId('role').filter({ hasText: 'admin' }).waitFor();
+    await page.getByTestId('tick').waitFor();
+
+    // Next time: the password, then a code of the next step (the last one confirmed the app).
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await passwordStep(page, 'nova');
+    const codeField = page.getByLabel('Authentication code');
+    await codeField.waitFor();
+    assert.equal(await page.getByLabel('Password').count(), 0, 'the password is not asked twice');
+    for (const scheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme: scheme });
+      assert.deepEqual(await seriousA11yViolations(page), [], `code step (${scheme})`);
+    }
+    const next = codeFor(secret, 30);
+    await codeField.fill(next);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByTestId('role').filter({ hasText: 'admin' }).waitFor();
+
+    // The same code again is refused; a recovery code works, once.
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await passwordStep(page, 'nova');
+    await page.getByLabel('Authentication code').fill(next);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Incorrect code.' }).waitFor();
+    await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
+    await page.getByLabel('Recovery code').fill(recovery[0]);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByTestId('role').filter({ hasText: 'admin' }).waitFor();
+    await page.getByRole('link', { name: 'Two-step sign-in' }).click();
+    await page.getByTestId('two-step-status').filter({ hasText: '9 of 10 recovery codes left' }).waitFor();
+
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await passwordStep(page, 'nova');
+    await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
+    await page.getByLabel('Recovery code').fill(recovery[0]);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Incorrect code.' }).waitFor();
+  }, { allowConsoleErrors: true }); // the refused codes are 422s and 401s, logged by the browser
+
+  // Read as the bootstrap admin, which signs in with its password alone once the policy is off.
+  await dev('PUT', '/second-factor-roles', { roles: [] });
+  const { body } = await api('GET', '/admin/audit?actor=nova');
+  const actions = body.items.map((e) => e.action);
+  assert.ok(actions.includes('auth.factor_enrol'), actions.join());
+  const logins = body.items.filter((e) => e.action === 'auth.login').map((e) => e.detail);
+  assert.ok(logins.some((d) => d.endsWith('with password, sent to set up a second factor')), logins.join('\n'));
+  assert.ok(logins.some((d) => d.endsWith('with password and an authenticator code')), logins.join('\n'));
+  assert.ok(logins.some((d) => d.endsWith('with password and a recovery code (9 left)')), logins.join('\n'));
+});
+
+test('an operator sets up an authenticator app from the console and replaces it with a current code', async () => {
+  await dev('POST', '/accounts', { username: 'ops', password: ACCOUNT_PASSWORD, role: 'operator' });
+  await withPage(browser, 'two-step-voluntary', async (page) => {
+    await passwordStep(page, 'ops');
+    await page.getByTestId('role').filter({ hasText: 'operator' }).waitFor();
+    await page.getByRole('link', { name: 'Two-step sign-in' }).click();
+    await page.getByTestId('two-step-status').filter({ hasText: 'Off: you sign in with your password alone.' }).waitFor();
+    await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    const first = (await page.getByTestId('totp-secret').textContent()).replaceAll(' ', '');
+    await page.getByLabel('2. The code the app shows').fill(codeFor(first));
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    await page.getByLabel('I have saved these codes').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByTestId('two-step-status').filter({ hasText: '10 of 10 recovery codes left' }).waitFor();
+    assert.deepEqual(await seriousA11yViolations(page), [], 'security page');
+
+    await page.getByRole('button', { name: 'Replace the authenticator app' }).click();
+    const second = (await page.getByTestId('totp-secret').textContent()).replaceAll(' ', '');
+    assert.notEqual(second, first);
+    await page.getByLabel('3. The code the new app shows').fill(codeFor(second));
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    await page.getByRole('alert').filter({ hasText: 'enter a code from your current authenticator app' }).waitFor();
+    await page.getByLabel('2. A code from your current app').fill(codeFor(first, 30));
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    await page.getByLabel('I have saved these codes').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByTestId('two-step-status').filter({ hasText: '10 of 10' }).waitFor();
+  }, { allowConsoleErrors: true }); // the refused current code is a 422, logged by the browser
+});
