@@ -76,6 +76,11 @@ struct Args {
     /// `none`; an account of one without a factor is sent to set one up at its next sign-in.
     #[arg(long, env = "SECOND_FACTOR_ROLES", default_value = "admin")]
     second_factor_roles: String,
+    /// Whether dangerous actions (restore, deleting a player or an account, a bulk ban of more
+    /// than 10 players, role and disabled changes, factor resets) take a fresh second-factor
+    /// code, or the password of an account without one, given for that very action.
+    #[arg(long, env = "CONFIRM_DANGEROUS_ACTIONS", default_value_t = true, action = clap::ArgAction::Set)]
+    confirm_dangerous_actions: bool,
     /// Read the history from this Prometheus (its root URL over plain HTTP, e.g. http://prometheus:9090)
     /// instead of the in-process ring: it keeps the history across restarts and replicas.
     /// It must scrape the game's metrics (tick_engine_*, physics_tick_duration_ms,
@@ -157,6 +162,7 @@ fn build_settings(args: &Args) -> Result<Settings, String> {
         demo_history: args.demo_history,
         export_max_rows: args.export_max_rows as usize,
         second_factor_roles: settings::parse_roles(&args.second_factor_roles)?,
+        confirm_dangerous_actions: args.confirm_dangerous_actions,
         prometheus,
         secrets: loaded.secrets,
     })

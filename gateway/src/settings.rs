@@ -40,6 +40,9 @@ pub struct Settings {
     /// The roles that must sign in with a second factor; an account of one without it is sent
     /// to enrol at its next sign-in.
     pub second_factor_roles: Vec<Role>,
+    /// Dangerous actions (restore, deleting a player or an account, a bulk ban of more than 10,
+    /// role and disabled changes, factor resets) take a fresh proof (`http::confirmation`).
+    pub confirm_dangerous_actions: bool,
     /// Read the history from this Prometheus instead of the in-process ring.
     pub prometheus: Option<crate::store::prometheus::Prometheus>,
     pub secrets: Secrets,
@@ -181,6 +184,7 @@ impl Settings {
             export_max_rows: DEFAULT_EXPORT_MAX_ROWS,
             // The policy's own tests set it; the others sign in with a password alone.
             second_factor_roles: Vec::new(),
+            confirm_dangerous_actions: false,
             prometheus: None,
             secrets: Secrets {
                 jwt_secret_key: b"test-secret-key-of-sufficient-length".to_vec(),

@@ -223,6 +223,12 @@ fn call_for(id: &str, f: &Fixture, password: &str) -> Call {
         "exportAudit" => call(Method::GET, "/admin/audit/export", None, 200),
         "verifyAudit" => call(Method::GET, "/admin/audit/verify", None, 200),
         "newTotpSecret" => call(Method::POST, "/admin/auth/totp/secret", None, 200),
+        "confirmAction" => call(
+            Method::POST,
+            "/admin/auth/confirm",
+            Some(json!({ "action": "deletePlayer", "target": player(1), "password": password })),
+            200,
+        ),
         "enrolTotp" => call(
             Method::PUT,
             "/admin/auth/totp",

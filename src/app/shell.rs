@@ -114,6 +114,7 @@ pub fn Shell() -> impl IntoView {
         </div>
         <div class="visually-hidden" role="status" aria-live="polite" data-testid="page-announcement">{announced}</div>
         <crate::pages::login::SignInAgain />
+        <crate::pages::confirm::ConfirmAction />
     }
 }
 

@@ -13,6 +13,7 @@
 use futures_channel::oneshot;
 use leptos::prelude::*;
 
+use crate::infra::api::error::Confirming;
 use crate::infra::api::types::Token;
 use crate::infra::draft;
 
@@ -111,6 +112,10 @@ pub struct Session {
     /// Requests waiting for the operator to sign in again: told `true` when they
     /// may go on, `false` when the operator logged out instead.
     waiting: StoredValue<Vec<oneshot::Sender<bool>>, LocalStorage>,
+    /// Dangerous actions waiting for the operator's proof, oldest first, each told the proof
+    /// (or `None`: declined); the first is asked on screen.
+    confirming: RwSignal<Vec<Confirming>>,
+    confirm_waiting: StoredValue<Vec<oneshot::Sender<Option<String>>>, LocalStorage>,
     /// The account's role, as `/admin/auth/me` last said; asked again after a 403.
     role: RwSignal<Option<Role>>,
     role_asked: RwSignal<u32>,
@@ -144,6 +149,8 @@ impl Session {
             active: RwSignal::new(active),
             lapsed: RwSignal::new(None),
             waiting: StoredValue::new_local(Vec::new()),
+            confirming: RwSignal::new(Vec::new()),
+            confirm_waiting: StoredValue::new_local(Vec::new()),
             role: RwSignal::new(None),
             role_asked: RwSignal::new(0),
         }
@@ -192,6 +199,9 @@ impl Session {
         self.active.set(None);
         self.role.set(None);
         self.release(false);
+        while self.confirming.with_untracked(|c| !c.is_empty()) {
+            self.confirmed(None);
+        }
     }
 
     /// The gateway refused the token (`reason`: its detail), or its time ran out:
@@ -221,6 +231,35 @@ impl Session {
         let (tell, told) = oneshot::channel();
         self.waiting.update_value(|w| w.push(tell));
         told.await.unwrap_or(false)
+    }
+
+    /// Asks the operator to confirm `what` and waits: the proof, or `None` if they declined
+    /// (or logged out).
+    pub async fn confirm(self, what: Confirming) -> Option<String> {
+        let (tell, told) = oneshot::channel();
+        self.confirm_waiting.update_value(|w| w.push(tell));
+        self.confirming.update(|c| c.push(what));
+        told.await.ok().flatten()
+    }
+
+    /// The dangerous action to confirm now, if any.
+    pub fn confirming(&self) -> Option<Confirming> {
+        self.confirming.with(|c| c.first().cloned())
+    }
+
+    /// The operator's answer to [`Session::confirming`]: the proof, or `None`.
+    pub fn confirmed(&self, proof: Option<String>) {
+        let waiter = self
+            .confirm_waiting
+            .try_update_value(|w| (!w.is_empty()).then(|| w.remove(0)));
+        self.confirming.try_update(|c| {
+            if !c.is_empty() {
+                c.remove(0);
+            }
+        });
+        if let Some(Some(waiter)) = waiter {
+            let _ = waiter.send(proof);
+        }
     }
 
     pub fn role(&self) -> Option<Role> {

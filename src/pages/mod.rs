@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod config_error;
+pub mod confirm;
 pub mod deploy;
 pub mod login;
 pub mod not_found;

@@ -54,7 +54,7 @@ class Replica:
     def env(self) -> dict[str, str]:
         # The bootstrap admin signs in with its password alone (no second factor required).
         env = {**os.environ, "GALAXY_ADMIN_USERNAME": "admin", "GALAXY_ADMIN_PASSWORD": PASSWORD, "JWT_SECRET_KEY": JWT_KEY,
-               "SECOND_FACTOR_ROLES": "none"}
+               "SECOND_FACTOR_ROLES": "none", "CONFIRM_DANGEROUS_ACTIONS": "false"}
         env.pop("GALAXY_PROMETHEUS_URL", None)
         return env
 

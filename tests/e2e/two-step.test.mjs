@@ -130,5 +130,80 @@ test('an operator sets up an authenticator app from the console and replaces it 
     await page.getByLabel('I have saved these codes').check();
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByTestId('two-step-status').filter({ hasText: '10 of 10' }).waitFor();
+
+    // A lost phone: an admin resets it from the accounts page; ops signs in with the password alone.
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByLabel('Username').fill(env.username);
+    await page.getByLabel('Password').fill(env.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByTestId('role').filter({ hasText: 'admin' }).waitFor();
+    await page.getByRole('link', { name: 'Accounts' }).click();
+    const row = page.locator('tr[data-account="ops"]');
+    assert.equal(await row.locator('td').nth(3).textContent(), 'On');
+    await row.getByRole('button', { name: 'Reset two-step' }).click();
+    await page.getByText('Two-step sign-in of ops reset; their sessions ended').waitFor();
+    await row.locator('td').nth(3).filter({ hasText: 'Off' }).waitFor();
+    assert.equal(await row.getByRole('button', { name: 'Reset two-step' }).count(), 0);
   }, { allowConsoleErrors: true }); // the refused current code is a 422, logged by the browser
+});
+
+test('a restore is confirmed in place with a fresh code: the dialog and its reason stay, and the restore goes on', async () => {
+  await dev('PUT', '/confirm-dangerous-actions', { enabled: true });
+  await dev('POST', '/accounts', { username: 'rhea', password: ACCOUNT_PASSWORD, role: 'admin' });
+  // rhea's authenticator app, set up through the API as the console's page would.
+  const gateway = async (method, path, token, body) => {
+    const response = await fetch(`${env.gateway}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return response.json();
+  };
+  const { access_token: token } = await gateway('POST', '/admin/auth/login', null, { username: 'rhea', password: ACCOUNT_PASSWORD });
+  const { secret } = await gateway('POST', '/admin/auth/totp/secret', token);
+  const { recovery_codes: recovery } = await gateway('PUT', '/admin/auth/totp', token, { secret, code: codeFor(secret) });
+
+  await withPage(browser, 'confirm-restore', async (page) => {
+    // Signed in with a recovery code, so the app's next code is still unused for the confirmation.
+    await passwordStep(page, 'rhea');
+    await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
+    await page.getByLabel('Recovery code').fill(recovery[0]);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByTestId('role').filter({ hasText: 'admin' }).waitFor();
+    await page.getByRole('link', { name: 'Snapshots' }).click();
+    await page.getByRole('button', { name: 'Take snapshot' }).click();
+    await page.getByText(/Snapshot #\d+ taken at tick \d+/).waitFor();
+    await page.getByRole('button', { name: 'Restore' }).first().click();
+    await page.getByRole('dialog', { name: 'Pause the game first' }).getByRole('button', { name: 'Pause the game' }).click();
+    const restore = page.getByRole('dialog', { name: /^Restore snapshot #(\d+)\?$/ });
+    await restore.waitFor();
+    const id = (await restore.getByRole('heading').textContent()).match(/#(\d+)/)[1];
+    await restore.getByLabel('Reason (optional, kept in the audit log)').fill('roll back the bad event');
+    await restore.getByRole('button', { name: /^Restore tick/ }).click();
+
+    // The gateway wants a fresh code: asked over the restore dialog, which keeps its reason.
+    const confirm = page.getByRole('dialog', { name: `Confirm: Restore snapshot ${id}` });
+    await confirm.waitFor();
+    for (const scheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme: scheme });
+      assert.deepEqual(await seriousA11yViolations(page), [], `confirmation (${scheme})`);
+    }
+    await confirm.getByLabel('Authentication code').fill('000000');
+    await confirm.getByRole('button', { name: 'Confirm' }).click();
+    await confirm.getByRole('alert').filter({ hasText: 'not right or was already used' }).waitFor();
+    assert.equal(await restore.getByLabel('Reason (optional, kept in the audit log)').inputValue(), 'roll back the bad event');
+    await confirm.getByLabel('Authentication code').fill(codeFor(secret, 30));
+    await confirm.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByText(new RegExp(`Restored snapshot #${id}: the world is back at tick \\d+`)).waitFor();
+    assert.equal(await confirm.count(), 0);
+  }, { allowConsoleErrors: true }); // the refusals are 403 and 422, logged by the browser
+
+  await dev('PUT', '/confirm-dangerous-actions', { enabled: false });
+  const { body } = await api('GET', '/admin/audit?actor=rhea&limit=10');
+  const [restored, confirmed] = body.items.filter((e) => ['snapshot.restore', 'auth.confirm'].includes(e.action));
+  assert.equal(restored.action, 'snapshot.restore');
+  assert.equal(restored.reason, 'roll back the bad event');
+  assert.equal(confirmed.action, 'auth.confirm');
+  assert.match(confirmed.detail, /^restoreSnapshot confirmed with an authenticator code/);
+  assert.ok(body.items.some((e) => e.action === 'auth.confirm_failed'), 'the wrong code is recorded too');
 });

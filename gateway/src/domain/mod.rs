@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod audit;
 pub mod audit_chain;
 pub mod client_ip;
+pub mod confirmation;
 pub mod error;
 pub mod game;
 pub mod history;

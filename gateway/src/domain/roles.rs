@@ -76,6 +76,7 @@ pub const OPERATIONS: &[Operation] = &[
         Role::Viewer,
     ),
     op("enrolTotp", "PUT", "/admin/auth/totp", Role::Viewer),
+    op("confirmAction", "POST", "/admin/auth/confirm", Role::Viewer),
     op(
         "changePassword",
         "POST",

@@ -1,7 +1,7 @@
 //! `/admin/accounts`: console account management, for admins only (see `domain::roles`).
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -10,8 +10,10 @@ use uuid::Uuid;
 
 use crate::domain::accounts::{self, Account, AccountChange, SecondFactorChange};
 use crate::domain::audit::{Audit, TargetType};
+use crate::domain::confirmation::Dangerous;
 use crate::domain::roles::Role;
 use crate::http::auth::{hash_slowly, limit_key, Session};
+use crate::http::confirmation;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{path_uuid, HeaderReason, JsonBody};
 use crate::http::state::AppState;
@@ -139,9 +141,21 @@ async fn set_role(
     session: Session,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<RoleChange>,
 ) -> ApiResult<Json<Value>> {
     let id = account_id(&id)?;
+    let found = find(&state, id).await?;
+    confirmation::require(
+        &state,
+        &session,
+        &headers,
+        Dangerous::new(
+            "setAccountRole",
+            format!("{id}/{}", body.role),
+            format!("Make {} {}", found.username, body.role),
+        ),
+    )?;
     let stamp = state.audit_entry(&session.actor(), Audit::default());
     let (current, after) = state
         .accounts
@@ -175,9 +189,22 @@ async fn set_disabled(
     session: Session,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<DisabledChange>,
 ) -> ApiResult<Json<Value>> {
     let id = account_id(&id)?;
+    let found = find(&state, id).await?;
+    let verb = if body.disabled { "Disable" } else { "Enable" };
+    confirmation::require(
+        &state,
+        &session,
+        &headers,
+        Dangerous::new(
+            "setAccountDisabled",
+            format!("{id}/{}", body.disabled),
+            format!("{verb} {}", found.username),
+        ),
+    )?;
     let stamp = state.audit_entry(&session.actor(), Audit::default());
     let action = if body.disabled {
         "account.disable"
@@ -244,6 +271,7 @@ async fn reset_second_factor(
     session: Session,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     HeaderReason(reason): HeaderReason,
 ) -> ApiResult<Json<Value>> {
     let id = account_id(&id)?;
@@ -253,6 +281,16 @@ async fn reset_second_factor(
             "You cannot reset your own second factor; replace it with a code from your current one instead".into(),
         ));
     }
+    confirmation::require(
+        &state,
+        &session,
+        &headers,
+        Dangerous::new(
+            "resetAccountSecondFactor",
+            id.to_string(),
+            format!("Reset the second factor of {}", found.username),
+        ),
+    )?;
     let before = if found.totp_secret.is_some() {
         "totp"
     } else {
@@ -277,9 +315,21 @@ async fn remove(
     session: Session,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     HeaderReason(reason): HeaderReason,
 ) -> ApiResult<StatusCode> {
     let id = account_id(&id)?;
+    let found = find(&state, id).await?;
+    confirmation::require(
+        &state,
+        &session,
+        &headers,
+        Dangerous::new(
+            "deleteAccount",
+            id.to_string(),
+            format!("Delete the account {}", found.username),
+        ),
+    )?;
     let stamp = state.audit_entry(&session.actor(), Audit::default());
     state
         .accounts

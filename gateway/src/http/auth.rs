@@ -174,6 +174,10 @@ pub struct Session {
     pub expires_at: OffsetDateTime,
     /// The session may only enrol a second factor (`roles::ENROLMENT_OPERATIONS`).
     pub must_enrol: bool,
+    /// The account's token version: a proof of a dangerous action is good only within it.
+    pub version: u64,
+    /// The account has a second factor, so proofs take its code rather than the password.
+    pub second_factor: bool,
 }
 
 impl Session {
@@ -260,6 +264,8 @@ impl FromRequestParts<AppState> for Session {
                 role: account.role,
                 expires_at,
                 must_enrol: claims.enrol,
+                version: account.token_version,
+                second_factor: account.totp_secret.is_some(),
             }
         };
         let route = route(parts, state);

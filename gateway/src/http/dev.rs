@@ -44,6 +44,10 @@ pub fn routes() -> Router<AppState> {
         .route("/__dev/clock", post(advance_clock))
         .route("/__dev/audit/{id}/tamper", post(tamper_with_audit))
         .route("/__dev/second-factor-roles", put(set_second_factor_roles))
+        .route(
+            "/__dev/confirm-dangerous-actions",
+            put(set_confirm_dangerous_actions),
+        )
         .route("/__dev/snapshots", post(scheduled_snapshot))
         .route("/__dev/players/{player_id}/online", put(set_player_online))
         .route(
@@ -67,6 +71,22 @@ async fn set_second_factor_roles(
     JsonBody(body): JsonBody<SecondFactorRoles>,
 ) -> StatusCode {
     state.world().second_factor_roles = body.roles;
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Enabled {
+    enabled: bool,
+}
+
+/// Whether dangerous actions take a proof, until the next reset (which goes back to
+/// `--confirm-dangerous-actions`).
+async fn set_confirm_dangerous_actions(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<Enabled>,
+) -> StatusCode {
+    state.world().confirm_dangerous_actions = body.enabled;
     StatusCode::NO_CONTENT
 }
 

@@ -20,6 +20,13 @@ pub enum ApiError {
         code: &'static str,
         detail: String,
     },
+    /// 403 `confirmation_required`: a dangerous action without a fresh proof for it.
+    ConfirmationRequired {
+        action: &'static str,
+        target: String,
+        summary: String,
+        methods: &'static [&'static str],
+    },
     NotFound(String),
     Conflict(String),
     /// 409 with a machine-readable `code` beside the `detail`, such as `not_online`.
@@ -45,7 +52,9 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) | ApiError::ForbiddenCode { .. } => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_)
+            | ApiError::ForbiddenCode { .. }
+            | ApiError::ConfirmationRequired { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) | ApiError::ConflictCode { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
@@ -66,6 +75,7 @@ impl ApiError {
             ApiError::ConflictCode { detail, .. } | ApiError::ForbiddenCode { detail, .. } => {
                 detail.clone()
             }
+            ApiError::ConfirmationRequired { summary, .. } => confirm_detail(summary),
             ApiError::PreconditionFailed { detail, .. } => detail.clone(),
             ApiError::Validation(errors) => errors
                 .iter()
@@ -79,6 +89,10 @@ impl ApiError {
     pub fn field(loc: &[&str], msg: impl Into<String>, kind: &str) -> Self {
         Self::Validation(vec![FieldError::new(loc, msg, kind)])
     }
+}
+
+fn confirm_detail(summary: &str) -> String {
+    format!("Confirm this action with a fresh code (or your password): {summary}")
 }
 
 fn detail(status: StatusCode, message: &str) -> Response {
@@ -128,6 +142,23 @@ impl IntoResponse for ApiError {
             ApiError::ForbiddenCode { code, detail } => (
                 StatusCode::FORBIDDEN,
                 Json(json!({ "detail": detail, "code": code })),
+            )
+                .into_response(),
+            ApiError::ConfirmationRequired {
+                action,
+                target,
+                summary,
+                methods,
+            } => (
+                StatusCode::FORBIDDEN,
+                Json(json!({
+                    "detail": confirm_detail(&summary),
+                    "code": "confirmation_required",
+                    "action": action,
+                    "target": target,
+                    "summary": summary,
+                    "methods": methods,
+                })),
             )
                 .into_response(),
             ApiError::ServiceUnavailable(message) => {

@@ -67,6 +67,8 @@ pub struct World {
     /// The roles that must sign in with a second factor: the settings', changed only by a dev
     /// control (a reset restores them).
     pub second_factor_roles: Vec<crate::domain::roles::Role>,
+    /// Whether dangerous actions take a proof: the settings', changed only by a dev control.
+    pub confirm_dangerous_actions: bool,
     pub login_limits: LoginLimits,
     /// Bans by player id, including ones that have ended but were not yet noticed (see
     /// `expire_bans`).
@@ -114,6 +116,7 @@ impl World {
             token_generation,
             token_ttl: settings.token_ttl,
             second_factor_roles: settings.second_factor_roles.clone(),
+            confirm_dangerous_actions: settings.confirm_dangerous_actions,
             login_limits: LoginLimits::default(),
             bans: HashMap::new(),
             notes: Vec::new(),

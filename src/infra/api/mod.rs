@@ -166,6 +166,8 @@ impl Api {
     }
 
     async fn call_inner(self, call: Call) -> Result<Body, ApiError> {
+        // A dangerous action's proof, once the operator has given one (see below).
+        let mut confirmation: Option<String> = None;
         loop {
             // While the session has lapsed, nothing is sent: the call waits for the
             // operator to sign in again, then goes on with the new token.
@@ -187,6 +189,9 @@ impl Api {
             if let Some(reason) = &call.reason {
                 builder = builder.header("X-Audit-Log-Reason", &url::encode(reason));
             }
+            if let Some(proof) = &confirmation {
+                builder = builder.header("X-Confirmation", proof);
+            }
             let timeout = if call.file { EXPORT_TIMEOUT } else { TIMEOUT };
             let answer = send(builder, call.body.clone(), timeout, call.file).await?;
             let text = match answer.body {
@@ -202,6 +207,17 @@ impl Api {
                         self.session.expire(reason);
                     }
                     continue;
+                }
+                // A dangerous action: the operator confirms it in place (what they typed
+                // stays where it is) and the call goes again with the proof, once.
+                ApiError::ConfirmationRequired(what) if confirmation.is_none() => {
+                    match self.session.confirm(what.clone()).await {
+                        Some(proof) => {
+                            confirmation = Some(proof);
+                            continue;
+                        }
+                        None => return Err(error),
+                    }
                 }
                 // Refused for the role: it may have changed since the dashboard asked.
                 ApiError::Status { status: 403, .. } => self.session.ask_role_again(),

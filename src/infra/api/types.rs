@@ -207,6 +207,8 @@ pub struct Account {
     pub role: String,
     pub disabled: bool,
     pub last_login_at: Option<String>,
+    /// An authenticator app is enrolled.
+    pub second_factor: bool,
 }
 
 impl FromJson for Account {
@@ -217,6 +219,7 @@ impl FromJson for Account {
             role: text(v, "role")?,
             disabled: flag(v, "disabled")?,
             last_login_at: text_or_null(v, "last_login_at")?,
+            second_factor: flag(v, "second_factor")?,
         })
     }
 }

@@ -31,6 +31,7 @@ pub fn action_label(action: &str) -> &str {
         "auth.login_failed" => "Failed to log in",
         "auth.login_locked" => "Login refused: locked",
         "auth.factor_enrol" => "Set up an authenticator app",
+        "auth.confirm" => "Confirmed a dangerous action",
         "account.factor_reset" => "Reset the second factor",
         other => other,
     }
