@@ -110,8 +110,11 @@ async fn an_enrolled_account_signs_in_with_a_code_that_works_once() {
         .await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["detail"][0]["loc"], json!(["body", "code"]));
-    let (secret, codes, _) = enrol(&gw, &token).await;
+    let (secret, codes, enrolled) = enrol(&gw, &token).await;
     assert_eq!(codes.len(), 10);
+    // The session that enrolled was replaced by a new one.
+    assert_eq!(gw.status(&token, Method::GET, "/admin/auth/me").await, 401);
+    let token = enrolled["access_token"].as_str().unwrap().to_owned();
     let me = gw.get(&token, "/admin/auth/me").await;
     assert_eq!(me["second_factor"]["totp"], true, "{me}");
     assert_eq!(me["second_factor"]["recovery_codes_left"], 10);
@@ -232,8 +235,8 @@ async fn the_policy_sends_an_account_of_a_required_role_to_enrol_first() {
     );
     assert_eq!(
         gw.status(&limited, Method::GET, "/admin/game/status").await,
-        403,
-        "the enrolment session stays limited"
+        401,
+        "the enrolment session ended with the enrolment"
     );
     // A role the policy does not name signs in with its password alone.
     gw.add_account("viv", "viv password", "operator").await;
@@ -245,7 +248,8 @@ async fn the_policy_sends_an_account_of_a_required_role_to_enrol_first() {
 async fn replacing_a_factor_takes_a_code_of_the_current_one() {
     let gw = Gateway::start().await;
     let (_, token) = gw.signed_in("dave", "operator").await;
-    let (old, _, _) = enrol(&gw, &token).await;
+    let (old, _, enrolled) = enrol(&gw, &token).await;
+    let token = enrolled["access_token"].as_str().unwrap().to_owned();
     let (_, offered) = gw
         .send(&token, Method::POST, "/admin/auth/totp/secret", None)
         .await;

@@ -7,12 +7,13 @@ use std::fmt::Write;
 use gloo_net::http::Method;
 use leptos::prelude::*;
 
-use crate::infra::api::types::{Enrolled, Me, TotpSecret};
+use crate::infra::api::types::{Enrolled, Items, Me, OwnSession, TotpSecret};
 use crate::infra::api::use_api;
 use crate::infra::json::{object, Value};
 use crate::infra::loader::Loader;
 use crate::infra::mutation::Mutation;
 use crate::infra::session::use_session;
+use crate::ui::format;
 use crate::ui::load::render;
 use crate::ui::toast::use_toasts;
 
@@ -42,6 +43,7 @@ pub fn grouped(secret: &str) -> String {
 pub fn EnrolFirst() -> impl IntoView {
     crate::infra::polling::set_title("Set up two-step sign-in");
     let session = use_session();
+    let api = use_api();
     let username = session.active().map(|a| a.username).unwrap_or_default();
     let codes = RwSignal::new(None::<Enrolled>);
     let done = Callback::new(move |enrolled: Enrolled| codes.set(Some(enrolled)));
@@ -58,7 +60,7 @@ pub fn EnrolFirst() -> impl IntoView {
                     None => view! {
                         <p>"Your role signs in with a code from an authenticator app as well as your password. Set one up to continue."</p>
                         <TotpSetup replacing=false on_done=done />
-                        <button type="button" class="link-button" on:click=move |_| session.end()>"Log out"</button>
+                        <button type="button" class="link-button" on:click=move |_| api.log_out()>"Log out"</button>
                     }.into_any(),
                     Some(enrolled) => view! {
                         <RecoveryCodes codes=enrolled.recovery_codes on_continue=finish />
@@ -69,10 +71,10 @@ pub fn EnrolFirst() -> impl IntoView {
     }
 }
 
-/// Every operator's own two-step sign-in, inside the console.
+/// Every operator's own sign-in: two-step sign-in and their sessions, inside the console.
 #[component]
 pub fn SecurityPage() -> impl IntoView {
-    crate::infra::polling::set_title("Two-step sign-in");
+    crate::infra::polling::set_title("Sign-in security");
     let api = use_api();
     let session = use_session();
     let toasts = use_toasts();
@@ -90,7 +92,8 @@ pub fn SecurityPage() -> impl IntoView {
     let retry = Callback::new(move |_| me.refetch());
     view! {
         <section class="page">
-            <h1>"Two-step sign-in"</h1>
+            <h1>"Sign-in security"</h1>
+            <h2>"Two-step sign-in"</h2>
             {move || codes.get().map(|list| view! {
                 <RecoveryCodes codes=list on_continue=Callback::new(move |_| codes.set(None)) />
             })}
@@ -112,7 +115,110 @@ pub fn SecurityPage() -> impl IntoView {
                     }}
                 }.into_any()
             })}
+            <YourSessions />
         </section>
+    }
+}
+
+/// The operator's live sessions: where and since when, and ending one (a stolen laptop's)
+/// or all the others.
+#[component]
+fn YourSessions() -> impl IntoView {
+    let api = use_api();
+    let toasts = use_toasts();
+    let list =
+        Loader::new(
+            move || async move { api.get::<Items<OwnSession>>("/admin/auth/sessions").await },
+        );
+    let action = Mutation::new();
+    let end = move |s: OwnSession| {
+        action.run(
+            api.empty(
+                Method::DELETE,
+                format!("/admin/auth/sessions/{}", s.id),
+                None,
+            ),
+            move |_| {
+                toasts.success(format!("Ended the session on {}", short_device(&s.device)));
+                list.refetch();
+            },
+        );
+    };
+    let end_others = move |_| {
+        action.run(
+            api.json::<Ended>(Method::POST, "/admin/auth/sessions/end-others", None),
+            move |ended| {
+                toasts.success(format!("Ended {} other sessions", ended.0));
+                list.refetch();
+            },
+        );
+    };
+    let retry = Callback::new(move |_| list.refetch());
+    view! {
+        <h2>"Your sessions"</h2>
+        <p class="hint">"Every place you are signed in. End one you do not recognise: it is refused at its next request."</p>
+        {move || action.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+        {move || render(list.get(), "your sessions", retry, move |sessions| {
+            let others = sessions.items.iter().filter(|s| !s.current).count();
+            view! {
+                <table class="data sessions" data-testid="sessions">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Device"</th>
+                            <th scope="col">"Address"</th>
+                            <th scope="col">"Signed in"</th>
+                            <th scope="col">"Last seen"</th>
+                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {sessions.items.into_iter().map(|s| {
+                            let current = s.current;
+                            let this = s.clone();
+                            view! {
+                                <tr data-session=s.id.clone()>
+                                    <td class="wrap" title=s.device.clone()>{short_device(&s.device)}</td>
+                                    <td>{s.address.clone()}</td>
+                                    <td>{format::timestamp(&s.created_at)}</td>
+                                    <td>{format::timestamp(&s.last_seen_at)}</td>
+                                    <td class="actions">
+                                        {if current {
+                                            view! { <span class="pill ok">"This session"</span> }.into_any()
+                                        } else {
+                                            view! { <button type="button" class="button" disabled=action.busy() on:click=move |_| end(this.clone())>"End"</button> }.into_any()
+                                        }}
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                {(others > 0).then(|| view! {
+                    <button type="button" class="button" disabled=action.busy() on:click=end_others>"End all other sessions"</button>
+                })}
+            }.into_any()
+        })}
+    }
+}
+
+/// `endOtherSessions`' answer: how many ended.
+struct Ended(u64);
+
+impl crate::infra::api::types::FromJson for Ended {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        v.get("ended")
+            .and_then(Value::as_u64)
+            .map(Ended)
+            .ok_or_else(|| "missing field `ended`".to_owned())
+    }
+}
+
+/// A User-Agent as people read it: cut at 60 characters (the whole is its title).
+pub fn short_device(device: &str) -> String {
+    if device.chars().count() <= 60 {
+        device.to_owned()
+    } else {
+        format!("{}…", device.chars().take(59).collect::<String>())
     }
 }
 
@@ -201,6 +307,14 @@ mod tests {
     fn the_qr_path_draws_each_dark_module_inside_the_quiet_zone() {
         assert_eq!(qr_path(2, "1001"), "M4 4h1v1h-1zM5 5h1v1h-1z");
         assert_eq!(qr_path(3, "000000000"), "");
+    }
+
+    #[test]
+    fn long_devices_are_cut_short() {
+        assert_eq!(short_device("curl/8"), "curl/8");
+        let long = "x".repeat(100);
+        assert_eq!(short_device(&long).chars().count(), 60);
+        assert!(short_device(&long).ends_with('…'));
     }
 
     #[test]

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import { TOTP } from 'otpauth';
 import {
-  ACCOUNT_PASSWORD, api, dev, env, launchBrowser, seriousA11yViolations, withPage,
+  ACCOUNT_PASSWORD, api, dev, env, launchBrowser, requestLogMark, seriousA11yViolations, waitForRequest, withPage,
 } from './harness.mjs';
 
 let browser;
@@ -81,7 +81,7 @@ test('an admin is made to set up an authenticator app, then signs in with codes 
     await page.getByLabel('Recovery code').fill(recovery[0]);
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.getByTestId('role').filter({ hasText: 'admin' }).waitFor();
-    await page.getByRole('link', { name: 'Two-step sign-in' }).click();
+    await page.getByRole('link', { name: 'Sign-in security' }).click();
     await page.getByTestId('two-step-status').filter({ hasText: '9 of 10 recovery codes left' }).waitFor();
 
     await page.getByRole('button', { name: 'Log out' }).click();
@@ -108,7 +108,7 @@ test('an operator sets up an authenticator app from the console and replaces it 
   await withPage(browser, 'two-step-voluntary', async (page) => {
     await passwordStep(page, 'ops');
     await page.getByTestId('role').filter({ hasText: 'operator' }).waitFor();
-    await page.getByRole('link', { name: 'Two-step sign-in' }).click();
+    await page.getByRole('link', { name: 'Sign-in security' }).click();
     await page.getByTestId('two-step-status').filter({ hasText: 'Off: you sign in with your password alone.' }).waitFor();
     await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
     const first = (await page.getByTestId('totp-secret').textContent()).replaceAll(' ', '');
@@ -206,4 +206,50 @@ test('a restore is confirmed in place with a fresh code: the dialog and its reas
   assert.equal(confirmed.action, 'auth.confirm');
   assert.match(confirmed.detail, /^restoreSnapshot confirmed with an authenticator code/);
   assert.ok(body.items.some((e) => e.action === 'auth.confirm_failed'), 'the wrong code is recorded too');
+});
+
+test('an operator ends a stolen session from another device, and a token replayed after signing out is refused', async () => {
+  await dev('POST', '/accounts', { username: 'uma', password: ACCOUNT_PASSWORD, role: 'operator' });
+  const storedToken = (page) => page.evaluate(() => sessionStorage.getItem('galaxy_admin_session')?.split('\n')[3] ?? null);
+  await withPage(browser, 'sessions-owner', async (page) => {
+    await passwordStep(page, 'uma');
+    await page.getByTestId('role').filter({ hasText: 'operator' }).waitFor();
+    await withPage(browser, 'sessions-thief', async (thief) => {
+      await passwordStep(thief, 'uma');
+      await thief.getByTestId('role').filter({ hasText: 'operator' }).waitFor();
+
+      await page.getByRole('link', { name: 'Sign-in security' }).click();
+      const rows = page.getByTestId('sessions').locator('tbody tr');
+      await rows.nth(1).waitFor();
+      assert.equal(await rows.count(), 2);
+      await page.getByTestId('sessions').getByText('This session').waitFor();
+      assert.deepEqual(await seriousA11yViolations(page), [], 'sessions');
+      const other = rows.filter({ has: page.getByRole('button', { name: 'End' }) });
+      await other.getByRole('button', { name: 'End' }).click();
+      await page.getByText(/^Ended the session on /).waitFor();
+      await rows.nth(1).waitFor({ state: 'detached' });
+
+      // The other device's next request is refused, and it is told why.
+      await thief.getByRole('link', { name: 'Players' }).click();
+      await thief.getByRole('dialog', { name: 'Sign in again' })
+        .getByText('Your session ended. The gateway said: This session was ended; log in again.').waitFor();
+    }, { allowConsoleErrors: true }); // the refused requests are 401s, logged by the browser
+
+    const captured = await storedToken(page);
+    assert.ok(captured);
+    const mark = await requestLogMark();
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(/\/admin\/login/);
+    assert.equal(await storedToken(page), null, 'nothing is left in the tab');
+    // The gateway ends the session too (told in the background): once it has answered, the
+    // captured token is refused.
+    const logout = await waitForRequest(mark, { method: 'POST', path: '/admin/auth/logout' });
+    assert.equal(logout.status, 204);
+    const answer = await fetch(`${env.gateway}/admin/auth/me`, { headers: { authorization: `Bearer ${captured}` } });
+    assert.deepEqual([answer.status, (await answer.json()).detail], [401, 'This session was ended; log in again']);
+  });
+
+  const { body } = await api('GET', '/admin/audit?actor=uma');
+  const actions = body.items.map((e) => e.action);
+  assert.ok(actions.includes('auth.session_end') && actions.includes('auth.logout'), actions.join());
 });

@@ -7,7 +7,6 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::domain::accounts::Account;
-use crate::domain::audit_chain::Hash;
 use crate::domain::error::FieldError;
 use crate::domain::rfc3339;
 use crate::domain::roles::Role;
@@ -19,6 +18,14 @@ pub const ANONYMOUS: &str = "(anonymous)";
 /// Who an audit entry names for what the gateway itself observed, such as a service's new
 /// version (`service.deploy`); like `ANONYMOUS`, no admin can have this name.
 pub const SYSTEM: &str = "(system)";
+
+/// A link of the log's hash chain (`domain::audit_chain`): a SHA-256 digest.
+pub type Hash = [u8; 32];
+
+/// A hash as the API writes it: 64 lower-case hex digits.
+pub fn serialize_hash<S: serde::Serializer>(hash: &Option<Hash>, s: S) -> Result<S::Ok, S::Error> {
+    hash.map(hex::encode).serialize(s)
+}
 
 /// What kind of thing an audit entry acted on; with `target_id` it names it exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -86,7 +93,7 @@ pub struct AuditEntry {
     pub detail: Option<String>,
     /// Its link in the log's hash chain (`domain::audit_chain`), given by the log with the id;
     /// none for entries written before the chain began.
-    #[serde(serialize_with = "crate::domain::audit_chain::serialize_hash")]
+    #[serde(serialize_with = "serialize_hash")]
     pub hash: Option<Hash>,
 }
 

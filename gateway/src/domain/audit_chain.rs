@@ -9,12 +9,11 @@
 //! retained entry is the anchor and is taken as it stands. The newest hash (`head`) recorded
 //! outside the console closes that gap for everything up to it.
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::domain::audit::AuditEntry;
-
-pub type Hash = [u8; 32];
+pub use crate::domain::audit::{serialize_hash, Hash};
 
 /// What the first entry of a chain links to.
 pub const GENESIS: Hash = [0; 32];
@@ -64,11 +63,6 @@ pub fn link(prev: &Hash, e: &AuditEntry) -> Hash {
     hasher.update(prev);
     hasher.update(record(e));
     hasher.finalize().into()
-}
-
-/// A hash as the API writes it: 64 lower-case hex digits.
-pub fn serialize_hash<S: Serializer>(hash: &Option<Hash>, s: S) -> Result<S::Ok, S::Error> {
-    hash.map(hex::encode).serialize(s)
 }
 
 /// What a check of the chain found.

@@ -19,6 +19,7 @@ pub mod roles;
 pub mod runtime_config;
 pub mod second_factor;
 pub mod services;
+pub mod sessions;
 pub mod snapshots;
 
 use time::OffsetDateTime;

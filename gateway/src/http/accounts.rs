@@ -17,6 +17,7 @@ use crate::http::confirmation;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{path_uuid, HeaderReason, JsonBody};
 use crate::http::state::AppState;
+use crate::store::sessions::Which;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -175,7 +176,20 @@ async fn set_role(
             },
         )
         .await?;
+    if after.is_some() {
+        end_sessions(&state, id, "role changed").await?;
+    }
     Ok(Json(json!(after.unwrap_or(current))))
+}
+
+/// Marks the account's sessions ended after a change that already ended them (its tokens'
+/// version is past), so its list of sessions says so.
+async fn end_sessions(state: &AppState, id: Uuid, reason: &str) -> ApiResult<()> {
+    state
+        .sessions
+        .end(id, Which::AllBut(None), reason, &|_| None)
+        .await?;
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -226,6 +240,9 @@ async fn set_disabled(
             },
         )
         .await?;
+    if after.as_ref().is_some_and(|a| a.disabled) {
+        end_sessions(&state, id, "account disabled").await?;
+    }
     Ok(Json(json!(after.unwrap_or(current))))
 }
 
@@ -260,6 +277,7 @@ async fn reset_password(
         .login_limits
         .record_success(&limit_key(Some(&account), &account.username))
         .await?;
+    end_sessions(&state, id, "password reset by an admin").await?;
     Ok(with_password(&account, Some(password)))
 }
 
@@ -308,6 +326,7 @@ async fn reset_second_factor(
         .set_second_factor(id, SecondFactorChange::removal(true), entry)
         .await?
         .ok_or_else(|| ApiError::from(accounts::not_found(id)))?;
+    end_sessions(&state, id, "second factor reset by an admin").await?;
     Ok(with_password(&account, None))
 }
 

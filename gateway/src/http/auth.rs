@@ -3,7 +3,9 @@
 //! `domain::roles`.
 
 use axum::extract::{FromRequestParts, MatchedPath};
-use axum::http::{header, request::Parts};
+use std::net::IpAddr;
+
+use axum::http::{header, request::Parts, HeaderMap};
 use jsonwebtoken::{
     decode, encode, errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Header, Validation,
 };
@@ -15,6 +17,7 @@ use crate::domain::accounts::{self, Account};
 use crate::domain::audit::Actor;
 use crate::domain::login_limit::username_key;
 use crate::domain::roles::{self, Role};
+use crate::domain::sessions::SessionRecord;
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 
@@ -49,7 +52,13 @@ struct Claims {
     /// A session that must enrol a second factor before anything else (`roles::ENROLMENT_OPERATIONS`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     enrol: bool,
+    /// The session (`domain::sessions`) the token belongs to; a token without one is refused.
+    #[serde(default)]
+    sid: String,
 }
+
+/// The refusal of a token whose session was ended (signed out, or ended from elsewhere).
+pub const SESSION_ENDED: &str = "This session was ended; log in again";
 
 /// The type of the token between a right password and the second factor: it opens no session.
 pub const CHALLENGE_TYPE: &str = "admin_second_factor";
@@ -125,21 +134,61 @@ pub struct IssuedToken {
     pub expires_in: u64,
 }
 
-pub fn issue(state: &AppState, account: &Account) -> IssuedToken {
-    issue_with(state, account, false)
+/// Where a sign-in comes from, for its session's record.
+pub struct Origin<'a> {
+    pub address: IpAddr,
+    pub user_agent: Option<&'a str>,
 }
 
-/// A token for a session that may only enrol a second factor (the policy asks for one).
-pub fn issue_for_enrolment(state: &AppState, account: &Account) -> IssuedToken {
-    issue_with(state, account, true)
+impl<'a> Origin<'a> {
+    pub fn of(address: IpAddr, headers: &'a HeaderMap) -> Self {
+        Origin {
+            address,
+            user_agent: headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok()),
+        }
+    }
 }
 
-fn issue_with(state: &AppState, account: &Account, enrol: bool) -> IssuedToken {
-    let now = OffsetDateTime::now_utc().unix_timestamp();
+/// A new session of `account` from `origin` and its token.
+pub async fn start(
+    state: &AppState,
+    account: &Account,
+    origin: &Origin<'_>,
+) -> Result<IssuedToken, ApiError> {
+    start_with(state, account, origin, false).await
+}
+
+/// A session that may only enrol a second factor (the policy asks for one).
+pub async fn start_for_enrolment(
+    state: &AppState,
+    account: &Account,
+    origin: &Origin<'_>,
+) -> Result<IssuedToken, ApiError> {
+    start_with(state, account, origin, true).await
+}
+
+async fn start_with(
+    state: &AppState,
+    account: &Account,
+    origin: &Origin<'_>,
+    enrol: bool,
+) -> Result<IssuedToken, ApiError> {
+    let now = OffsetDateTime::now_utc();
     let (ttl, generation) = {
         let world = state.world();
         (world.token_ttl.as_secs(), world.token_generation)
     };
+    let record = SessionRecord::new(
+        account.id,
+        now,
+        now + time::Duration::seconds(ttl as i64),
+        origin.address.to_string(),
+        origin.user_agent,
+    );
+    state.sessions.start(&record).await?;
+    let now = now.unix_timestamp();
     let claims = Claims {
         iss: ISSUER.to_owned(),
         aud: AUDIENCE.to_owned(),
@@ -151,6 +200,7 @@ fn issue_with(state: &AppState, account: &Account, enrol: bool) -> IssuedToken {
         exp: now + ttl as i64,
         gen: generation,
         enrol,
+        sid: record.id.to_string(),
     };
     let token = encode(
         &Header::new(Algorithm::HS256),
@@ -158,10 +208,10 @@ fn issue_with(state: &AppState, account: &Account, enrol: bool) -> IssuedToken {
         &EncodingKey::from_secret(&state.settings.secrets.jwt_secret_key),
     )
     .expect("HS256 signing cannot fail");
-    IssuedToken {
+    Ok(IssuedToken {
         token,
         expires_in: ttl,
-    }
+    })
 }
 
 /// A signed-in account allowed to call the operation of the request; extracting it is what
@@ -178,6 +228,8 @@ pub struct Session {
     pub version: u64,
     /// The account has a second factor, so proofs take its code rather than the password.
     pub second_factor: bool,
+    /// The session (`domain::sessions`) the token belongs to.
+    pub sid: Uuid,
 }
 
 impl Session {
@@ -258,6 +310,19 @@ impl FromRequestParts<AppState> for Session {
                     "Session ended: the account's role or password changed; log in again",
                 ));
             }
+            // As stored now, so that a session ended through another replica is refused here.
+            let sid: Uuid = claims
+                .sid
+                .parse()
+                .map_err(|_| ApiError::Unauthorized("Invalid token"))?;
+            let now = OffsetDateTime::now_utc();
+            match state.sessions.touch(sid, now).await? {
+                Some(s) if s.account_id == id && s.is_live(now) => {}
+                Some(s) if s.account_id == id => {
+                    return Err(ApiError::Unauthorized(SESSION_ENDED));
+                }
+                _ => return Err(ApiError::Unauthorized("Invalid token")),
+            }
             Session {
                 id,
                 username: account.username.clone(),
@@ -266,6 +331,7 @@ impl FromRequestParts<AppState> for Session {
                 must_enrol: claims.enrol,
                 version: account.token_version,
                 second_factor: account.totp_secret.is_some(),
+                sid,
             }
         };
         let route = route(parts, state);

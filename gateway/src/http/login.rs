@@ -14,11 +14,12 @@ use crate::domain::accounts::{self, Account};
 use crate::domain::audit::{Actor, Audit, TargetType};
 use crate::domain::login_limit::{username_key, LimitedBy, Refusal};
 use crate::domain::rfc3339;
-use crate::http::auth::{self, hash_slowly, limit_key, verify_slowly, Session};
+use crate::http::auth::{self, hash_slowly, limit_key, verify_slowly, Origin, Session};
 use crate::http::client_ip;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::JsonBody;
 use crate::http::state::AppState;
+use crate::store::sessions::Which;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -100,7 +101,8 @@ async fn login(
         })));
     }
     let must_enrol = state.world().second_factor_roles.contains(&account.role);
-    Ok(signed_in(&state, &account, &key, client, must_enrol, "password").await?)
+    let origin = Origin::of(client, &headers);
+    signed_in(&state, &account, &key, &origin, must_enrol, "password").await
 }
 
 /// Ends a sign-in that succeeded: records it (the login time, the limit's success, the audit
@@ -109,19 +111,20 @@ pub(crate) async fn signed_in(
     state: &AppState,
     account: &Account,
     key: &str,
-    client: IpAddr,
+    origin: &Origin<'_>,
     must_enrol: bool,
     how: &str,
 ) -> ApiResult<Json<Value>> {
+    let client = origin.address;
     state
         .accounts
         .record_login(account.id, OffsetDateTime::now_utc())
         .await?;
     state.login_limits.record_success(key).await?;
     let issued = if must_enrol {
-        auth::issue_for_enrolment(state, account)
+        auth::start_for_enrolment(state, account, origin).await?
     } else {
-        auth::issue(state, account)
+        auth::start(state, account, origin).await?
     };
     let enrol = if must_enrol {
         ", sent to set up a second factor"
@@ -232,7 +235,15 @@ async fn change_password(
         .await?
         .ok_or_else(|| ApiError::Conflict("The account changed meanwhile; sign in again".into()))?;
     state.login_limits.record_success(&key).await?;
-    let issued = auth::issue(&state, &account);
+    // Every session of the account ended with the password (its tokens' version is past);
+    // their records say so, and this device carries on in a new one.
+    state
+        .sessions
+        .end(account.id, Which::AllBut(None), "password changed", &|_| {
+            None
+        })
+        .await?;
+    let issued = auth::start(&state, &account, &Origin::of(client, &headers)).await?;
     Ok(Json(token_json(issued)))
 }
 

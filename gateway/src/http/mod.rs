@@ -22,6 +22,7 @@ pub mod public;
 pub mod request_log;
 pub mod second_factor;
 pub mod services;
+pub mod sessions;
 pub mod snapshots;
 pub mod state;
 
@@ -50,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .merge(metrics::routes())
         .merge(second_factor::routes())
         .merge(confirmation::routes())
+        .merge(sessions::routes())
         .merge(public::routes());
     if state.settings.dev_controls {
         api = api.merge(dev::routes());

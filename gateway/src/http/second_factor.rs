@@ -14,12 +14,13 @@ use time::OffsetDateTime;
 use crate::domain::accounts::SecondFactorChange;
 use crate::domain::audit::{Actor, Audit, TargetType};
 use crate::domain::second_factor::{self as factor, RECOVERY_CODES};
-use crate::http::auth::{self, limit_key, Session};
+use crate::http::auth::{self, limit_key, Origin, Session};
 use crate::http::client_ip;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::JsonBody;
 use crate::http::login::{locked_detail, signed_in, token_json};
 use crate::http::state::AppState;
+use crate::store::sessions::Which;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -111,7 +112,15 @@ async fn second_step(
         );
         return Err(ApiError::Unauthorized("Incorrect code"));
     };
-    signed_in(&state, &account, &key, client, false, &how).await
+    signed_in(
+        &state,
+        &account,
+        &key,
+        &Origin::of(client, &headers),
+        false,
+        &how,
+    )
+    .await
 }
 
 /// A new secret for an authenticator app, as text, as an `otpauth://` URL and as a QR code.
@@ -224,7 +233,19 @@ async fn enrol(
         .set_second_factor(session.id, change, entry)
         .await?
         .ok_or(ApiError::Unauthorized("Account deleted"))?;
-    let mut answer = token_json(auth::issue(&state, &account));
+    // A new session in full for this device; the one that enrolled (perhaps limited to
+    // enrolling) ends.
+    let issued = auth::start(&state, &account, &Origin::of(client, &headers)).await?;
+    state
+        .sessions
+        .end(
+            account.id,
+            Which::One(session.sid),
+            "replaced after enrolment",
+            &|_| None,
+        )
+        .await?;
+    let mut answer = token_json(issued);
     answer["recovery_codes"] = json!(codes);
     Ok(Json(answer))
 }

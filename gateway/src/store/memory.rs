@@ -18,6 +18,7 @@ use crate::domain::player_sessions::{PlayerEvent, PlayerSessions};
 use crate::domain::players::{Ban, Note, Player};
 use crate::domain::runtime_config::RuntimeConfig;
 use crate::domain::services::{Service, ServiceStatus, GATEWAY_SERVICE, INITIAL_VERSIONS};
+use crate::domain::sessions::SessionRecord;
 use crate::domain::snapshots::{retention_entry, taken_entry, Snapshot, MAX_SNAPSHOT_ID};
 use crate::settings::Settings;
 
@@ -62,6 +63,8 @@ pub struct World {
     pub services: Vec<Service>,
     /// Console accounts, oldest first.
     pub accounts: Vec<Account>,
+    /// Console sessions by id (`store::sessions`); a reset keeps the bootstrap admin's.
+    pub sessions: HashMap<Uuid, SessionRecord>,
     pub token_generation: u64,
     pub token_ttl: Duration,
     /// The roles that must sign in with a second factor: the settings', changed only by a dev
@@ -113,6 +116,7 @@ impl World {
                 })
                 .collect(),
             accounts,
+            sessions: HashMap::new(),
             token_generation,
             token_ttl: settings.token_ttl,
             second_factor_roles: settings.second_factor_roles.clone(),
@@ -279,6 +283,15 @@ impl World {
         entry.hash = Some(hash);
         self.audit_head = hash;
         self.audit.push_back(entry);
+    }
+
+    /// Keeps a new session, and forgets those that ended or expired a day ago.
+    pub fn start_session(&mut self, record: SessionRecord) {
+        let forget_before = record.created_at - time::Duration::days(1);
+        self.sessions.retain(|_, s| {
+            s.expires_at > forget_before && s.ended_at.is_none_or(|at| at > forget_before)
+        });
+        self.sessions.insert(record.id, record);
     }
 
     /// The hash the oldest entry of `audit` follows.
@@ -482,7 +495,13 @@ impl World {
             })
             .into_iter()
             .collect();
+        // The bootstrap admin's sessions go on, as its tokens do.
+        let sessions: HashMap<Uuid, SessionRecord> = std::mem::take(&mut self.sessions)
+            .into_iter()
+            .filter(|(_, s)| bootstrap_admin.is_some_and(|b| b.id == s.account_id))
+            .collect();
         *self = World::new(settings, players, accounts, generation);
+        self.sessions = sessions;
         self.config = config;
         self.next_audit_id = next_audit_id;
         self.audit_head = audit_head;

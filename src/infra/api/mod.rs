@@ -141,6 +141,21 @@ impl Api {
     }
 
     /// A call whose answer has no body (204).
+    /// Logs out: the session ends here at once, and the gateway is told to end it everywhere
+    /// (in the background, with the token as it was: a gateway out of reach must not keep the
+    /// operator waiting, nor signed in).
+    pub fn log_out(self) {
+        let token = self.session.token_untracked();
+        self.session.end();
+        let Some(token) = token else { return };
+        let builder = RequestBuilder::new(&url::join(&self.base.get_value(), "/admin/auth/logout"))
+            .method(Method::POST)
+            .header("Authorization", &format!("Bearer {token}"));
+        leptos::task::spawn_local(async move {
+            let _ = send(builder, None, TIMEOUT, false).await;
+        });
+    }
+
     pub async fn empty(
         self,
         method: Method,

@@ -14,6 +14,7 @@ mod moderation;
 mod notify;
 mod players;
 mod seed;
+mod sessions;
 mod snapshots;
 
 pub use audit::AppendError;
@@ -38,7 +39,7 @@ use crate::store::{StoreError, StoreResult};
 /// The migrations (`api/migrations/NNNN_*.sql`) this gateway's queries need; start-up refuses a
 /// database where one is missing from `schema_migrations`.
 pub const REQUIRED_MIGRATIONS: &[&str] = &[
-    "0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008",
+    "0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009",
 ];
 
 /// How long a request waits for a connection, or for a new one to be made, before it is
