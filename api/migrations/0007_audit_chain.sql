@@ -13,8 +13,11 @@
 -- The hash is computed here, not by the api-gateway: whatever an INSERT sends is replaced, so
 -- the gateway's role can neither choose nor forge a link. The trigger runs after
 -- admin_audit_assign_id (triggers fire in name order), under its lock: the entry before is the
--- last one committed, so concurrent writers cannot fork the chain. Entries written before this
--- migration keep a NULL hash and are outside the chain.
+-- last one committed, so concurrent writers cannot fork the chain. That holds for writers in
+-- READ COMMITTED (PostgreSQL's default, and the api-gateway's): a REPEATABLE READ or
+-- SERIALIZABLE transaction would read the entry before from its own older snapshot, so audit
+-- entries must not be written from one. Entries written before this migration keep a NULL hash
+-- and are outside the chain.
 
 SET client_min_messages = warning;
 

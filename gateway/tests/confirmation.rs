@@ -191,7 +191,7 @@ async fn an_account_with_a_second_factor_confirms_with_a_code_that_works_once() 
             &token,
             Method::PUT,
             "/admin/auth/totp",
-            Some(json!({ "secret": secret, "code": code(0) })),
+            Some(json!({ "secret": secret, "code": code(0), "current_password": "vera password" })),
         )
         .await;
     let token = enrolled["access_token"].as_str().unwrap().to_owned();
@@ -364,4 +364,98 @@ async fn a_proof_for_a_role_names_the_role() {
     )
     .await;
     assert_eq!(status, 422);
+}
+
+#[tokio::test]
+async fn creating_a_privileged_account_or_resetting_a_password_takes_a_proof_in_this_session() {
+    let gw = asking().await;
+    let token = gw.login().await;
+    let create = |name: &str, role: &str| json!({ "username": name, "role": role });
+    let (status, _) = with_proof(
+        &gw,
+        &token,
+        Method::POST,
+        "/admin/accounts",
+        Some(create("newbie", "viewer")),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "a viewer needs no proof");
+    let (status, refused) = with_proof(
+        &gw,
+        &token,
+        Method::POST,
+        "/admin/accounts",
+        Some(create("boss", "admin")),
+        None,
+    )
+    .await;
+    assert_eq!((status, &refused["target"]), (403, &json!("boss/admin")));
+    let (status, body) = prove(
+        &gw,
+        &token,
+        json!({ "action": "createAccount", "target": "boss/admin", "password": PASSWORD }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let proof = body["confirmation"].as_str().unwrap().to_owned();
+    // Not from another session of the same account.
+    let other = gw.login().await;
+    let (status, _) = with_proof(
+        &gw,
+        &other,
+        Method::POST,
+        "/admin/accounts",
+        Some(create("boss", "admin")),
+        Some(&proof),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, _) = with_proof(
+        &gw,
+        &token,
+        Method::POST,
+        "/admin/accounts",
+        Some(create("boss", "admin")),
+        Some(&proof),
+    )
+    .await;
+    assert_eq!(status, 201);
+    // The audit entry says what was approved in the gateway's words, whatever the client showed.
+    let (_, body) = prove(&gw, &token, json!({ "action": "restoreSnapshot", "target": "7", "password": PASSWORD, "summary": "Restore snapshot 8" })).await;
+    assert!(body["confirmation"].is_string(), "{body}");
+    let log = gw
+        .get(&token, "/admin/audit?action=auth.confirm&limit=1")
+        .await;
+    assert_eq!(log["items"][0]["target"], "Restore snapshot 7");
+
+    let newbie = gw.get(&token, "/admin/accounts").await["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["username"] == "newbie")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, refused) = with_proof(
+        &gw,
+        &token,
+        Method::POST,
+        &format!("/admin/accounts/{newbie}/password"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, &refused["action"]),
+        (403, &json!("resetAccountPassword"))
+    );
+    let (status, _) = prove(
+        &gw,
+        &token,
+        json!({ "action": "restoreSnapshot", "target": "x".repeat(201), "password": PASSWORD }),
+    )
+    .await;
+    assert_eq!(status, 422, "a target longer than any the gateway names");
 }

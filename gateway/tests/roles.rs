@@ -234,7 +234,9 @@ fn call_for(id: &str, f: &Fixture, password: &str) -> Call {
         "enrolTotp" => call(
             Method::PUT,
             "/admin/auth/totp",
-            Some(json!({ "secret": TOTP_SECRET, "code": totp_code() })),
+            Some(
+                json!({ "secret": TOTP_SECRET, "code": totp_code(), "current_password": password }),
+            ),
             200,
         ),
         "resetAccountSecondFactor" => call(Method::DELETE, account("/second-factor"), None, 200),

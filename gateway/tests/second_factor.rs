@@ -28,8 +28,9 @@ fn code(secret: &str, time: u64) -> String {
         .generate(time)
 }
 
-/// `username`'s authenticator app, enrolled with `token`: its secret and the recovery codes.
-async fn enrol(gw: &Gateway, token: &str) -> (String, Vec<String>, Value) {
+/// The authenticator app of the account signed in with `token` (whose password is
+/// `password`): its secret, the recovery codes and the answer.
+async fn enrol(gw: &Gateway, token: &str, password: &str) -> (String, Vec<String>, Value) {
     let (status, offered) = gw
         .send(token, Method::POST, "/admin/auth/totp/secret", None)
         .await;
@@ -40,7 +41,7 @@ async fn enrol(gw: &Gateway, token: &str) -> (String, Vec<String>, Value) {
             token,
             Method::PUT,
             "/admin/auth/totp",
-            Some(json!({ "secret": secret, "code": code(&secret, now()) })),
+            Some(json!({ "secret": secret, "code": code(&secret, now()), "current_password": password })),
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -110,7 +111,27 @@ async fn an_enrolled_account_signs_in_with_a_code_that_works_once() {
         .await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["detail"][0]["loc"], json!(["body", "code"]));
-    let (secret, codes, enrolled) = enrol(&gw, &token).await;
+    // Without the password a session alone cannot add an app.
+    let (_, offered) = gw
+        .send(&token, Method::POST, "/admin/auth/totp/secret", None)
+        .await;
+    let first = offered["secret"].as_str().unwrap();
+    let (status, body) = gw
+        .send(
+            &token,
+            Method::PUT,
+            "/admin/auth/totp",
+            Some(
+                json!({ "secret": first, "code": code(first, now()), "current_password": "guess" }),
+            ),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        body["detail"][0]["loc"],
+        json!(["body", "current_password"])
+    );
+    let (secret, codes, enrolled) = enrol(&gw, &token, "alice password").await;
     assert_eq!(codes.len(), 10);
     // The session that enrolled was replaced by a new one.
     assert_eq!(gw.status(&token, Method::GET, "/admin/auth/me").await, 401);
@@ -169,7 +190,7 @@ async fn an_enrolled_account_signs_in_with_a_code_that_works_once() {
 async fn a_recovery_code_works_once_however_it_is_typed() {
     let gw = Gateway::start().await;
     let (_, token) = gw.signed_in("bob", "viewer").await;
-    let (_, codes, _) = enrol(&gw, &token).await;
+    let (_, codes, _) = enrol(&gw, &token, "bob password").await;
     let password = "bob password";
     let step = challenge(&gw, "bob", password).await;
     let (status, body) =
@@ -194,7 +215,7 @@ async fn a_recovery_code_works_once_however_it_is_typed() {
 async fn wrong_codes_count_towards_the_login_limit() {
     let gw = Gateway::start().await;
     let (_, token) = gw.signed_in("carol", "operator").await;
-    let (secret, _, _) = enrol(&gw, &token).await;
+    let (secret, _, _) = enrol(&gw, &token, "carol password").await;
     let step = challenge(&gw, "carol", "carol password").await;
     for _ in 0..5 {
         let (status, _) = second_step(&gw, json!({ "challenge": step, "code": "123456" })).await;
@@ -227,7 +248,7 @@ async fn the_policy_sends_an_account_of_a_required_role_to_enrol_first() {
         (&me["must_enrol"], &me["second_factor"]["required"]),
         (&json!(true), &json!(true))
     );
-    let (_, _, enrolled) = enrol(&gw, &limited).await;
+    let (_, _, enrolled) = enrol(&gw, &limited, PASSWORD).await;
     let full = enrolled["access_token"].as_str().unwrap();
     assert_eq!(
         gw.status(full, Method::GET, "/admin/game/status").await,
@@ -248,7 +269,7 @@ async fn the_policy_sends_an_account_of_a_required_role_to_enrol_first() {
 async fn replacing_a_factor_takes_a_code_of_the_current_one() {
     let gw = Gateway::start().await;
     let (_, token) = gw.signed_in("dave", "operator").await;
-    let (old, _, enrolled) = enrol(&gw, &token).await;
+    let (old, _, enrolled) = enrol(&gw, &token, "dave password").await;
     let token = enrolled["access_token"].as_str().unwrap().to_owned();
     let (_, offered) = gw
         .send(&token, Method::POST, "/admin/auth/totp/secret", None)
@@ -272,7 +293,7 @@ async fn replacing_a_factor_takes_a_code_of_the_current_one() {
 async fn an_admin_resets_another_accounts_factor_but_not_their_own() {
     let gw = Gateway::start().await;
     let (erin, token) = gw.signed_in("erin", "operator").await;
-    enrol(&gw, &token).await;
+    enrol(&gw, &token, "erin password").await;
     let admin = gw.login().await;
     let (status, body) = gw
         .delete(

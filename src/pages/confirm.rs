@@ -38,8 +38,11 @@ fn field_label(by_password: bool, recovery: bool) -> &'static str {
 #[component]
 pub fn ConfirmAction() -> impl IntoView {
     let session = use_session();
+    // A memo: another action queued behind this one must not rebuild its dialog (and lose
+    // what is typed in it).
+    let first = Memo::new(move |_| session.confirming());
     move || {
-        let what = session.confirming()?;
+        let what = first.get()?;
         Some(view! { <ConfirmDialog what /> })
     }
 }
@@ -107,7 +110,7 @@ fn ConfirmDialog(what: Confirming) -> impl IntoView {
                 })}
                 {move || send.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
                 <div class="modal-actions">
-                    <button type="button" class="button" on:click=move |_| session.confirmed(None)>"Cancel"</button>
+                    <button type="button" class="button" disabled=send.busy() on:click=move |_| session.confirmed(None)>"Cancel"</button>
                     <button type="submit" class="button primary" disabled=send.busy()>"Confirm"</button>
                 </div>
             </form>

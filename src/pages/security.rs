@@ -7,7 +7,7 @@ use std::fmt::Write;
 use gloo_net::http::Method;
 use leptos::prelude::*;
 
-use crate::infra::api::types::{Enrolled, Items, Me, OwnSession, TotpSecret};
+use crate::infra::api::types::{Enrolled, Items, Me, OwnSession, Token, TotpSecret};
 use crate::infra::api::use_api;
 use crate::infra::json::{object, Value};
 use crate::infra::loader::Loader;
@@ -46,7 +46,17 @@ pub fn EnrolFirst() -> impl IntoView {
     let api = use_api();
     let username = session.active().map(|a| a.username).unwrap_or_default();
     let codes = RwSignal::new(None::<Enrolled>);
-    let done = Callback::new(move |enrolled: Enrolled| codes.set(Some(enrolled)));
+    let name = username.clone();
+    let done = Callback::new(move |enrolled: Enrolled| {
+        // The session that enrolled has ended: the new one is kept at once (a reload must
+        // not fall back on the ended one), still shown here until the codes are saved.
+        let held = Token {
+            must_enrol: true,
+            ..enrolled.token.clone()
+        };
+        session.begin(&held, name.clone());
+        codes.set(Some(enrolled));
+    });
     let finish = Callback::new(move |_| {
         if let Some(enrolled) = codes.get_untracked() {
             session.begin(&enrolled.token, username.clone());
@@ -58,6 +68,7 @@ pub fn EnrolFirst() -> impl IntoView {
                 <h1>"Set up two-step sign-in"</h1>
                 {move || match codes.get() {
                     None => view! {
+                        <crate::pages::login::SignInAgain />
                         <p>"Your role signs in with a code from an authenticator app as well as your password. Set one up to continue."</p>
                         <TotpSetup replacing=false on_done=done />
                         <button type="button" class="link-button" on:click=move |_| api.log_out()>"Log out"</button>
@@ -233,6 +244,7 @@ fn TotpSetup(replacing: bool, on_done: Callback<Enrolled>) -> impl IntoView {
     });
     let code = RwSignal::new(String::new());
     let current = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
     let save = Mutation::new();
     let retry = Callback::new(move |_| offered.refetch());
     view! {
@@ -244,12 +256,13 @@ fn TotpSetup(replacing: bool, on_done: Callback<Enrolled>) -> impl IntoView {
                 ev.prevent_default();
                 let secret: Value = text.as_str().into();
                 let new_code: Value = code.get_untracked().trim().into();
-                let body = if replacing {
-                    let current_code: Value = current.get_untracked().trim().into();
-                    object([("secret", secret), ("code", new_code), ("current_code", current_code)])
+                // The owner's proof: a code of the current app, or, for a first one, the password.
+                let proof = if replacing {
+                    ("current_code", current.get_untracked().trim().into())
                 } else {
-                    object([("secret", secret), ("code", new_code)])
+                    ("current_password", password.get_untracked().into())
                 };
+                let body = object([("secret", secret), ("code", new_code), proof]);
                 save.run(
                     api.json::<Enrolled>(Method::PUT, "/admin/auth/totp", Some(body)),
                     move |enrolled| on_done.run(enrolled),
@@ -264,11 +277,18 @@ fn TotpSetup(replacing: bool, on_done: Callback<Enrolled>) -> impl IntoView {
                     </svg>
                     <p>"Or type this key: " <code data-testid="totp-secret">{grouped(&secret.secret)}</code></p>
                     <p class="hint"><a href=secret.otpauth_url.clone()>"Open in an authenticator app on this device"</a></p>
-                    {replacing.then(|| view! {
-                        <label for="current-code">"2. A code from your current app"</label>
-                        <input id="current-code" autocomplete="one-time-code" inputmode="numeric" required prop:value=current on:input=move |ev| current.set(event_target_value(&ev)) />
-                    })}
-                    <label for="new-code">{if replacing { "3. The code the new app shows" } else { "2. The code the app shows" }}</label>
+                    {if replacing {
+                        view! {
+                            <label for="current-code">"2. A code from your current app"</label>
+                            <input id="current-code" autocomplete="one-time-code" inputmode="numeric" required prop:value=current on:input=move |ev| current.set(event_target_value(&ev)) />
+                        }.into_any()
+                    } else {
+                        view! {
+                            <label for="setup-password">"2. Your password"</label>
+                            <input id="setup-password" type="password" autocomplete="current-password" required prop:value=password on:input=move |ev| password.set(event_target_value(&ev)) />
+                        }.into_any()
+                    }}
+                    <label for="new-code">"3. The code the app shows"</label>
                     <input id="new-code" autocomplete="one-time-code" inputmode="numeric" required prop:value=code on:input=move |ev| code.set(event_target_value(&ev)) />
                     {move || save.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
                     <button type="submit" class="button primary" disabled=save.busy()>"Turn on"</button>

@@ -39,11 +39,12 @@ test('an admin is made to set up an authenticator app, then signs in with codes 
       assert.deepEqual(await seriousA11yViolations(page), [], `set-up (${scheme})`);
     }
 
-    // A wrong code is refused next to the form; the right one turns it on.
-    await page.getByLabel('2. The code the app shows').fill('000000');
+    // A wrong code is refused next to the form; the right one, with the password, turns it on.
+    await page.getByLabel('2. Your password').fill(ACCOUNT_PASSWORD);
+    await page.getByLabel('3. The code the app shows').fill('000000');
     await page.getByRole('button', { name: 'Turn on' }).click();
     await page.getByRole('alert').filter({ hasText: 'the code does not match' }).waitFor();
-    await page.getByLabel('2. The code the app shows').fill(codeFor(secret));
+    await page.getByLabel('3. The code the app shows').fill(codeFor(secret));
     await page.getByRole('button', { name: 'Turn on' }).click();
     const codes = page.getByTestId('recovery-codes').locator('li');
     await codes.first().waitFor();
@@ -112,7 +113,8 @@ test('an operator sets up an authenticator app from the console and replaces it 
     await page.getByTestId('two-step-status').filter({ hasText: 'Off: you sign in with your password alone.' }).waitFor();
     await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
     const first = (await page.getByTestId('totp-secret').textContent()).replaceAll(' ', '');
-    await page.getByLabel('2. The code the app shows').fill(codeFor(first));
+    await page.getByLabel('2. Your password').fill(ACCOUNT_PASSWORD);
+    await page.getByLabel('3. The code the app shows').fill(codeFor(first));
     await page.getByRole('button', { name: 'Turn on' }).click();
     await page.getByLabel('I have saved these codes').check();
     await page.getByRole('button', { name: 'Continue' }).click();
@@ -122,7 +124,7 @@ test('an operator sets up an authenticator app from the console and replaces it 
     await page.getByRole('button', { name: 'Replace the authenticator app' }).click();
     const second = (await page.getByTestId('totp-secret').textContent()).replaceAll(' ', '');
     assert.notEqual(second, first);
-    await page.getByLabel('3. The code the new app shows').fill(codeFor(second));
+    await page.getByLabel('3. The code the app shows').fill(codeFor(second));
     await page.getByRole('button', { name: 'Turn on' }).click();
     await page.getByRole('alert').filter({ hasText: 'enter a code from your current authenticator app' }).waitFor();
     await page.getByLabel('2. A code from your current app').fill(codeFor(first, 30));
@@ -161,7 +163,9 @@ test('a restore is confirmed in place with a fresh code: the dialog and its reas
   };
   const { access_token: token } = await gateway('POST', '/admin/auth/login', null, { username: 'rhea', password: ACCOUNT_PASSWORD });
   const { secret } = await gateway('POST', '/admin/auth/totp/secret', token);
-  const { recovery_codes: recovery } = await gateway('PUT', '/admin/auth/totp', token, { secret, code: codeFor(secret) });
+  const { recovery_codes: recovery } = await gateway('PUT', '/admin/auth/totp', token, {
+    secret, code: codeFor(secret), current_password: ACCOUNT_PASSWORD,
+  });
 
   await withPage(browser, 'confirm-restore', async (page) => {
     // Signed in with a recovery code, so the app's next code is still unused for the confirmation.

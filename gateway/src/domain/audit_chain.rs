@@ -1,8 +1,8 @@
 //! The audit log's hash chain, which makes it tamper-evident: each entry's `hash` is SHA-256 of
 //! the entry before's hash followed by the entry's own fields, so an entry changed, removed or
 //! moved after it was written breaks the link of the entry after it. PostgreSQL computes the
-//! same bytes in the trigger of migration 0007 (`admin_audit_chain()`); a test in `tests/db`
-//! holds the two to one another.
+//! same bytes in the trigger of migration 0007 (`admin_audit_chain()`); the gateway's audit
+//! tests, which `tests/db` runs on PostgreSQL too, check the trigger's links with this code.
 //!
 //! A chain shows that nothing inside it changed, not that its oldest entry is the first ever
 //! written: once old entries leave (the memory ring's oldest, a dropped partition), the oldest
@@ -119,20 +119,22 @@ impl Verifier {
             return true;
         };
         self.chained = true;
-        self.found.head = Some(hash);
         let expected = match self.prev {
             Some(prev) => link(&prev, e),
             None if link(&GENESIS, e) == hash => hash,
             None => {
                 // The entry before is gone: this one anchors the check.
                 self.prev = Some(hash);
+                self.found.head = Some(hash);
                 return true;
             }
         };
         if expected != hash {
+            // The head stays the last hash that holds: a broken one is not worth keeping.
             self.found.broken_at = Some(e.id);
             return false;
         }
+        self.found.head = Some(hash);
         self.prev = Some(hash);
         self.found.checked += 1;
         self.found.verified_from.get_or_insert(e.id);
@@ -193,6 +195,14 @@ mod tests {
         assert_eq!(found.head, entries[4].hash);
         // Without an anchor, a genesis entry is recognised as one.
         assert_eq!(verify(None, &entries), found);
+    }
+
+    #[test]
+    fn the_head_is_the_last_hash_that_holds() {
+        let mut entries = chain(3);
+        entries[2].after = Some("x".into());
+        let found = verify(Some(GENESIS), &entries);
+        assert_eq!((found.broken_at, found.head), (Some(3), entries[1].hash));
     }
 
     #[test]

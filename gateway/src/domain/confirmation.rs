@@ -59,6 +59,7 @@ impl Dangerous {
             "restoreSnapshot" => Some(TargetType::Snapshot),
             "deletePlayer" => Some(TargetType::Player),
             "setAccountRole"
+            | "resetAccountPassword"
             | "setAccountDisabled"
             | "deleteAccount"
             | "resetAccountSecondFactor" => Some(TargetType::Account),
@@ -76,7 +77,32 @@ pub const ACTIONS: &[&str] = &[
     "setAccountDisabled",
     "deleteAccount",
     "resetAccountSecondFactor",
+    "resetAccountPassword",
+    "createAccount",
 ];
+
+/// The most characters of a target a proof is asked for (the longest the gateway names is an
+/// account id and a role).
+pub const MAX_TARGET_CHARS: usize = 200;
+
+/// What a proof is for, in words made here from its action and target (what the client shows
+/// the operator is its own; the audit entry says what the proof approves).
+pub fn describe(action: &str, target: &str) -> String {
+    let (subject, detail) = target.split_once('/').unwrap_or((target, ""));
+    match action {
+        "restoreSnapshot" => format!("Restore snapshot {subject}"),
+        "deletePlayer" => format!("Delete player {subject}"),
+        "bulkPlayers" => format!("Ban a set of players ({target})"),
+        "setAccountRole" => format!("Make account {subject} {detail}"),
+        "setAccountDisabled" if detail == "true" => format!("Disable account {subject}"),
+        "setAccountDisabled" => format!("Enable account {subject}"),
+        "deleteAccount" => format!("Delete account {subject}"),
+        "resetAccountSecondFactor" => format!("Reset the second factor of account {subject}"),
+        "resetAccountPassword" => format!("Reset the password of account {subject}"),
+        "createAccount" => format!("Create {subject} as {detail}"),
+        other => format!("{other} {target}"),
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -99,9 +125,11 @@ mod tests {
     fn every_action_that_takes_a_proof_is_known() {
         for action in ACTIONS {
             let d = Dangerous::new(action, "x", "y");
+            let unnamed = ["bulkPlayers", "createAccount"].contains(action);
+            assert!(d.target_type().is_some() || unnamed, "{action}");
             assert!(
-                d.target_type().is_some() || *action == "bulkPlayers",
-                "{action}"
+                !describe(action, "x/y").starts_with(action),
+                "{action} is described in words"
             );
         }
     }

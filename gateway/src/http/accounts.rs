@@ -93,6 +93,7 @@ fn taken(username: &str) -> ApiError {
 async fn create(
     session: Session,
     State(state): State<AppState>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<NewAccount>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let mut errors = vec![];
@@ -109,6 +110,19 @@ async fn create(
     }
     if state.accounts.named(&body.username).await?.is_some() {
         return Err(taken(&body.username));
+    }
+    // An account that can run the game or manage others is as dangerous to make as to promote.
+    if body.role >= Role::Operator {
+        confirmation::require(
+            &state,
+            &session,
+            &headers,
+            Dangerous::new(
+                "createAccount",
+                format!("{}/{}", body.username, body.role),
+                format!("Create {} as {}", body.username, body.role),
+            ),
+        )?;
     }
     let generated = body.password.is_none();
     let password = body
@@ -253,6 +267,7 @@ async fn reset_password(
     session: Session,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
     let id = account_id(&id)?;
     let found = find(&state, id).await?;
@@ -262,6 +277,16 @@ async fn reset_password(
             "You cannot reset the password of the account you are signed in with; change it with your current password instead".into(),
         ));
     }
+    confirmation::require(
+        &state,
+        &session,
+        &headers,
+        Dangerous::new(
+            "resetAccountPassword",
+            id.to_string(),
+            format!("Reset the password of {username}"),
+        ),
+    )?;
     let password = accounts::generate_password(&username);
     let hash = hash_slowly(&state, password.clone()).await;
     let entry = state.audit_entry(

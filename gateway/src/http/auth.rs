@@ -157,7 +157,17 @@ pub async fn start(
     account: &Account,
     origin: &Origin<'_>,
 ) -> Result<IssuedToken, ApiError> {
-    start_with(state, account, origin, false).await
+    start_with(state, account, origin, false, None).await
+}
+
+/// A new session that ends no later than `until` (one replacing another).
+pub async fn start_until(
+    state: &AppState,
+    account: &Account,
+    origin: &Origin<'_>,
+    until: OffsetDateTime,
+) -> Result<IssuedToken, ApiError> {
+    start_with(state, account, origin, false, Some(until)).await
 }
 
 /// A session that may only enrol a second factor (the policy asks for one).
@@ -166,7 +176,7 @@ pub async fn start_for_enrolment(
     account: &Account,
     origin: &Origin<'_>,
 ) -> Result<IssuedToken, ApiError> {
-    start_with(state, account, origin, true).await
+    start_with(state, account, origin, true, None).await
 }
 
 async fn start_with(
@@ -174,11 +184,18 @@ async fn start_with(
     account: &Account,
     origin: &Origin<'_>,
     enrol: bool,
+    until: Option<OffsetDateTime>,
 ) -> Result<IssuedToken, ApiError> {
     let now = OffsetDateTime::now_utc();
     let (ttl, generation) = {
         let world = state.world();
         (world.token_ttl.as_secs(), world.token_generation)
+    };
+    let ttl = match until {
+        Some(until) => u64::try_from((until - now).whole_seconds())
+            .unwrap_or(1)
+            .clamp(1, ttl),
+        None => ttl,
     };
     let record = SessionRecord::new(
         account.id,

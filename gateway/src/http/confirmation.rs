@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use crate::domain::audit::Audit;
-use crate::domain::confirmation::{Dangerous, ACTIONS, PROOF_SECS};
+use crate::domain::confirmation::{describe, Dangerous, ACTIONS, MAX_TARGET_CHARS, PROOF_SECS};
 use crate::domain::second_factor as factor;
 use crate::http::auth::{limit_key, verify_slowly, Session, AUDIENCE, ISSUER};
 use crate::http::client_ip;
@@ -39,6 +39,8 @@ struct ProofClaims {
     sub: String,
     /// The account's token version: a password change or a reset voids the proof.
     ver: u64,
+    /// The session it was given in: another session, or this one ended, cannot use it.
+    sid: String,
     act: String,
     tgt: String,
     exp: i64,
@@ -88,6 +90,7 @@ pub fn require(
             let c = data.claims;
             c.typ == PROOF_TYPE
                 && c.sub == session.id.to_string()
+                && c.sid == session.sid.to_string()
                 && c.ver == session.version
                 && c.gen == generation
                 && c.act == dangerous.action
@@ -110,8 +113,9 @@ pub fn require(
 struct Proof {
     action: String,
     target: String,
-    /// What the prompt showed, recorded with the proof.
+    /// What the prompt showed; the audit entry describes the proof in the gateway's own words.
     #[serde(default)]
+    #[allow(dead_code)]
     summary: Option<String>,
     code: Option<String>,
     recovery_code: Option<String>,
@@ -134,6 +138,13 @@ async fn confirm(
             "value_error",
         ));
     };
+    if body.target.chars().count() > MAX_TARGET_CHARS {
+        return Err(ApiError::field(
+            &["body", "target"],
+            format!("String should have at most {MAX_TARGET_CHARS} characters"),
+            "string_too_long",
+        ));
+    }
     let client = client_ip::resolve(peer.ip(), &headers, &state.settings.trusted_proxies);
     let _gate = state.login_gate.lock().await;
     let account = state
@@ -203,12 +214,7 @@ async fn confirm(
             ))
         }
     };
-    let summary = body
-        .summary
-        .clone()
-        .filter(|s| !s.trim().is_empty() && s.chars().count() <= 200)
-        .unwrap_or_else(|| format!("{action} {}", body.target));
-    let dangerous = Dangerous::new(action, body.target.clone(), summary);
+    let dangerous = Dangerous::new(action, body.target.clone(), describe(action, &body.target));
     let audit = |name: &'static str| {
         let audit = Audit::new(name);
         match dangerous.target_type() {
@@ -244,6 +250,7 @@ async fn confirm(
         typ: PROOF_TYPE.to_owned(),
         sub: session.id.to_string(),
         ver: session.version,
+        sid: session.sid.to_string(),
         act: action.to_owned(),
         tgt: dangerous.target,
         exp: OffsetDateTime::now_utc().unix_timestamp() + PROOF_SECS,

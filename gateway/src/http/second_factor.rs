@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use crate::domain::accounts::SecondFactorChange;
 use crate::domain::audit::{Actor, Audit, TargetType};
 use crate::domain::second_factor::{self as factor, RECOVERY_CODES};
-use crate::http::auth::{self, limit_key, Origin, Session};
+use crate::http::auth::{self, limit_key, verify_slowly, Origin, Session};
 use crate::http::client_ip;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::JsonBody;
@@ -146,6 +146,8 @@ struct Enrolment {
     code: String,
     /// A code of the factor being replaced, when there is one.
     current_code: Option<String>,
+    /// The account's password, for a first factor.
+    current_password: Option<String>,
 }
 
 /// Enrols an authenticator app (or replaces the one enrolled, proven with a current code) and
@@ -161,7 +163,7 @@ async fn enrol(
     let secret = factor::parse_secret(&body.secret).ok_or_else(|| {
         ApiError::field(
             &["body", "secret"],
-            "Value error, not a secret this gateway gave",
+            "Value error, not a secret of 20 bytes in base32, as newTotpSecret gives",
             "value_error",
         )
     })?;
@@ -175,31 +177,7 @@ async fn enrol(
     if let Some(refusal) = state.login_limits.check(&key, client).await? {
         return Err(ApiError::TooManyRequests(refusal));
     }
-    // Replacing a factor takes a code of the current one: a stolen session alone cannot swap
-    // in the thief's phone.
-    if let Some(current) = &account.totp_secret {
-        let step = body
-            .current_code
-            .as_deref()
-            .and_then(|code| factor::matching_step(current, code, now(), account.totp_last_step));
-        let proven = match step {
-            Some(step) => state.accounts.use_totp_step(account.id, step).await?,
-            None => false,
-        };
-        if !proven {
-            state.login_limits.record_failure(&key, client).await?;
-            state.world().audit(
-                &session.actor(),
-                own_account(&session, "auth.factor_change_failed")
-                    .detail(format!("a wrong current code, from {client}")),
-            );
-            return Err(ApiError::field(
-                &["body", "current_code"],
-                "Value error, enter a code from your current authenticator app",
-                "value_error",
-            ));
-        }
-    }
+    // The new app's code first, so that a mistake there costs nothing of the current factor.
     let Some(step) = factor::matching_step(&secret, &body.code, now(), 0) else {
         return Err(ApiError::field(
             &["body", "code"],
@@ -207,6 +185,46 @@ async fn enrol(
             "value_error",
         ));
     };
+    // Then the owner's proof, so that a stolen session alone can neither swap in the thief's
+    // phone nor add one: a code of the current app, or, for a first app, the password.
+    let (proven, field) = match &account.totp_secret {
+        Some(current) => {
+            let step = body.current_code.as_deref().and_then(|code| {
+                factor::matching_step(current, code, now(), account.totp_last_step)
+            });
+            let proven = match step {
+                Some(step) => state.accounts.use_totp_step(account.id, step).await?,
+                None => false,
+            };
+            (proven, "current_code")
+        }
+        None => {
+            let proven = match body.current_password.clone() {
+                Some(password) => {
+                    verify_slowly(&state, Some(account.password_hash.clone()), password).await
+                }
+                None => false,
+            };
+            (proven, "current_password")
+        }
+    };
+    if !proven {
+        state.login_limits.record_failure(&key, client).await?;
+        let what = match field {
+            "current_code" => "a wrong current code",
+            _ => "a wrong password",
+        };
+        state.world().audit(
+            &session.actor(),
+            own_account(&session, "auth.factor_change_failed")
+                .detail(format!("{what}, from {client}")),
+        );
+        let message = match field {
+            "current_code" => "Value error, enter a code from your current authenticator app",
+            _ => "Value error, enter your password",
+        };
+        return Err(ApiError::field(&["body", field], message, "value_error"));
+    }
     let codes = factor::new_recovery_codes();
     let change = SecondFactorChange {
         secret: Some(secret),
@@ -233,9 +251,15 @@ async fn enrol(
         .set_second_factor(session.id, change, entry)
         .await?
         .ok_or(ApiError::Unauthorized("Account deleted"))?;
-    // A new session in full for this device; the one that enrolled (perhaps limited to
-    // enrolling) ends.
-    let issued = auth::start(&state, &account, &Origin::of(client, &headers)).await?;
+    // A new session in full for this device, ending when the one that enrolled would have
+    // (enrolling never lengthens a session); that one (perhaps limited to enrolling) ends.
+    let issued = auth::start_until(
+        &state,
+        &account,
+        &Origin::of(client, &headers),
+        session.expires_at,
+    )
+    .await?;
     state
         .sessions
         .end(
