@@ -81,6 +81,10 @@ struct Args {
     /// code, or the password of an account without one, given for that very action.
     #[arg(long, env = "CONFIRM_DANGEROUS_ACTIONS", default_value_t = true, action = clap::ArgAction::Set)]
     confirm_dangerous_actions: bool,
+    /// Whether runtime configuration changes and resets are dangerous actions too (set it in
+    /// production, where a change reaches every player at once).
+    #[arg(long, env = "CONFIRM_CONFIG_CHANGES", default_value_t = false, action = clap::ArgAction::Set)]
+    confirm_config_changes: bool,
     /// Read the history from this Prometheus (its root URL over plain HTTP, e.g. http://prometheus:9090)
     /// instead of the in-process ring: it keeps the history across restarts and replicas.
     /// It must scrape the game's metrics (tick_engine_*, physics_tick_duration_ms,
@@ -163,6 +167,7 @@ fn build_settings(args: &Args) -> Result<Settings, String> {
         export_max_rows: args.export_max_rows as usize,
         second_factor_roles: settings::parse_roles(&args.second_factor_roles)?,
         confirm_dangerous_actions: args.confirm_dangerous_actions,
+        confirm_config_changes: args.confirm_config_changes,
         prometheus,
         secrets: loaded.secrets,
     })

@@ -43,6 +43,9 @@ pub struct Settings {
     /// Dangerous actions (restore, deleting a player or an account, a bulk ban of more than 10,
     /// role and disabled changes, factor resets) take a fresh proof (`http::confirmation`).
     pub confirm_dangerous_actions: bool,
+    /// Configuration changes take a proof too: set in production, where a change reaches every
+    /// player at once.
+    pub confirm_config_changes: bool,
     /// Read the history from this Prometheus instead of the in-process ring.
     pub prometheus: Option<crate::store::prometheus::Prometheus>,
     pub secrets: Secrets,
@@ -185,6 +188,7 @@ impl Settings {
             // The policy's own tests set it; the others sign in with a password alone.
             second_factor_roles: Vec::new(),
             confirm_dangerous_actions: false,
+            confirm_config_changes: false,
             prometheus: None,
             secrets: Secrets {
                 jwt_secret_key: b"test-secret-key-of-sufficient-length".to_vec(),

@@ -459,3 +459,77 @@ async fn creating_a_privileged_account_or_resetting_a_password_takes_a_proof_in_
     .await;
     assert_eq!(status, 422, "a target longer than any the gateway names");
 }
+
+#[tokio::test]
+async fn in_production_a_config_change_takes_a_proof_for_that_value() {
+    let mut settings = Settings::for_tests(250);
+    settings.confirm_dangerous_actions = true;
+    settings.confirm_config_changes = true;
+    let gw = Gateway::start_with(settings).await;
+    let token = gw.login().await;
+    let set = |value: &str| json!({ "value": value });
+    let (status, refused) = with_proof(
+        &gw,
+        &token,
+        Method::PUT,
+        "/admin/config/motd",
+        Some(set("Maintenance at 04:00")),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, &refused["action"]),
+        (403, &json!("setConfig")),
+        "{refused}"
+    );
+    let (_, body) = prove(
+        &gw,
+        &token,
+        json!({ "action": "setConfig", "target": refused["target"], "password": PASSWORD }),
+    )
+    .await;
+    let proof = body["confirmation"].as_str().unwrap().to_owned();
+    let (status, _) = with_proof(
+        &gw,
+        &token,
+        Method::PUT,
+        "/admin/config/motd",
+        Some(set("Free gold for all")),
+        Some(&proof),
+    )
+    .await;
+    assert_eq!(status, 403, "a proof for one value approves no other");
+    let (status, body) = with_proof(
+        &gw,
+        &token,
+        Method::PUT,
+        "/admin/config/motd",
+        Some(set("Maintenance at 04:00")),
+        Some(&proof),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, refused) = with_proof(
+        &gw,
+        &token,
+        Method::DELETE,
+        "/admin/config/motd",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!((status, &refused["target"]), (403, &json!("motd")));
+    // Outside production (the default) a change needs none.
+    let gw = asking().await;
+    let token = gw.login().await;
+    let (status, _) = with_proof(
+        &gw,
+        &token,
+        Method::PUT,
+        "/admin/config/motd",
+        Some(set("hi")),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+}

@@ -287,6 +287,29 @@ async fn replacing_a_factor_takes_a_code_of_the_current_one() {
     assert_eq!(body["detail"][0]["loc"], json!(["body", "current_code"]));
     let (status, body) = attempt(Some(code(&old, now() + 30))).await;
     assert_eq!(status, 200, "{body}");
+    // A lost phone: one of the current recovery codes replaces the app too, once.
+    let token = body["access_token"].as_str().unwrap().to_owned();
+    let recovery = body["recovery_codes"][0].as_str().unwrap().to_owned();
+    let (_, offered) = gw
+        .send(&token, Method::POST, "/admin/auth/totp/secret", None)
+        .await;
+    let newest = offered["secret"].as_str().unwrap();
+    let with_recovery =
+        json!({ "secret": newest, "code": code(newest, now()), "current_recovery_code": recovery });
+    let (status, body) = gw
+        .send(
+            &token,
+            Method::PUT,
+            "/admin/auth/totp",
+            Some(with_recovery.clone()),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let token = body["access_token"].as_str().unwrap().to_owned();
+    let (status, _) = gw
+        .send(&token, Method::PUT, "/admin/auth/totp", Some(with_recovery))
+        .await;
+    assert_eq!(status, 422, "that recovery code is gone with the old app");
 }
 
 #[tokio::test]

@@ -258,7 +258,14 @@ fn TotpSetup(replacing: bool, on_done: Callback<Enrolled>) -> impl IntoView {
                 let new_code: Value = code.get_untracked().trim().into();
                 // The owner's proof: a code of the current app, or, for a first one, the password.
                 let proof = if replacing {
-                    ("current_code", current.get_untracked().trim().into())
+                    // Six digits are the app's code; anything else, one of its recovery codes.
+                    let typed = current.get_untracked().trim().to_owned();
+                    let field = if typed.len() == 6 && typed.bytes().all(|b| b.is_ascii_digit()) {
+                        "current_code"
+                    } else {
+                        "current_recovery_code"
+                    };
+                    (field, typed.as_str().into())
                 } else {
                     ("current_password", password.get_untracked().into())
                 };
@@ -279,8 +286,8 @@ fn TotpSetup(replacing: bool, on_done: Callback<Enrolled>) -> impl IntoView {
                     <p class="hint"><a href=secret.otpauth_url.clone()>"Open in an authenticator app on this device"</a></p>
                     {if replacing {
                         view! {
-                            <label for="current-code">"2. A code from your current app"</label>
-                            <input id="current-code" autocomplete="one-time-code" inputmode="numeric" required prop:value=current on:input=move |ev| current.set(event_target_value(&ev)) />
+                            <label for="current-code">"2. A code from your current app, or a recovery code"</label>
+                            <input id="current-code" autocomplete="one-time-code" required prop:value=current on:input=move |ev| current.set(event_target_value(&ev)) />
                         }.into_any()
                     } else {
                         view! {

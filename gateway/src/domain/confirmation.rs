@@ -53,6 +53,26 @@ impl Dangerous {
         self.target.split('/').next().unwrap_or_default()
     }
 
+    /// A change of configuration key `key` to `value` (none: back to its default). The target
+    /// names the value by a digest, so a proof for one value approves no other, however long.
+    pub fn config_change(key: &str, value: Option<&serde_json::Value>) -> Self {
+        match value {
+            Some(value) => {
+                let digest = hex::encode(Sha256::digest(value.to_string().as_bytes()));
+                Self::new(
+                    "setConfig",
+                    format!("{key}/{}", &digest[..32]),
+                    format!("Set {key} to {value} in production"),
+                )
+            }
+            None => Self::new(
+                "resetConfig",
+                key.to_owned(),
+                format!("Reset {key} to its default in production"),
+            ),
+        }
+    }
+
     /// What the audit entry of the proof is about, when it names one thing.
     pub fn target_type(&self) -> Option<TargetType> {
         match self.action {
@@ -63,6 +83,7 @@ impl Dangerous {
             | "setAccountDisabled"
             | "deleteAccount"
             | "resetAccountSecondFactor" => Some(TargetType::Account),
+            "setConfig" | "resetConfig" => Some(TargetType::Config),
             _ => None,
         }
     }
@@ -79,6 +100,8 @@ pub const ACTIONS: &[&str] = &[
     "resetAccountSecondFactor",
     "resetAccountPassword",
     "createAccount",
+    "setConfig",
+    "resetConfig",
 ];
 
 /// The most characters of a target a proof is asked for (the longest the gateway names is an
@@ -100,6 +123,8 @@ pub fn describe(action: &str, target: &str) -> String {
         "resetAccountSecondFactor" => format!("Reset the second factor of account {subject}"),
         "resetAccountPassword" => format!("Reset the password of account {subject}"),
         "createAccount" => format!("Create {subject} as {detail}"),
+        "setConfig" => format!("Change {subject} in production"),
+        "resetConfig" => format!("Reset {subject} to its default in production"),
         other => format!("{other} {target}"),
     }
 }
@@ -119,6 +144,16 @@ mod tests {
             Dangerous::bulk_ban(&[a, c]).target
         );
         assert_eq!(Dangerous::bulk_ban(&[a, b, c]).summary, "Ban 3 players");
+    }
+
+    #[test]
+    fn a_config_change_names_its_value_and_a_reset_its_key() {
+        let a = Dangerous::config_change("motd", Some(&serde_json::json!("hello")));
+        let b = Dangerous::config_change("motd", Some(&serde_json::json!("hullo")));
+        assert_eq!(a.subject(), "motd");
+        assert_ne!(a.target, b.target);
+        assert!(a.target.len() < MAX_TARGET_CHARS);
+        assert_eq!(Dangerous::config_change("motd", None).target, "motd");
     }
 
     #[test]

@@ -144,8 +144,10 @@ struct Enrolment {
     secret: String,
     /// A code the authenticator app shows for it, proving it was set up.
     code: String,
-    /// A code of the factor being replaced, when there is one.
+    /// A code of the factor being replaced, when there is one...
     current_code: Option<String>,
+    /// ...or one of its recovery codes (the phone is lost).
+    current_recovery_code: Option<String>,
     /// The account's password, for a first factor.
     current_password: Option<String>,
 }
@@ -189,12 +191,20 @@ async fn enrol(
     // phone nor add one: a code of the current app, or, for a first app, the password.
     let (proven, field) = match &account.totp_secret {
         Some(current) => {
-            let step = body.current_code.as_deref().and_then(|code| {
-                factor::matching_step(current, code, now(), account.totp_last_step)
-            });
-            let proven = match step {
-                Some(step) => state.accounts.use_totp_step(account.id, step).await?,
-                None => false,
+            let proven = match (&body.current_code, &body.current_recovery_code) {
+                (Some(code), _) => {
+                    let step = factor::matching_step(current, code, now(), account.totp_last_step);
+                    match step {
+                        Some(step) => state.accounts.use_totp_step(account.id, step).await?,
+                        None => false,
+                    }
+                }
+                (None, Some(code)) => state
+                    .accounts
+                    .use_recovery_code(account.id, &factor::recovery_hash(code))
+                    .await?
+                    .is_some(),
+                (None, None) => false,
             };
             (proven, "current_code")
         }
