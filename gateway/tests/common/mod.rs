@@ -15,9 +15,6 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub struct Gateway {
     pub base: String,
     pub client: reqwest::Client,
-    /// On PostgreSQL: the connection settings of its database's owner, to do what no gateway
-    /// can (change an audit entry).
-    pub owner: Option<String>,
     _stop: oneshot::Sender<()>,
 }
 
@@ -29,17 +26,14 @@ impl Gateway {
     /// With `GATEWAY_TEST_POSTGRES` set (tests/db does), on a fresh copy of a migrated
     /// PostgreSQL database for each gateway (see [`postgres_state`]); in memory otherwise.
     pub async fn start_with(settings: Settings) -> Self {
-        let (state, owner) = match std::env::var("GATEWAY_TEST_POSTGRES") {
-            Ok(server) => {
-                let (state, owner) = postgres_state(settings, &server).await;
-                (state, Some(owner))
-            }
-            Err(_) => (AppState::new(settings), None),
+        let state = match std::env::var("GATEWAY_TEST_POSTGRES") {
+            Ok(server) => postgres_state(settings, &server).await,
+            Err(_) => AppState::new(settings),
         };
-        Self::serve(state, owner).await
+        Self::serve(state).await
     }
 
-    async fn serve(state: AppState, owner: Option<String>) -> Self {
+    async fn serve(state: AppState) -> Self {
         let settings = state.settings.clone();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!(
@@ -54,7 +48,6 @@ impl Gateway {
         Gateway {
             base,
             client: reqwest::Client::new(),
-            owner,
             _stop: stop,
         }
     }
@@ -137,20 +130,6 @@ impl Gateway {
         body
     }
 
-    /// Runs `sql` on the gateway's database as its owner, with triggers off (the audit log's
-    /// guards included), as an intruder with the superuser's password could; memory has none.
-    pub async fn as_owner(&self, sql: &str) {
-        let owner = self.owner.as_deref().expect("a gateway on PostgreSQL");
-        let (client, connection) = tokio_postgres::connect(owner, tokio_postgres::NoTls)
-            .await
-            .expect("the owner connects");
-        tokio::spawn(connection);
-        client
-            .batch_execute(&format!("SET session_replication_role = replica; {sql}"))
-            .await
-            .expect("the owner's statement runs");
-    }
-
     pub async fn dev(&self, method: Method, path: &str, body: Value) -> Response {
         let response = self.request(method, path).json(&body).send().await.unwrap();
         assert!(
@@ -166,7 +145,7 @@ impl Gateway {
 /// database (`host=<socket dir> port=<port>`); a new database is copied from the migrated
 /// template `GATEWAY_TEST_TEMPLATE` as its owner `galaxy`, and the gateway connects to it as
 /// `galaxy_admin_api`, the role the migrations give the api-gateway.
-async fn postgres_state(settings: Settings, server: &str) -> (AppState, String) {
+async fn postgres_state(settings: Settings, server: &str) -> AppState {
     use galaxy_gateway::store::postgres::Postgres;
     let template = std::env::var("GATEWAY_TEST_TEMPLATE")
         .expect("GATEWAY_TEST_TEMPLATE with GATEWAY_TEST_POSTGRES");
@@ -197,10 +176,9 @@ async fn postgres_state(settings: Settings, server: &str) -> (AppState, String) 
     let pg = Postgres::connect(&format!("{server} user=galaxy_admin_api dbname={name}"))
         .await
         .expect("the gateway connects to its database");
-    let state = AppState::with_postgres(settings, pg)
+    AppState::with_postgres(settings, pg)
         .await
-        .expect("the bootstrap admin is created");
-    (state, format!("{server} user=galaxy dbname={name}"))
+        .expect("the bootstrap admin is created")
 }
 
 /// Status and JSON body of a response.
