@@ -6,7 +6,6 @@ deadline."""
 
 from __future__ import annotations
 
-
 from test_replicas import Replica, replicas, wait_for  # noqa: F401 - the fixture
 from reference_gateway import http
 
