@@ -109,7 +109,7 @@ rust_toolchain
 wasm_target
 trunk_cli
 wasm_bindgen_cli
-npm_install "$ROOT/scripts/tools" "wasm-opt (npm binaryen)"
+npm_install "$ROOT/scripts/tools" "wasm-opt (npm binaryen) and terser (minifies the JS glue)"
 if ! $build_only; then
     cargo_deny
     npm_install "$ROOT/tests/e2e" "browser test packages (playwright-core, axe-core)"

@@ -13,11 +13,12 @@ export RUSTFLAGS="$(release_rustflags)"
 inputs_hash() {
     {
         find src style public -type f -print0 | sort -z | xargs -0 sha256sum
-        sha256sum index.html Trunk.toml Cargo.toml Cargo.lock scripts/build-dashboard.sh scripts/lib.sh
+        sha256sum index.html Trunk.toml Cargo.toml Cargo.lock scripts/build-dashboard.sh scripts/lib.sh scripts/minify-glue.sh scripts/write-version-json.sh
         echo "$RUSTFLAGS"
         trunk --version
         wasm-bindgen --version
         wasm-opt --version
+        terser --version
         dpkg-query -W -f='${Version}' zopfli brotli 2>/dev/null || true
     } | sha256sum | awk '{print $1}'
 }

@@ -15,6 +15,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use futures_util::FutureExt;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -51,8 +52,9 @@ impl<T: Clone + Send + Sync + 'static> Loader<T> {
         Fut: Future<Output = Result<T, ApiError>> + 'static,
     {
         let erased = move || -> Request {
-            let request = fetch();
-            Box::pin(async move { request.await.map(|v| Arc::new(v) as Erased) })
+            Box::pin(
+                fetch().map(|answer: Result<T, ApiError>| answer.map(|v| Arc::new(v) as Erased)),
+            )
         };
         let (value, again, failed, loading) = start(Box::new(erased));
         Self {

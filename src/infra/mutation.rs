@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use futures_util::FutureExt;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -43,7 +44,7 @@ impl Mutation {
         on_ok: impl FnOnce(T) + 'static,
     ) {
         // Boxed, so the task machinery below exists once, not once per call site.
-        self.run_boxed(Box::pin(async move { call.await.map(on_ok) }));
+        self.run_boxed(Box::pin(call.map(|answer| answer.map(on_ok))));
     }
 
     fn run_boxed(&self, call: Pin<Box<dyn Future<Output = Result<(), ApiError>>>>) {
