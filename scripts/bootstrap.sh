@@ -112,7 +112,7 @@ wasm_bindgen_cli
 npm_install "$ROOT/scripts/tools" "wasm-opt (npm binaryen) and terser (minifies the JS glue)"
 if ! $build_only; then
     cargo_deny
-    npm_install "$ROOT/tests/e2e" "browser test packages (playwright-core, axe-core)"
+    npm_install "$ROOT/tests/e2e" "browser test packages (playwright-core, axe-core, otpauth)"
     python_venv "$VENV" "$ROOT/tests/requirements.txt"
     python_venv "$ROOT/.venv-checkov" "$ROOT/tests/requirements-checkov.txt"
 fi

@@ -24,6 +24,7 @@ pub const SERVICES: &str = "services";
 pub const AUDIT: &str = "audit";
 pub const PASSWORD: &str = "password";
 pub const ACCOUNTS: &str = "accounts";
+pub const SECURITY: &str = "security";
 
 use crate::infra::session::Role;
 
@@ -42,6 +43,8 @@ pub enum Route {
     Password,
     /// Console accounts (admins).
     Accounts,
+    /// The operator's own two-step sign-in.
+    Security,
 }
 
 impl Route {
@@ -58,6 +61,7 @@ impl Route {
             Route::Audit => AUDIT,
             Route::Password => PASSWORD,
             Route::Accounts => ACCOUNTS,
+            Route::Security => SECURITY,
         };
         format!("/{segment}")
     }
@@ -106,6 +110,7 @@ impl Route {
             (AUDIT, None) => Route::Audit,
             (PASSWORD, None) => Route::Password,
             (ACCOUNTS, None) => Route::Accounts,
+            (SECURITY, None) => Route::Security,
             _ => return None,
         };
         segments.next().is_none().then_some(route)
@@ -174,6 +179,7 @@ mod tests {
             Route::Audit,
             Route::Password,
             Route::Accounts,
+            Route::Security,
         ] {
             assert_eq!(
                 Route::parse(&route.path()),
@@ -287,6 +293,7 @@ mod tests {
                 (AUDIT, Route::Audit),
                 (PASSWORD, Route::Password),
                 (ACCOUNTS, Route::Accounts),
+                (SECURITY, Route::Security),
             ]
             .into_iter()
             .find_map(|(segment, route)| whole(StaticSegment(segment).test(path)).map(|_| route))
@@ -297,7 +304,7 @@ mod tests {
 
             #[test]
             fn parses_as_the_router_matches(
-                path in "(/(login|config|snapshots|players|services|audit|password|accounts|nope|[a-z0-9-]{1,6}|)){1,3}/?"
+                path in "(/(login|config|snapshots|players|services|audit|password|accounts|security|nope|[a-z0-9-]{1,6}|)){1,3}/?"
             ) {
                 prop_assert_eq!(Route::parse(&path), matched(&path), "{}", path);
             }

@@ -169,7 +169,8 @@ def measure_gateway(server: Server, db: str, tmp: Path) -> tuple[list[tuple[str,
     notes: list[str] = []
     api = f"http://127.0.0.1:{GATEWAY_PORT}/api"
     env = {**os.environ, "GALAXY_ADMIN_USERNAME": "admin", "GALAXY_ADMIN_PASSWORD": ADMIN_PASSWORD,
-           "JWT_SECRET_KEY": os.urandom(32).hex(), "RUST_LOG": "warn"}
+           "JWT_SECRET_KEY": os.urandom(32).hex(), "RUST_LOG": "warn", "SECOND_FACTOR_ROLES": "none",
+           "CONFIRM_DANGEROUS_ACTIONS": "false"}
     url = f"host={server.socket} port={PORT} user={APP_ROLE} dbname={db}"
     log = open(tmp / "gateway.log", "w")
     gateway = subprocess.Popen([str(gateway_bin("bench")), "--listen", f"127.0.0.1:{GATEWAY_PORT}", "--database-url", url,

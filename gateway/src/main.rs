@@ -72,6 +72,19 @@ struct Args {
     /// The most rows one CSV export holds; an export of more is refused (422) with the count.
     #[arg(long, env = "EXPORT_MAX_ROWS", default_value_t = settings::DEFAULT_EXPORT_MAX_ROWS as u64, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     export_max_rows: u64,
+    /// Comma-separated roles whose accounts must sign in with a second factor (TOTP), or
+    /// `none`; an account of one without a factor is sent to set one up at its next sign-in.
+    #[arg(long, env = "SECOND_FACTOR_ROLES", default_value = "admin")]
+    second_factor_roles: String,
+    /// Whether dangerous actions (restore, deleting a player or an account, a bulk ban of more
+    /// than 10 players, role and disabled changes, factor resets) take a fresh second-factor
+    /// code, or the password of an account without one, given for that very action.
+    #[arg(long, env = "CONFIRM_DANGEROUS_ACTIONS", default_value_t = true, action = clap::ArgAction::Set)]
+    confirm_dangerous_actions: bool,
+    /// Whether runtime configuration changes and resets are dangerous actions too (set it in
+    /// production, where a change reaches every player at once).
+    #[arg(long, env = "CONFIRM_CONFIG_CHANGES", default_value_t = false, action = clap::ArgAction::Set)]
+    confirm_config_changes: bool,
     /// Read the history from this Prometheus (its root URL over plain HTTP, e.g. http://prometheus:9090)
     /// instead of the in-process ring: it keeps the history across restarts and replicas.
     /// It must scrape the game's metrics (tick_engine_*, physics_tick_duration_ms,
@@ -152,6 +165,9 @@ fn build_settings(args: &Args) -> Result<Settings, String> {
         history_interval_secs: args.history_interval_secs,
         demo_history: args.demo_history,
         export_max_rows: args.export_max_rows as usize,
+        second_factor_roles: settings::parse_roles(&args.second_factor_roles)?,
+        confirm_dangerous_actions: args.confirm_dangerous_actions,
+        confirm_config_changes: args.confirm_config_changes,
         prometheus,
         secrets: loaded.secrets,
     })

@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 
 use crate::domain::accounts::{valid_username, HashCost};
 use crate::domain::client_ip::Cidr;
+use crate::domain::roles::Role;
 
 /// An export's row cap, as the contract states it: a million rows is Galaxy's whole player
 /// base at launch scale and about 200 MB of CSV; more is a query to narrow, not a download.
@@ -36,6 +37,15 @@ pub struct Settings {
     pub demo_history: bool,
     /// The most rows one CSV export holds (players or audit); a bigger one is refused.
     pub export_max_rows: usize,
+    /// The roles that must sign in with a second factor; an account of one without it is sent
+    /// to enrol at its next sign-in.
+    pub second_factor_roles: Vec<Role>,
+    /// Dangerous actions (restore, deleting a player or an account, a bulk ban of more than 10,
+    /// role and disabled changes, factor resets) take a fresh proof (`http::confirmation`).
+    pub confirm_dangerous_actions: bool,
+    /// Configuration changes take a proof too: set in production, where a change reaches every
+    /// player at once.
+    pub confirm_config_changes: bool,
     /// Read the history from this Prometheus instead of the in-process ring.
     pub prometheus: Option<crate::store::prometheus::Prometheus>,
     pub secrets: Secrets,
@@ -143,6 +153,23 @@ pub fn parse_origins(list: &str) -> Result<Vec<HeaderValue>, String> {
         .collect()
 }
 
+/// `--second-factor-roles`: comma-separated role names, or `none`.
+pub fn parse_roles(list: &str) -> Result<Vec<Role>, String> {
+    let list = list.trim();
+    if list.is_empty() || list.eq_ignore_ascii_case("none") {
+        return Ok(Vec::new());
+    }
+    list.split(',')
+        .map(|name| {
+            let name = name.trim();
+            Role::ALL
+                .into_iter()
+                .find(|r| r.as_str() == name)
+                .ok_or_else(|| format!("unknown role {name:?} in --second-factor-roles (viewer, operator, admin or none)"))
+        })
+        .collect()
+}
+
 impl Settings {
     /// Settings for tests: dev controls on, fixed credentials, loopback origins.
     pub fn for_tests(players: u64) -> Self {
@@ -158,6 +185,10 @@ impl Settings {
             history_interval_secs: crate::domain::history::DEFAULT_INTERVAL_SECS,
             demo_history: false,
             export_max_rows: DEFAULT_EXPORT_MAX_ROWS,
+            // The policy's own tests set it; the others sign in with a password alone.
+            second_factor_roles: Vec::new(),
+            confirm_dangerous_actions: false,
+            confirm_config_changes: false,
             prometheus: None,
             secrets: Secrets {
                 jwt_secret_key: b"test-secret-key-of-sufficient-length".to_vec(),

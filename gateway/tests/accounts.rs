@@ -57,6 +57,7 @@ async fn an_admin_creates_an_account_with_a_one_time_password_shown_once() {
             "id",
             "last_login_at",
             "role",
+            "second_factor",
             "username"
         ]
     );
@@ -716,6 +717,7 @@ async fn every_audit_entry_names_the_account_and_the_role_it_acted_with() {
                 "at",
                 "before",
                 "detail",
+                "hash",
                 "id",
                 "reason",
                 "role",

@@ -30,7 +30,17 @@ async fn login_issues_a_bearer_token_and_me_describes_it() {
     assert_eq!(me["role"], "admin", "the bootstrap admin");
     let mut keys: Vec<&String> = me.as_object().unwrap().keys().collect();
     keys.sort();
-    assert_eq!(keys, ["expires_at", "id", "role", "username"]);
+    assert_eq!(
+        keys,
+        [
+            "expires_at",
+            "id",
+            "must_enrol",
+            "role",
+            "second_factor",
+            "username"
+        ]
+    );
     let id: uuid::Uuid = me["id"].as_str().unwrap().parse().unwrap();
     assert_eq!(id.get_version(), Some(uuid::Version::Random));
     let again = gw.login().await;

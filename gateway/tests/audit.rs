@@ -461,7 +461,7 @@ async fn the_export_is_rfc_4180_csv_with_formulas_defused_and_filters_applied() 
     let lines: Vec<&str> = text.split("\r\n").collect();
     assert_eq!(
         lines[0],
-        "id,at,admin,admin_id,role,action,target_type,target_id,target,before,after,reason,tick,detail"
+        "id,at,admin,admin_id,role,action,target_type,target_id,target,before,after,reason,tick,detail,hash"
     );
     assert!(text.ends_with("\r\n"));
     assert_eq!(
@@ -664,4 +664,139 @@ fn the_dashboard_suggests_every_action_the_gateway_records() {
         missing.is_empty(),
         "the audit filter does not offer {missing:?}"
     );
+}
+
+async fn verify(gw: &Gateway, token: &str) -> Value {
+    let (status, body) = common::read(
+        gw.call(token, Method::GET, "/admin/audit/verify", None)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// The whole log, oldest first.
+async fn whole_log(gw: &Gateway, token: &str) -> Vec<Value> {
+    let mut log = items(&gw.get(token, "/admin/audit?limit=100").await);
+    log.reverse();
+    log
+}
+
+#[tokio::test]
+async fn the_hash_chain_holds_and_a_changed_entry_breaks_it_where_it_was_changed() {
+    let gw = Gateway::start().await;
+    gw.try_login("nobody_here", "wrong", None).await;
+    let token = gw.login().await;
+    gw.send(
+        &token,
+        Method::POST,
+        "/admin/game/pause",
+        // Text PostgreSQL cannot hold (NUL) and text of several bytes per character.
+        Some(json!({ "reason": "naïve \u{0} 🚀, \"quoted\"" })),
+    )
+    .await;
+    gw.send(
+        &token,
+        Method::PUT,
+        "/admin/config/tick_rate",
+        Some(json!({ "value": 30 })),
+    )
+    .await;
+    gw.send(&token, Method::POST, "/admin/game/resume", None)
+        .await;
+
+    let log = whole_log(&gw, &token).await;
+    assert!(log.len() >= 5, "{log:?}");
+    for e in &log {
+        let hash = e["hash"].as_str().unwrap();
+        assert!(
+            hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{e}"
+        );
+    }
+    let found = verify(&gw, &token).await;
+    let newest = log.last().unwrap();
+    assert_eq!(found["broken_at"], Value::Null, "{found}");
+    assert_eq!(found["verified_from"], log[0]["id"], "{found}");
+    assert_eq!(found["verified_through"], newest["id"]);
+    assert_eq!(found["newest_id"], newest["id"]);
+    assert_eq!(found["checked"], json!(log.len()));
+    assert_eq!(found["head"], newest["hash"]);
+
+    // The config change's entry, changed by someone with access to the store.
+    let changed = log.iter().find(|e| e["action"] == "config.update").unwrap()["id"]
+        .as_u64()
+        .unwrap();
+    if gw.owner.is_some() {
+        gw.as_owner(&format!(
+            "UPDATE admin_audit SET after = '10' WHERE id = {changed}"
+        ))
+        .await;
+    } else {
+        gw.dev(
+            Method::POST,
+            &format!("/__dev/audit/{changed}/tamper"),
+            json!({ "after": "10" }),
+        )
+        .await;
+    }
+    let found = verify(&gw, &token).await;
+    assert_eq!(found["broken_at"], changed, "{found}");
+    let before = log
+        .iter()
+        .rev()
+        .find(|e| e["id"].as_u64().unwrap() < changed);
+    assert_eq!(found["verified_through"], before.unwrap()["id"]);
+    // The listing shows the entry as it now is: the check is what tells.
+    let after: Vec<Value> = whole_log(&gw, &token)
+        .await
+        .into_iter()
+        .filter(|e| e["id"] == changed)
+        .collect();
+    assert_eq!(after[0]["after"], "10");
+}
+
+#[tokio::test]
+async fn a_removed_entry_breaks_the_chain_at_the_entry_after_it() {
+    let gw = Gateway::start().await;
+    if gw.owner.is_none() {
+        // Only PostgreSQL's owner can remove an entry; the check is the same in memory.
+        return;
+    }
+    let token = gw.login().await;
+    gw.send(&token, Method::POST, "/admin/game/pause", None)
+        .await;
+    gw.send(&token, Method::POST, "/admin/game/resume", None)
+        .await;
+    let log = whole_log(&gw, &token).await;
+    let pause = log
+        .iter()
+        .position(|e| e["action"] == "game.pause")
+        .unwrap();
+    let removed = log[pause]["id"].as_u64().unwrap();
+    gw.as_owner(&format!("DELETE FROM admin_audit WHERE id = {removed}"))
+        .await;
+    let found = verify(&gw, &token).await;
+    assert_eq!(found["broken_at"], log[pause + 1]["id"], "{found}");
+}
+
+#[tokio::test]
+async fn the_memory_ring_checks_from_the_entry_before_its_oldest_and_a_reset_keeps_the_chain() {
+    let gw = Gateway::start().await;
+    if gw.owner.is_some() {
+        return;
+    }
+    let token = gw.login().await;
+    gw.send(&token, Method::POST, "/admin/game/pause", None)
+        .await;
+    let head = verify(&gw, &token).await["head"].clone();
+    gw.dev(Method::POST, "/__dev/reset", json!({})).await;
+    let token = gw.login().await;
+    let log = whole_log(&gw, &token).await;
+    let found = verify(&gw, &token).await;
+    assert_eq!(found["broken_at"], Value::Null, "{found}");
+    assert_eq!(found["checked"], json!(log.len()));
+    // The first entry after the reset links to the last one before it.
+    assert_ne!(found["head"], head);
 }

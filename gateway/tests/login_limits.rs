@@ -181,3 +181,30 @@ async fn failed_logins_are_audited_without_the_password() {
     let text = audit.to_string();
     assert!(!text.contains("secret"), "{text}");
 }
+
+#[tokio::test]
+async fn an_attempt_refused_by_the_limit_is_audited_without_its_password() {
+    let gw = Gateway::start().await;
+    for _ in 0..5 {
+        assert_eq!(status_of(&gw, "admin", "wrong", None).await, 401);
+    }
+    assert_eq!(
+        status_of(&gw, "admin", "locked-out-secret", None).await,
+        429
+    );
+    // Signing in as another admin to read the log: the locked one cannot.
+    let (_, token) = gw.signed_in("auditor", "viewer").await;
+    let audit = gw
+        .get(&token, "/admin/audit?action=auth.login_locked")
+        .await;
+    let items = audit["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{audit}");
+    assert_eq!(items[0]["admin"], "(anonymous)");
+    assert_eq!(items[0]["target"], "admin");
+    let detail = items[0]["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("from 127.0.0.1: the account is locked for "),
+        "{detail}"
+    );
+    assert!(!audit.to_string().contains("secret"), "{audit}");
+}

@@ -68,6 +68,23 @@ fn the_introduction_states_the_matrix_for_every_role() {
     assert!(description.contains("x-minimum-role"));
 }
 
+/// A secret an authenticator app could have been given (20 bytes in base32).
+const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+/// The code of `TOTP_SECRET` now, as the app would show it.
+fn totp_code() -> String {
+    let secret = totp_rs::Secret::Encoded(TOTP_SECRET.into())
+        .to_bytes()
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, secret, None, "x".into())
+        .unwrap()
+        .generate(now)
+}
+
 /// A call that succeeds for a role allowed to make it.
 struct Call {
     method: Method,
@@ -95,6 +112,8 @@ struct Fixture {
     unpin_snapshot: u64,
     online_player: String,
     banned_player: String,
+    /// Another session of the role's own account, which `endOwnSession` ends.
+    spare_session: String,
 }
 
 /// The call for operation `id`, made valid by `fixture`, for the role's own `password`.
@@ -204,6 +223,35 @@ fn call_for(id: &str, f: &Fixture, password: &str) -> Call {
         "listServices" => call(Method::GET, "/admin/services", None, 200),
         "listAudit" => call(Method::GET, "/admin/audit", None, 200),
         "exportAudit" => call(Method::GET, "/admin/audit/export", None, 200),
+        "verifyAudit" => call(Method::GET, "/admin/audit/verify", None, 200),
+        "newTotpSecret" => call(Method::POST, "/admin/auth/totp/secret", None, 200),
+        "confirmAction" => call(
+            Method::POST,
+            "/admin/auth/confirm",
+            Some(json!({ "action": "deletePlayer", "target": player(1), "password": password })),
+            200,
+        ),
+        "enrolTotp" => call(
+            Method::PUT,
+            "/admin/auth/totp",
+            Some(
+                json!({ "secret": TOTP_SECRET, "code": totp_code(), "current_password": password }),
+            ),
+            200,
+        ),
+        "resetAccountSecondFactor" => call(Method::DELETE, account("/second-factor"), None, 200),
+        "listOwnSessions" => call(Method::GET, "/admin/auth/sessions", None, 200),
+        "endOtherSessions" => call(Method::POST, "/admin/auth/sessions/end-others", None, 200),
+        "endOwnSession" => call(
+            Method::DELETE,
+            format!("/admin/auth/sessions/{}", f.spare_session),
+            None,
+            204,
+        ),
+        // Made with a session of its own (see the loop), so the others go on.
+        "logout" => call(Method::POST, "/admin/auth/logout", None, 204),
+        "listAccountSessions" => call(Method::GET, account("/sessions"), None, 200),
+        "endAccountSessions" => call(Method::DELETE, account("/sessions"), None, 200),
         "metricsHistory" => call(Method::GET, "/admin/metrics/history?range=1h", None, 200),
         "listAccounts" => call(Method::GET, "/admin/accounts", None, 200),
         "createAccount" => call(
@@ -253,7 +301,8 @@ fn ordered() -> Vec<(String, Role)> {
     }
     let rank = |id: &str| match id {
         "pauseGame" => 0,
-        "restoreSnapshot" => 1,
+        // Before endOtherSessions ends the session it ends.
+        "restoreSnapshot" | "endOwnSession" => 1,
         "changePassword" => 3,
         _ => 2,
     };
@@ -286,6 +335,8 @@ async fn every_operation_as_every_role_succeeds_or_is_refused_with_403() {
         // A gateway per role, so what one role deletes is there for the next.
         let gw = Gateway::start().await;
         let admin = gw.login().await;
+        // Reads the log throughout: the role's own calls end the admin's other sessions.
+        let (_, auditor) = gw.signed_in("auditor", "viewer").await;
         let mut snapshots = vec![];
         for _ in 0..4 {
             let (code, s) = gw
@@ -307,6 +358,7 @@ async fn every_operation_as_every_role_succeeds_or_is_refused_with_403() {
             unpin_snapshot: snapshots[3],
             online_player: online_player(&gw, &admin).await,
             banned_player: player(4),
+            spare_session: String::new(),
         };
         let pinned = gw
             .status(
@@ -325,12 +377,33 @@ async fn every_operation_as_every_role_succeeds_or_is_refused_with_403() {
             )
             .await;
         assert_eq!(code, 200);
-        let (token, password) = if role == Role::Admin {
-            (admin.clone(), PASSWORD.to_owned())
+        // The role's own sessions: the one the calls are made in (an admin's apart from the
+        // fixture's, since enrolling replaces it), one that signs out, one to end.
+        let (name, password) = if role == Role::Admin {
+            ("admin".to_owned(), PASSWORD.to_owned())
         } else {
             let name = format!("as_{role}");
-            let (_, token) = gw.signed_in(&name, role.as_str()).await;
-            (token, format!("{name} password"))
+            gw.add_account(&name, &format!("{name} password"), role.as_str())
+                .await;
+            let password = format!("{name} password");
+            (name, password)
+        };
+        let mut token = gw.login_as(&name, &password).await;
+        let signing_out = gw.login_as(&name, &password).await;
+        let spare = gw.login_as(&name, &password).await;
+        let spare_sessions = gw.get(&spare, "/admin/auth/sessions").await;
+        let spare_session = spare_sessions["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["current"] == true)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let fixture = Fixture {
+            spare_session,
+            ..fixture
         };
 
         let operations = ordered();
@@ -338,10 +411,15 @@ async fn every_operation_as_every_role_succeeds_or_is_refused_with_403() {
         for (id, minimum) in operations {
             let id = id.as_str();
             let c = call_for(id, &fixture, &password);
-            let before = audit_total(&gw, &admin).await;
-            let (code, body) = gw.send(&token, c.method, &c.path, c.body).await;
+            let before = audit_total(&gw, &auditor).await;
+            let caller = if id == "logout" { &signing_out } else { &token };
+            let (code, body) = gw.send(caller, c.method, &c.path, c.body).await;
             if role >= minimum {
                 assert_eq!(code, c.success, "{id} as {role}: {body}");
+                // Enrolling and changing the password go on in a new session.
+                if let Some(next) = body["access_token"].as_str() {
+                    token = next.to_owned();
+                }
             } else {
                 assert_eq!(
                     (code, body),
@@ -354,7 +432,7 @@ async fn every_operation_as_every_role_succeeds_or_is_refused_with_403() {
                     "{id} as {role}"
                 );
                 assert_eq!(
-                    audit_total(&gw, &admin).await,
+                    audit_total(&gw, &auditor).await,
                     before,
                     "{id} as {role} did nothing"
                 );
@@ -363,7 +441,7 @@ async fn every_operation_as_every_role_succeeds_or_is_refused_with_403() {
         // What a refused role tried is still there.
         let (code, _) = gw
             .send(
-                &admin,
+                &auditor,
                 Method::GET,
                 &format!("/admin/players/{}", player(2)),
                 None,

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod config_error;
+pub mod confirm;
 pub mod deploy;
 pub mod login;
 pub mod not_found;
@@ -10,5 +11,6 @@ pub mod overview;
 pub mod password;
 pub mod players;
 pub mod runtime_config;
+pub mod security;
 pub mod services;
 pub mod snapshots;

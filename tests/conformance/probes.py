@@ -75,11 +75,31 @@ PROBES: dict[str, Probe] = {
     "setAccountRole": probe(404, body={"role": "viewer"}),
     "setAccountDisabled": probe(404, body={"disabled": False}),
     "resetAccountPassword": probe(404),
+    "resetAccountSecondFactor": probe(404),
+    "listAccountSessions": probe(404),
+    "endAccountSessions": probe(404),
+    "verifyAudit": probe(200),
+    # Nothing is stored until an app's code confirms it.
+    "newTotpSecret": probe(200),
+    # Not a secret of 20 bytes: refused before anything is checked.
+    "enrolTotp": probe(422, body={"secret": "AAAA", "code": "000000"}),
+    # An action that takes no proof: refused before anything is checked.
+    "confirmAction": probe(422, body={"action": "gameStatus", "target": "x"}),
+    "listOwnSessions": probe(200),
+    "endOwnSession": probe(404),
+    # These end sessions: run in a session of their own (see test_roles), only with --mutating.
+    "endOtherSessions": probe(200, harmless=False),
+    "logout": probe(204, harmless=False),
 }
+
+# Operations that end sessions of the caller's account: the role check calls them in a session
+# signed in for the purpose, so the kit's own sessions go on.
+ENDS_SESSIONS = {"endOtherSessions", "logout"}
 
 PATH_PARAMETERS = {
     "{player_id}": NO_SUCH_UUID,
     "{account_id}": NO_SUCH_UUID,
+    "{session_id}": NO_SUCH_UUID,
     "{snapshot_id}": str(NO_SUCH_SNAPSHOT),
     "{key}": "motd",
 }

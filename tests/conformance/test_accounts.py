@@ -12,7 +12,7 @@ from shapes import assert_error, assert_unauthorized
 
 pytestmark = pytest.mark.mutating
 
-ACCOUNT_FIELDS = {"id", "username", "role", "disabled", "created_at", "last_login_at"}
+ACCOUNT_FIELDS = {"id", "username", "role", "disabled", "created_at", "last_login_at", "second_factor"}
 
 
 @pytest.fixture

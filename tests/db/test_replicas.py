@@ -52,7 +52,9 @@ class Replica:
                 "--password-hash-iterations", "1", "--database-url", database_url(self.server, self.dbname), *self.extra]
 
     def env(self) -> dict[str, str]:
-        env = {**os.environ, "GALAXY_ADMIN_USERNAME": "admin", "GALAXY_ADMIN_PASSWORD": PASSWORD, "JWT_SECRET_KEY": JWT_KEY}
+        # The bootstrap admin signs in with its password alone (no second factor required).
+        env = {**os.environ, "GALAXY_ADMIN_USERNAME": "admin", "GALAXY_ADMIN_PASSWORD": PASSWORD, "JWT_SECRET_KEY": JWT_KEY,
+               "SECOND_FACTOR_ROLES": "none", "CONFIRM_DANGEROUS_ACTIONS": "false"}
         env.pop("GALAXY_PROMETHEUS_URL", None)
         return env
 
@@ -196,6 +198,23 @@ def test_a_role_change_or_a_disabled_account_through_one_replica_ends_sessions_o
     # Deleted through one replica: the other refuses its token at once.
     assert a.call(admin, "DELETE", f"/admin/accounts/{alice_id}")[0] == 204
     assert b.call(alice, "GET", "/admin/auth/me") == (401, {"detail": "Account deleted"})
+
+
+def test_a_session_ended_or_signed_out_through_one_replica_is_refused_by_the_other(replicas):
+    a, b = replicas
+    admin = a.login()
+    a.create(admin, "carla", "operator")
+    laptop, phone = a.login("carla", OTHER_PASSWORD), b.login("carla", OTHER_PASSWORD)
+    status, body = b.call(laptop, "GET", "/admin/auth/sessions")
+    assert status == 200 and len(body["items"]) == 2, body
+    phone_id = next(s["id"] for s in body["items"] if not s["current"])
+    assert b.call(phone, "GET", "/admin/auth/me")[0] == 200
+
+    # Ended through b, refused by a at its next request, and the other way round.
+    assert b.call(laptop, "DELETE", f"/admin/auth/sessions/{phone_id}")[0] == 204
+    assert a.call(phone, "GET", "/admin/auth/me") == (401, {"detail": "This session was ended; log in again"})
+    assert a.call(laptop, "POST", "/admin/auth/logout")[0] == 204
+    assert b.call(laptop, "GET", "/admin/auth/me") == (401, {"detail": "This session was ended; log in again"})
 
 
 def test_two_admins_demoting_each_other_through_two_replicas_at_once_leave_one(replicas, server, db):

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, beforeEach, test } from 'node:test';
 import {
-  api, defaultConfig, dev, env, launchBrowser, loginAndWait, requestLogMark, requestsSince, seededPlayer, waitForRequest, withPage,
-  writeConfig,
+  api, defaultConfig, dev, env, launchBrowser, loginAndWait, requestLogMark, requestsSince, seededPlayer, seriousA11yViolations,
+  waitForRequest, withPage, writeConfig,
 } from './harness.mjs';
 
 let browser;
@@ -311,6 +311,39 @@ test('audit log: who changed tick_rate, from what to what and why, narrowed with
     await page.getByRole('link', { name: 'Clear' }).click();
     await page.locator('tbody tr', { hasText: 'motd' }).waitFor();
     assert.ok(await page.locator('tbody tr').count() >= 3);
+  });
+});
+
+test('audit log: the tamper check says up to which entry the chain holds, and shows where a changed entry breaks it', async () => {
+  assert.equal((await api('PUT', '/admin/config/tick_rate', { value: 2.5 })).status, 200);
+  assert.equal((await api('PUT', '/admin/config/motd', { value: 'Hello' })).status, 200);
+  const [changed, earlier] = (await api('GET', '/admin/audit?action=config.update')).body.items;
+  await withPage(browser, 'audit-chain', async (page) => {
+    await loginAndWait(page, '/audit');
+    const status = page.getByTestId('audit-chain');
+    // The log's ids carry on over the test's reset: the chain is checked from its oldest entry.
+    const passed = status.getByText(/^Tamper check passed: entries #\d+–#\d+ verified, the hash chain is intact\.$/);
+    await passed.waitFor();
+    const [from, through] = (await passed.textContent()).match(/#(\d+)–#(\d+)/).slice(1).map(Number);
+    assert.ok(from <= earlier.id && through > changed.id, `both config changes are among #${from}–#${through}`);
+    assert.match(await status.locator('code').textContent(), /^[0-9a-f]{64}$/, 'the newest hash, to keep elsewhere');
+
+    // Someone with access to the store changes the entry; the console's next check says so.
+    await dev('POST', `/audit/${changed.id}/tamper`, { after: '"Hi"' });
+    await status.getByRole('button', { name: 'Check again' }).click();
+    const alert = status.getByRole('alert');
+    await alert.waitFor();
+    const before = changed.id - 1 === from ? `entry #${from}` : `entries #${from}–#${changed.id - 1}`;
+    assert.equal(
+      await alert.textContent(),
+      `Tamper check failed at entry #${changed.id}: it does not follow from the entry before it. `
+        + 'One of the two was changed, removed or inserted after it was written. '
+        + `Verified before it: ${before}.`,
+    );
+    for (const scheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme: scheme });
+      assert.deepEqual(await seriousA11yViolations(page), [], `broken chain (${scheme})`);
+    }
   });
 });
 

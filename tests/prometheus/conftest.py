@@ -150,8 +150,10 @@ class Gateway:
     def start(self) -> None:
         self.starts += 1
         log = open(self.dir / f"gateway-{GATEWAY_PORT}-{self.starts}.log", "w")
+        # The bootstrap admin signs in with its password alone (no second factor required).
         env = {**os.environ, "GALAXY_ADMIN_USERNAME": "admin", "GALAXY_ADMIN_PASSWORD": self.password,
-               "JWT_SECRET_KEY": self.jwt_key}
+               "JWT_SECRET_KEY": self.jwt_key, "SECOND_FACTOR_ROLES": "none",
+               "CONFIRM_DANGEROUS_ACTIONS": "false"}
         env.pop("GALAXY_PROMETHEUS_URL", None)
         with log:
             self.process = subprocess.Popen(self.args, stdout=log, stderr=subprocess.STDOUT, env=env)

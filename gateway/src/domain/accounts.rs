@@ -38,6 +38,19 @@ pub struct Account {
     /// a token carries the version it was issued at.
     #[serde(skip)]
     pub token_version: u64,
+    /// The TOTP secret (`domain::second_factor`); listed only as whether there is one.
+    #[serde(rename = "second_factor", serialize_with = "enrolled")]
+    pub totp_secret: Option<Vec<u8>>,
+    /// The last 30-second step whose code was used: a code works only for a later one.
+    #[serde(skip)]
+    pub totp_last_step: u64,
+    /// SHA-256 (hex) of each recovery code not used yet.
+    #[serde(skip)]
+    pub recovery_codes: Vec<String>,
+}
+
+fn enrolled<S: serde::Serializer>(secret: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_bool(secret.is_some())
 }
 
 impl Account {
@@ -52,6 +65,9 @@ impl Account {
             created_at: crate::domain::to_micros(OffsetDateTime::now_utc()),
             last_login_at: None,
             token_version: 0,
+            totp_secret: None,
+            totp_last_step: 0,
+            recovery_codes: Vec::new(),
         }
     }
 
@@ -63,6 +79,38 @@ impl Account {
     /// Ends every session of the account.
     pub fn revoke_tokens(&mut self) {
         self.token_version += 1;
+    }
+}
+
+/// A change of an account's second factor: an enrolment (a secret, the step of the code that
+/// confirmed it, new recovery codes) or a removal (none of them).
+#[derive(Debug, Clone)]
+pub struct SecondFactorChange {
+    pub secret: Option<Vec<u8>>,
+    pub last_step: u64,
+    /// Hashes, as stored.
+    pub recovery_codes: Vec<String>,
+    /// Whether the account's sessions end with it (a reset by an admin).
+    pub revoke: bool,
+}
+
+impl SecondFactorChange {
+    pub fn removal(revoke: bool) -> Self {
+        Self {
+            secret: None,
+            last_step: 0,
+            recovery_codes: Vec::new(),
+            revoke,
+        }
+    }
+
+    pub fn apply(&self, account: &mut Account) {
+        account.totp_secret = self.secret.clone();
+        account.totp_last_step = self.last_step;
+        account.recovery_codes = self.recovery_codes.clone();
+        if self.revoke {
+            account.revoke_tokens();
+        }
     }
 }
 

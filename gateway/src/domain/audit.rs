@@ -19,6 +19,14 @@ pub const ANONYMOUS: &str = "(anonymous)";
 /// version (`service.deploy`); like `ANONYMOUS`, no admin can have this name.
 pub const SYSTEM: &str = "(system)";
 
+/// A link of the log's hash chain (`domain::audit_chain`): a SHA-256 digest.
+pub type Hash = [u8; 32];
+
+/// A hash as the API writes it: 64 lower-case hex digits.
+pub fn serialize_hash<S: serde::Serializer>(hash: &Option<Hash>, s: S) -> Result<S::Ok, S::Error> {
+    hash.map(hex::encode).serialize(s)
+}
+
 /// What kind of thing an audit entry acted on; with `target_id` it names it exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -83,6 +91,10 @@ pub struct AuditEntry {
     pub after: Option<String>,
     pub reason: Option<String>,
     pub detail: Option<String>,
+    /// Its link in the log's hash chain (`domain::audit_chain`), given by the log with the id;
+    /// none for entries written before the chain began.
+    #[serde(serialize_with = "serialize_hash")]
+    pub hash: Option<Hash>,
 }
 
 impl AuditEntry {
@@ -103,6 +115,7 @@ impl AuditEntry {
             after: None,
             reason: None,
             detail: None,
+            hash: None,
         }
         .with(audit)
     }
@@ -304,7 +317,7 @@ impl Filter {
 
 /// The CSV columns, in order.
 pub const CSV_HEADER: &str =
-    "id,at,admin,admin_id,role,action,target_type,target_id,target,before,after,reason,tick,detail";
+    "id,at,admin,admin_id,role,action,target_type,target_id,target,before,after,reason,tick,detail,hash";
 
 /// One CSV cell: a value a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
 /// `@`, a tab or a carriage return) gets a leading `'`, then RFC 4180 quoting where needed.
@@ -341,6 +354,7 @@ pub fn csv_row(e: &AuditEntry) -> String {
         text(&e.reason),
         e.tick.to_string(),
         text(&e.detail),
+        e.hash.map(hex::encode).unwrap_or_default(),
     ];
     cells
         .iter()
@@ -428,6 +442,7 @@ mod tests {
             after: None,
             reason: None,
             detail: None,
+            hash: None,
         }
     }
 

@@ -4,7 +4,9 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod audit_chain;
 pub mod client_ip;
+pub mod confirmation;
 pub mod error;
 pub mod game;
 pub mod history;
@@ -15,7 +17,9 @@ pub mod player_sessions;
 pub mod players;
 pub mod roles;
 pub mod runtime_config;
+pub mod second_factor;
 pub mod services;
+pub mod sessions;
 pub mod snapshots;
 
 use time::OffsetDateTime;

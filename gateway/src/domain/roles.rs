@@ -70,6 +70,33 @@ const fn op(
 pub const OPERATIONS: &[Operation] = &[
     op("me", "GET", "/admin/auth/me", Role::Viewer),
     op(
+        "newTotpSecret",
+        "POST",
+        "/admin/auth/totp/secret",
+        Role::Viewer,
+    ),
+    op("enrolTotp", "PUT", "/admin/auth/totp", Role::Viewer),
+    op("confirmAction", "POST", "/admin/auth/confirm", Role::Viewer),
+    op(
+        "listOwnSessions",
+        "GET",
+        "/admin/auth/sessions",
+        Role::Viewer,
+    ),
+    op(
+        "endOtherSessions",
+        "POST",
+        "/admin/auth/sessions/end-others",
+        Role::Viewer,
+    ),
+    op(
+        "endOwnSession",
+        "DELETE",
+        "/admin/auth/sessions/{session_id}",
+        Role::Viewer,
+    ),
+    op("logout", "POST", "/admin/auth/logout", Role::Viewer),
+    op(
         "changePassword",
         "POST",
         "/admin/auth/password",
@@ -171,6 +198,7 @@ pub const OPERATIONS: &[Operation] = &[
     op("listServices", "GET", "/admin/services", Role::Viewer),
     op("listAudit", "GET", "/admin/audit", Role::Viewer),
     op("exportAudit", "GET", "/admin/audit/export", Role::Viewer),
+    op("verifyAudit", "GET", "/admin/audit/verify", Role::Viewer),
     op(
         "metricsHistory",
         "GET",
@@ -209,7 +237,28 @@ pub const OPERATIONS: &[Operation] = &[
         "/admin/accounts/{account_id}/password",
         Role::Admin,
     ),
+    op(
+        "resetAccountSecondFactor",
+        "DELETE",
+        "/admin/accounts/{account_id}/second-factor",
+        Role::Admin,
+    ),
+    op(
+        "listAccountSessions",
+        "GET",
+        "/admin/accounts/{account_id}/sessions",
+        Role::Admin,
+    ),
+    op(
+        "endAccountSessions",
+        "DELETE",
+        "/admin/accounts/{account_id}/sessions",
+        Role::Admin,
+    ),
 ];
+
+/// What a session that must enrol a second factor first may call: who it is and the enrolment.
+pub const ENROLMENT_OPERATIONS: &[&str] = &["me", "newTotpSecret", "enrolTotp", "logout"];
 
 /// The operation at `method` and `path` (a route template relative to the base path).
 pub fn find(method: &str, path: &str) -> Option<&'static Operation> {

@@ -1,20 +1,23 @@
 //! `/admin/accounts`: console account management, for admins only (see `domain::roles`).
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::routing::{get, post, put};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::domain::accounts::{self, Account, AccountChange};
+use crate::domain::accounts::{self, Account, AccountChange, SecondFactorChange};
 use crate::domain::audit::{Audit, TargetType};
+use crate::domain::confirmation::Dangerous;
 use crate::domain::roles::Role;
 use crate::http::auth::{hash_slowly, limit_key, Session};
+use crate::http::confirmation;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{path_uuid, HeaderReason, JsonBody};
 use crate::http::state::AppState;
+use crate::store::sessions::Which;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -25,6 +28,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/admin/accounts/{account_id}/password",
             post(reset_password),
+        )
+        .route(
+            "/admin/accounts/{account_id}/second-factor",
+            delete(reset_second_factor),
         )
 }
 
@@ -86,6 +93,7 @@ fn taken(username: &str) -> ApiError {
 async fn create(
     session: Session,
     State(state): State<AppState>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<NewAccount>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let mut errors = vec![];
@@ -102,6 +110,19 @@ async fn create(
     }
     if state.accounts.named(&body.username).await?.is_some() {
         return Err(taken(&body.username));
+    }
+    // An account that can run the game or manage others is as dangerous to make as to promote.
+    if body.role >= Role::Operator {
+        confirmation::require(
+            &state,
+            &session,
+            &headers,
+            Dangerous::new(
+                "createAccount",
+                format!("{}/{}", body.username, body.role),
+                format!("Create {} as {}", body.username, body.role),
+            ),
+        )?;
     }
     let generated = body.password.is_none();
     let password = body
@@ -135,9 +156,21 @@ async fn set_role(
     session: Session,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<RoleChange>,
 ) -> ApiResult<Json<Value>> {
     let id = account_id(&id)?;
+    let found = find(&state, id).await?;
+    confirmation::require(
+        &state,
+        &session,
+        &headers,
+        Dangerous::new(
+            "setAccountRole",
+            format!("{id}/{}", body.role),
+            format!("Make {} {}", found.username, body.role),
+        ),
+    )?;
     let stamp = state.audit_entry(&session.actor(), Audit::default());
     let (current, after) = state
         .accounts
@@ -157,7 +190,20 @@ async fn set_role(
             },
         )
         .await?;
+    if after.is_some() {
+        end_sessions(&state, id, "role changed").await?;
+    }
     Ok(Json(json!(after.unwrap_or(current))))
+}
+
+/// Marks the account's sessions ended after a change that already ended them (its tokens'
+/// version is past), so its list of sessions says so.
+async fn end_sessions(state: &AppState, id: Uuid, reason: &str) -> ApiResult<()> {
+    state
+        .sessions
+        .end(id, Which::AllBut(None), reason, &|_| None)
+        .await?;
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -171,9 +217,22 @@ async fn set_disabled(
     session: Session,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<DisabledChange>,
 ) -> ApiResult<Json<Value>> {
     let id = account_id(&id)?;
+    let found = find(&state, id).await?;
+    let verb = if body.disabled { "Disable" } else { "Enable" };
+    confirmation::require(
+        &state,
+        &session,
+        &headers,
+        Dangerous::new(
+            "setAccountDisabled",
+            format!("{id}/{}", body.disabled),
+            format!("{verb} {}", found.username),
+        ),
+    )?;
     let stamp = state.audit_entry(&session.actor(), Audit::default());
     let action = if body.disabled {
         "account.disable"
@@ -195,6 +254,9 @@ async fn set_disabled(
             },
         )
         .await?;
+    if after.as_ref().is_some_and(|a| a.disabled) {
+        end_sessions(&state, id, "account disabled").await?;
+    }
     Ok(Json(json!(after.unwrap_or(current))))
 }
 
@@ -205,6 +267,7 @@ async fn reset_password(
     session: Session,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
     let id = account_id(&id)?;
     let found = find(&state, id).await?;
@@ -214,6 +277,16 @@ async fn reset_password(
             "You cannot reset the password of the account you are signed in with; change it with your current password instead".into(),
         ));
     }
+    confirmation::require(
+        &state,
+        &session,
+        &headers,
+        Dangerous::new(
+            "resetAccountPassword",
+            id.to_string(),
+            format!("Reset the password of {username}"),
+        ),
+    )?;
     let password = accounts::generate_password(&username);
     let hash = hash_slowly(&state, password.clone()).await;
     let entry = state.audit_entry(
@@ -229,16 +302,78 @@ async fn reset_password(
         .login_limits
         .record_success(&limit_key(Some(&account), &account.username))
         .await?;
+    end_sessions(&state, id, "password reset by an admin").await?;
     Ok(with_password(&account, Some(password)))
+}
+
+/// Removes another account's second factor (a lost phone and lost recovery codes) and ends its
+/// sessions: it signs in next with its password alone and, if its role requires one, is sent
+/// to set up a new factor. Not for the signed-in account itself: a stolen session must not be
+/// able to drop the factor that protects it.
+async fn reset_second_factor(
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    HeaderReason(reason): HeaderReason,
+) -> ApiResult<Json<Value>> {
+    let id = account_id(&id)?;
+    let found = find(&state, id).await?;
+    if id == session.id {
+        return Err(ApiError::Conflict(
+            "You cannot reset your own second factor; replace it with a code from your current one instead".into(),
+        ));
+    }
+    confirmation::require(
+        &state,
+        &session,
+        &headers,
+        Dangerous::new(
+            "resetAccountSecondFactor",
+            id.to_string(),
+            format!("Reset the second factor of {}", found.username),
+        ),
+    )?;
+    let before = if found.totp_secret.is_some() {
+        "totp"
+    } else {
+        "none"
+    };
+    let entry = state.audit_entry(
+        &session.actor(),
+        target("account.factor_reset", &found)
+            .change(before, "none")
+            .reason(reason)
+            .detail(found.username.clone()),
+    );
+    let account = state
+        .accounts
+        .set_second_factor(id, SecondFactorChange::removal(true), entry)
+        .await?
+        .ok_or_else(|| ApiError::from(accounts::not_found(id)))?;
+    end_sessions(&state, id, "second factor reset by an admin").await?;
+    Ok(with_password(&account, None))
 }
 
 async fn remove(
     session: Session,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     HeaderReason(reason): HeaderReason,
 ) -> ApiResult<StatusCode> {
     let id = account_id(&id)?;
+    let found = find(&state, id).await?;
+    confirmation::require(
+        &state,
+        &session,
+        &headers,
+        Dangerous::new(
+            "deleteAccount",
+            id.to_string(),
+            format!("Delete the account {}", found.username),
+        ),
+    )?;
     let stamp = state.audit_entry(&session.actor(), Audit::default());
     state
         .accounts

@@ -3,7 +3,9 @@
 //! `domain::roles`.
 
 use axum::extract::{FromRequestParts, MatchedPath};
-use axum::http::{header, request::Parts};
+use std::net::IpAddr;
+
+use axum::http::{header, request::Parts, HeaderMap};
 use jsonwebtoken::{
     decode, encode, errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Header, Validation,
 };
@@ -15,6 +17,7 @@ use crate::domain::accounts::{self, Account};
 use crate::domain::audit::Actor;
 use crate::domain::login_limit::username_key;
 use crate::domain::roles::{self, Role};
+use crate::domain::sessions::SessionRecord;
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 
@@ -46,6 +49,84 @@ struct Claims {
     exp: i64,
     /// Tokens from an older generation are revoked (dev control "expire all tokens").
     gen: u64,
+    /// A session that must enrol a second factor before anything else (`roles::ENROLMENT_OPERATIONS`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    enrol: bool,
+    /// The session (`domain::sessions`) the token belongs to; a token without one is refused.
+    #[serde(default)]
+    sid: String,
+}
+
+/// The refusal of a token whose session was ended (signed out, or ended from elsewhere).
+pub const SESSION_ENDED: &str = "This session was ended; log in again";
+
+/// The type of the token between a right password and the second factor: it opens no session.
+pub const CHALLENGE_TYPE: &str = "admin_second_factor";
+/// How long the second step of a sign-in may wait.
+pub const CHALLENGE_SECS: i64 = 300;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct ChallengeClaims {
+    iss: String,
+    #[serde(skip_deserializing)]
+    aud: String,
+    typ: String,
+    sub: String,
+    /// The account's token version: a password change or a reset in between voids it.
+    ver: u64,
+    exp: i64,
+    gen: u64,
+}
+
+/// A token saying that the account's password was right just now, for the second step.
+pub fn challenge(state: &AppState, account: &Account) -> String {
+    let claims = ChallengeClaims {
+        iss: ISSUER.to_owned(),
+        aud: AUDIENCE.to_owned(),
+        typ: CHALLENGE_TYPE.to_owned(),
+        sub: account.id.to_string(),
+        ver: account.token_version,
+        exp: OffsetDateTime::now_utc().unix_timestamp() + CHALLENGE_SECS,
+        gen: state.world().token_generation,
+    };
+    encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(&state.settings.secrets.jwt_secret_key),
+    )
+    .expect("HS256 signing cannot fail")
+}
+
+fn validation() -> Validation {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.leeway = 0;
+    validation.set_required_spec_claims(&["exp", "sub", "aud", "iss"]);
+    validation.set_audience(&[AUDIENCE]);
+    validation.set_issuer(&[ISSUER]);
+    validation
+}
+
+/// The account a challenge is for, if it is one of ours, unexpired, of this generation and of
+/// the account's current token version.
+pub async fn challenged(state: &AppState, token: &str) -> Result<Account, ApiError> {
+    let expired = || ApiError::Unauthorized("The sign-in took too long; enter your password again");
+    let claims = decode::<ChallengeClaims>(
+        token,
+        &DecodingKey::from_secret(&state.settings.secrets.jwt_secret_key),
+        &validation(),
+    )
+    .map_err(|_| expired())?
+    .claims;
+    if claims.typ != CHALLENGE_TYPE || claims.gen != state.world().token_generation {
+        return Err(expired());
+    }
+    let id: Uuid = claims.sub.parse().map_err(|_| expired())?;
+    state
+        .accounts
+        .get(id)
+        .await?
+        .filter(|a| a.token_version == claims.ver && !a.disabled)
+        .ok_or_else(expired)
 }
 
 pub struct IssuedToken {
@@ -53,12 +134,78 @@ pub struct IssuedToken {
     pub expires_in: u64,
 }
 
-pub fn issue(state: &AppState, account: &Account) -> IssuedToken {
-    let now = OffsetDateTime::now_utc().unix_timestamp();
+/// Where a sign-in comes from, for its session's record.
+pub struct Origin<'a> {
+    pub address: IpAddr,
+    pub user_agent: Option<&'a str>,
+}
+
+impl<'a> Origin<'a> {
+    pub fn of(address: IpAddr, headers: &'a HeaderMap) -> Self {
+        Origin {
+            address,
+            user_agent: headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok()),
+        }
+    }
+}
+
+/// A new session of `account` from `origin` and its token.
+pub async fn start(
+    state: &AppState,
+    account: &Account,
+    origin: &Origin<'_>,
+) -> Result<IssuedToken, ApiError> {
+    start_with(state, account, origin, false, None).await
+}
+
+/// A new session that ends no later than `until` (one replacing another).
+pub async fn start_until(
+    state: &AppState,
+    account: &Account,
+    origin: &Origin<'_>,
+    until: OffsetDateTime,
+) -> Result<IssuedToken, ApiError> {
+    start_with(state, account, origin, false, Some(until)).await
+}
+
+/// A session that may only enrol a second factor (the policy asks for one).
+pub async fn start_for_enrolment(
+    state: &AppState,
+    account: &Account,
+    origin: &Origin<'_>,
+) -> Result<IssuedToken, ApiError> {
+    start_with(state, account, origin, true, None).await
+}
+
+async fn start_with(
+    state: &AppState,
+    account: &Account,
+    origin: &Origin<'_>,
+    enrol: bool,
+    until: Option<OffsetDateTime>,
+) -> Result<IssuedToken, ApiError> {
+    let now = OffsetDateTime::now_utc();
     let (ttl, generation) = {
         let world = state.world();
         (world.token_ttl.as_secs(), world.token_generation)
     };
+    let ttl = match until {
+        Some(until) => u64::try_from((until - now).whole_seconds())
+            .unwrap_or(1)
+            .clamp(1, ttl),
+        None => ttl,
+    };
+    let record = SessionRecord::new(
+        account.id,
+        now,
+        now + time::Duration::seconds(ttl as i64),
+        origin.address.to_string(),
+        origin.user_agent,
+    );
+    state.sessions.start(&record).await?;
+    let now = now.unix_timestamp();
     let claims = Claims {
         iss: ISSUER.to_owned(),
         aud: AUDIENCE.to_owned(),
@@ -69,6 +216,8 @@ pub fn issue(state: &AppState, account: &Account) -> IssuedToken {
         iat: now,
         exp: now + ttl as i64,
         gen: generation,
+        enrol,
+        sid: record.id.to_string(),
     };
     let token = encode(
         &Header::new(Algorithm::HS256),
@@ -76,10 +225,10 @@ pub fn issue(state: &AppState, account: &Account) -> IssuedToken {
         &EncodingKey::from_secret(&state.settings.secrets.jwt_secret_key),
     )
     .expect("HS256 signing cannot fail");
-    IssuedToken {
+    Ok(IssuedToken {
         token,
         expires_in: ttl,
-    }
+    })
 }
 
 /// A signed-in account allowed to call the operation of the request; extracting it is what
@@ -90,6 +239,14 @@ pub struct Session {
     pub username: String,
     pub role: Role,
     pub expires_at: OffsetDateTime,
+    /// The session may only enrol a second factor (`roles::ENROLMENT_OPERATIONS`).
+    pub must_enrol: bool,
+    /// The account's token version: a proof of a dangerous action is good only within it.
+    pub version: u64,
+    /// The account has a second factor, so proofs take its code rather than the password.
+    pub second_factor: bool,
+    /// The session (`domain::sessions`) the token belongs to.
+    pub sid: Uuid,
 }
 
 impl Session {
@@ -133,15 +290,10 @@ impl FromRequestParts<AppState> for Session {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = bearer(parts).ok_or(ApiError::Unauthorized("Not authenticated"))?;
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 0;
-        validation.set_required_spec_claims(&["exp", "sub", "aud", "iss"]);
-        validation.set_audience(&[AUDIENCE]);
-        validation.set_issuer(&[ISSUER]);
         let data = decode::<Claims>(
             token,
             &DecodingKey::from_secret(&state.settings.secrets.jwt_secret_key),
-            &validation,
+            &validation(),
         )
         .map_err(|e| match e.kind() {
             ErrorKind::ExpiredSignature => ApiError::Unauthorized("Token expired"),
@@ -175,14 +327,42 @@ impl FromRequestParts<AppState> for Session {
                     "Session ended: the account's role or password changed; log in again",
                 ));
             }
+            // As stored now, so that a session ended through another replica is refused here.
+            let sid: Uuid = claims
+                .sid
+                .parse()
+                .map_err(|_| ApiError::Unauthorized("Invalid token"))?;
+            let now = OffsetDateTime::now_utc();
+            match state.sessions.touch(sid, now).await? {
+                Some(s) if s.account_id == id && s.is_live(now) => {}
+                Some(s) if s.account_id == id => {
+                    return Err(ApiError::Unauthorized(SESSION_ENDED));
+                }
+                _ => return Err(ApiError::Unauthorized("Invalid token")),
+            }
             Session {
                 id,
                 username: account.username.clone(),
                 role: account.role,
                 expires_at,
+                must_enrol: claims.enrol,
+                version: account.token_version,
+                second_factor: account.totp_secret.is_some(),
+                sid,
             }
         };
-        let minimum = roles::minimum_role(parts.method.as_str(), &route(parts, state));
+        let route = route(parts, state);
+        if session.must_enrol {
+            let operation = roles::find(parts.method.as_str(), &route);
+            if !operation.is_some_and(|o| roles::ENROLMENT_OPERATIONS.contains(&o.id)) {
+                return Err(ApiError::ForbiddenCode {
+                    code: "second_factor_required",
+                    detail: "Set up a second factor first: your role must sign in with one"
+                        .to_owned(),
+                });
+            }
+        }
+        let minimum = roles::minimum_role(parts.method.as_str(), &route);
         if session.role < minimum {
             return Err(ApiError::Forbidden(roles::denied_detail(
                 minimum,

@@ -9,9 +9,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::domain::audit::{reason, Audit, TargetType};
+use crate::domain::confirmation::Dangerous;
 use crate::domain::error::Rejected;
 use crate::domain::runtime_config::{self, ConfigChange, ConfigItem};
 use crate::http::auth::Session;
+use crate::http::confirmation;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{HeaderReason, JsonBody};
 use crate::http::state::AppState;
@@ -80,6 +82,14 @@ async fn set_config(
         }
         (Err(other), _) => return Err(other.into()),
     };
+    if state.settings.confirm_config_changes {
+        confirmation::require(
+            &state,
+            &session,
+            &headers,
+            Dangerous::config_change(&key, Some(&body.value)),
+        )?;
+    }
     let stamp = state.audit_entry(&session.actor(), Audit::default());
     let item = state
         .config
@@ -104,6 +114,14 @@ async fn reset_config(
     headers: HeaderMap,
     HeaderReason(reason): HeaderReason,
 ) -> ApiResult<Response> {
+    if state.settings.confirm_config_changes {
+        confirmation::require(
+            &state,
+            &session,
+            &headers,
+            Dangerous::config_change(&key, None),
+        )?;
+    }
     let stamp = state.audit_entry(&session.actor(), Audit::default());
     let item = state
         .config

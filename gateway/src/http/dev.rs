@@ -42,6 +42,12 @@ pub fn routes() -> Router<AppState> {
         .route("/__dev/login-lockout", put(set_login_lockout))
         .route("/__dev/requests", get(list_requests).delete(clear_requests))
         .route("/__dev/clock", post(advance_clock))
+        .route("/__dev/audit/{id}/tamper", post(tamper_with_audit))
+        .route("/__dev/second-factor-roles", put(set_second_factor_roles))
+        .route(
+            "/__dev/confirm-dangerous-actions",
+            put(set_confirm_dangerous_actions),
+        )
         .route("/__dev/snapshots", post(scheduled_snapshot))
         .route("/__dev/players/{player_id}/online", put(set_player_online))
         .route(
@@ -50,6 +56,60 @@ pub fn routes() -> Router<AppState> {
                 .post(connect_player)
                 .delete(disconnect_player),
         )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SecondFactorRoles {
+    roles: Vec<Role>,
+}
+
+/// The roles that must sign in with a second factor, from now until the next reset (which
+/// goes back to `--second-factor-roles`): tests of the policy run beside tests without it.
+async fn set_second_factor_roles(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<SecondFactorRoles>,
+) -> StatusCode {
+    state.world().second_factor_roles = body.roles;
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Enabled {
+    enabled: bool,
+}
+
+/// Whether dangerous actions take a proof, until the next reset (which goes back to
+/// `--confirm-dangerous-actions`).
+async fn set_confirm_dangerous_actions(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<Enabled>,
+) -> StatusCode {
+    state.world().confirm_dangerous_actions = body.enabled;
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Tamper {
+    after: String,
+}
+
+/// Changes an entry of the memory log without its hash, as an intruder with access to the
+/// store could, so tests can show the broken chain (in PostgreSQL, a test does it as the owner).
+async fn tamper_with_audit(
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+    JsonBody(body): JsonBody<Tamper>,
+) -> ApiResult<StatusCode> {
+    if state.world().tamper_with_audit(id, body.after) {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound(
+            "No audit entry in memory has this id".into(),
+        ))
+    }
 }
 
 async fn reset(State(state): State<AppState>) -> ApiResult<StatusCode> {

@@ -15,6 +15,18 @@ pub enum ApiError {
     Unauthorized(&'static str),
     /// 403: signed in, but the role is below what the operation needs.
     Forbidden(String),
+    /// 403 with a machine-readable `code`, such as `second_factor_required`.
+    ForbiddenCode {
+        code: &'static str,
+        detail: String,
+    },
+    /// 403 `confirmation_required`: a dangerous action without a fresh proof for it.
+    ConfirmationRequired {
+        action: &'static str,
+        target: String,
+        summary: String,
+        methods: &'static [&'static str],
+    },
     NotFound(String),
     Conflict(String),
     /// 409 with a machine-readable `code` beside the `detail`, such as `not_online`.
@@ -40,7 +52,9 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_)
+            | ApiError::ForbiddenCode { .. }
+            | ApiError::ConfirmationRequired { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) | ApiError::ConflictCode { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
@@ -58,7 +72,10 @@ impl ApiError {
             | ApiError::NotFound(m)
             | ApiError::Conflict(m)
             | ApiError::ServiceUnavailable(m) => m.clone(),
-            ApiError::ConflictCode { detail, .. } => detail.clone(),
+            ApiError::ConflictCode { detail, .. } | ApiError::ForbiddenCode { detail, .. } => {
+                detail.clone()
+            }
+            ApiError::ConfirmationRequired { summary, .. } => confirm_detail(summary),
             ApiError::PreconditionFailed { detail, .. } => detail.clone(),
             ApiError::Validation(errors) => errors
                 .iter()
@@ -72,6 +89,10 @@ impl ApiError {
     pub fn field(loc: &[&str], msg: impl Into<String>, kind: &str) -> Self {
         Self::Validation(vec![FieldError::new(loc, msg, kind)])
     }
+}
+
+fn confirm_detail(summary: &str) -> String {
+    format!("Confirm this action with a fresh code (or your password): {summary}")
 }
 
 fn detail(status: StatusCode, message: &str) -> Response {
@@ -116,6 +137,28 @@ impl IntoResponse for ApiError {
             ApiError::ConflictCode { code, detail } => (
                 StatusCode::CONFLICT,
                 Json(json!({ "detail": detail, "code": code })),
+            )
+                .into_response(),
+            ApiError::ForbiddenCode { code, detail } => (
+                StatusCode::FORBIDDEN,
+                Json(json!({ "detail": detail, "code": code })),
+            )
+                .into_response(),
+            ApiError::ConfirmationRequired {
+                action,
+                target,
+                summary,
+                methods,
+            } => (
+                StatusCode::FORBIDDEN,
+                Json(json!({
+                    "detail": confirm_detail(&summary),
+                    "code": "confirmation_required",
+                    "action": action,
+                    "target": target,
+                    "summary": summary,
+                    "methods": methods,
+                })),
             )
                 .into_response(),
             ApiError::ServiceUnavailable(message) => {

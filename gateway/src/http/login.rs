@@ -1,6 +1,6 @@
 //! `/admin/auth/*`: signing in, who the token is, and changing one's own password.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
@@ -10,15 +10,16 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
-use crate::domain::accounts;
+use crate::domain::accounts::{self, Account};
 use crate::domain::audit::{Actor, Audit, TargetType};
-use crate::domain::login_limit::username_key;
+use crate::domain::login_limit::{username_key, LimitedBy, Refusal};
 use crate::domain::rfc3339;
-use crate::http::auth::{self, hash_slowly, limit_key, verify_slowly, Session};
+use crate::http::auth::{self, hash_slowly, limit_key, verify_slowly, Origin, Session};
 use crate::http::client_ip;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::JsonBody;
 use crate::http::state::AppState;
+use crate::store::sessions::Which;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -49,6 +50,12 @@ async fn login(
     let key = limit_key(account.as_ref(), &body.username);
     let hash = account.map(|a| a.password_hash);
     if let Some(refusal) = state.login_limits.check(&key, client).await? {
+        state.world().audit(
+            &Actor::anonymous(),
+            Audit::new("auth.login_locked")
+                .label(username_key(&body.username))
+                .detail(locked_detail(client, refusal)),
+        );
         return Err(ApiError::TooManyRequests(refusal));
     }
     let matches = verify_slowly(&state, hash.clone(), body.password).await;
@@ -83,34 +90,94 @@ async fn login(
             "This account is disabled; ask an admin to enable it",
         ));
     }
+    if account.totp_secret.is_some() {
+        // The password was right; the sign-in is not done until the second factor is, so the
+        // failure count stands and nothing is recorded as a login yet.
+        return Ok(Json(json!({
+            "second_factor_required": true,
+            "challenge": auth::challenge(&state, &account),
+            "methods": ["totp", "recovery_code"],
+            "expires_in": auth::CHALLENGE_SECS,
+        })));
+    }
+    let must_enrol = state.world().second_factor_roles.contains(&account.role);
+    let origin = Origin::of(client, &headers);
+    signed_in(&state, &account, &key, &origin, must_enrol, "password").await
+}
+
+/// Ends a sign-in that succeeded: records it (the login time, the limit's success, the audit
+/// entry saying how) and answers the session's token.
+pub(crate) async fn signed_in(
+    state: &AppState,
+    account: &Account,
+    key: &str,
+    origin: &Origin<'_>,
+    must_enrol: bool,
+    how: &str,
+) -> ApiResult<Json<Value>> {
+    let client = origin.address;
     state
         .accounts
         .record_login(account.id, OffsetDateTime::now_utc())
         .await?;
-    state.login_limits.record_success(&key).await?;
-    let issued = auth::issue(&state, &account);
+    state.login_limits.record_success(key).await?;
+    let issued = if must_enrol {
+        auth::start_for_enrolment(state, account, origin).await?
+    } else {
+        auth::start(state, account, origin).await?
+    };
+    let enrol = if must_enrol {
+        ", sent to set up a second factor"
+    } else {
+        ""
+    };
     state.world().audit(
-        &Actor::account(&account),
-        Audit::new("auth.login").detail(format!("from {client}")),
+        &Actor::account(account),
+        Audit::new("auth.login").detail(format!("from {client} with {how}{enrol}")),
     );
-    Ok(token_json(issued))
+    let mut answer = token_json(issued);
+    answer["must_enrol"] = json!(must_enrol);
+    Ok(Json(answer))
 }
 
-fn token_json(issued: auth::IssuedToken) -> Json<Value> {
-    Json(json!({
+/// Where a refused attempt came from and which limit refused it: the password was not tried.
+pub(crate) fn locked_detail(client: IpAddr, refusal: Refusal) -> String {
+    let by = match refusal.by {
+        LimitedBy::Account => "the account",
+        LimitedBy::Address => "the address",
+    };
+    format!(
+        "from {client}: {by} is locked for {} s more",
+        refusal.retry_after_secs
+    )
+}
+
+pub(crate) fn token_json(issued: auth::IssuedToken) -> Value {
+    json!({
         "access_token": issued.token,
         "token_type": "bearer",
         "expires_in": issued.expires_in,
-    }))
+    })
 }
 
-async fn me(session: Session) -> Json<Value> {
-    Json(json!({
+async fn me(session: Session, State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    let account = state
+        .accounts
+        .get(session.id)
+        .await?
+        .ok_or(ApiError::Unauthorized("Account deleted"))?;
+    Ok(Json(json!({
         "id": session.id,
         "username": session.username,
         "role": session.role,
         "expires_at": rfc3339(session.expires_at),
-    }))
+        "must_enrol": session.must_enrol,
+        "second_factor": {
+            "totp": account.totp_secret.is_some(),
+            "recovery_codes_left": account.recovery_codes.len(),
+            "required": state.world().second_factor_roles.contains(&account.role),
+        },
+    })))
 }
 
 #[derive(Deserialize)]
@@ -168,8 +235,16 @@ async fn change_password(
         .await?
         .ok_or_else(|| ApiError::Conflict("The account changed meanwhile; sign in again".into()))?;
     state.login_limits.record_success(&key).await?;
-    let issued = auth::issue(&state, &account);
-    Ok(token_json(issued))
+    // Every session of the account ended with the password (its tokens' version is past);
+    // their records say so, and this device carries on in a new one.
+    state
+        .sessions
+        .end(account.id, Which::AllBut(None), "password changed", &|_| {
+            None
+        })
+        .await?;
+    let issued = auth::start(&state, &account, &Origin::of(client, &headers)).await?;
+    Ok(Json(token_json(issued)))
 }
 
 /// An entry about the signed-in account itself.

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod client_ip;
 pub mod config;
+pub mod confirmation;
 pub mod csv;
 pub mod dev;
 pub mod error;
@@ -19,7 +20,9 @@ pub mod middleware;
 pub mod players;
 pub mod public;
 pub mod request_log;
+pub mod second_factor;
 pub mod services;
+pub mod sessions;
 pub mod snapshots;
 pub mod state;
 
@@ -46,6 +49,9 @@ pub fn router(state: AppState) -> Router {
         .merge(players::routes())
         .merge(audit::routes())
         .merge(metrics::routes())
+        .merge(second_factor::routes())
+        .merge(confirmation::routes())
+        .merge(sessions::routes())
         .merge(public::routes());
     if state.settings.dev_controls {
         api = api.merge(dev::routes());
@@ -73,6 +79,7 @@ pub fn router(state: AppState) -> Router {
             header::CONTENT_TYPE,
             header::IF_MATCH,
             HeaderName::from_static(extract::REASON_HEADER),
+            HeaderName::from_static(confirmation::HEADER),
         ])
         // The dashboard is on another origin, where the browser hides every response header
         // not listed here: the login form counts down Retry-After, and the runtime config page

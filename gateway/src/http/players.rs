@@ -10,7 +10,7 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -20,12 +20,14 @@ use time::Duration;
 use uuid::Uuid;
 
 use crate::domain::audit::{csv_cell, Actor, Audit, AuditEntry, TargetType, MAX_REASON_CHARS};
+use crate::domain::confirmation::{Dangerous, BULK_BAN_FREE};
 use crate::domain::error::FieldError;
 use crate::domain::player_list::{ListedPlayer, PlayerQuery};
 use crate::domain::player_sessions::{PlayerEvent, CLOSE_BANNED, CLOSE_KICKED};
 use crate::domain::players::Ban;
 use crate::domain::{rfc3339, to_micros};
 use crate::http::auth::Session;
+use crate::http::confirmation;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{
     body_reason, cursor_position, export_too_large, no_offset_with_cursor, page, path_uuid,
@@ -261,11 +263,22 @@ async fn delete_player(
     session: Session,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     HeaderReason(reason): HeaderReason,
 ) -> ApiResult<StatusCode> {
     let id = path_uuid(&id, "player_id")?;
     state.moderation.expire().await?;
     let username = find(&state, id).await?.player.username;
+    confirmation::require(
+        &state,
+        &session,
+        &headers,
+        Dangerous::new(
+            "deletePlayer",
+            id.to_string(),
+            format!("Delete player {username}"),
+        ),
+    )?;
     let entry = state.audit_entry(
         &session.actor(),
         player_target("player.delete", id)
@@ -660,6 +673,7 @@ enum BulkAction {
 async fn bulk(
     session: Session,
     State(state): State<AppState>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<Map<String, Value>>,
 ) -> ApiResult<Json<Value>> {
     let mut errors = vec![];
@@ -710,6 +724,9 @@ async fn bulk(
     };
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
+    }
+    if matches!(action, BulkAction::Ban(_)) && ids.len() > BULK_BAN_FREE {
+        confirmation::require(&state, &session, &headers, Dangerous::bulk_ban(&ids))?;
     }
     let actor = session.actor();
     state.moderation.expire().await?;

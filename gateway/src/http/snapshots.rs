@@ -3,15 +3,17 @@
 use std::time::Instant;
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{post, put};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::domain::audit::Audit;
+use crate::domain::confirmation::Dangerous;
 use crate::domain::keyset;
 use crate::domain::snapshots::{snapshot_audit, Deletion, MAX_SNAPSHOT_ID};
 use crate::http::auth::Session;
+use crate::http::confirmation;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{
     body_reason, cursor_position, newest_first_page, page, path_int, HeaderReason,
@@ -97,6 +99,7 @@ async fn restore_snapshot(
     session: Session,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     OptionalJsonBody(body): OptionalJsonBody<ReasonBody>,
 ) -> ApiResult<Json<Value>> {
     let id = snapshot_id(&id)?;
@@ -106,6 +109,16 @@ async fn restore_snapshot(
         .get(id)
         .await?
         .ok_or_else(|| snapshot_not_found(id))?;
+    confirmation::require(
+        &state,
+        &session,
+        &headers,
+        Dangerous::new(
+            "restoreSnapshot",
+            id.to_string(),
+            format!("Restore snapshot {id}"),
+        ),
+    )?;
     if !state.world().game.paused() {
         return Err(not_paused());
     }

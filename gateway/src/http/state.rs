@@ -22,6 +22,7 @@ use crate::store::player_events::PlayerEvents;
 use crate::store::players::Players;
 use crate::store::postgres::Postgres;
 use crate::store::runtime_config::ConfigStore;
+use crate::store::sessions::Sessions;
 use crate::store::snapshots::Snapshots;
 
 #[derive(Clone)]
@@ -42,6 +43,8 @@ pub struct AppState {
     pub accounts: Accounts,
     /// The login limit's failures and lockouts, beside the accounts.
     pub login_limits: LoginLimitStore,
+    /// Console sessions, beside the accounts.
+    pub sessions: Sessions,
     /// The audit log, beside the accounts.
     pub audit: AuditLog,
     /// Bans, notes and the deletion of players.
@@ -114,6 +117,10 @@ impl AppState {
         let history_source =
             Source::new(settings.history_interval_secs, settings.prometheus.clone());
         let world = Arc::new(Mutex::new(world));
+        let sessions = match &pg {
+            Some(pg) => Sessions::Postgres(pg.clone()),
+            None => Sessions::Memory(world.clone()),
+        };
         let (accounts, login_limits, audit, moderation, players, snapshots, config, player_events) =
             match pg {
                 Some(pg) => (
@@ -145,6 +152,7 @@ impl AppState {
             history_source: Arc::new(history_source),
             accounts,
             login_limits,
+            sessions,
             audit,
             moderation,
             players,

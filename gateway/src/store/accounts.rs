@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::domain::accounts::{self, enabled_admins, Account, AccountChange};
+use crate::domain::accounts::{self, enabled_admins, Account, AccountChange, SecondFactorChange};
 use crate::domain::audit::AuditEntry;
 use crate::domain::error::Rejected;
 use crate::store::memory::{lock, World};
@@ -155,6 +155,53 @@ impl Accounts {
                 Ok(Some(account))
             }
             Accounts::Postgres(pg) => pg.set_password(id, expected, &hash, Some(&entry)).await,
+        }
+    }
+
+    /// Enrols or removes the account's second factor, recorded with `entry`; `None` (and no
+    /// entry) when the account is gone.
+    pub async fn set_second_factor(
+        &self,
+        id: Uuid,
+        change: SecondFactorChange,
+        entry: AuditEntry,
+    ) -> StoreResult<Option<Account>> {
+        match self {
+            Accounts::Memory(world) => {
+                let mut world = lock(world);
+                let Some(account) = world.account_mut(id) else {
+                    return Ok(None);
+                };
+                change.apply(account);
+                let account = account.clone();
+                world.record_audit(entry);
+                Ok(Some(account))
+            }
+            Accounts::Postgres(pg) => pg.set_second_factor(id, &change, &entry).await,
+        }
+    }
+
+    /// Uses the TOTP code of `step`: true only if no code of it or a later step was used.
+    pub async fn use_totp_step(&self, id: Uuid, step: u64) -> StoreResult<bool> {
+        match self {
+            Accounts::Memory(world) => Ok(lock(world)
+                .account_mut(id)
+                .filter(|a| a.totp_secret.is_some() && a.totp_last_step < step)
+                .map(|a| a.totp_last_step = step)
+                .is_some()),
+            Accounts::Postgres(pg) => pg.use_totp_step(id, step).await,
+        }
+    }
+
+    /// Uses the recovery code hashed `hash`: how many are left, or none when it is not one.
+    pub async fn use_recovery_code(&self, id: Uuid, hash: &str) -> StoreResult<Option<usize>> {
+        match self {
+            Accounts::Memory(world) => Ok(lock(world).account_mut(id).and_then(|a| {
+                let i = a.recovery_codes.iter().position(|h| h == hash)?;
+                a.recovery_codes.remove(i);
+                Some(a.recovery_codes.len())
+            })),
+            Accounts::Postgres(pg) => pg.use_recovery_code(id, hash).await,
         }
     }
 

@@ -21,6 +21,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::domain::audit::{AuditEntry, Filter, TargetType};
+use crate::domain::audit_chain::{Verification, Verifier};
 use crate::domain::keyset::{Found, IdPage};
 use crate::store::memory::{lock, World};
 use crate::store::postgres::{AppendError, Postgres};
@@ -141,6 +142,24 @@ impl AuditLog {
         }
         failing.store(false, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Checks the hash chain of the newest `budget` entries in PostgreSQL, or of every entry
+    /// the memory ring holds (at most 10,000).
+    pub async fn verify(&self, budget: usize) -> StoreResult<Verification> {
+        match self {
+            AuditLog::Memory(world) => {
+                let world = lock(world);
+                let mut verifier = Verifier::new(Some(world.audit_anchor()));
+                for e in &world.audit {
+                    if !verifier.push(e) {
+                        break;
+                    }
+                }
+                Ok(verifier.finish())
+            }
+            AuditLog::Postgres { pg, .. } => pg.verify_audit(budget).await,
+        }
     }
 
     /// The newest entry's id, if any: the default `until_id` of a listing.

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::domain::accounts::Account;
 use crate::domain::audit::{Actor, Audit, AuditEntry, ListedEntry, TargetType};
+use crate::domain::audit_chain::{link, Hash, GENESIS};
 use crate::domain::game::{Game, GameStatus};
 use crate::domain::history::{tick_duration_ms, History, Sample};
 use crate::domain::login_limit::LoginLimits;
@@ -17,6 +18,7 @@ use crate::domain::player_sessions::{PlayerEvent, PlayerSessions};
 use crate::domain::players::{Ban, Note, Player};
 use crate::domain::runtime_config::RuntimeConfig;
 use crate::domain::services::{Service, ServiceStatus, GATEWAY_SERVICE, INITIAL_VERSIONS};
+use crate::domain::sessions::SessionRecord;
 use crate::domain::snapshots::{retention_entry, taken_entry, Snapshot, MAX_SNAPSHOT_ID};
 use crate::settings::Settings;
 
@@ -48,6 +50,11 @@ pub struct World {
     /// Oldest first; listings reverse it. Empty when the audit log is kept in PostgreSQL.
     pub audit: VecDeque<AuditEntry>,
     next_audit_id: u64,
+    /// The newest entry's hash: what the next entry links to (it carries on over a reset).
+    audit_head: Hash,
+    /// The hash of the entry before the oldest in `audit` (dropped from the ring, or before a
+    /// reset): what a check of the chain starts from.
+    audit_anchor: Hash,
     /// With the audit log in PostgreSQL: the entries recorded here and not yet written there,
     /// oldest first, without ids (the database assigns them). `None`: the log is `audit`.
     audit_outbox: Option<VecDeque<AuditEntry>>,
@@ -56,8 +63,15 @@ pub struct World {
     pub services: Vec<Service>,
     /// Console accounts, oldest first.
     pub accounts: Vec<Account>,
+    /// Console sessions by id (`store::sessions`); a reset keeps the bootstrap admin's.
+    pub sessions: HashMap<Uuid, SessionRecord>,
     pub token_generation: u64,
     pub token_ttl: Duration,
+    /// The roles that must sign in with a second factor: the settings', changed only by a dev
+    /// control (a reset restores them).
+    pub second_factor_roles: Vec<crate::domain::roles::Role>,
+    /// Whether dangerous actions take a proof: the settings', changed only by a dev control.
+    pub confirm_dangerous_actions: bool,
     pub login_limits: LoginLimits,
     /// Bans by player id, including ones that have ended but were not yet noticed (see
     /// `expire_bans`).
@@ -88,6 +102,8 @@ impl World {
             players,
             audit: VecDeque::new(),
             next_audit_id: 1,
+            audit_head: GENESIS,
+            audit_anchor: GENESIS,
             audit_outbox: None,
             history: History::new(settings.history_interval_secs),
             services: INITIAL_VERSIONS
@@ -100,8 +116,11 @@ impl World {
                 })
                 .collect(),
             accounts,
+            sessions: HashMap::new(),
             token_generation,
             token_ttl: settings.token_ttl,
+            second_factor_roles: settings.second_factor_roles.clone(),
+            confirm_dangerous_actions: settings.confirm_dangerous_actions,
             login_limits: LoginLimits::default(),
             bans: HashMap::new(),
             notes: Vec::new(),
@@ -254,11 +273,42 @@ impl World {
             return;
         }
         if self.audit.len() == AUDIT_CAPACITY {
-            self.audit.pop_front();
+            if let Some(dropped) = self.audit.pop_front() {
+                self.audit_anchor = dropped.hash.unwrap_or(GENESIS);
+            }
         }
         entry.id = self.next_audit_id;
         self.next_audit_id += 1;
+        let hash = link(&self.audit_head, &entry);
+        entry.hash = Some(hash);
+        self.audit_head = hash;
         self.audit.push_back(entry);
+    }
+
+    /// Keeps a new session, and forgets those that ended or expired a day ago.
+    pub fn start_session(&mut self, record: SessionRecord) {
+        let forget_before = record.created_at - time::Duration::days(1);
+        self.sessions.retain(|_, s| {
+            s.expires_at > forget_before && s.ended_at.is_none_or(|at| at > forget_before)
+        });
+        self.sessions.insert(record.id, record);
+    }
+
+    /// The hash the oldest entry of `audit` follows.
+    pub fn audit_anchor(&self) -> Hash {
+        self.audit_anchor
+    }
+
+    /// Changes entry `id` without its hash, as someone with access to the store could: what the
+    /// dev control that shows a broken chain does. False when no entry has that id.
+    pub fn tamper_with_audit(&mut self, id: u64, after: String) -> bool {
+        match self.audit.iter_mut().find(|e| e.id == id) {
+            Some(entry) => {
+                entry.after = Some(after);
+                true
+            }
+            None => false,
+        }
     }
 
     /// From now on, audit entries wait in an outbox for the PostgreSQL audit log.
@@ -430,6 +480,7 @@ impl World {
     ) {
         let generation = self.token_generation;
         let next_audit_id = self.next_audit_id;
+        let audit_head = self.audit_head;
         // Entries not yet written to PostgreSQL record what happened before the reset.
         let audit_outbox = self.audit_outbox.take();
         let config = RuntimeConfig::restarted_after(&self.config);
@@ -444,9 +495,17 @@ impl World {
             })
             .into_iter()
             .collect();
+        // The bootstrap admin's sessions go on, as its tokens do.
+        let sessions: HashMap<Uuid, SessionRecord> = std::mem::take(&mut self.sessions)
+            .into_iter()
+            .filter(|(_, s)| bootstrap_admin.is_some_and(|b| b.id == s.account_id))
+            .collect();
         *self = World::new(settings, players, accounts, generation);
+        self.sessions = sessions;
         self.config = config;
         self.next_audit_id = next_audit_id;
+        self.audit_head = audit_head;
+        self.audit_anchor = audit_head;
         self.audit_outbox = audit_outbox;
     }
 }

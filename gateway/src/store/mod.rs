@@ -5,9 +5,9 @@
 //! - Galaxy's PostgreSQL ([`postgres`], `--database-url`), on the schema of `api/migrations/`,
 //!   shared by every gateway replica.
 //!
-//! The PostgreSQL store covers the console's accounts, the login limit, the audit log, the
+//! The PostgreSQL store covers the console's accounts and their sessions, the login limit, the audit log, the
 //! players list, bans and notes, snapshots and the runtime configuration
-//! ([`accounts::Accounts`], [`login_limits::LoginLimitStore`], [`audit_log::AuditLog`],
+//! ([`accounts::Accounts`], [`sessions::Sessions`], [`login_limits::LoginLimitStore`], [`audit_log::AuditLog`],
 //! [`players::Players`], [`moderation::Moderation`], [`snapshots::Snapshots`],
 //! [`runtime_config::ConfigStore`]): who may sign in, with which role, whether a token is still
 //! in force, who is locked out, which players there are and which are banned, which snapshots
@@ -35,6 +35,7 @@ pub mod players;
 pub mod postgres;
 pub mod prometheus;
 pub mod runtime_config;
+pub mod sessions;
 pub mod snapshots;
 
 use std::fmt;

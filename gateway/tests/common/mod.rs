@@ -15,6 +15,9 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub struct Gateway {
     pub base: String,
     pub client: reqwest::Client,
+    /// On PostgreSQL: the connection settings of its database's owner, to do what no gateway
+    /// can (change an audit entry).
+    pub owner: Option<String>,
     _stop: oneshot::Sender<()>,
 }
 
@@ -26,14 +29,17 @@ impl Gateway {
     /// With `GATEWAY_TEST_POSTGRES` set (tests/db does), on a fresh copy of a migrated
     /// PostgreSQL database for each gateway (see [`postgres_state`]); in memory otherwise.
     pub async fn start_with(settings: Settings) -> Self {
-        let state = match std::env::var("GATEWAY_TEST_POSTGRES") {
-            Ok(server) => postgres_state(settings, &server).await,
-            Err(_) => AppState::new(settings),
+        let (state, owner) = match std::env::var("GATEWAY_TEST_POSTGRES") {
+            Ok(server) => {
+                let (state, owner) = postgres_state(settings, &server).await;
+                (state, Some(owner))
+            }
+            Err(_) => (AppState::new(settings), None),
         };
-        Self::serve(state).await
+        Self::serve(state, owner).await
     }
 
-    async fn serve(state: AppState) -> Self {
+    async fn serve(state: AppState, owner: Option<String>) -> Self {
         let settings = state.settings.clone();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!(
@@ -48,6 +54,7 @@ impl Gateway {
         Gateway {
             base,
             client: reqwest::Client::new(),
+            owner,
             _stop: stop,
         }
     }
@@ -130,6 +137,20 @@ impl Gateway {
         body
     }
 
+    /// Runs `sql` on the gateway's database as its owner, with triggers off (the audit log's
+    /// guards included), as an intruder with the superuser's password could; memory has none.
+    pub async fn as_owner(&self, sql: &str) {
+        let owner = self.owner.as_deref().expect("a gateway on PostgreSQL");
+        let (client, connection) = tokio_postgres::connect(owner, tokio_postgres::NoTls)
+            .await
+            .expect("the owner connects");
+        tokio::spawn(connection);
+        client
+            .batch_execute(&format!("SET session_replication_role = replica; {sql}"))
+            .await
+            .expect("the owner's statement runs");
+    }
+
     pub async fn dev(&self, method: Method, path: &str, body: Value) -> Response {
         let response = self.request(method, path).json(&body).send().await.unwrap();
         assert!(
@@ -145,7 +166,7 @@ impl Gateway {
 /// database (`host=<socket dir> port=<port>`); a new database is copied from the migrated
 /// template `GATEWAY_TEST_TEMPLATE` as its owner `galaxy`, and the gateway connects to it as
 /// `galaxy_admin_api`, the role the migrations give the api-gateway.
-async fn postgres_state(settings: Settings, server: &str) -> AppState {
+async fn postgres_state(settings: Settings, server: &str) -> (AppState, String) {
     use galaxy_gateway::store::postgres::Postgres;
     let template = std::env::var("GATEWAY_TEST_TEMPLATE")
         .expect("GATEWAY_TEST_TEMPLATE with GATEWAY_TEST_POSTGRES");
@@ -176,9 +197,10 @@ async fn postgres_state(settings: Settings, server: &str) -> AppState {
     let pg = Postgres::connect(&format!("{server} user=galaxy_admin_api dbname={name}"))
         .await
         .expect("the gateway connects to its database");
-    AppState::with_postgres(settings, pg)
+    let state = AppState::with_postgres(settings, pg)
         .await
-        .expect("the bootstrap admin is created")
+        .expect("the bootstrap admin is created");
+    (state, format!("{server} user=galaxy dbname={name}"))
 }
 
 /// Status and JSON body of a response.

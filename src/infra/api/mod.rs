@@ -100,7 +100,16 @@ impl Api {
     /// Signs in with these credentials: sent without the (refused) token of a
     /// lapsed session, and a refusal is only the answer, never a lapse.
     pub fn sign_in<T: FromJson>(self, body: Value) -> Typed<T> {
-        let call = Call::new(Method::POST, "/admin/auth/login".to_owned(), Some(body));
+        self.anonymous("/admin/auth/login", body)
+    }
+
+    /// The second step of a sign-in: the challenge and a code, sent as `sign_in` is.
+    pub fn second_factor<T: FromJson>(self, body: Value) -> Typed<T> {
+        self.anonymous("/admin/auth/login/second-factor", body)
+    }
+
+    fn anonymous<T: FromJson>(self, path: &str, body: Value) -> Typed<T> {
+        let call = Call::new(Method::POST, path.to_owned(), Some(body));
         typed(self.text_of(Call {
             anonymous: true,
             ..call
@@ -128,13 +137,26 @@ impl Api {
     }
 
     /// A call whose answer has no body (204).
+    /// Logs out: the session ends here at once, and the gateway is told to end it everywhere
+    /// (in the background, with the token as it was: a gateway out of reach must not keep the
+    /// operator waiting, nor signed in).
+    pub fn log_out(self) {
+        let token = self.session.token_untracked();
+        self.session.end();
+        let Some(token) = token else { return };
+        let builder = RequestBuilder::new(&url::join(&self.base.get_value(), "/admin/auth/logout"))
+            .method(Method::POST)
+            .header("Authorization", &format!("Bearer {token}"));
+        leptos::task::spawn_local(async move {
+            let _ = send(builder, None, TIMEOUT, false).await;
+        });
+    }
+
     pub fn empty(self, method: Method, path: impl Into<String>, body: Option<Value>) -> Typed<()> {
         self.text_of(Call::new(method, path.into(), body))
             .map(|text| text.map(|_| ()))
     }
 
-    /// The answer's text, from the shared call below: boxed, so the typed calls
-    /// above are each a `map` over one future type.
     fn text_of(self, call: Call) -> Text {
         Box::pin(async move {
             match self.call(call).await? {
@@ -151,6 +173,8 @@ impl Api {
     }
 
     async fn call_inner(self, call: Call) -> Result<Body, ApiError> {
+        // A dangerous action's proof, once the operator has given one (see below).
+        let mut confirmation: Option<String> = None;
         loop {
             // While the session has lapsed, nothing is sent: the call waits for the
             // operator to sign in again, then goes on with the new token.
@@ -172,6 +196,9 @@ impl Api {
             if let Some(reason) = &call.reason {
                 builder = builder.header("X-Audit-Log-Reason", &url::encode(reason));
             }
+            if let Some(proof) = &confirmation {
+                builder = builder.header("X-Confirmation", proof);
+            }
             let timeout = if call.file { EXPORT_TIMEOUT } else { TIMEOUT };
             let answer = send(builder, call.body.clone(), timeout, call.file).await?;
             let text = match answer.body {
@@ -187,6 +214,17 @@ impl Api {
                         self.session.expire(reason);
                     }
                     continue;
+                }
+                // A dangerous action: the operator confirms it in place (what they typed
+                // stays where it is) and the call goes again with the proof, once.
+                ApiError::ConfirmationRequired(what) if confirmation.is_none() => {
+                    match self.session.confirm(what.clone()).await {
+                        Some(proof) => {
+                            confirmation = Some(proof);
+                            continue;
+                        }
+                        None => return Err(error),
+                    }
                 }
                 // Refused for the role: it may have changed since the dashboard asked.
                 ApiError::Status { status: 403, .. } => self.session.ask_role_again(),
@@ -222,13 +260,12 @@ impl Call {
 }
 
 /// A response body as `T`, or why it is not one.
-/// The text of an answer, as every call shares it.
+/// The text of an answer, from the one boxed state machine every call shares.
 type Text = Pin<Box<dyn Future<Output = Result<String, ApiError>>>>;
 
 /// A typed answer: that text, decoded when it arrives. A `map` over the shared
-/// future rather than an `async fn` per call: the bundle pays for each answer
-/// type's decoding, not for a state machine of its own at every call site
-/// (4.9 KB brotli less than three nested `async fn`s, with the loader and mutation wrappers).
+/// future rather than an `async fn` per call, so the bundle pays for each answer
+/// type's decoding, not for a state machine of its own at every call site.
 pub type Typed<T> = Map<Text, fn(Result<String, ApiError>) -> Result<T, ApiError>>;
 
 fn typed<T: FromJson>(text: Text) -> Typed<T> {

@@ -29,6 +29,12 @@ pub fn action_label(action: &str) -> &str {
         "snapshot.unpin" => "Unpinned a snapshot",
         "auth.login" => "Logged in",
         "auth.login_failed" => "Failed to log in",
+        "auth.login_locked" => "Login refused: locked",
+        "auth.factor_enrol" => "Set up an authenticator app",
+        "auth.confirm" => "Confirmed a dangerous action",
+        "auth.logout" => "Logged out",
+        "auth.session_end" => "Ended a session",
+        "account.factor_reset" => "Reset the second factor",
         other => other,
     }
 }

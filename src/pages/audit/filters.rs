@@ -9,7 +9,7 @@ pub const KEYS: [&str; 5] = ["actor", "action", "target", "from", "to"];
 
 /// The actions the log records, offered as suggestions; a family (`config`)
 /// matches all of its actions. A gateway test checks that none is missing.
-pub const ACTIONS: [&str; 32] = [
+pub const ACTIONS: [&str; 42] = [
     "game",
     "game.pause",
     "game.resume",
@@ -33,14 +33,24 @@ pub const ACTIONS: [&str; 32] = [
     "auth",
     "auth.login",
     "auth.login_failed",
+    "auth.login_locked",
     "auth.password_change",
     "auth.password_change_failed",
+    "auth.factor_enrol",
+    "auth.factor_change_failed",
+    "auth.confirm",
+    "auth.confirm_failed",
+    "auth.logout",
+    "auth.session_end",
+    "auth.sessions_end",
     "account",
     "account.create",
     "account.role",
     "account.disable",
     "account.enable",
     "account.password_reset",
+    "account.factor_reset",
+    "account.sessions_end",
     "account.delete",
 ];
 

@@ -4,6 +4,7 @@
 //! the newest entry of the first, so they stay put while entries arrive; the
 //! filtered entries export as CSV.
 
+pub mod chain;
 pub mod describe;
 pub mod filters;
 
@@ -108,6 +109,7 @@ pub fn AuditPage() -> impl IntoView {
                 <button type="submit" class="button primary">"Filter"</button>
                 <a class="button" href=Route::Audit.href()>"Clear"</a>
             </form>
+            <chain::ChainStatus />
             {move || export.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             {audit.view("the audit log", "No entries match.", move |entries| view! {
                 <table class="data audit">

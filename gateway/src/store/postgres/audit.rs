@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::{unavailable, Postgres};
 use crate::domain::audit::{AuditEntry, Filter, TargetType};
+use crate::domain::audit_chain::{Hash, Verification, Verifier};
 use crate::domain::keyset::{Found, IdPage, TOTAL_CAP};
 use crate::domain::roles::Role;
 use crate::store::{StoreError, StoreResult};
@@ -27,7 +28,10 @@ pub enum AppendError {
 const EVENTS_READ: i64 = 10_000;
 
 const COLUMNS: &str = "id, at, tick, admin, admin_id, role, action, target_type, target_id, \
-     target, before, after, reason, detail";
+     target, before, after, reason, detail, hash";
+
+/// Entries read per query while checking the chain.
+const VERIFY_CHUNK: i64 = 5_000;
 
 /// PostgreSQL's text cannot hold NUL; an entry keeps U+FFFD in its place (a filter is read
 /// the same way, so it still finds the entry).
@@ -73,7 +77,17 @@ fn entry(row: &Row) -> StoreResult<AuditEntry> {
         after: row.get("after"),
         reason: row.get("reason"),
         detail: row.get("detail"),
+        hash: hash(row.get("hash"))?,
     })
+}
+
+fn hash(stored: Option<Vec<u8>>) -> StoreResult<Option<Hash>> {
+    stored
+        .map(|bytes| {
+            Hash::try_from(bytes.as_slice())
+                .map_err(|_| unavailable("admin_audit.hash is not 32 bytes"))
+        })
+        .transpose()
 }
 
 /// The `LIKE` pattern of a case-insensitive substring: `\`, `%` and `_` stand for themselves.
@@ -263,6 +277,40 @@ impl Postgres {
                 .map_err(refused_or_unavailable)?;
         }
         tx.commit().await.map_err(refused_or_unavailable)
+    }
+
+    /// Checks the hash chain of the newest `budget` entries, oldest first, in chunks; the entry
+    /// before them, if any, anchors the check.
+    pub async fn verify_audit(&self, budget: usize) -> StoreResult<Verification> {
+        let client = self.client().await?;
+        let budget = i64::try_from(budget).unwrap_or(i64::MAX);
+        let anchor = client
+            .query_opt(
+                "SELECT id, hash FROM admin_audit ORDER BY id DESC OFFSET $1 LIMIT 1",
+                &[&budget],
+            )
+            .await
+            .map_err(unavailable)?;
+        let (mut after, anchor) = match anchor {
+            Some(row) => (row.get::<_, i64>("id"), hash(row.get("hash"))?),
+            None => (0, None),
+        };
+        let mut verifier = Verifier::new(anchor);
+        let query = format!(
+            "SELECT {COLUMNS} FROM admin_audit WHERE id > $1 ORDER BY id ASC LIMIT {VERIFY_CHUNK}"
+        );
+        loop {
+            let rows = client.query(&query, &[&after]).await.map_err(unavailable)?;
+            for row in &rows {
+                if !verifier.push(&entry(row)?) {
+                    return Ok(verifier.finish());
+                }
+            }
+            match rows.last() {
+                Some(last) if rows.len() as i64 == VERIFY_CHUNK => after = last.get("id"),
+                _ => return Ok(verifier.finish()),
+            }
+        }
     }
 
     pub async fn newest_audit_id(&self) -> StoreResult<Option<u64>> {

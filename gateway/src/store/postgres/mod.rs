@@ -14,6 +14,7 @@ mod moderation;
 mod notify;
 mod players;
 mod seed;
+mod sessions;
 mod snapshots;
 
 pub use audit::AppendError;
@@ -29,7 +30,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 use uuid::Uuid;
 
-use crate::domain::accounts::{self, Account, AccountChange};
+use crate::domain::accounts::{self, Account, AccountChange, SecondFactorChange};
 use crate::domain::audit::AuditEntry;
 use crate::domain::login_limit::{username_key, Standing, ADDRESS_FAILURES, ADDRESS_WINDOW};
 use crate::domain::roles::Role;
@@ -37,7 +38,9 @@ use crate::store::{StoreError, StoreResult};
 
 /// The migrations (`api/migrations/NNNN_*.sql`) this gateway's queries need; start-up refuses a
 /// database where one is missing from `schema_migrations`.
-pub const REQUIRED_MIGRATIONS: &[&str] = &["0001", "0002", "0003", "0004", "0005", "0006"];
+pub const REQUIRED_MIGRATIONS: &[&str] = &[
+    "0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009",
+];
 
 /// How long a request waits for a connection, or for a new one to be made, before it is
 /// answered 503: a database that is down must not hold requests until the client gives up.
@@ -70,7 +73,8 @@ fn unavailable(e: impl std::fmt::Display) -> StoreError {
 }
 
 const ACCOUNT_COLUMNS: &str = "id, username, password_hash, role, disabled, \
-     COALESCE(created_at, 'epoch'::timestamptz) AS created_at, last_login_at, token_version";
+     COALESCE(created_at, 'epoch'::timestamptz) AS created_at, last_login_at, token_version, \
+     totp_secret, totp_last_step, recovery_codes";
 
 fn account(row: &Row) -> StoreResult<Account> {
     let role: &str = row.get("role");
@@ -88,6 +92,9 @@ fn account(row: &Row) -> StoreResult<Account> {
         created_at: row.get("created_at"),
         last_login_at: row.get("last_login_at"),
         token_version: u64::try_from(token_version).unwrap_or_default(),
+        totp_secret: row.get("totp_secret"),
+        totp_last_step: u64::try_from(row.get::<_, i64>("totp_last_step")).unwrap_or_default(),
+        recovery_codes: row.get("recovery_codes"),
     })
 }
 
@@ -393,6 +400,71 @@ impl Postgres {
         Ok(changed)
     }
 
+    /// Sets (or, with `secret` none, removes) the account's TOTP secret and recovery codes,
+    /// ending its sessions when `revoke`, recorded with `entry`; `None` when it is gone.
+    pub async fn set_second_factor(
+        &self,
+        id: Uuid,
+        change: &SecondFactorChange,
+        entry: &AuditEntry,
+    ) -> StoreResult<Option<Account>> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(unavailable)?;
+        let last_step = i64::try_from(change.last_step).unwrap_or(i64::MAX);
+        let row = tx
+            .query_opt(
+                &format!(
+                    "UPDATE admins SET totp_secret = $2, totp_last_step = $3, recovery_codes = $4, \
+                     token_version = token_version + $5 WHERE id = $1 RETURNING {ACCOUNT_COLUMNS}"
+                ),
+                &[
+                    &id,
+                    &change.secret,
+                    &last_step,
+                    &change.recovery_codes,
+                    &i64::from(change.revoke),
+                ],
+            )
+            .await
+            .map_err(unavailable)?;
+        let changed = row.as_ref().map(account).transpose()?;
+        if changed.is_some() {
+            audit::insert_audit(&tx, entry).await?;
+        }
+        tx.commit().await.map_err(unavailable)?;
+        Ok(changed)
+    }
+
+    /// Uses the code of 30-second step `step`: true only if no code of it or a later step was
+    /// used before, on any replica.
+    pub async fn use_totp_step(&self, id: Uuid, step: u64) -> StoreResult<bool> {
+        let client = self.client().await?;
+        let step = i64::try_from(step).unwrap_or(i64::MAX);
+        let updated = client
+            .execute(
+                "UPDATE admins SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2 \
+                 AND totp_secret IS NOT NULL",
+                &[&id, &step],
+            )
+            .await
+            .map_err(unavailable)?;
+        Ok(updated == 1)
+    }
+
+    /// Uses the recovery code hashed `hash`: how many are left, or none when it is not one.
+    pub async fn use_recovery_code(&self, id: Uuid, hash: &str) -> StoreResult<Option<usize>> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "UPDATE admins SET recovery_codes = array_remove(recovery_codes, $2) \
+                 WHERE id = $1 AND $2 = ANY (recovery_codes) RETURNING cardinality(recovery_codes)",
+                &[&id, &hash],
+            )
+            .await
+            .map_err(unavailable)?;
+        Ok(row.map(|r| usize::try_from(r.get::<_, i32>(0)).unwrap_or_default()))
+    }
+
     pub async fn record_login(&self, id: Uuid, at: OffsetDateTime) -> StoreResult<()> {
         let client = self.client().await?;
         client
@@ -417,7 +489,8 @@ impl Postgres {
             "INSERT INTO admins (id, username, password_hash, role, disabled, created_at, token_version) \
              VALUES ($1, $2, $3, 'admin', FALSE, $4, 0) \
              ON CONFLICT (id) DO UPDATE SET username = EXCLUDED.username, \
-             password_hash = EXCLUDED.password_hash, role = 'admin', disabled = FALSE",
+             password_hash = EXCLUDED.password_hash, role = 'admin', disabled = FALSE, \
+             totp_secret = NULL, totp_last_step = 0, recovery_codes = '{}'",
             &[
                 &bootstrap.id,
                 &bootstrap.username,
