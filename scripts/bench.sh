@@ -60,7 +60,7 @@ for app in "${APPS[@]}"; do
     bench_dists+=("$app=$ROOT/${DIST[$app]}")
 done
 start_bg gateway "$BENCH_DIR/gateway.log" target/release/galaxy-gateway --listen "127.0.0.1:$GATEWAY_PORT" \
-    --second-factor-roles none --confirm-dangerous-actions false --tls-cert "$BENCH_DIR/tls/tls.crt" --tls-key "$BENCH_DIR/tls/tls.key" --players 100000 --demo-history \
+    --tls-cert "$BENCH_DIR/tls/tls.crt" --tls-key "$BENCH_DIR/tls/tls.key" --players 100000 --demo-history \
     --cors-origins "$(IFS=,; echo "${urls[*]}")"
 for app in "${APPS[@]}"; do
     # shellcheck disable=SC2086 # the options are words

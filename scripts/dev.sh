@@ -52,8 +52,6 @@ cat >&2 <<MSG
   Galaxy admin dashboard   https://localhost:30001/admin/
   Reference gateway        https://localhost:30002/api
   Log in as                $(cat "$secrets/galaxy_admin_username") / $(cat "$secrets/galaxy_admin_password")
-                           (admins set up an authenticator app at their first sign-in;
-                           SECOND_FACTOR_ROLES=none make dev signs in with the password alone)
 
   Logs in .dev/ (gateway.log, nginx.log). Press Ctrl-C to stop.
 

@@ -346,12 +346,6 @@ TOTAL_START=$SECONDS
 GALAXY_ADMIN_PASSWORD="test-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 JWT_SECRET_KEY="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export GALAXY_ADMIN_USERNAME=admin GALAXY_ADMIN_PASSWORD JWT_SECRET_KEY
-# Those servers sign the bootstrap admin in with its password alone; the second-factor policy
-# (admins by default) has tests of its own (gateway/tests/second_factor.rs, the e2e sign-in).
-export SECOND_FACTOR_ROLES=none
-# Likewise dangerous actions go through without a fresh proof there; the proofs have tests of
-# their own (gateway/tests/confirmation.rs, the e2e restore).
-export CONFIRM_DANGEROUS_ACTIONS=false
 
 for stage in lint unit k8s db image; do
     wants "$stage" && run_stage "$stage"

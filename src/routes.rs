@@ -24,7 +24,6 @@ pub const SERVICES: &str = "services";
 pub const AUDIT: &str = "audit";
 pub const PASSWORD: &str = "password";
 pub const ACCOUNTS: &str = "accounts";
-pub const SECURITY: &str = "security";
 
 use crate::infra::session::Role;
 
@@ -43,8 +42,6 @@ pub enum Route {
     Password,
     /// Console accounts (admins).
     Accounts,
-    /// The operator's own two-step sign-in.
-    Security,
 }
 
 impl Route {
@@ -61,7 +58,6 @@ impl Route {
             Route::Audit => AUDIT,
             Route::Password => PASSWORD,
             Route::Accounts => ACCOUNTS,
-            Route::Security => SECURITY,
         };
         format!("/{segment}")
     }
@@ -110,7 +106,6 @@ impl Route {
             (AUDIT, None) => Route::Audit,
             (PASSWORD, None) => Route::Password,
             (ACCOUNTS, None) => Route::Accounts,
-            (SECURITY, None) => Route::Security,
             _ => return None,
         };
         segments.next().is_none().then_some(route)
@@ -179,7 +174,6 @@ mod tests {
             Route::Audit,
             Route::Password,
             Route::Accounts,
-            Route::Security,
         ] {
             assert_eq!(
                 Route::parse(&route.path()),
@@ -293,7 +287,6 @@ mod tests {
                 (AUDIT, Route::Audit),
                 (PASSWORD, Route::Password),
                 (ACCOUNTS, Route::Accounts),
-                (SECURITY, Route::Security),
             ]
             .into_iter()
             .find_map(|(segment, route)| whole(StaticSegment(segment).test(path)).map(|_| route))
@@ -304,7 +297,7 @@ mod tests {
 
             #[test]
             fn parses_as_the_router_matches(
-                path in "(/(login|config|snapshots|players|services|audit|password|accounts|security|nope|[a-z0-9-]{1,6}|)){1,3}/?"
+                path in "(/(login|config|snapshots|players|services|audit|password|accounts|nope|[a-z0-9-]{1,6}|)){1,3}/?"
             ) {
                 prop_assert_eq!(Route::parse(&path), matched(&path), "{}", path);
             }

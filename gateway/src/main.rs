@@ -74,12 +74,14 @@ struct Args {
     export_max_rows: u64,
     /// Comma-separated roles whose accounts must sign in with a second factor (TOTP), or
     /// `none`; an account of one without a factor is sent to set one up at its next sign-in.
-    #[arg(long, env = "SECOND_FACTOR_ROLES", default_value = "admin")]
+    /// `none` by default while the console cannot yet sign in with a code nor set one up.
+    #[arg(long, env = "SECOND_FACTOR_ROLES", default_value = "none")]
     second_factor_roles: String,
     /// Whether dangerous actions (restore, deleting a player or an account, a bulk ban of more
     /// than 10 players, role and disabled changes, factor resets) take a fresh second-factor
-    /// code, or the password of an account without one, given for that very action.
-    #[arg(long, env = "CONFIRM_DANGEROUS_ACTIONS", default_value_t = true, action = clap::ArgAction::Set)]
+    /// code, or the password of an account without one, given for that very action. Off by
+    /// default while the console cannot yet ask for that proof.
+    #[arg(long, env = "CONFIRM_DANGEROUS_ACTIONS", default_value_t = false, action = clap::ArgAction::Set)]
     confirm_dangerous_actions: bool,
     /// Whether runtime configuration changes and resets are dangerous actions too (set it in
     /// production, where a change reaches every player at once).

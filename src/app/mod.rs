@@ -13,19 +13,10 @@ use crate::infra::session::{use_session, Role, Session};
 use crate::infra::settings::{self, Config};
 use crate::pages::deploy::{Deploys, NewBuildBanner, ServicesWatch};
 use crate::pages::{
-    accounts::AccountsPage,
-    audit::AuditPage,
-    config_error::ConfigErrorPage,
-    login::LoginPage,
-    not_found::NotFound,
-    overview::OverviewPage,
-    password::PasswordPage,
-    players::detail::PlayerDetailPage,
-    players::PlayersPage,
-    runtime_config::RuntimeConfigPage,
-    security::{EnrolFirst, SecurityPage},
-    services::ServicesPage,
-    snapshots::SnapshotsPage,
+    accounts::AccountsPage, audit::AuditPage, config_error::ConfigErrorPage, login::LoginPage,
+    not_found::NotFound, overview::OverviewPage, password::PasswordPage,
+    players::detail::PlayerDetailPage, players::PlayersPage, runtime_config::RuntimeConfigPage,
+    services::ServicesPage, snapshots::SnapshotsPage,
 };
 use crate::routes::{login_then, relative_location, Route, BASE};
 use crate::ui::load::Loading;
@@ -141,7 +132,6 @@ fn page(route: Option<Route>) -> AnyView {
         Some(Route::Audit) => view! { <AuditPage /> }.into_any(),
         Some(Route::Password) => view! { <PasswordPage /> }.into_any(),
         Some(Route::Accounts) => view! { <AccountsPage /> }.into_any(),
-        Some(Route::Security) => view! { <SecurityPage /> }.into_any(),
         // The login page has its own route, outside the shell.
         Some(Route::Login) | None => view! { <NotFound /> }.into_any(),
     }
@@ -164,12 +154,8 @@ fn RequireSession() -> impl IntoView {
     let location = use_location();
     // A memo: a session replaced by another (a password change) keeps the shell.
     let active = Memo::new(move |_| session.is_active());
-    // A session that must set up a second factor may call nothing else: no shell.
-    let must_enrol = Memo::new(move |_| session.must_enrol());
     move || {
-        if active.get() && must_enrol.get() {
-            view! { <EnrolFirst /> }.into_any()
-        } else if active.get() {
+        if active.get() {
             view! { <Shell /> }.into_any()
         } else {
             let here = relative_location(

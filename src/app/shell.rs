@@ -114,7 +114,6 @@ pub fn Shell() -> impl IntoView {
         </div>
         <div class="visually-hidden" role="status" aria-live="polite" data-testid="page-announcement">{announced}</div>
         <crate::pages::login::SignInAgain />
-        <crate::pages::confirm::ConfirmAction />
     }
 }
 
@@ -149,7 +148,6 @@ pub fn EnvironmentBadge() -> impl IntoView {
 #[component]
 fn Header() -> impl IntoView {
     let session = use_session();
-    let api = use_api();
     let now = Clock::use_now();
     // `try_get`: when the session ends, the shell and its clock are torn down while
     // this may still be scheduled to run once more.
@@ -177,7 +175,6 @@ fn Header() -> impl IntoView {
             <span class="operator" data-testid="operator">{move || session.active().map(|a| a.username).unwrap_or_default()}</span>
             <span class="role-badge" data-testid="role" title="Your role">{move || session.role().map(Role::label)}</span>
             <a href=Route::Password.href()>"Change password"</a>
-            <a href=Route::Security.href()>"Sign-in security"</a>
             <span
                 class="session-time"
                 class:expiring=move || warn.get()
@@ -186,7 +183,7 @@ fn Header() -> impl IntoView {
             >
                 {move || format!("Session {}", format::remaining(left_ms().unwrap_or_default()))}
             </span>
-            <button type="button" class="button" on:click=move |_| api.log_out()>"Log out"</button>
+            <button type="button" class="button" on:click=move |_| session.end()>"Log out"</button>
         </header>
         {move || warn.get().then(|| view! {
             <div class="banner warning session-warning" role="status">

@@ -13,8 +13,6 @@
 use futures_channel::oneshot;
 use leptos::prelude::*;
 
-use crate::infra::api::error::Confirming;
-use crate::infra::api::types::Token;
 use crate::infra::draft;
 
 const STORAGE_KEY: &str = "galaxy_admin_session";
@@ -25,37 +23,28 @@ pub struct Active {
     pub username: String,
     /// Milliseconds since the Unix epoch on this machine's clock, as `Date.now()` counts.
     pub expires_at_ms: f64,
-    /// The session may only set up a second factor: the app shows nothing else.
-    pub must_enrol: bool,
 }
 
 impl Active {
     /// `expires_at_ms` (whole, as an integer: formatting or parsing a float would
-    /// pull core's float code into the bundle), the username, `enrol` or `full`
-    /// and the token, one per line (a token and a username have no line breaks).
+    /// pull core's float code into the bundle), the username and the token, one
+    /// per line (a token and a username have no line breaks).
     fn stored(&self) -> String {
-        let scope = if self.must_enrol { "enrol" } else { "full" };
         format!(
-            "{}\n{}\n{scope}\n{}",
+            "{}\n{}\n{}",
             self.expires_at_ms as u64, self.username, self.token
         )
     }
 
     fn from_stored(text: &str) -> Option<Self> {
-        let mut lines = text.splitn(4, '\n');
+        let mut lines = text.splitn(3, '\n');
         let expires_at_ms = lines.next()?.parse::<u64>().ok()? as f64;
         let username = lines.next()?.to_owned();
-        let must_enrol = match lines.next()? {
-            "enrol" => true,
-            "full" => false,
-            _ => return None,
-        };
         let token = lines.next().filter(|t| !t.is_empty())?.to_owned();
         Some(Self {
             token,
             username,
             expires_at_ms,
-            must_enrol,
         })
     }
 }
@@ -112,10 +101,6 @@ pub struct Session {
     /// Requests waiting for the operator to sign in again: told `true` when they
     /// may go on, `false` when the operator logged out instead.
     waiting: StoredValue<Vec<oneshot::Sender<bool>>, LocalStorage>,
-    /// Dangerous actions waiting for the operator's proof, oldest first, each told the proof
-    /// (or `None`: declined); the first is asked on screen.
-    confirming: RwSignal<Vec<Confirming>>,
-    confirm_waiting: StoredValue<Vec<oneshot::Sender<Option<String>>>, LocalStorage>,
     /// The account's role, as `/admin/auth/me` last said; asked again after a 403.
     role: RwSignal<Option<Role>>,
     role_asked: RwSignal<u32>,
@@ -149,19 +134,16 @@ impl Session {
             active: RwSignal::new(active),
             lapsed: RwSignal::new(None),
             waiting: StoredValue::new_local(Vec::new()),
-            confirming: RwSignal::new(Vec::new()),
-            confirm_waiting: StoredValue::new_local(Vec::new()),
             role: RwSignal::new(None),
             role_asked: RwSignal::new(0),
         }
     }
 
-    pub fn begin(&self, token: &Token, username: String) {
+    pub fn begin(&self, token: String, username: String, expires_in_secs: u64) {
         let active = Active {
-            token: token.access_token.clone(),
+            token,
             username,
-            expires_at_ms: expires_at(now_ms(), token.expires_in),
-            must_enrol: token.must_enrol,
+            expires_at_ms: expires_at(now_ms(), expires_in_secs),
         };
         if let Some(s) = storage() {
             let _ = s.set_item(STORAGE_KEY, &active.stored());
@@ -199,9 +181,6 @@ impl Session {
         self.active.set(None);
         self.role.set(None);
         self.release(false);
-        while self.confirming.with_untracked(|c| !c.is_empty()) {
-            self.confirmed(None);
-        }
     }
 
     /// The gateway refused the token (`reason`: its detail), or its time ran out:
@@ -231,35 +210,6 @@ impl Session {
         let (tell, told) = oneshot::channel();
         self.waiting.update_value(|w| w.push(tell));
         told.await.unwrap_or(false)
-    }
-
-    /// Asks the operator to confirm `what` and waits: the proof, or `None` if they declined
-    /// (or logged out).
-    pub async fn confirm(self, what: Confirming) -> Option<String> {
-        let (tell, told) = oneshot::channel();
-        self.confirm_waiting.update_value(|w| w.push(tell));
-        self.confirming.update(|c| c.push(what));
-        told.await.ok().flatten()
-    }
-
-    /// The dangerous action to confirm now, if any.
-    pub fn confirming(&self) -> Option<Confirming> {
-        self.confirming.with(|c| c.first().cloned())
-    }
-
-    /// The operator's answer to [`Session::confirming`]: the proof, or `None`.
-    pub fn confirmed(&self, proof: Option<String>) {
-        let waiter = self
-            .confirm_waiting
-            .try_update_value(|w| (!w.is_empty()).then(|| w.remove(0)));
-        self.confirming.try_update(|c| {
-            if !c.is_empty() {
-                c.remove(0);
-            }
-        });
-        if let Some(Some(waiter)) = waiter {
-            let _ = waiter.send(proof);
-        }
     }
 
     pub fn role(&self) -> Option<Role> {
@@ -310,12 +260,6 @@ impl Session {
         self.active.with(Option::is_some)
     }
 
-    /// Whether the session may only set up a second factor (tracked).
-    pub fn must_enrol(&self) -> bool {
-        self.active
-            .with(|a| a.as_ref().is_some_and(|a| a.must_enrol))
-    }
-
     pub fn token_untracked(&self) -> Option<String> {
         self.active
             .with_untracked(|a| a.as_ref().map(|a| a.token.clone()))
@@ -353,23 +297,13 @@ mod tests {
 
     #[test]
     fn a_stored_session_round_trips_and_garbage_is_none() {
-        for must_enrol in [false, true] {
-            let active = Active {
-                token: "aaa.bbb.ccc".into(),
-                username: "admin".into(),
-                expires_at_ms: 1_700_000_123_456.0,
-                must_enrol,
-            };
-            assert_eq!(Active::from_stored(&active.stored()), Some(active));
-        }
-        for bad in [
-            "",
-            "x\nadmin\nfull\ntoken",
-            "1\nadmin",
-            "1\nadmin\nfull\n",
-            "1\nadmin\ntoken",
-            "eyJ.a.b",
-        ] {
+        let active = Active {
+            token: "aaa.bbb.ccc".into(),
+            username: "admin".into(),
+            expires_at_ms: 1_700_000_123_456.0,
+        };
+        assert_eq!(Active::from_stored(&active.stored()), Some(active));
+        for bad in ["", "x\nadmin\ntoken", "1\nadmin", "1\nadmin\n", "eyJ.a.b"] {
             assert_eq!(Active::from_stored(bad), None, "{bad:?}");
         }
     }

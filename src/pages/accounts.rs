@@ -87,22 +87,6 @@ pub fn AccountsPage() -> impl IntoView {
             },
         );
     };
-    let reset_factor = move |a: Account| {
-        action.run(
-            api.json::<WithPassword>(
-                Method::DELETE,
-                format!("/admin/accounts/{}/second-factor", a.id),
-                None,
-            ),
-            move |reset| {
-                toasts.success(format!(
-                    "Two-step sign-in of {} reset; their sessions ended",
-                    reset.account.username
-                ));
-                list.refetch();
-            },
-        );
-    };
     let delete = move |a: Account| {
         action.run(
             api.empty(Method::DELETE, format!("/admin/accounts/{}", a.id), None),
@@ -149,7 +133,6 @@ pub fn AccountsPage() -> impl IntoView {
                             <th scope="col">"Username"</th>
                             <th scope="col">"Role"</th>
                             <th scope="col">"State"</th>
-                            <th scope="col">"Two-step"</th>
                             <th scope="col">"Last login"</th>
                             <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                         </tr>
@@ -159,7 +142,7 @@ pub fn AccountsPage() -> impl IntoView {
                             let role_path = format!("/admin/accounts/{}/role", a.id);
                             let state_path = format!("/admin/accounts/{}/disabled", a.id);
                             let (name, disabled) = (a.username.clone(), a.disabled);
-                            let (for_reset, for_delete, for_factor) = (a.clone(), a.clone(), a.clone());
+                            let (for_reset, for_delete) = (a.clone(), a.clone());
                             let select_id = format!("role-{}", a.id);
                             view! {
                                 <tr data-account=a.username.clone()>
@@ -177,7 +160,6 @@ pub fn AccountsPage() -> impl IntoView {
                                         </select>
                                     </td>
                                     <td>{if disabled { "Disabled" } else { "Enabled" }}</td>
-                                    <td>{if a.second_factor { "On" } else { "Off" }}</td>
                                     <td>{a.last_login_at.as_deref().map(format::timestamp).unwrap_or_else(|| "never".to_owned())}</td>
                                     <td class="actions">
                                         <button type="button" class="button" on:click=move |_| {
@@ -187,11 +169,6 @@ pub fn AccountsPage() -> impl IntoView {
                                         <button type="button" class="button" on:click=move |_| reset_password(for_reset.clone())>
                                             "Reset password"
                                         </button>
-                                        {a.second_factor.then(|| view! {
-                                            <button type="button" class="button" on:click=move |_| reset_factor(for_factor.clone())>
-                                                "Reset two-step"
-                                            </button>
-                                        })}
                                         <button type="button" class="button" on:click=move |_| { action.clear(); deleting.set(Some(for_delete.clone())) }>
                                             "Delete"
                                         </button>

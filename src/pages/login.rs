@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
-use crate::infra::api::types::{SignIn, Token};
+use crate::infra::api::types::Token;
 use crate::infra::api::{use_api, Api, ApiError};
 use crate::infra::session::{use_session, Session};
 use crate::routes::safe_next;
@@ -84,22 +84,14 @@ pub fn LoginPage() -> impl IntoView {
                     prop:value=username
                     on:input=move |ev| username.set(event_target_value(&ev))
                 />
-                {move || if attempt.second_step() {
-                    attempt.code_field("code").into_any()
-                } else {
-                    password_field("password", password).into_any()
-                }}
+                {password_field("password", password)}
                 {attempt.messages()}
                 <button
                     type="submit"
                     class="button primary"
                     disabled=locked
                 >
-                    {move || match (attempt.busy.get(), attempt.second_step()) {
-                        (true, _) => "Logging in…",
-                        (false, true) => "Verify",
-                        (false, false) => "Log in",
-                    }}
+                    {move || if attempt.busy.get() { "Logging in…" } else { "Log in" }}
                 </button>
             </form>
         </main>
@@ -130,12 +122,6 @@ struct Attempt {
     busy: RwSignal<bool>,
     error: RwSignal<Option<String>>,
     wait_secs: RwSignal<u32>,
-    /// After a right password, for an account with a second factor: the gateway's
-    /// challenge, which the code goes with.
-    challenge: RwSignal<Option<String>>,
-    /// The second step takes a recovery code instead of an authenticator code.
-    recovery: RwSignal<bool>,
-    code: RwSignal<String>,
 }
 
 impl Attempt {
@@ -156,75 +142,34 @@ impl Attempt {
             busy: RwSignal::new(false),
             error: RwSignal::new(None),
             wait_secs,
-            challenge: RwSignal::new(None),
-            recovery: RwSignal::new(false),
-            code: RwSignal::new(String::new()),
         }
-    }
-
-    /// Whether the form asks for the second factor now.
-    fn second_step(&self) -> bool {
-        self.challenge.with(Option::is_some)
     }
 
     fn locked(&self) -> bool {
         self.busy.get() || self.wait_secs.get() > 0
     }
 
-    /// Signs `name` in with the password typed, or, once the password was right
-    /// and the account has a second factor, with the code typed; on success the
-    /// session begins (or, lapsed, goes on) and the fields are emptied.
+    /// Signs `name` in with the password typed; on success the session begins
+    /// (or, lapsed, goes on) and the password field is emptied.
     fn run(self, api: Api, session: Session, name: String, password: RwSignal<String>) {
         if self.busy.get_untracked() || self.wait_secs.get_untracked() > 0 {
             return;
         }
         self.busy.set(true);
         self.error.set(None);
-        let challenge = self.challenge.get_untracked();
+        let body = object([
+            ("username", name.as_str().into()),
+            ("password", password.get_untracked().into()),
+        ]);
         spawn_local(async move {
-            let result = match &challenge {
-                None => {
-                    let body = object([
-                        ("username", name.as_str().into()),
-                        ("password", password.get_untracked().into()),
-                    ]);
-                    api.sign_in::<SignIn>(body).await
-                }
-                Some(challenge) => {
-                    let kind = if self.recovery.get_untracked() {
-                        "recovery_code"
-                    } else {
-                        "code"
-                    };
-                    let body = object([
-                        ("challenge", challenge.as_str().into()),
-                        (kind, self.code.get_untracked().trim().into()),
-                    ]);
-                    api.second_factor::<Token>(body).await.map(SignIn::Token)
-                }
-            };
+            let result = api.sign_in::<Token>(body).await;
             self.busy.try_set(false);
             match result {
-                Ok(SignIn::Token(token)) => {
+                Ok(token) => {
                     password.try_set(String::new());
-                    self.code.try_set(String::new());
-                    self.challenge.try_set(None);
-                    session.begin(&token, name);
+                    session.begin(token.access_token, name, token.expires_in);
                 }
-                Ok(SignIn::SecondFactor { challenge }) => {
-                    password.try_set(String::new());
-                    self.challenge.try_set(Some(challenge));
-                }
-                // The challenge lapsed (or the password changed meanwhile): back to the password.
-                Err(ApiError::Unauthorized(detail))
-                    if challenge.is_some() && detail != "Incorrect code" =>
-                {
-                    self.challenge.try_set(None);
-                    self.code.try_set(String::new());
-                    let detail = detail.trim_end_matches('.');
-                    self.error.try_set(Some(format!("{detail}.")));
-                }
-                // The gateway's word: bad credentials, a wrong code, or a disabled account.
+                // The gateway's word: bad credentials, or an account that is disabled.
                 Err(ApiError::Unauthorized(detail)) => {
                     let detail = detail.trim_end_matches('.');
                     self.error.try_set(Some(format!("{detail}.")));
@@ -243,38 +188,6 @@ impl Attempt {
                 }
             }
         });
-    }
-
-    /// The second step's field: the authenticator code, or a recovery code, with
-    /// the switch between the two.
-    fn code_field(self, id: &'static str) -> impl IntoView {
-        let recovery = self.recovery;
-        view! {
-            <p class="hint" id=format!("{id}-hint")>
-                {move || if recovery.get() {
-                    "Enter one of the recovery codes you saved when you set up two-step sign-in. Each works once."
-                } else {
-                    "Enter the 6-digit code your authenticator app shows for Galaxy admin."
-                }}
-            </p>
-            <label for=id>{move || if recovery.get() { "Recovery code" } else { "Authentication code" }}</label>
-            <input
-                id=id
-                name="code"
-                autocomplete="one-time-code"
-                inputmode=move || if recovery.get() { "text" } else { "numeric" }
-                aria-describedby=format!("{id}-hint")
-                required
-                prop:value=self.code
-                on:input=move |ev| self.code.set(event_target_value(&ev))
-            />
-            <button type="button" class="link-button" on:click=move |_| {
-                recovery.update(|r| *r = !*r);
-                self.code.set(String::new());
-            }>
-                {move || if recovery.get() { "Use the authenticator app instead" } else { "Use a recovery code instead" }}
-            </button>
-        }
     }
 
     fn messages(self) -> impl IntoView {
@@ -320,14 +233,10 @@ pub fn SignInAgain() -> impl IntoView {
                     <p role="status">{why} " Sign in to carry on: this page and everything typed in it are kept, and what you were doing continues."</p>
                     <label for="again-username">"Username"</label>
                     <input id="again-username" name="username" autocomplete="username" readonly prop:value=name />
-                    {move || if attempt.second_step() {
-                        attempt.code_field("again-code").into_any()
-                    } else {
-                        password_field("again-password", password).into_any()
-                    }}
+                    {password_field("again-password", password)}
                     {attempt.messages()}
                     <div class="modal-actions">
-                        <button type="button" class="button" on:click=move |_| api.log_out()>"Log out instead"</button>
+                        <button type="button" class="button" on:click=move |_| session.end()>"Log out instead"</button>
                         <button type="submit" class="button primary" disabled=move || attempt.locked()>
                             {move || if attempt.busy.get() { "Signing in…" } else { "Sign in" }}
                         </button>

@@ -3,7 +3,6 @@
 pub mod accounts;
 pub mod audit;
 pub mod config_error;
-pub mod confirm;
 pub mod deploy;
 pub mod login;
 pub mod not_found;
@@ -11,6 +10,5 @@ pub mod overview;
 pub mod password;
 pub mod players;
 pub mod runtime_config;
-pub mod security;
 pub mod services;
 pub mod snapshots;

@@ -5,7 +5,7 @@ import {
   defaultConfig, dev, env, launchBrowser, login, loginAndWait, seededPlayer, shownTick, withPage, writeConfig,
 } from './harness.mjs';
 
-const storedToken = (page) => page.evaluate(() => sessionStorage.getItem('galaxy_admin_session')?.split('\n')[3] ?? null);
+const storedToken = (page) => page.evaluate(() => sessionStorage.getItem('galaxy_admin_session')?.split('\n')[2] ?? null);
 
 let browser;
 before(async () => { browser = await launchBrowser(); });

@@ -10,26 +10,6 @@ pub struct FieldIssue {
     pub message: String,
 }
 
-/// A dangerous action the gateway wants a fresh proof for (403 `confirmation_required`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Confirming {
-    /// The contract's operationId.
-    pub action: String,
-    /// What the proof must name.
-    pub target: String,
-    /// For the operator: "Restore snapshot 3".
-    pub summary: String,
-    /// `totp` and `recovery_code`, or `password`.
-    pub methods: Vec<String>,
-}
-
-impl Confirming {
-    /// Whether the proof takes the password (the account has no second factor).
-    pub fn by_password(&self) -> bool {
-        self.methods.iter().any(|m| m == "password")
-    }
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub enum ApiError {
     /// 401: no session, or it expired.
@@ -41,9 +21,6 @@ pub enum ApiError {
     /// 412: someone changed the resource since it was loaded; `current` is its
     /// state now, as the gateway sent it (null if it sent none).
     Stale { detail: String, current: Value },
-    /// 403: a dangerous action without its proof; the call asks the operator and goes
-    /// again, so callers see this only when the operator declined.
-    ConfirmationRequired(Confirming),
     /// Any other error status, with the server's `detail`.
     Status { status: u16, detail: String },
     /// The request never got an answer: DNS, TLS, CORS, refused or dropped connection.
@@ -97,9 +74,6 @@ impl ApiError {
                 .collect::<Vec<_>>()
                 .join("; "),
             ApiError::Stale { detail, .. } => detail.clone(),
-            ApiError::ConfirmationRequired(c) => {
-                format!("Not done: {} was not confirmed.", c.summary)
-            }
             ApiError::Status { status, detail } => format!("{detail} (HTTP {status})"),
             ApiError::Unreachable => {
                 "Cannot reach the Galaxy gateway. Check your connection or VPN.".to_owned()
@@ -145,25 +119,6 @@ pub fn from_response(status: u16, body: &str, retry_after: Option<&str>) -> ApiE
                 .unwrap_or(60)
                 .clamp(1, 3600),
         },
-        (403, _)
-            if json.as_ref().and_then(|j| j["code"].as_str()) == Some("confirmation_required") =>
-        {
-            let j = json.as_ref().expect("checked above");
-            let text = |name: &str| j[name].as_str().unwrap_or_default().to_owned();
-            ApiError::ConfirmationRequired(Confirming {
-                action: text("action"),
-                target: text("target"),
-                summary: text("summary"),
-                methods: j["methods"]
-                    .as_array()
-                    .map(|list| {
-                        list.iter()
-                            .filter_map(|m| m.as_str().map(str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-            })
-        }
         (412, _) => ApiError::Stale {
             detail: text_detail
                 .unwrap_or_else(|| "Changed by someone else since you loaded it".to_owned()),
@@ -233,24 +188,6 @@ mod tests {
             e.message(),
             "value: Input should be less than or equal to 100"
         );
-    }
-
-    #[test]
-    fn a_refusal_for_want_of_a_proof_names_what_to_confirm() {
-        let body = r#"{"detail":"Confirm this action","code":"confirmation_required","action":"restoreSnapshot","target":"3","summary":"Restore snapshot 3","methods":["password"]}"#;
-        let ApiError::ConfirmationRequired(c) = from_response(403, body, None) else {
-            panic!("not a confirmation");
-        };
-        assert_eq!(
-            (c.action.as_str(), c.target.as_str(), c.summary.as_str()),
-            ("restoreSnapshot", "3", "Restore snapshot 3")
-        );
-        assert!(c.by_password());
-        // Any other 403 stays one.
-        assert!(matches!(
-            from_response(403, r#"{"detail":"Needs admin"}"#, None),
-            ApiError::Status { status: 403, .. }
-        ));
     }
 
     #[test]

@@ -100,16 +100,7 @@ impl Api {
     /// Signs in with these credentials: sent without the (refused) token of a
     /// lapsed session, and a refusal is only the answer, never a lapse.
     pub fn sign_in<T: FromJson>(self, body: Value) -> Typed<T> {
-        self.anonymous("/admin/auth/login", body)
-    }
-
-    /// The second step of a sign-in: the challenge and a code, sent as `sign_in` is.
-    pub fn second_factor<T: FromJson>(self, body: Value) -> Typed<T> {
-        self.anonymous("/admin/auth/login/second-factor", body)
-    }
-
-    fn anonymous<T: FromJson>(self, path: &str, body: Value) -> Typed<T> {
-        let call = Call::new(Method::POST, path.to_owned(), Some(body));
+        let call = Call::new(Method::POST, "/admin/auth/login".to_owned(), Some(body));
         typed(self.text_of(Call {
             anonymous: true,
             ..call
@@ -136,21 +127,6 @@ impl Api {
         }
     }
 
-    /// Logs out: the session ends here at once, and the gateway is told to end it everywhere
-    /// (in the background, with the token as it was: a gateway out of reach must not keep the
-    /// operator waiting, nor signed in).
-    pub fn log_out(self) {
-        let token = self.session.token_untracked();
-        self.session.end();
-        let Some(token) = token else { return };
-        let builder = RequestBuilder::new(&url::join(&self.base.get_value(), "/admin/auth/logout"))
-            .method(Method::POST)
-            .header("Authorization", &format!("Bearer {token}"));
-        leptos::task::spawn_local(async move {
-            let _ = send(builder, None, TIMEOUT, false).await;
-        });
-    }
-
     /// A call whose answer has no body (204).
     pub fn empty(self, method: Method, path: impl Into<String>, body: Option<Value>) -> Typed<()> {
         self.text_of(Call::new(method, path.into(), body))
@@ -175,8 +151,6 @@ impl Api {
     }
 
     async fn call_inner(self, call: Call) -> Result<Body, ApiError> {
-        // A dangerous action's proof, once the operator has given one (see below).
-        let mut confirmation: Option<String> = None;
         loop {
             // While the session has lapsed, nothing is sent: the call waits for the
             // operator to sign in again, then goes on with the new token.
@@ -198,9 +172,6 @@ impl Api {
             if let Some(reason) = &call.reason {
                 builder = builder.header("X-Audit-Log-Reason", &url::encode(reason));
             }
-            if let Some(proof) = &confirmation {
-                builder = builder.header("X-Confirmation", proof);
-            }
             let timeout = if call.file { EXPORT_TIMEOUT } else { TIMEOUT };
             let answer = send(builder, call.body.clone(), timeout, call.file).await?;
             let text = match answer.body {
@@ -216,17 +187,6 @@ impl Api {
                         self.session.expire(reason);
                     }
                     continue;
-                }
-                // A dangerous action: the operator confirms it in place (what they typed
-                // stays where it is) and the call goes again with the proof, once.
-                ApiError::ConfirmationRequired(what) if confirmation.is_none() => {
-                    match self.session.confirm(what.clone()).await {
-                        Some(proof) => {
-                            confirmation = Some(proof);
-                            continue;
-                        }
-                        None => return Err(error),
-                    }
                 }
                 // Refused for the role: it may have changed since the dashboard asked.
                 ApiError::Status { status: 403, .. } => self.session.ask_role_again(),

@@ -84,8 +84,6 @@ fn list<T: FromJson>(v: &Value, name: &str) -> Result<Vec<T>, String> {
 pub struct Token {
     pub access_token: String,
     pub expires_in: u64,
-    /// The session may only set up a second factor (the account's role must have one).
-    pub must_enrol: bool,
 }
 
 impl FromJson for Token {
@@ -93,107 +91,6 @@ impl FromJson for Token {
         Ok(Self {
             access_token: text(v, "access_token")?,
             expires_in: whole(v, "expires_in")?,
-            must_enrol: v
-                .get("must_enrol")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-        })
-    }
-}
-
-/// What a right password gets: a session, or a challenge for the second factor.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SignIn {
-    Token(Token),
-    SecondFactor { challenge: String },
-}
-
-impl FromJson for SignIn {
-    fn from_json(v: &Value) -> Result<Self, String> {
-        if v.get("second_factor_required").and_then(Value::as_bool) == Some(true) {
-            Ok(SignIn::SecondFactor {
-                challenge: text(v, "challenge")?,
-            })
-        } else {
-            Token::from_json(v).map(SignIn::Token)
-        }
-    }
-}
-
-/// One of the operator's own sessions (`GET /admin/auth/sessions`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct OwnSession {
-    pub id: String,
-    pub created_at: String,
-    pub last_seen_at: String,
-    pub address: String,
-    pub device: String,
-    /// The session of this tab.
-    pub current: bool,
-}
-
-impl FromJson for OwnSession {
-    fn from_json(v: &Value) -> Result<Self, String> {
-        Ok(Self {
-            id: text(v, "id")?,
-            created_at: text(v, "created_at")?,
-            last_seen_at: text(v, "last_seen_at")?,
-            address: text(v, "address")?,
-            device: text(v, "device")?,
-            current: flag(v, "current")?,
-        })
-    }
-}
-
-/// A new authenticator secret to set up (`POST /admin/auth/totp/secret`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct TotpSecret {
-    pub secret: String,
-    pub otpauth_url: String,
-    pub qr_size: usize,
-    /// `qr_size` × `qr_size` modules, row by row, `1` dark.
-    pub qr_modules: String,
-}
-
-impl FromJson for TotpSecret {
-    fn from_json(v: &Value) -> Result<Self, String> {
-        let qr = field(v, "qr")?;
-        let qr_size = whole(qr, "size")? as usize;
-        let qr_modules = text(qr, "modules")?;
-        if qr_modules.len() != qr_size * qr_size {
-            return Err(wrong("qr", "a square of modules"));
-        }
-        Ok(Self {
-            secret: text(v, "secret")?,
-            otpauth_url: text(v, "otpauth_url")?,
-            qr_size,
-            qr_modules,
-        })
-    }
-}
-
-/// An enrolment's answer: the full session's token and the recovery codes, shown once.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Enrolled {
-    pub token: Token,
-    pub recovery_codes: Vec<String>,
-}
-
-impl FromJson for Enrolled {
-    fn from_json(v: &Value) -> Result<Self, String> {
-        let codes = field(v, "recovery_codes")?
-            .as_array()
-            .ok_or_else(|| wrong("recovery_codes", "a list"))?
-            .iter()
-            .map(|c| {
-                c.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| wrong("recovery_codes", "a list of strings"))
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(Self {
-            token: Token::from_json(v)?,
-            recovery_codes: codes,
         })
     }
 }
@@ -203,22 +100,13 @@ impl FromJson for Enrolled {
 pub struct Me {
     pub username: String,
     pub role: String,
-    /// An authenticator app is enrolled.
-    pub totp: bool,
-    pub recovery_codes_left: u64,
-    /// The account's role must sign in with a second factor.
-    pub factor_required: bool,
 }
 
 impl FromJson for Me {
     fn from_json(v: &Value) -> Result<Self, String> {
-        let factor = field(v, "second_factor")?;
         Ok(Self {
             username: text(v, "username")?,
             role: text(v, "role")?,
-            totp: flag(factor, "totp")?,
-            recovery_codes_left: whole(factor, "recovery_codes_left")?,
-            factor_required: flag(factor, "required")?,
         })
     }
 }
@@ -232,8 +120,6 @@ pub struct Account {
     pub role: String,
     pub disabled: bool,
     pub last_login_at: Option<String>,
-    /// An authenticator app is enrolled.
-    pub second_factor: bool,
 }
 
 impl FromJson for Account {
@@ -244,7 +130,6 @@ impl FromJson for Account {
             role: text(v, "role")?,
             disabled: flag(v, "disabled")?,
             last_login_at: text_or_null(v, "last_login_at")?,
-            second_factor: flag(v, "second_factor")?,
         })
     }
 }
@@ -517,31 +402,6 @@ impl FromJson for Service {
     }
 }
 
-/// What a check of the audit log's hash chain found (`GET /admin/audit/verify`).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ChainCheck {
-    pub verified_from: Option<u64>,
-    pub verified_through: Option<u64>,
-    /// Links checked that hold.
-    pub checked: u64,
-    /// The first entry whose link fails; none while the chain holds.
-    pub broken_at: Option<u64>,
-    /// The newest checked entry's hash, for the operator to keep outside the console.
-    pub head: Option<String>,
-}
-
-impl FromJson for ChainCheck {
-    fn from_json(v: &Value) -> Result<Self, String> {
-        Ok(Self {
-            verified_from: whole_or_null(v, "verified_from")?,
-            verified_through: whole_or_null(v, "verified_through")?,
-            checked: whole(v, "checked")?,
-            broken_at: whole_or_null(v, "broken_at")?,
-            head: text_or_null(v, "head")?,
-        })
-    }
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditEntry {
     /// Increasing; the log's order and its paging cursor.
@@ -712,6 +572,31 @@ impl FromJson for Versions {
             versions.insert(name.clone(), version.to_owned());
         }
         Ok(versions)
+    }
+}
+
+/// What a check of the audit log's hash chain found (`GET /admin/audit/verify`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ChainCheck {
+    pub verified_from: Option<u64>,
+    pub verified_through: Option<u64>,
+    /// Links checked that hold.
+    pub checked: u64,
+    /// The first entry whose link fails; none while the chain holds.
+    pub broken_at: Option<u64>,
+    /// The newest checked entry's hash, for the operator to keep outside the console.
+    pub head: Option<String>,
+}
+
+impl FromJson for ChainCheck {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            verified_from: whole_or_null(v, "verified_from")?,
+            verified_through: whole_or_null(v, "verified_through")?,
+            checked: whole(v, "checked")?,
+            broken_at: whole_or_null(v, "broken_at")?,
+            head: text_or_null(v, "head")?,
+        })
     }
 }
 
