@@ -148,6 +148,7 @@ pub fn EnvironmentBadge() -> impl IntoView {
 #[component]
 fn Header() -> impl IntoView {
     let session = use_session();
+    let api = use_api();
     let now = Clock::use_now();
     // `try_get`: when the session ends, the shell and its clock are torn down while
     // this may still be scheduled to run once more.
@@ -183,7 +184,7 @@ fn Header() -> impl IntoView {
             >
                 {move || format!("Session {}", format::remaining(left_ms().unwrap_or_default()))}
             </span>
-            <button type="button" class="button" on:click=move |_| session.end()>"Log out"</button>
+            <button type="button" class="button" on:click=move |_| api.log_out()>"Log out"</button>
         </header>
         {move || warn.get().then(|| view! {
             <div class="banner warning session-warning" role="status">

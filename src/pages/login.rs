@@ -236,7 +236,7 @@ pub fn SignInAgain() -> impl IntoView {
                     {password_field("again-password", password)}
                     {attempt.messages()}
                     <div class="modal-actions">
-                        <button type="button" class="button" on:click=move |_| session.end()>"Log out instead"</button>
+                        <button type="button" class="button" on:click=move |_| api.log_out()>"Log out instead"</button>
                         <button type="submit" class="button primary" disabled=move || attempt.locked()>
                             {move || if attempt.busy.get() { "Signing in…" } else { "Sign in" }}
                         </button>

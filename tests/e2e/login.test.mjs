@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import {
-  defaultConfig, dev, env, launchBrowser, login, loginAndWait, seededPlayer, shownTick, withPage, writeConfig,
+  defaultConfig, dev, env, launchBrowser, login, loginAndWait, requestLogMark, seededPlayer, shownTick, waitForRequest, withPage,
+  writeConfig,
 } from './harness.mjs';
 
 const storedToken = (page) => page.evaluate(() => sessionStorage.getItem('galaxy_admin_session')?.split('\n')[2] ?? null);
@@ -173,12 +174,18 @@ test('the header warns a few minutes before the session ends', async () => {
   });
 });
 
-test('logout clears the session and returns to the login page', async () => {
+test('logout ends the session at the gateway too: a token captured before is refused after it', async () => {
   await withPage(browser, 'logout', async (page) => {
     await loginAndWait(page);
+    const captured = await storedToken(page);
+    assert.ok(captured, 'the session token, as a script on the page could read it');
+    const mark = await requestLogMark();
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByLabel('Username').waitFor();
     assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+    assert.equal((await waitForRequest(mark, { method: 'POST', path: '/admin/auth/logout' })).status, 204);
+    const replayed = await fetch(`${env.gateway}/admin/auth/me`, { headers: { authorization: `Bearer ${captured}` } });
+    assert.equal(replayed.status, 401, 'the ended session is refused');
     await page.goto(`${env.dashboard}/admin/`);
     await page.waitForURL(/\/admin\/login/);
   });

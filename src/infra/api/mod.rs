@@ -127,6 +127,21 @@ impl Api {
         }
     }
 
+    /// Logs out: the session ends here at once, and the gateway is told to end it everywhere
+    /// (in the background, with the token as it was: a gateway out of reach must not keep the
+    /// operator waiting, nor signed in).
+    pub fn log_out(self) {
+        let token = self.session.token_untracked();
+        self.session.end();
+        let Some(token) = token else { return };
+        let builder = RequestBuilder::new(&url::join(&self.base.get_value(), "/admin/auth/logout"))
+            .method(Method::POST)
+            .header("Authorization", &format!("Bearer {token}"));
+        leptos::task::spawn_local(async move {
+            let _ = send(builder, None, TIMEOUT, false).await;
+        });
+    }
+
     /// A call whose answer has no body (204).
     pub fn empty(self, method: Method, path: impl Into<String>, body: Option<Value>) -> Typed<()> {
         self.text_of(Call::new(method, path.into(), body))
