@@ -210,7 +210,8 @@ test('requests of a page left, or of a search typed over, are aborted; stale row
     const aborted = [];
     page.on('requestfailed', (r) => aborted.push(`${new URL(r.url()).pathname}${new URL(r.url()).search} ${r.failure()?.errorText}`));
     await loginAndWait(page, '/');
-    await dev('POST', '/faults', { path_prefix: '/admin/audit', method: 'GET', count: 1, delay_ms: 5000 });
+    // Two: the page asks for the entries and for the tamper check (/admin/audit/verify), in either order.
+    await dev('POST', '/faults', { path_prefix: '/admin/audit', method: 'GET', count: 2, delay_ms: 5000 });
     const audit = page.waitForRequest((r) => new URL(r.url()).pathname.endsWith('/admin/audit'));
     await page.getByRole('link', { name: 'Audit log' }).click();
     await audit;
