@@ -241,6 +241,19 @@ fn call_for(id: &str, f: &Fixture, password: &str) -> Call {
         ),
         "resetAccountSecondFactor" => call(Method::DELETE, account("/second-factor"), None, 200),
         "listOwnSessions" => call(Method::GET, "/admin/auth/sessions", None, 200),
+        "createApiKey" => call(
+            Method::POST,
+            "/admin/api-keys",
+            Some(json!({ "name": "roles", "role": "viewer", "expires_in_days": 1 })),
+            201,
+        ),
+        "listApiKeys" => call(Method::GET, "/admin/api-keys", None, 200),
+        "revokeApiKey" => call(
+            Method::DELETE,
+            "/admin/api-keys/00000000-0000-4000-8000-000000000000",
+            None,
+            404,
+        ),
         "endOtherSessions" => call(Method::POST, "/admin/auth/sessions/end-others", None, 200),
         "endOwnSession" => call(
             Method::DELETE,

@@ -1,5 +1,7 @@
-//! The operator's session. The token lives in `sessionStorage` (per tab, gone
-//! when the tab closes), never in a URL or a log.
+//! The operator's session. Its token is the gateway's HttpOnly cookie, which no
+//! script of this page can read; the page keeps only who is signed in and until
+//! when, in `sessionStorage` (per tab, gone when the tab closes), to know at a
+//! reload that there is a session.
 //!
 //! A session that ends by itself (its time ran out, or the gateway refused its
 //! token) lapses rather than ends: the page stays as it is, with everything
@@ -19,32 +21,27 @@ const STORAGE_KEY: &str = "galaxy_admin_session";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Active {
-    pub token: String,
     pub username: String,
     /// Milliseconds since the Unix epoch on this machine's clock, as `Date.now()` counts.
     pub expires_at_ms: f64,
+    /// Which sign-in of this page it is (not stored): a refusal of a request sent
+    /// before the latest sign-in is not a lapse of the new session.
+    pub sign_in: u32,
 }
 
 impl Active {
     /// `expires_at_ms` (whole, as an integer: formatting or parsing a float would
-    /// pull core's float code into the bundle), the username and the token, one
-    /// per line (a token and a username have no line breaks).
+    /// pull core's float code into the bundle), then the username.
     fn stored(&self) -> String {
-        format!(
-            "{}\n{}\n{}",
-            self.expires_at_ms as u64, self.username, self.token
-        )
+        format!("{}\n{}", self.expires_at_ms as u64, self.username)
     }
 
     fn from_stored(text: &str) -> Option<Self> {
-        let mut lines = text.splitn(3, '\n');
-        let expires_at_ms = lines.next()?.parse::<u64>().ok()? as f64;
-        let username = lines.next()?.to_owned();
-        let token = lines.next().filter(|t| !t.is_empty())?.to_owned();
+        let (expires_at_ms, username) = text.split_once('\n')?;
         Some(Self {
-            token,
-            username,
-            expires_at_ms,
+            username: username.to_owned(),
+            expires_at_ms: expires_at_ms.parse::<u64>().ok()? as f64,
+            sign_in: 0,
         })
     }
 }
@@ -104,6 +101,8 @@ pub struct Session {
     /// The account's role, as `/admin/auth/me` last said; asked again after a 403.
     role: RwSignal<Option<Role>>,
     role_asked: RwSignal<u32>,
+    /// Sign-ins on this page so far, never reset, so each has its own `Active::sign_in`.
+    sign_ins: StoredValue<u32>,
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -136,14 +135,18 @@ impl Session {
             waiting: StoredValue::new_local(Vec::new()),
             role: RwSignal::new(None),
             role_asked: RwSignal::new(0),
+            sign_ins: StoredValue::new(0),
         }
     }
 
-    pub fn begin(&self, token: String, username: String, expires_in_secs: u64) {
+    /// The gateway started a session (its cookie is set) for `username`.
+    pub fn begin(&self, username: String, expires_in_secs: u64) {
+        let sign_in = self.sign_ins.get_value().wrapping_add(1);
+        self.sign_ins.set_value(sign_in);
         let active = Active {
-            token,
             username,
             expires_at_ms: expires_at(now_ms(), expires_in_secs),
+            sign_in,
         };
         if let Some(s) = storage() {
             let _ = s.set_item(STORAGE_KEY, &active.stored());
@@ -157,7 +160,7 @@ impl Session {
         self.release(true);
     }
 
-    fn forget_token() {
+    fn forget_stored() {
         if let Some(s) = storage() {
             let _ = s.remove_item(STORAGE_KEY);
         }
@@ -175,7 +178,7 @@ impl Session {
 
     /// The operator logged out: the session, its drafts and every held request end.
     pub fn end(&self) {
-        Self::forget_token();
+        Self::forget_stored();
         draft::forget_all();
         self.lapsed.set(None);
         self.active.set(None);
@@ -189,7 +192,7 @@ impl Session {
     pub fn expire(&self, reason: &str) {
         if self.active.with_untracked(Option::is_some) && self.lapsed.get_untracked().is_none() {
             // A reload from here finds no session, and asks on the login page.
-            Self::forget_token();
+            Self::forget_stored();
             self.lapsed.set(Some(reason.to_owned()));
         }
     }
@@ -260,9 +263,10 @@ impl Session {
         self.active.with(Option::is_some)
     }
 
-    pub fn token_untracked(&self) -> Option<String> {
+    /// Which sign-in the session is, if there is one (see `Active::sign_in`).
+    pub fn sign_in_untracked(&self) -> Option<u32> {
         self.active
-            .with_untracked(|a| a.as_ref().map(|a| a.token.clone()))
+            .with_untracked(|a| a.as_ref().map(|a| a.sign_in))
     }
 }
 
@@ -298,12 +302,14 @@ mod tests {
     #[test]
     fn a_stored_session_round_trips_and_garbage_is_none() {
         let active = Active {
-            token: "aaa.bbb.ccc".into(),
             username: "admin".into(),
             expires_at_ms: 1_700_000_123_456.0,
+            sign_in: 0,
         };
-        assert_eq!(Active::from_stored(&active.stored()), Some(active));
-        for bad in ["", "x\nadmin\ntoken", "1\nadmin", "1\nadmin\n", "eyJ.a.b"] {
+        let stored = active.stored();
+        assert_eq!(stored, "1700000123456\nadmin", "no credential is kept");
+        assert_eq!(Active::from_stored(&stored), Some(active));
+        for bad in ["", "x\nadmin", "1", "eyJ.a.b"] {
             assert_eq!(Active::from_stored(bad), None, "{bad:?}");
         }
     }

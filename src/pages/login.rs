@@ -167,7 +167,7 @@ impl Attempt {
             match result {
                 Ok(token) => {
                     password.try_set(String::new());
-                    session.begin(token.access_token, name, token.expires_in);
+                    session.begin(name, token.expires_in);
                 }
                 // The gateway's word: bad credentials, or an account that is disabled.
                 Err(ApiError::Unauthorized(detail)) => {

@@ -58,7 +58,7 @@ pub fn PasswordPage() -> impl IntoView {
         save.run(
             api.json::<Token>(Method::POST, "/admin/auth/password", Some(body)),
             move |token| {
-                session.begin(token.access_token, name, token.expires_in);
+                session.begin(name, token.expires_in);
                 for field in [current, new, again] {
                     field.set(String::new());
                 }

@@ -86,6 +86,10 @@ PROBES: dict[str, Probe] = {
     # An action that takes no proof: refused before anything is checked.
     "confirmAction": probe(422, body={"action": "gameStatus", "target": "x"}),
     "listOwnSessions": probe(200),
+    # A name that is empty: refused before anything is made.
+    "createApiKey": probe(422, body={"name": "", "role": "viewer", "expires_in_days": 1}),
+    "listApiKeys": probe(200),
+    "revokeApiKey": probe(404),
     "endOwnSession": probe(404),
     # These end sessions: run in a session of their own (see test_roles), only with --mutating.
     "endOtherSessions": probe(200, harmless=False),
@@ -100,6 +104,7 @@ PATH_PARAMETERS = {
     "{player_id}": NO_SUCH_UUID,
     "{account_id}": NO_SUCH_UUID,
     "{session_id}": NO_SUCH_UUID,
+    "{key_id}": NO_SUCH_UUID,
     "{snapshot_id}": str(NO_SUCH_SNAPSHOT),
     "{key}": "motd",
 }

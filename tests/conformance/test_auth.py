@@ -38,6 +38,52 @@ def test_the_admin_logs_in_and_me_describes_the_session(gw, admin):
     assert abs(left - token["expires_in"]) < 120, f"expires_at is {left:.0f} s away, expires_in {token['expires_in']}"
 
 
+COOKIE = "__Host-galaxy_admin_session"
+COOKIE_MODE = {"X-Galaxy-Session": "cookie"}
+
+
+def cookie_sign_in(gw, admin) -> tuple[str, dict]:
+    """Signs in as a browser does; the `name=value` to send back, and the answer's body."""
+    r = gw.request("POST", "/admin/auth/login", body={"username": admin.username, "password": admin.password},
+                   headers=COOKIE_MODE)
+    assert r.status == 200, str(r)
+    set_cookie = r.header("set-cookie") or ""
+    assert set_cookie.startswith(f"{COOKIE}="), f"no session cookie: {set_cookie!r}"
+    attributes = {a.strip().split("=")[0].lower() for a in set_cookie.split(";")[1:]}
+    assert {"path", "max-age", "secure", "httponly", "samesite"} <= attributes, set_cookie
+    assert "domain" not in attributes, f"a __Host- cookie has no Domain: {set_cookie}"
+    assert "samesite=strict" in set_cookie.lower().replace(" ", ""), set_cookie
+    return set_cookie.split(";")[0], r.json()
+
+
+@pytest.mark.contract("sessionCookie; parameters.SessionMode; Token (token_type cookie)")
+def test_a_browser_session_is_an_http_only_cookie_and_never_in_the_body(gw, admin):
+    cookie, body = cookie_sign_in(gw, admin)
+    assert body["token_type"] == "cookie" and "access_token" not in body, body
+    me = gw.request("GET", "/admin/auth/me", headers={"Cookie": cookie, **COOKIE_MODE})
+    assert me.status == 200 and me.json()["username"] == admin.username, str(me)
+
+
+@pytest.mark.contract("sessionCookie: without X-Galaxy-Session, or from another origin, 403 cross_site_request")
+def test_the_cookie_without_its_header_or_from_another_origin_is_refused(gw, admin):
+    cookie, _ = cookie_sign_in(gw, admin)
+    for headers in ({"Cookie": cookie},
+                    {"Cookie": cookie, **COOKIE_MODE, "Origin": "https://conformance-kit.invalid"}):
+        r = gw.request("GET", "/admin/auth/me", headers=headers)
+        assert assert_error(r, 403).get("code") == "cross_site_request", str(r)
+
+
+@pytest.mark.contract("POST /admin/auth/logout 204 Set-Cookie; sessionCookie")
+def test_logout_clears_the_cookie_and_the_cookie_is_refused_after_it(gw, admin):
+    cookie, _ = cookie_sign_in(gw, admin)
+    out = gw.request("POST", "/admin/auth/logout", headers={"Cookie": cookie, **COOKIE_MODE})
+    assert out.status == 204, str(out)
+    cleared = out.header("set-cookie") or ""
+    assert cleared.startswith(f"{COOKIE}=;") and "max-age=0" in cleared.lower(), cleared
+    replayed = gw.request("GET", "/admin/auth/me", headers={"Cookie": cookie, **COOKIE_MODE})
+    assert_unauthorized(replayed, "This session was ended; log in again")
+
+
 @pytest.mark.contract("POST /admin/auth/login 401: `Incorrect username or password`")
 def test_bad_credentials_are_401_with_the_contracts_message(gw):
     # A username no account has (one failed login, far below any limit).

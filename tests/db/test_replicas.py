@@ -11,6 +11,8 @@ happen."""
 
 from __future__ import annotations
 
+import hashlib
+
 import json
 import os
 import secrets
@@ -215,6 +217,26 @@ def test_a_session_ended_or_signed_out_through_one_replica_is_refused_by_the_oth
     assert a.call(phone, "GET", "/admin/auth/me") == (401, {"detail": "This session was ended; log in again"})
     assert a.call(laptop, "POST", "/admin/auth/logout")[0] == 204
     assert b.call(laptop, "GET", "/admin/auth/me") == (401, {"detail": "This session was ended; log in again"})
+
+
+def test_an_api_key_made_on_one_replica_works_on_the_other_until_revoked_there(replicas, server, db):
+    a, b = replicas
+    admin = a.login()
+    status, made = a.call(admin, "POST", "/admin/api-keys", {"name": "backup job", "role": "operator", "expires_in_days": 1})
+    assert status == 201, made
+    key = made["key"]
+    assert b.call(key, "GET", "/admin/game/status")[0] == 200
+    # Uses through both replicas within a minute are one recorded use.
+    assert a.call(key, "GET", "/admin/game/status")[0] == 200
+    with server.connect(db) as conn:
+        stored = conn.execute("SELECT key_hash, last_used_at IS NOT NULL FROM admin_api_keys WHERE id = %s",
+                              (made["id"],)).fetchone()
+        uses = conn.execute("SELECT count(*) FROM admin_audit WHERE action = 'auth.api_key_use'").fetchone()[0]
+    assert stored[0] == hashlib.sha256(key.encode()).hexdigest() and key not in stored[0], "only its hash is kept"
+    assert stored[1] and uses == 1, (stored, uses)
+
+    assert b.call(admin, "DELETE", f"/admin/api-keys/{made['id']}")[0] == 204
+    assert a.call(key, "GET", "/admin/game/status") == (401, {"detail": "This API key was revoked"})
 
 
 def test_two_admins_demoting_each_other_through_two_replicas_at_once_leave_one(replicas, server, db):

@@ -2,11 +2,24 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import {
-  defaultConfig, dev, env, launchBrowser, login, loginAndWait, requestLogMark, seededPlayer, shownTick, waitForRequest, withPage,
+  api, defaultConfig, dev, env, launchBrowser, login, loginAndWait, requestLogMark, seededPlayer, shownTick, waitForRequest, withPage,
   writeConfig,
 } from './harness.mjs';
 
-const storedToken = (page) => page.evaluate(() => sessionStorage.getItem('galaxy_admin_session')?.split('\n')[2] ?? null);
+const COOKIE = '__Host-galaxy_admin_session';
+/** What the page keeps for a reload: who is signed in and until when, never the token. */
+const storedSession = (page) => page.evaluate(() => sessionStorage.getItem('galaxy_admin_session'));
+const sessionCookie = async (page) => (await page.context().cookies(env.gateway)).find((c) => c.name === COOKIE);
+
+/** Everything this page's scripts can read that looks like a credential (a JWT), wherever it is. */
+const readableCredentials = (page) => page.evaluate(() => {
+  const jwt = /eyJ[\w-]+\.[\w-]+\.[\w-]+/;
+  const values = [document.cookie, document.location.href];
+  for (const store of [sessionStorage, localStorage]) {
+    for (let i = 0; i < store.length; i += 1) values.push(store.key(i), store.getItem(store.key(i)));
+  }
+  return values.filter((v) => jwt.test(v ?? ''));
+});
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
@@ -36,8 +49,13 @@ test('an operator logs in through nginx and sees the game ticking', async () => 
     assert.ok((await shownTick(page)) > first, 'the tick advances without a reload');
     assert.equal(await page.getByTestId('operator').textContent(), env.username);
     assert.match(await page.getByTestId('session-time').textContent(), /^Session (59 min|1 h)/);
-    const token = await storedToken(page);
-    assert.ok(token && !page.url().includes(token), 'the token is in sessionStorage, never in the URL');
+    const cookie = await sessionCookie(page);
+    assert.ok(cookie, 'the gateway set the session cookie');
+    assert.deepEqual(
+      { httpOnly: cookie.httpOnly, secure: cookie.secure, sameSite: cookie.sameSite, path: cookie.path },
+      { httpOnly: true, secure: true, sameSite: 'Strict', path: '/' },
+    );
+    assert.deepEqual(await readableCredentials(page), [], 'no credential is readable by the page');
   });
 });
 
@@ -125,17 +143,19 @@ test('when the session time reaches zero the operator signs in again over the pa
     await page.clock.install();
     await loginAndWait(page, '/services');
     await page.getByTestId('gateway-readiness').filter({ hasText: 'Ready' }).waitFor();
+    const first = (await sessionCookie(page)).value;
     // Only this clock moves on: the gateway would still accept the token for a while.
     await page.clock.fastForward(121_000);
     const signIn = page.getByRole('dialog', { name: 'Sign in again' });
     await signIn.getByText('Your session expired. Sign in to carry on', { exact: false }).waitFor();
     assert.match(page.url(), /\/admin\/services$/, 'the page stays');
-    assert.equal(await storedToken(page), null);
+    assert.equal(await storedSession(page), null);
     await signIn.getByLabel('Password').fill(env.password);
     await signIn.getByRole('button', { name: 'Sign in' }).click();
     await signIn.waitFor({ state: 'detached' });
     assert.match(page.url(), /\/admin\/services$/);
-    assert.notEqual(await storedToken(page), null);
+    assert.match(await storedSession(page), new RegExp(`^\\d+\\n${env.username}$`));
+    assert.notEqual((await sessionCookie(page)).value, first, 'a new session, in a new cookie');
   });
 });
 
@@ -151,7 +171,7 @@ test('a 401 mid-session holds everything and asks to sign in again once, over th
     assert.match(page.url(), /\/admin\/players\?search=nova$/);
     assert.equal(await page.getByRole('dialog').count(), 1, 'asked once');
     assert.equal(await page.locator('.toast').count(), 0, 'no flood of error toasts');
-    assert.equal(await storedToken(page), null);
+    assert.equal(await storedSession(page), null);
     const before = statusCalls.length;
     await page.waitForTimeout(4500);
     assert.equal(statusCalls.length, before, 'pollers wait for the new sign-in');
@@ -174,21 +194,45 @@ test('the header warns a few minutes before the session ends', async () => {
   });
 });
 
-test('logout ends the session at the gateway too: a token captured before is refused after it', async () => {
+test('logout ends the session at the gateway too: a cookie captured before is refused after it', async () => {
   await withPage(browser, 'logout', async (page) => {
     await loginAndWait(page);
-    const captured = await storedToken(page);
-    assert.ok(captured, 'the session token, as a script on the page could read it');
+    const captured = (await sessionCookie(page))?.value;
+    assert.ok(captured, 'the session cookie, as malware on the device could take it');
     const mark = await requestLogMark();
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByLabel('Username').waitFor();
     assert.equal(await page.evaluate(() => sessionStorage.length), 0);
     assert.equal((await waitForRequest(mark, { method: 'POST', path: '/admin/auth/logout' })).status, 204);
-    const replayed = await fetch(`${env.gateway}/admin/auth/me`, { headers: { authorization: `Bearer ${captured}` } });
+    assert.equal(await sessionCookie(page), undefined, 'the gateway cleared the cookie');
+    const replayed = await fetch(`${env.gateway}/admin/auth/me`, {
+      headers: { cookie: `${COOKIE}=${captured}`, 'x-galaxy-session': 'cookie' },
+    });
     assert.equal(replayed.status, 401, 'the ended session is refused');
     await page.goto(`${env.dashboard}/admin/`);
     await page.waitForURL(/\/admin\/login/);
   });
+});
+
+test('a form on another origin cannot use the session cookie: the gateway refuses it and nothing happens', async () => {
+  await withPage(browser, 'cross-origin-form', async (page) => {
+    await loginAndWait(page);
+    assert.ok(await sessionCookie(page), 'signed in, with the cookie');
+    // A page on a sibling port of localhost (the same site, so SameSite alone would not stop
+    // the cookie) that posts a form to the gateway, as a CSRF attack would.
+    const attacker = 'https://localhost:30009';
+    await page.route(`${attacker}/**`, (route) => route.fulfill({
+      contentType: 'text/html',
+      body: `<form method="post" action="${env.gateway}/admin/game/pause"><input name="reason" value="pwned"><button>Win a prize</button></form>`,
+    }));
+    await page.goto(`${attacker}/prize`);
+    const mark = await requestLogMark();
+    await page.getByRole('button', { name: 'Win a prize' }).click();
+    const forged = await waitForRequest(mark, { method: 'POST', path: '/admin/game/pause' });
+    assert.equal(forged.status, 403, 'refused by the CSRF defence');
+    assert.match(await page.locator('body').textContent(), /cross_site_request/);
+    assert.equal((await api('GET', '/admin/game/status')).body.paused, false, 'the game still runs');
+  }, { allowConsoleErrors: true }); // the browser logs the 403
 });
 
 test('an unreachable gateway is named on the login page', async () => {

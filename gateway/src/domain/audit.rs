@@ -95,6 +95,10 @@ pub struct AuditEntry {
     /// none for entries written before the chain began.
     #[serde(serialize_with = "serialize_hash")]
     pub hash: Option<Hash>,
+    /// The API key the actor acted through (see `Actor::via`), said in `detail` by `with`;
+    /// not a column of its own.
+    #[serde(skip)]
+    pub via: Option<String>,
 }
 
 impl AuditEntry {
@@ -116,6 +120,7 @@ impl AuditEntry {
             reason: None,
             detail: None,
             hash: None,
+            via: actor.via.clone(),
         }
         .with(audit)
     }
@@ -133,7 +138,11 @@ impl AuditEntry {
             before: audit.before,
             after: audit.after,
             reason: audit.reason,
-            detail: audit.detail,
+            detail: match (&self.via, audit.detail) {
+                (None, detail) => detail,
+                (Some(via), None) => Some(format!("with {via}")),
+                (Some(via), Some(detail)) => Some(format!("{detail}; with {via}")),
+            },
             ..self.clone()
         }
     }
@@ -205,6 +214,9 @@ pub struct Actor {
     pub id: Option<Uuid>,
     pub username: String,
     pub role: Option<Role>,
+    /// "API key “ci” (gak_AbC123…)" when the account acts through one of its API keys: every
+    /// entry of what the key does says so.
+    pub via: Option<String>,
 }
 
 impl Actor {
@@ -214,6 +226,7 @@ impl Actor {
             id: None,
             username: ANONYMOUS.to_owned(),
             role: None,
+            via: None,
         }
     }
 
@@ -223,6 +236,7 @@ impl Actor {
             id: None,
             username: SYSTEM.to_owned(),
             role: None,
+            via: None,
         }
     }
 
@@ -231,6 +245,7 @@ impl Actor {
             id: Some(account.id),
             username: account.username.clone(),
             role: Some(account.role),
+            via: None,
         }
     }
 }
@@ -443,6 +458,7 @@ mod tests {
             reason: None,
             detail: None,
             hash: None,
+            via: None,
         }
     }
 

@@ -3,6 +3,7 @@
 //! HTTP layer's types nor a store's appear here, so both stores and any transport share them.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod audit;
 pub mod audit_chain;
 pub mod client_ip;

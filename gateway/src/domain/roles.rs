@@ -69,6 +69,14 @@ const fn op(
 /// Every operation that needs a session, and the least role that may call it.
 pub const OPERATIONS: &[Operation] = &[
     op("me", "GET", "/admin/auth/me", Role::Viewer),
+    op("createApiKey", "POST", "/admin/api-keys", Role::Viewer),
+    op("listApiKeys", "GET", "/admin/api-keys", Role::Viewer),
+    op(
+        "revokeApiKey",
+        "DELETE",
+        "/admin/api-keys/{key_id}",
+        Role::Viewer,
+    ),
     op(
         "newTotpSecret",
         "POST",
@@ -259,6 +267,20 @@ pub const OPERATIONS: &[Operation] = &[
 
 /// What a session that must enrol a second factor first may call: who it is and the enrolment.
 pub const ENROLMENT_OPERATIONS: &[&str] = &["me", "newTotpSecret", "enrolTotp", "logout"];
+
+/// What only a person may do: their own sign-in (factors, proofs, sessions, password) and
+/// making keys, so a leaked key can neither mint more nor take over its creator's account.
+pub const NOT_FOR_API_KEYS: &[&str] = &[
+    "newTotpSecret",
+    "enrolTotp",
+    "confirmAction",
+    "listOwnSessions",
+    "endOtherSessions",
+    "endOwnSession",
+    "logout",
+    "changePassword",
+    "createApiKey",
+];
 
 /// The operation at `method` and `path` (a route template relative to the base path).
 pub fn find(method: &str, path: &str) -> Option<&'static Operation> {

@@ -2,8 +2,8 @@
 //! `domain::accounts`, the login rate limit in `domain::login_limit`, the role table in
 //! `domain::roles`.
 
-use axum::extract::{FromRequestParts, MatchedPath};
-use std::net::IpAddr;
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath};
+use std::net::{IpAddr, SocketAddr};
 
 use axum::http::{header, request::Parts, HeaderMap};
 use jsonwebtoken::{
@@ -14,11 +14,14 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::domain::accounts::{self, Account};
-use crate::domain::audit::Actor;
+use crate::domain::api_keys;
+use crate::domain::audit::{Actor, Audit, TargetType};
 use crate::domain::login_limit::username_key;
 use crate::domain::roles::{self, Role};
 use crate::domain::sessions::SessionRecord;
+use crate::http::client_ip;
 use crate::http::error::ApiError;
+use crate::http::session_cookie;
 use crate::http::state::AppState;
 
 /// Who issues admin tokens; a token from another issuer is refused.
@@ -134,6 +137,14 @@ pub struct IssuedToken {
     pub expires_in: u64,
 }
 
+impl IssuedToken {
+    /// The answer that hands it over: in the body, or as the browser's cookie if the request
+    /// asked for one (`session_cookie`).
+    pub fn answer(self, headers: &HeaderMap) -> session_cookie::Issued {
+        session_cookie::Issued::new(headers, self.token, self.expires_in)
+    }
+}
+
 /// Where a sign-in comes from, for its session's record.
 pub struct Origin<'a> {
     pub address: IpAddr,
@@ -245,8 +256,10 @@ pub struct Session {
     pub version: u64,
     /// The account has a second factor, so proofs take its code rather than the password.
     pub second_factor: bool,
-    /// The session (`domain::sessions`) the token belongs to.
+    /// The session (`domain::sessions`) the token belongs to; for an API key, the key's id.
     pub sid: Uuid,
+    /// Set when the request is signed by an API key rather than a person's session.
+    pub api_key: Option<String>,
 }
 
 impl Session {
@@ -255,6 +268,7 @@ impl Session {
             id: Some(self.id),
             username: self.username.clone(),
             role: Some(self.role),
+            via: self.api_key.clone(),
         }
     }
 }
@@ -289,7 +303,22 @@ impl FromRequestParts<AppState> for Session {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts).ok_or(ApiError::Unauthorized("Not authenticated"))?;
+        // A bearer token (scripts, the CLI) if the request has one, else the browser's cookie,
+        // which must come with the CSRF defence's header from an allowed origin.
+        let token = match bearer(parts) {
+            Some(key) if api_keys::is_key(key) => {
+                let key = key.to_owned();
+                let session = key_session(parts, state, &key).await?;
+                return authorize(parts, state, session);
+            }
+            Some(token) => token,
+            None => {
+                let token = session_cookie::token(&parts.headers)
+                    .ok_or(ApiError::Unauthorized("Not authenticated"))?;
+                session_cookie::check_request(&parts.headers, &parts.uri, &state.settings)?;
+                token
+            }
+        };
         let data = decode::<Claims>(
             token,
             &DecodingKey::from_secret(&state.settings.secrets.jwt_secret_key),
@@ -349,28 +378,118 @@ impl FromRequestParts<AppState> for Session {
                 version: account.token_version,
                 second_factor: account.totp_secret.is_some(),
                 sid,
+                api_key: None,
             }
         };
-        let route = route(parts, state);
-        if session.must_enrol {
-            let operation = roles::find(parts.method.as_str(), &route);
-            if !operation.is_some_and(|o| roles::ENROLMENT_OPERATIONS.contains(&o.id)) {
-                return Err(ApiError::ForbiddenCode {
-                    code: "second_factor_required",
-                    detail: "Set up a second factor first: your role must sign in with one"
-                        .to_owned(),
-                });
-            }
-        }
-        let minimum = roles::minimum_role(parts.method.as_str(), &route);
-        if session.role < minimum {
-            return Err(ApiError::Forbidden(roles::denied_detail(
-                minimum,
-                session.role,
-            )));
-        }
-        Ok(session)
+        authorize(parts, state, session)
     }
+}
+
+/// Whether `session` may call the operation of the request: its role, and what a session
+/// limited to enrolling or signed by an API key may not do.
+fn authorize(parts: &Parts, state: &AppState, session: Session) -> Result<Session, ApiError> {
+    let route = route(parts, state);
+    if session.must_enrol {
+        let operation = roles::find(parts.method.as_str(), &route);
+        if !operation.is_some_and(|o| roles::ENROLMENT_OPERATIONS.contains(&o.id)) {
+            return Err(ApiError::ForbiddenCode {
+                code: "second_factor_required",
+                detail: "Set up a second factor first: your role must sign in with one".to_owned(),
+            });
+        }
+    }
+    if session.api_key.is_some() {
+        let operation = roles::find(parts.method.as_str(), &route);
+        if operation.is_some_and(|o| roles::NOT_FOR_API_KEYS.contains(&o.id)) {
+            return Err(ApiError::ForbiddenCode {
+                code: "not_for_api_keys",
+                detail: "An API key cannot do this; sign in as a person".to_owned(),
+            });
+        }
+    }
+    let minimum = roles::minimum_role(parts.method.as_str(), &route);
+    if session.role < minimum {
+        return Err(ApiError::Forbidden(roles::denied_detail(
+            minimum,
+            session.role,
+        )));
+    }
+    Ok(session)
+}
+
+/// The session of a request signed by API key `secret`: its creator's account, with the key's
+/// role, if the key may act now from the request's address (else 401 saying why). A use is
+/// recorded (the key's last use and an `auth.api_key_use` entry) at most once a minute.
+async fn key_session(parts: &Parts, state: &AppState, secret: &str) -> Result<Session, ApiError> {
+    let invalid = || ApiError::Unauthorized("Invalid API key");
+    let key = state
+        .api_keys
+        .by_hash(&api_keys::hash(secret))
+        .await?
+        .ok_or_else(invalid)?;
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
+    let address = client_ip::resolve(peer, &parts.headers, &state.settings.trusted_proxies);
+    let account = state.accounts.get(key.created_by).await?;
+    let creator_role = account.as_ref().filter(|a| !a.disabled).map(|a| a.role);
+    let creator_name = account
+        .as_ref()
+        .map_or_else(String::new, |a| a.username.clone());
+    let now = OffsetDateTime::now_utc();
+    let via = format!("API key {}", key.label());
+    // Entries about a key are about its creator's account, and name the key.
+    let on_key = |action: &'static str, what: String| {
+        Audit::new(action)
+            .on(
+                TargetType::Account,
+                Some(key.created_by.to_string()),
+                Some(creator_name.clone()),
+            )
+            .detail(format!("{via}: {what}"))
+    };
+    if let Err(refusal) = key.check(now, address, creator_role) {
+        state.world().audit(
+            &Actor::anonymous(),
+            on_key(
+                "auth.api_key_refused",
+                format!("from {address}: {}", refusal.detail()),
+            ),
+        );
+        return Err(ApiError::Unauthorized(refusal.detail()));
+    }
+    let creator = account.ok_or_else(invalid)?;
+    let session = Session {
+        id: creator.id,
+        username: creator.username.clone(),
+        role: key.role,
+        expires_at: key.expires_at,
+        must_enrol: false,
+        version: creator.token_version,
+        second_factor: false,
+        sid: key.id,
+        api_key: Some(via.clone()),
+    };
+    if key.used_long_ago(now) {
+        let entry = state.audit_entry(
+            &session.actor(),
+            Audit {
+                detail: Some(format!("from {address}")),
+                ..on_key("auth.api_key_use", String::new())
+            },
+        );
+        state
+            .api_keys
+            .record_use(
+                key.id,
+                crate::domain::to_micros(now),
+                &address.to_string(),
+                entry,
+            )
+            .await?;
+    }
+    Ok(session)
 }
 
 /// The key the login limit counts an attempt under: the account when the username names one,

@@ -4,6 +4,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -18,6 +19,7 @@ use crate::http::auth::{self, hash_slowly, limit_key, verify_slowly, Origin, Ses
 use crate::http::client_ip;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::JsonBody;
+use crate::http::session_cookie::Issued;
 use crate::http::state::AppState;
 use crate::store::sessions::Which;
 
@@ -43,7 +45,7 @@ async fn login(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     JsonBody(body): JsonBody<Login>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let client = client_ip::resolve(peer.ip(), &headers, &state.settings.trusted_proxies);
     let _gate = state.login_gate.lock().await;
     let account = state.accounts.named(&body.username).await?;
@@ -98,11 +100,15 @@ async fn login(
             "challenge": auth::challenge(&state, &account),
             "methods": ["totp", "recovery_code"],
             "expires_in": auth::CHALLENGE_SECS,
-        })));
+        }))
+        .into_response());
     }
     let must_enrol = state.world().second_factor_roles.contains(&account.role);
     let origin = Origin::of(client, &headers);
-    signed_in(&state, &account, &key, &origin, must_enrol, "password").await
+    signed_in(
+        &state, &account, &key, &origin, must_enrol, "password", &headers,
+    )
+    .await
 }
 
 /// Ends a sign-in that succeeded: records it (the login time, the limit's success, the audit
@@ -114,7 +120,8 @@ pub(crate) async fn signed_in(
     origin: &Origin<'_>,
     must_enrol: bool,
     how: &str,
-) -> ApiResult<Json<Value>> {
+    headers: &HeaderMap,
+) -> ApiResult<Response> {
     let client = origin.address;
     state
         .accounts
@@ -135,9 +142,9 @@ pub(crate) async fn signed_in(
         &Actor::account(account),
         Audit::new("auth.login").detail(format!("from {client} with {how}{enrol}")),
     );
-    let mut answer = token_json(issued);
-    answer["must_enrol"] = json!(must_enrol);
-    Ok(Json(answer))
+    let mut answer = issued.answer(headers);
+    answer.body["must_enrol"] = json!(must_enrol);
+    Ok(answer.into_response())
 }
 
 /// Where a refused attempt came from and which limit refused it: the password was not tried.
@@ -150,14 +157,6 @@ pub(crate) fn locked_detail(client: IpAddr, refusal: Refusal) -> String {
         "from {client}: {by} is locked for {} s more",
         refusal.retry_after_secs
     )
-}
-
-pub(crate) fn token_json(issued: auth::IssuedToken) -> Value {
-    json!({
-        "access_token": issued.token,
-        "token_type": "bearer",
-        "expires_in": issued.expires_in,
-    })
 }
 
 async fn me(session: Session, State(state): State<AppState>) -> ApiResult<Json<Value>> {
@@ -196,7 +195,7 @@ async fn change_password(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     JsonBody(body): JsonBody<PasswordChange>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Issued> {
     accounts::check_password("new_password", &body.new_password, &session.username)
         .map_err(|e| ApiError::Validation(vec![e]))?;
     let client = client_ip::resolve(peer.ip(), &headers, &state.settings.trusted_proxies);
@@ -244,7 +243,7 @@ async fn change_password(
         })
         .await?;
     let issued = auth::start(&state, &account, &Origin::of(client, &headers)).await?;
-    Ok(Json(token_json(issued)))
+    Ok(issued.answer(&headers))
 }
 
 /// An entry about the signed-in account itself.

@@ -3,6 +3,7 @@
 //! answer as `api/openapi.yaml` says.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod client_ip;
@@ -22,6 +23,7 @@ pub mod public;
 pub mod request_log;
 pub mod second_factor;
 pub mod services;
+pub mod session_cookie;
 pub mod sessions;
 pub mod snapshots;
 pub mod state;
@@ -52,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .merge(second_factor::routes())
         .merge(confirmation::routes())
         .merge(sessions::routes())
+        .merge(api_keys::routes())
         .merge(public::routes());
     if state.settings.dev_controls {
         api = api.merge(dev::routes());
@@ -80,6 +83,7 @@ pub fn router(state: AppState) -> Router {
             header::IF_MATCH,
             HeaderName::from_static(extract::REASON_HEADER),
             HeaderName::from_static(confirmation::HEADER),
+            HeaderName::from_static(session_cookie::HEADER),
         ])
         // The dashboard is on another origin, where the browser hides every response header
         // not listed here: the login form counts down Retry-After, and the runtime config page

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::{post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -18,7 +19,8 @@ use crate::http::auth::{self, limit_key, verify_slowly, Origin, Session};
 use crate::http::client_ip;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::JsonBody;
-use crate::http::login::{locked_detail, signed_in, token_json};
+use crate::http::login::{locked_detail, signed_in};
+use crate::http::session_cookie::Issued;
 use crate::http::state::AppState;
 use crate::store::sessions::Which;
 
@@ -49,7 +51,7 @@ async fn second_step(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     JsonBody(body): JsonBody<SecondStep>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let client = client_ip::resolve(peer.ip(), &headers, &state.settings.trusted_proxies);
     let _gate = state.login_gate.lock().await;
     let account = auth::challenged(&state, &body.challenge).await?;
@@ -119,6 +121,7 @@ async fn second_step(
         &Origin::of(client, &headers),
         false,
         &how,
+        &headers,
     )
     .await
 }
@@ -160,7 +163,7 @@ async fn enrol(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     JsonBody(body): JsonBody<Enrolment>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Issued> {
     let client = client_ip::resolve(peer.ip(), &headers, &state.settings.trusted_proxies);
     let secret = factor::parse_secret(&body.secret).ok_or_else(|| {
         ApiError::field(
@@ -279,9 +282,9 @@ async fn enrol(
             &|_| None,
         )
         .await?;
-    let mut answer = token_json(issued);
-    answer["recovery_codes"] = json!(codes);
-    Ok(Json(answer))
+    let mut answer = issued.answer(&headers);
+    answer.body["recovery_codes"] = json!(codes);
+    Ok(answer)
 }
 
 /// An entry about the signed-in account itself.

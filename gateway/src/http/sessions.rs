@@ -2,7 +2,7 @@
 //! others, signing out) and an admin's view of any account's, which they can end.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
@@ -16,6 +16,7 @@ use crate::domain::sessions::SessionRecord;
 use crate::http::auth::Session;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{path_uuid, HeaderReason};
+use crate::http::session_cookie;
 use crate::http::state::AppState;
 use crate::store::sessions::Which;
 
@@ -32,7 +33,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// What a signed-out browser should forget (the gateway's own storage on a shared host).
-const CLEAR_SITE_DATA: &str = "\"cache\", \"storage\"";
+const CLEAR_SITE_DATA: &str = "\"cache\", \"cookies\", \"storage\"";
 
 fn listed(sessions: &[SessionRecord], current: Option<Uuid>) -> Value {
     let items: Vec<Value> = sessions
@@ -134,26 +135,17 @@ async fn logout(
         .end(session.id, Which::One(session.sid), "signed out", &entry)
         .await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
-    if same_origin(&headers, &uri) {
+    if session_cookie::token(&headers).is_some() {
+        response
+            .headers_mut()
+            .insert(header::SET_COOKIE, session_cookie::cleared());
+    }
+    if session_cookie::same_origin(&headers, &uri) {
         response
             .headers_mut()
             .insert("clear-site-data", HeaderValue::from_static(CLEAR_SITE_DATA));
     }
     Ok(response)
-}
-
-/// Whether a request comes from the gateway's own origin, as far as the browser says: no
-/// `Origin` (not a browser's cross-origin call), or one whose host and port are the request's
-/// (`Host`, or over HTTP/2 the URI's authority).
-fn same_origin(headers: &HeaderMap, uri: &Uri) -> bool {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let Some(origin) = text("origin") else {
-        return true;
-    };
-    let origin = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-    text("host")
-        .or_else(|| uri.authority().map(|a| a.as_str()))
-        .is_some_and(|host| host.eq_ignore_ascii_case(origin))
 }
 
 /// An account's live sessions, for an admin.
@@ -206,54 +198,4 @@ async fn end_of_account(
         .end(id, Which::AllBut(None), "ended by an admin", &entry)
         .await?;
     Ok(Json(json!({ "ended": ended.len() })))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        pairs
-            .iter()
-            .map(|(k, v)| {
-                (
-                    axum::http::HeaderName::from_static(k),
-                    HeaderValue::from_static(v),
-                )
-            })
-            .collect()
-    }
-
-    #[test]
-    fn same_origin_is_an_origin_naming_the_requests_own_host_and_port() {
-        let plain: Uri = "/api/admin/auth/logout".parse().unwrap();
-        assert!(
-            same_origin(&headers(&[]), &plain),
-            "no Origin: not a cross-origin call"
-        );
-        let host = [("host", "galaxy.example.com")];
-        let here = [
-            ("host", "galaxy.example.com"),
-            ("origin", "https://galaxy.example.com"),
-        ];
-        let there = [
-            ("host", "localhost:30002"),
-            ("origin", "https://localhost:30001"),
-        ];
-        assert!(same_origin(&headers(&here), &plain));
-        assert!(!same_origin(&headers(&there), &plain));
-        assert!(same_origin(&headers(&host), &plain));
-        // HTTP/2 has no Host: the URI's authority is the request's.
-        let h2: Uri = "https://localhost:30002/api/admin/auth/logout"
-            .parse()
-            .unwrap();
-        assert!(same_origin(
-            &headers(&[("origin", "https://localhost:30002")]),
-            &h2
-        ));
-        assert!(!same_origin(
-            &headers(&[("origin", "https://localhost:30001")]),
-            &h2
-        ));
-    }
 }

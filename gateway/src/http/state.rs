@@ -13,6 +13,7 @@ use crate::http::faults::Fault;
 use crate::http::request_log::RequestLog;
 use crate::settings::Settings;
 use crate::store::accounts::Accounts;
+use crate::store::api_keys::ApiKeys;
 use crate::store::audit_log::AuditLog;
 use crate::store::history::Source;
 use crate::store::login_limits::LoginLimitStore;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub login_limits: LoginLimitStore,
     /// Console sessions, beside the accounts.
     pub sessions: Sessions,
+    /// API keys, beside the accounts.
+    pub api_keys: ApiKeys,
     /// The audit log, beside the accounts.
     pub audit: AuditLog,
     /// Bans, notes and the deletion of players.
@@ -121,6 +124,10 @@ impl AppState {
             Some(pg) => Sessions::Postgres(pg.clone()),
             None => Sessions::Memory(world.clone()),
         };
+        let api_keys = match &pg {
+            Some(pg) => ApiKeys::Postgres(pg.clone()),
+            None => ApiKeys::Memory(world.clone()),
+        };
         let (accounts, login_limits, audit, moderation, players, snapshots, config, player_events) =
             match pg {
                 Some(pg) => (
@@ -153,6 +160,7 @@ impl AppState {
             accounts,
             login_limits,
             sessions,
+            api_keys,
             audit,
             moderation,
             players,

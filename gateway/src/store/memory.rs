@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::domain::accounts::Account;
+use crate::domain::api_keys::ApiKey;
 use crate::domain::audit::{Actor, Audit, AuditEntry, ListedEntry, TargetType};
 use crate::domain::audit_chain::{link, Hash, GENESIS};
 use crate::domain::game::{Game, GameStatus};
@@ -65,6 +66,8 @@ pub struct World {
     pub accounts: Vec<Account>,
     /// Console sessions by id (`store::sessions`); a reset keeps the bootstrap admin's.
     pub sessions: HashMap<Uuid, SessionRecord>,
+    /// API keys by id (`store::api_keys`); a reset forgets them all.
+    pub api_keys: HashMap<Uuid, ApiKey>,
     pub token_generation: u64,
     pub token_ttl: Duration,
     /// The roles that must sign in with a second factor: the settings', changed only by a dev
@@ -117,6 +120,7 @@ impl World {
                 .collect(),
             accounts,
             sessions: HashMap::new(),
+            api_keys: HashMap::new(),
             token_generation,
             token_ttl: settings.token_ttl,
             second_factor_roles: settings.second_factor_roles.clone(),

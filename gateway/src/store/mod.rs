@@ -25,6 +25,7 @@
 //! A store may use the domain and the settings, never the HTTP layer.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod audit_log;
 pub mod history;
 pub mod login_limits;

@@ -1,5 +1,5 @@
 //! Exports saved as files, as if the browser had downloaded them (the gateway
-//! wants the bearer token, which a plain link cannot send). The response's
+//! wants the session's `X-Galaxy-Session` header, which a plain link cannot send). The response's
 //! chunks become the file's parts as they stream in, never one string in
 //! between; the file is named as the gateway's `Content-Disposition` says, and
 //! its CSV records are counted on the way (a quoted field may hold a newline).

@@ -1,5 +1,6 @@
-//! The only door to the gateway: builds URLs from the run-time config, adds
-//! the bearer token, enforces a timeout and turns every failure into `ApiError`.
+//! The only door to the gateway: builds URLs from the run-time config, sends
+//! the session's cookie with its CSRF header, enforces a timeout and turns
+//! every failure into `ApiError`.
 
 pub mod download;
 pub mod error;
@@ -45,7 +46,7 @@ struct Call {
     if_match: Option<String>,
     /// Why, for the audit log, when the method carries no body (see `Call::new`).
     reason: Option<String>,
-    /// Sent without the session's token, and never held for a new sign-in: the sign-in itself.
+    /// Never held for a new sign-in, and a 401 is its answer, not a lapse: the sign-in itself.
     anonymous: bool,
     /// The answer is a file to save (an export), not JSON to read.
     file: bool,
@@ -97,8 +98,8 @@ impl Api {
         typed(self.text_of(Call { if_match, ..call }))
     }
 
-    /// Signs in with these credentials: sent without the (refused) token of a
-    /// lapsed session, and a refusal is only the answer, never a lapse.
+    /// Signs in with these credentials, for a cookie session; a refusal is only
+    /// the answer, never a lapse.
     pub fn sign_in<T: FromJson>(self, body: Value) -> Typed<T> {
         let call = Call::new(Method::POST, "/admin/auth/login".to_owned(), Some(body));
         typed(self.text_of(Call {
@@ -128,15 +129,19 @@ impl Api {
     }
 
     /// Logs out: the session ends here at once, and the gateway is told to end it everywhere
-    /// (in the background, with the token as it was: a gateway out of reach must not keep the
+    /// and clear its cookie (in the background: a gateway out of reach must not keep the
     /// operator waiting, nor signed in).
     pub fn log_out(self) {
-        let token = self.session.token_untracked();
+        let signed_in = self.session.sign_in_untracked().is_some();
         self.session.end();
-        let Some(token) = token else { return };
-        let builder = RequestBuilder::new(&url::join(&self.base.get_value(), "/admin/auth/logout"))
-            .method(Method::POST)
-            .header("Authorization", &format!("Bearer {token}"));
+        if !signed_in {
+            return;
+        }
+        let builder = with_session(RequestBuilder::new(&url::join(
+            &self.base.get_value(),
+            "/admin/auth/logout",
+        )))
+        .method(Method::POST);
         leptos::task::spawn_local(async move {
             let _ = send(builder, None, TIMEOUT, false).await;
         });
@@ -168,19 +173,19 @@ impl Api {
     async fn call_inner(self, call: Call) -> Result<Body, ApiError> {
         loop {
             // While the session has lapsed, nothing is sent: the call waits for the
-            // operator to sign in again, then goes on with the new token.
+            // operator to sign in again, then goes on in the new session.
             if !call.anonymous && !self.session.renewed().await {
                 return Err(ApiError::Unauthorized(String::new()));
             }
-            let token = (!call.anonymous)
-                .then(|| self.session.token_untracked())
+            let sign_in = (!call.anonymous)
+                .then(|| self.session.sign_in_untracked())
                 .flatten();
-            let mut builder = RequestBuilder::new(&url::join(&self.base.get_value(), &call.path))
-                .method(call.method.clone())
-                .header("Accept", "application/json");
-            if let Some(token) = &token {
-                builder = builder.header("Authorization", &format!("Bearer {token}"));
-            }
+            let mut builder = with_session(RequestBuilder::new(&url::join(
+                &self.base.get_value(),
+                &call.path,
+            )))
+            .method(call.method.clone())
+            .header("Accept", "application/json");
             if let Some(tag) = &call.if_match {
                 builder = builder.header("If-Match", tag);
             }
@@ -195,10 +200,10 @@ impl Api {
             };
             let error = error::from_response(answer.status, &text, answer.retry_after.as_deref());
             match &error {
-                // Refused, not done: the session lapses (if this token is still its
-                // own) and the call goes round again once the operator has signed in.
-                ApiError::Unauthorized(reason) if token.is_some() => {
-                    if self.session.token_untracked() == token {
+                // Refused, not done: the session lapses (unless the operator has signed
+                // in again since it was sent) and the call goes round again once they have.
+                ApiError::Unauthorized(reason) if sign_in.is_some() => {
+                    if self.session.sign_in_untracked() == sign_in {
                         self.session.expire(reason);
                     }
                     continue;
@@ -210,6 +215,15 @@ impl Api {
             return Err(error);
         }
     }
+}
+
+/// A request to the gateway in the browser's session: the cookie goes with it (the gateway is
+/// another origin in dev), and the header the gateway asks of every request the cookie
+/// authenticates, which a page elsewhere cannot send.
+fn with_session(builder: RequestBuilder) -> RequestBuilder {
+    builder
+        .credentials(web_sys::RequestCredentials::Include)
+        .header("X-Galaxy-Session", "cookie")
 }
 
 impl Call {

@@ -80,16 +80,21 @@ fn list<T: FromJson>(v: &Value, name: &str) -> Result<Vec<T>, String> {
         .collect()
 }
 
+/// A session the gateway started: its token is in the HttpOnly cookie it set, out of reach of
+/// this page's scripts; only how long it lasts is told.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Token {
-    pub access_token: String,
     pub expires_in: u64,
 }
 
 impl FromJson for Token {
     fn from_json(v: &Value) -> Result<Self, String> {
+        // A bearer token in the answer would mean no cookie was set: every request after it
+        // would be refused, so it is not taken for a session.
+        if text(v, "token_type")? != "cookie" {
+            return Err("the gateway did not start a cookie session".to_owned());
+        }
         Ok(Self {
-            access_token: text(v, "access_token")?,
             expires_in: whole(v, "expires_in")?,
         })
     }
@@ -645,8 +650,19 @@ mod tests {
             "field `id` is not a string"
         );
         assert_eq!(
-            Token::from_json(&json!({ "access_token": "t" })).unwrap_err(),
+            Token::from_json(&json!({ "token_type": "cookie" })).unwrap_err(),
             "missing field `expires_in`"
+        );
+        assert_eq!(
+            Token::from_json(
+                &json!({ "access_token": "t", "token_type": "bearer", "expires_in": 60 })
+            )
+            .unwrap_err(),
+            "the gateway did not start a cookie session"
+        );
+        assert_eq!(
+            Token::from_json(&json!({ "token_type": "cookie", "expires_in": 60 })),
+            Ok(Token { expires_in: 60 })
         );
         assert_eq!(
             GameStatus::from_json(&json!({ "tick": -1 })).unwrap_err(),

@@ -34,6 +34,10 @@ pub fn action_label(action: &str) -> &str {
         "auth.confirm" => "Confirmed a dangerous action",
         "auth.logout" => "Logged out",
         "auth.session_end" => "Ended a session",
+        "auth.api_key_use" => "Used an API key",
+        "auth.api_key_refused" => "API key refused",
+        "api_key.create" => "Made an API key",
+        "api_key.revoke" => "Revoked an API key",
         "account.factor_reset" => "Reset the second factor",
         other => other,
     }

@@ -9,7 +9,7 @@ pub const KEYS: [&str; 5] = ["actor", "action", "target", "from", "to"];
 
 /// The actions the log records, offered as suggestions; a family (`config`)
 /// matches all of its actions. A gateway test checks that none is missing.
-pub const ACTIONS: [&str; 42] = [
+pub const ACTIONS: [&str; 47] = [
     "game",
     "game.pause",
     "game.resume",
@@ -43,6 +43,11 @@ pub const ACTIONS: [&str; 42] = [
     "auth.logout",
     "auth.session_end",
     "auth.sessions_end",
+    "auth.api_key_use",
+    "auth.api_key_refused",
+    "api_key",
+    "api_key.create",
+    "api_key.revoke",
     "account",
     "account.create",
     "account.role",

@@ -78,6 +78,7 @@ fn entry(row: &Row) -> StoreResult<AuditEntry> {
         reason: row.get("reason"),
         detail: row.get("detail"),
         hash: hash(row.get("hash"))?,
+        via: None,
     })
 }
 

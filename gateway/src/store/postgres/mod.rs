@@ -8,6 +8,7 @@
 //! (or any role with its grants); it applies no migration itself, it checks at start-up that
 //! the ones it needs are applied.
 
+mod api_keys;
 mod audit;
 mod config;
 mod moderation;
@@ -39,7 +40,7 @@ use crate::store::{StoreError, StoreResult};
 /// The migrations (`api/migrations/NNNN_*.sql`) this gateway's queries need; start-up refuses a
 /// database where one is missing from `schema_migrations`.
 pub const REQUIRED_MIGRATIONS: &[&str] = &[
-    "0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009",
+    "0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010",
 ];
 
 /// How long a request waits for a connection, or for a new one to be made, before it is
