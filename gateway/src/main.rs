@@ -38,6 +38,10 @@ struct Args {
     /// Lifetime of issued tokens, in seconds.
     #[arg(long, env = "JWT_EXPIRE_SECONDS", default_value_t = 3600)]
     token_ttl_secs: u64,
+    /// A console session ends after this many minutes without its operator's activity (a
+    /// client marks its polling `X-Galaxy-Activity: background`); 0: no limit.
+    #[arg(long, env = "SESSION_IDLE_MINUTES", default_value_t = 30)]
+    session_idle_minutes: u64,
     /// Comma-separated origins allowed by CORS.
     #[arg(long, env = "CORS_ORIGINS", default_value = DEFAULT_CORS_ORIGINS)]
     cors_origins: String,
@@ -160,6 +164,8 @@ fn build_settings(args: &Args) -> Result<Settings, String> {
         players: args.players,
         start_date,
         token_ttl: Duration::from_secs(args.token_ttl_secs),
+        session_idle: (args.session_idle_minutes > 0)
+            .then(|| Duration::from_secs(args.session_idle_minutes * 60)),
         cors_origins: settings::parse_origins(&args.cors_origins)?,
         trusted_proxies: client_ip::parse_trusted(&args.trusted_proxies)?,
         dev_controls: args.dev_controls,

@@ -25,6 +25,8 @@ pub struct Settings {
     pub players: u64,
     pub start_date: OffsetDateTime,
     pub token_ttl: Duration,
+    /// A session ends after this long without its operator's activity; none: no limit.
+    pub session_idle: Option<Duration>,
     pub cors_origins: Vec<HeaderValue>,
     /// Peers whose `X-Forwarded-For` is believed (see `domain::client_ip`); empty believes no one.
     pub trusted_proxies: Vec<Cidr>,
@@ -178,6 +180,8 @@ impl Settings {
             players,
             start_date: time::macros::datetime!(2000-01-01 12:00:00 UTC),
             token_ttl: Duration::from_secs(3600),
+            // The idle limit's own tests set it.
+            session_idle: None,
             cors_origins: parse_origins(DEFAULT_CORS_ORIGINS).expect("valid default origins"),
             trusted_proxies: Vec::new(),
             dev_controls: true,

@@ -9,9 +9,9 @@ use leptos_router::hooks::use_location;
 use wasm_bindgen::JsCast;
 
 use crate::infra::api::types::Me;
-use crate::infra::api::use_api;
+use crate::infra::api::{use_api, Api, Typed};
 use crate::infra::polling::{show_title, Clock, PageTitle};
-use crate::infra::session::{use_session, Role};
+use crate::infra::session::{idle_warning_ms, use_session, Role, Session};
 use crate::infra::settings::Config;
 use crate::pages::overview::status::{lag, use_game_status, GameStatusStore, Lag};
 use crate::routes::{relative_location, Route};
@@ -38,16 +38,25 @@ pub fn Shell() -> impl IntoView {
     // The role: asked at the start, again whenever a 403 says it may have changed,
     // and with every status the gateway answers for as long as it is not known
     // (the first ask failed), so controls are never left disabled for good.
-    Effect::new(move |_| {
+    Effect::new(move |asked: Option<()>| {
         session.role_asked();
         if !session.role_known_untracked() {
             status.updated_at_ms.track();
         }
-        spawn_local(async move {
-            if let Ok(me) = api.get::<Me>("/admin/auth/me").await {
-                session.set_role(Role::parse(&me.role));
-            }
-        });
+        // The first ask is the operator arriving (a sign-in, a reload): their activity.
+        if asked.is_none() {
+            keep_alive(api, session);
+        } else {
+            learn(api.get::<Me>("/admin/auth/me"), session);
+        }
+    });
+    // The operator's hand on the page is their activity, reported as often as the
+    // gateway's idle limit needs; the polling of a page left open is not.
+    let on_key = window_event_listener(leptos::ev::keydown, move |_| report(api, session));
+    let on_pointer = window_event_listener(leptos::ev::pointerdown, move |_| report(api, session));
+    on_cleanup(move || {
+        on_key.remove();
+        on_pointer.remove();
     });
     // The page shown, parsed once from the URL for the page itself and the navigation.
     let location = use_location();
@@ -117,6 +126,28 @@ pub fn Shell() -> impl IntoView {
     }
 }
 
+/// The role and the idle limit, from what `/admin/auth/me` answers.
+fn learn(me: Typed<Me>, session: Session) {
+    spawn_local(async move {
+        if let Ok(me) = me.await {
+            session.set_role(Role::parse(&me.role));
+            session.set_idle_secs(me.idle_timeout_secs);
+        }
+    });
+}
+
+/// Tells the gateway the operator is at the page: its idle limit starts again.
+fn keep_alive(api: Api, session: Session) {
+    learn(api.keep_alive::<Me>(), session);
+}
+
+/// Reports the operator's activity, if it is time to.
+fn report(api: Api, session: Session) {
+    if session.report_due() {
+        keep_alive(api, session);
+    }
+}
+
 /// The page's heading (or, without one, the main region) takes the focus.
 fn focus_heading() {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
@@ -167,6 +198,37 @@ fn Header() -> impl IntoView {
             session.expire("");
         }
     });
+    // The same for the gateway's idle limit, which the operator is asked about before.
+    let idle_left_ms = move || now.try_get().and_then(|now| session.idle_left_ms(now));
+    let still_there = Memo::new(move |_| {
+        session.lapsed().is_none()
+            && idle_left_ms()
+                .zip(session.idle_secs())
+                .is_some_and(|(left, idle)| left < idle_warning_ms(idle))
+    });
+    // At the idle end the gateway decides: this tab's operator was away, but another tab
+    // of the same session may not have been. Asked once (in the background, so the asking
+    // is no activity): an ended session lapses with its reason, a live one goes on.
+    let asking = StoredValue::new(false);
+    Effect::new(move |_| {
+        if idle_left_ms().is_some_and(|left| left <= 0.0) && !asking.get_value() {
+            asking.set_value(true);
+            let me = api.get::<Me>("/admin/auth/me");
+            spawn_local(async move {
+                if me.await.is_ok() {
+                    session.reported();
+                }
+                asking.try_set_value(false);
+            });
+        }
+    });
+    let limits = move || match session.idle_secs() {
+        Some(idle) => format!(
+            "Time left in this session; it also ends after {} without activity",
+            format::remaining(idle as f64 * 1000.0)
+        ),
+        None => "Time left in this session".to_owned(),
+    };
     view! {
         <header class="topbar">
             <span class="brand">"Galaxy admin"</span>
@@ -179,7 +241,7 @@ fn Header() -> impl IntoView {
             <span
                 class="session-time"
                 class:expiring=move || warn.get()
-                title="Time left in this session"
+                title=limits
                 data-testid="session-time"
             >
                 {move || format!("Session {}", format::remaining(left_ms().unwrap_or_default()))}
@@ -189,6 +251,13 @@ fn Header() -> impl IntoView {
         {move || warn.get().then(|| view! {
             <div class="banner warning session-warning" role="status">
                 {move || format!("Your session ends in {}. Finish what you are doing and log in again.", format::remaining(left_ms().unwrap_or_default()))}
+            </div>
+        })}
+        {move || still_there.get().then(|| view! {
+            <div class="banner warning idle-warning" role="status">
+                {move || format!("Still there? Without activity you will be signed out in {}.", format::remaining(idle_left_ms().unwrap_or_default().max(0.0)))}
+                " "
+                <button type="button" class="button" on:click=move |_| report(api, session)>"Stay signed in"</button>
             </div>
         })}
     }

@@ -84,6 +84,18 @@ impl Role {
     }
 }
 
+/// How often the operator's activity is reported to a gateway that ends a session after
+/// `idle_secs` without it: as often as the gateway writes it down (a tenth of the limit, at
+/// most a minute), and a fifth more, so every report is written.
+pub fn report_every_ms(idle_secs: u64) -> f64 {
+    (idle_secs as f64 * 100.0).min(60_000.0) * 1.2
+}
+
+/// How long before the idle end the operator is asked whether they are still there.
+pub fn idle_warning_ms(idle_secs: u64) -> f64 {
+    (idle_secs as f64 * 500.0).min(120_000.0)
+}
+
 /// When a token that lasts `expires_in_secs` from `now_ms` ends.
 pub fn expires_at(now_ms: f64, expires_in_secs: u64) -> f64 {
     now_ms + expires_in_secs as f64 * 1000.0
@@ -103,6 +115,10 @@ pub struct Session {
     role_asked: RwSignal<u32>,
     /// Sign-ins on this page so far, never reset, so each has its own `Active::sign_in`.
     sign_ins: StoredValue<u32>,
+    /// The gateway's limit on time without the operator's activity (`/admin/auth/me`).
+    idle_secs: RwSignal<Option<u64>>,
+    /// When the operator's activity was last reported to the gateway (`Date.now()`).
+    reported_ms: StoredValue<f64>,
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -136,6 +152,8 @@ impl Session {
             role: RwSignal::new(None),
             role_asked: RwSignal::new(0),
             sign_ins: StoredValue::new(0),
+            idle_secs: RwSignal::new(None),
+            reported_ms: StoredValue::new(now_ms()),
         }
     }
 
@@ -152,6 +170,7 @@ impl Session {
             let _ = s.set_item(STORAGE_KEY, &active.stored());
         }
         self.active.set(Some(active));
+        self.reported_ms.set_value(now_ms());
         if self.lapsed.get_untracked().is_some() {
             self.lapsed.set(None);
             // The account may have been given another role meanwhile.
@@ -263,6 +282,36 @@ impl Session {
         self.active.with(Option::is_some)
     }
 
+    pub fn set_idle_secs(&self, secs: Option<u64>) {
+        if self.idle_secs.try_get_untracked() != Some(secs) {
+            self.idle_secs.try_set(secs);
+        }
+    }
+
+    /// The gateway's idle limit, once known (tracked).
+    pub fn idle_secs(&self) -> Option<u64> {
+        self.idle_secs.get()
+    }
+
+    /// A request that reports the operator's activity is on its way.
+    pub fn reported(&self) {
+        self.reported_ms.set_value(now_ms());
+    }
+
+    /// Whether the operator's activity should be reported now (see `report_every_ms`).
+    pub fn report_due(&self) -> bool {
+        self.idle_secs
+            .get_untracked()
+            .is_some_and(|idle| now_ms() - self.reported_ms.get_value() >= report_every_ms(idle))
+    }
+
+    /// Milliseconds until the gateway ends the session for want of activity, at `now_ms`
+    /// (tracked through the idle limit only).
+    pub fn idle_left_ms(&self, now_ms: f64) -> Option<f64> {
+        let idle = self.idle_secs()?;
+        Some(self.reported_ms.get_value() + idle as f64 * 1000.0 - now_ms)
+    }
+
     /// Which sign-in the session is, if there is one (see `Active::sign_in`).
     pub fn sign_in_untracked(&self) -> Option<u32> {
         self.active
@@ -279,6 +328,17 @@ mod tests {
         // A clock three hours behind the gateway's still gets the full hour.
         let skewed_now = 1_700_000_000_000.0 - 3.0 * 3600.0 * 1000.0;
         assert_eq!(expires_at(skewed_now, 3600) - skewed_now, 3_600_000.0);
+    }
+
+    #[test]
+    fn activity_is_reported_as_often_as_the_gateway_writes_it_and_asked_for_in_time() {
+        // Thirty minutes: reported at most every 72 s, asked 2 min before the end.
+        assert_eq!(report_every_ms(1800), 72_000.0);
+        assert_eq!(idle_warning_ms(1800), 120_000.0);
+        // A short limit (the browser tests'): a tenth of it, and asked halfway.
+        assert_eq!(report_every_ms(12), 1_440.0);
+        assert_eq!(idle_warning_ms(12), 6_000.0);
+        assert!(report_every_ms(20) < idle_warning_ms(20));
     }
 
     #[test]

@@ -235,6 +235,32 @@ test('a form on another origin cannot use the session cookie: the gateway refuse
   }, { allowConsoleErrors: true }); // the browser logs the 403
 });
 
+test('after a time without activity the operator is asked and can stay; left alone, the page is kept under a sign-in', async () => {
+  // Polling goes on all along (status every 2 s): only the operator's activity counts.
+  await dev('PUT', '/session-idle', { seconds: 12 });
+  await withPage(browser, 'idle', async (page) => {
+    await loginAndWait(page, '/players?search=nova');
+    await page.locator('table.players').waitFor();
+    assert.match(await page.getByTestId('session-time').getAttribute('title'), /after 12 s without activity/);
+    const asked = page.getByText(/^Still there\? Without activity you will be signed out in \d+ s\./);
+    await asked.waitFor({ timeout: 15_000 });
+    const mark = await requestLogMark();
+    await page.getByRole('button', { name: 'Stay signed in' }).click();
+    await waitForRequest(mark, { method: 'GET', path: '/admin/auth/me', status: 200 });
+    await asked.waitFor({ state: 'detached' });
+
+    await asked.waitFor({ timeout: 15_000 });
+    const signIn = page.getByRole('dialog', { name: 'Sign in again' });
+    await signIn.getByText(/without activity/).waitFor({ timeout: 15_000 });
+    assert.equal((await api('GET', '/admin/audit?action=auth.session_end&limit=1')).body.items.length, 1);
+    assert.equal(await page.locator('#player-search').inputValue(), 'nova', 'the page is kept');
+    await signIn.getByLabel('Password').fill(env.password);
+    await signIn.getByRole('button', { name: 'Sign in' }).click();
+    await signIn.waitFor({ state: 'detached' });
+    assert.match(page.url(), /\/admin\/players\?search=nova$/);
+  }, { allowConsoleErrors: true }); // the browser logs the 401
+});
+
 test('an unreachable gateway is named on the login page', async () => {
   writeConfig({ ...defaultConfig(), API_BASE_URL: 'https://localhost:9/api' });
   await withPage(browser, 'unreachable-login', async (page) => {

@@ -7,6 +7,13 @@ use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
+/// How often a session's last sight is written under an idle limit of `idle`: a tenth of it,
+/// at most [`SEEN_EVERY`], so the limit is kept to within a tenth (a client reports activity
+/// as often; see the dashboard's `report_every_ms`).
+pub fn seen_every(idle: Option<Duration>) -> Duration {
+    idle.map_or(SEEN_EVERY, |idle: Duration| (idle / 10_i32).min(SEEN_EVERY))
+}
+
 /// The most characters of a device (the browser's User-Agent) kept.
 pub const DEVICE_CHARS: usize = 200;
 /// A session's last sight is written at most this often: each request reads the session, and
@@ -61,9 +68,15 @@ impl SessionRecord {
         self.ended_at.is_none() && self.expires_at > now
     }
 
-    /// Whether its last sight is old enough to be written again at `now`.
-    pub fn seen_long_ago(&self, now: OffsetDateTime) -> bool {
-        now - self.last_seen_at >= SEEN_EVERY
+    /// Whether its last sight is old enough to be written again at `now`, when it is written
+    /// at most `every`.
+    pub fn seen_long_ago(&self, now: OffsetDateTime, every: Duration) -> bool {
+        now - self.last_seen_at >= every
+    }
+
+    /// Whether it went longer than `idle` without its operator's activity (none: no limit).
+    pub fn is_idle(&self, now: OffsetDateTime, idle: Option<Duration>) -> bool {
+        idle.is_some_and(|idle| now - self.last_seen_at > idle)
     }
 
     /// "Firefox on Linux … from 10.0.0.7", for audit entries.
@@ -100,9 +113,25 @@ mod tests {
             SessionRecord::new(Uuid::nil(), now, now + Duration::hours(1), "a".into(), None);
         assert!(s.is_live(now));
         assert!(!s.is_live(now + Duration::hours(1)));
-        assert!(!s.seen_long_ago(now + Duration::seconds(59)));
-        assert!(s.seen_long_ago(now + Duration::seconds(61)));
+        assert!(!s.seen_long_ago(now + Duration::seconds(59), SEEN_EVERY));
+        assert!(s.seen_long_ago(now + Duration::seconds(61), SEEN_EVERY));
         s.ended_at = Some(now);
         assert!(!s.is_live(now));
+    }
+
+    #[test]
+    fn idleness_counts_from_the_last_activity_written_down() {
+        let now = crate::domain::to_micros(OffsetDateTime::now_utc());
+        let s = SessionRecord::new(Uuid::nil(), now, now + Duration::hours(1), "a".into(), None);
+        let idle = Some(Duration::minutes(30));
+        assert!(!s.is_idle(now + Duration::minutes(30), idle));
+        assert!(s.is_idle(now + Duration::minutes(31), idle));
+        assert!(!s.is_idle(now + Duration::minutes(59), None));
+        assert_eq!(seen_every(idle), SEEN_EVERY);
+        assert_eq!(
+            seen_every(Some(Duration::seconds(12))),
+            Duration::milliseconds(1200)
+        );
+        assert_eq!(seen_every(None), SEEN_EVERY);
     }
 }

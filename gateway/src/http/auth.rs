@@ -23,6 +23,7 @@ use crate::http::client_ip;
 use crate::http::error::ApiError;
 use crate::http::session_cookie;
 use crate::http::state::AppState;
+use crate::store::sessions::Which;
 
 /// Who issues admin tokens; a token from another issuer is refused.
 pub const ISSUER: &str = "galaxy-api-gateway";
@@ -62,6 +63,42 @@ struct Claims {
 
 /// The refusal of a token whose session was ended (signed out, or ended from elsewhere).
 pub const SESSION_ENDED: &str = "This session was ended; log in again";
+
+/// The refusal of a session that went longer than the idle limit without its operator's activity.
+pub const SESSION_IDLE: &str = "Signed out after a time without activity; log in again";
+
+/// Ends session `s`, idle longer than `idle`: recorded, so its operator and the audit log see why.
+async fn end_idle(
+    state: &AppState,
+    account: &Account,
+    s: &SessionRecord,
+    idle: Option<time::Duration>,
+) -> Result<(), ApiError> {
+    let minutes = idle.map_or(0, |i| i.whole_minutes());
+    let stamp = state.audit_entry(&Actor::account(account), Audit::default());
+    let entry = |ended: &[SessionRecord]| {
+        let s = ended.first()?;
+        Some(
+            stamp.with(
+                Audit::new("auth.session_end")
+                    .on(
+                        TargetType::Account,
+                        Some(account.id.to_string()),
+                        Some(account.username.clone()),
+                    )
+                    .detail(format!(
+                        "signed out after {minutes} min without activity: {}",
+                        s.label()
+                    )),
+            ),
+        )
+    };
+    state
+        .sessions
+        .end(account.id, Which::One(s.id), "idle", &entry)
+        .await?;
+    Ok(())
+}
 
 /// The type of the token between a right password and the second factor: it opens no session.
 pub const CHALLENGE_TYPE: &str = "admin_second_factor";
@@ -362,7 +399,13 @@ impl FromRequestParts<AppState> for Session {
                 .parse()
                 .map_err(|_| ApiError::Unauthorized("Invalid token"))?;
             let now = OffsetDateTime::now_utc();
-            match state.sessions.touch(sid, now).await? {
+            let idle = state.world().session_idle;
+            let active = !session_cookie::background(&parts.headers);
+            match state.sessions.touch(sid, now, active, idle).await? {
+                Some(s) if s.account_id == id && s.is_live(now) && s.is_idle(now, idle) => {
+                    end_idle(state, &account, &s, idle).await?;
+                    return Err(ApiError::Unauthorized(SESSION_IDLE));
+                }
                 Some(s) if s.account_id == id && s.is_live(now) => {}
                 Some(s) if s.account_id == id => {
                     return Err(ApiError::Unauthorized(SESSION_ENDED));

@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/__dev/faults", post(add_fault).delete(clear_faults))
         .route("/__dev/expire-tokens", post(expire_tokens))
         .route("/__dev/token-ttl", put(set_token_ttl))
+        .route("/__dev/session-idle", put(set_session_idle))
         .route("/__dev/tick-capacity", put(set_tick_capacity))
         .route("/__dev/tick", put(set_tick))
         .route("/__dev/login-lockout", put(set_login_lockout))
@@ -293,6 +294,24 @@ async fn set_token_ttl(
         ));
     }
     state.world().token_ttl = Duration::from_secs(ttl.seconds);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct SessionIdle {
+    /// 0: no limit.
+    seconds: u64,
+}
+
+/// The idle limit of sessions, from their next request (a reset restores the settings').
+async fn set_session_idle(
+    State(state): State<AppState>,
+    JsonBody(idle): JsonBody<SessionIdle>,
+) -> ApiResult<StatusCode> {
+    let seconds = i64::try_from(idle.seconds).map_err(|_| {
+        ApiError::field(&["body", "seconds"], "Input should be smaller", "less_than")
+    })?;
+    state.world().session_idle = (seconds > 0).then(|| time::Duration::seconds(seconds));
     Ok(StatusCode::NO_CONTENT)
 }
 

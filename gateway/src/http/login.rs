@@ -165,11 +165,17 @@ async fn me(session: Session, State(state): State<AppState>) -> ApiResult<Json<V
         .get(session.id)
         .await?
         .ok_or(ApiError::Unauthorized("Account deleted"))?;
+    // An API key has no session to go idle.
+    let idle = state
+        .world()
+        .session_idle
+        .filter(|_| session.api_key.is_none());
     Ok(Json(json!({
         "id": session.id,
         "username": session.username,
         "role": session.role,
         "expires_at": rfc3339(session.expires_at),
+        "idle_timeout_secs": idle.map(|i| i.whole_seconds()),
         "must_enrol": session.must_enrol,
         "second_factor": {
             "totp": account.totp_secret.is_some(),

@@ -84,6 +84,7 @@ pub fn router(state: AppState) -> Router {
             HeaderName::from_static(extract::REASON_HEADER),
             HeaderName::from_static(confirmation::HEADER),
             HeaderName::from_static(session_cookie::HEADER),
+            HeaderName::from_static(session_cookie::ACTIVITY_HEADER),
         ])
         // The dashboard is on another origin, where the browser hides every response header
         // not listed here: the login form counts down Retry-After, and the runtime config page

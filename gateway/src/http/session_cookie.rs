@@ -33,6 +33,17 @@ pub fn asked(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(HEADER_VALUE.as_bytes()))
 }
 
+/// The header a client marks its requests with when they are not its operator's doing (a page
+/// polling while it is left open): they do not count as activity for the idle limit.
+pub const ACTIVITY_HEADER: &str = "x-galaxy-activity";
+
+/// Whether the request says it is background work, not its operator's activity.
+pub fn background(headers: &HeaderMap) -> bool {
+    headers
+        .get(ACTIVITY_HEADER)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"background"))
+}
+
 /// The session token in the request's cookie, if it has one.
 pub fn token(headers: &HeaderMap) -> Option<&str> {
     headers

@@ -70,6 +70,8 @@ pub struct World {
     pub api_keys: HashMap<Uuid, ApiKey>,
     pub token_generation: u64,
     pub token_ttl: Duration,
+    /// The settings' idle limit of sessions, changed only by a dev control (a reset restores it).
+    pub session_idle: Option<time::Duration>,
     /// The roles that must sign in with a second factor: the settings', changed only by a dev
     /// control (a reset restores them).
     pub second_factor_roles: Vec<crate::domain::roles::Role>,
@@ -123,6 +125,9 @@ impl World {
             api_keys: HashMap::new(),
             token_generation,
             token_ttl: settings.token_ttl,
+            session_idle: settings
+                .session_idle
+                .map(|d| time::Duration::try_from(d).unwrap_or(time::Duration::MAX)),
             second_factor_roles: settings.second_factor_roles.clone(),
             confirm_dangerous_actions: settings.confirm_dangerous_actions,
             login_limits: LoginLimits::default(),

@@ -3,11 +3,11 @@
 
 use std::sync::{Arc, Mutex};
 
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::domain::audit::AuditEntry;
-use crate::domain::sessions::SessionRecord;
+use crate::domain::sessions::{seen_every, SessionRecord};
 use crate::store::memory::{lock, World};
 use crate::store::postgres::Postgres;
 use crate::store::StoreResult;
@@ -45,17 +45,30 @@ impl Sessions {
         }
     }
 
-    /// The session `id` as stored (ended or not), its last sight moved to `now` when a minute
-    /// old; none when there is no such session.
-    pub async fn touch(&self, id: Uuid, now: OffsetDateTime) -> StoreResult<Option<SessionRecord>> {
+    /// The session `id` as stored (ended or not; none when there is no such session). For a
+    /// request of its operator's (`active`), its last sight moves to `now` when it is live,
+    /// not idle under `idle`, and last written `seen_every(idle)` ago.
+    pub async fn touch(
+        &self,
+        id: Uuid,
+        now: OffsetDateTime,
+        active: bool,
+        idle: Option<Duration>,
+    ) -> StoreResult<Option<SessionRecord>> {
+        let writes = |s: &SessionRecord| {
+            active
+                && s.is_live(now)
+                && !s.is_idle(now, idle)
+                && s.seen_long_ago(now, seen_every(idle))
+        };
         match self {
             Sessions::Memory(world) => Ok(lock(world).sessions.get_mut(&id).map(|s| {
-                if s.is_live(now) && s.seen_long_ago(now) {
+                if writes(s) {
                     s.last_seen_at = now;
                 }
                 s.clone()
             })),
-            Sessions::Postgres(pg) => pg.touch_session(id, now).await,
+            Sessions::Postgres(pg) => pg.touch_session(id, now, &writes, seen_every(idle)).await,
         }
     }
 

@@ -50,6 +50,10 @@ struct Call {
     anonymous: bool,
     /// The answer is a file to save (an export), not JSON to read.
     file: bool,
+    /// Sent because the operator is at the page (see `keep_alive`). Every other request is
+    /// marked background, so the gateway's idle limit counts only the operator's activity,
+    /// not the polling of a page left open.
+    activity: bool,
 }
 
 /// What a successful call brought back.
@@ -147,6 +151,16 @@ impl Api {
         });
     }
 
+    /// The signed-in account, asked as a report that the operator is at the page: the
+    /// gateway's idle limit starts again.
+    pub fn keep_alive<T: FromJson>(self) -> Typed<T> {
+        let call = Call::new(Method::GET, "/admin/auth/me".to_owned(), None);
+        typed(self.text_of(Call {
+            activity: true,
+            ..call
+        }))
+    }
+
     /// A call whose answer has no body (204).
     pub fn empty(self, method: Method, path: impl Into<String>, body: Option<Value>) -> Typed<()> {
         self.text_of(Call::new(method, path.into(), body))
@@ -186,6 +200,11 @@ impl Api {
             )))
             .method(call.method.clone())
             .header("Accept", "application/json");
+            if call.activity {
+                self.session.reported();
+            } else if !call.anonymous {
+                builder = builder.header("X-Galaxy-Activity", "background");
+            }
             if let Some(tag) = &call.if_match {
                 builder = builder.header("If-Match", tag);
             }
@@ -246,6 +265,7 @@ impl Call {
             if_match: None,
             anonymous: false,
             file: false,
+            activity: false,
         }
     }
 }

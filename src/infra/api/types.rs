@@ -105,6 +105,8 @@ impl FromJson for Token {
 pub struct Me {
     pub username: String,
     pub role: String,
+    /// How long the session may go without the operator's activity; none: no limit.
+    pub idle_timeout_secs: Option<u64>,
 }
 
 impl FromJson for Me {
@@ -112,6 +114,7 @@ impl FromJson for Me {
         Ok(Self {
             username: text(v, "username")?,
             role: text(v, "role")?,
+            idle_timeout_secs: whole_or_null(v, "idle_timeout_secs")?,
         })
     }
 }

@@ -1,13 +1,13 @@
 //! Console sessions on `admin_sessions` (migration 0009).
 
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 use tokio_postgres::Row;
 use uuid::Uuid;
 
 use super::audit::insert_audit;
 use super::{unavailable, Postgres};
 use crate::domain::audit::AuditEntry;
-use crate::domain::sessions::{SessionRecord, SEEN_EVERY};
+use crate::domain::sessions::SessionRecord;
 use crate::store::StoreResult;
 
 const COLUMNS: &str =
@@ -49,11 +49,14 @@ impl Postgres {
         Ok(())
     }
 
-    /// The session as stored, its last sight written when a minute old.
+    /// The session as stored, its last sight written when `writes` says so (and no other
+    /// replica wrote it within `every`).
     pub async fn touch_session(
         &self,
         id: Uuid,
         now: OffsetDateTime,
+        writes: &(dyn Fn(&SessionRecord) -> bool + Sync),
+        every: Duration,
     ) -> StoreResult<Option<SessionRecord>> {
         let client = self.client().await?;
         let row = client
@@ -66,8 +69,8 @@ impl Postgres {
         let Some(mut found) = row.as_ref().map(record) else {
             return Ok(None);
         };
-        if found.is_live(now) && found.seen_long_ago(now) {
-            let before = now - SEEN_EVERY;
+        if writes(&found) {
+            let before = now - every;
             client
                 .execute(
                     "UPDATE admin_sessions SET last_seen_at = $2 WHERE id = $1 \
