@@ -78,7 +78,7 @@ struct Args {
     export_max_rows: u64,
     /// Comma-separated roles whose accounts must sign in with a second factor (TOTP), or
     /// `none`; an account of one without a factor is sent to set one up at its next sign-in.
-    /// `none` by default while the console cannot yet sign in with a code nor set one up.
+    /// `none` by default while the console cannot yet set one up.
     #[arg(long, env = "SECOND_FACTOR_ROLES", default_value = "none")]
     second_factor_roles: String,
     /// Whether dangerous actions (restore, deleting a player or an account, a bulk ban of more

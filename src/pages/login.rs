@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
-use crate::infra::api::types::Token;
+use crate::infra::api::types::{SignIn, Token};
 use crate::infra::api::{use_api, Api, ApiError};
 use crate::infra::session::{use_session, Session};
 use crate::routes::safe_next;
@@ -84,14 +84,22 @@ pub fn LoginPage() -> impl IntoView {
                     prop:value=username
                     on:input=move |ev| username.set(event_target_value(&ev))
                 />
-                {password_field("password", password)}
+                {move || if attempt.second_step() {
+                    code_field("code", attempt.code).into_any()
+                } else {
+                    password_field("password", password).into_any()
+                }}
                 {attempt.messages()}
                 <button
                     type="submit"
                     class="button primary"
                     disabled=locked
                 >
-                    {move || if attempt.busy.get() { "Logging in…" } else { "Log in" }}
+                    {move || match (attempt.busy.get(), attempt.second_step()) {
+                        (true, _) => "Logging in…",
+                        (false, true) => "Verify",
+                        (false, false) => "Log in",
+                    }}
                 </button>
             </form>
         </main>
@@ -122,6 +130,10 @@ struct Attempt {
     busy: RwSignal<bool>,
     error: RwSignal<Option<String>>,
     wait_secs: RwSignal<u32>,
+    /// After a right password, for an account with a second factor: the gateway's
+    /// challenge, which the code goes with.
+    challenge: RwSignal<Option<String>>,
+    code: RwSignal<String>,
 }
 
 impl Attempt {
@@ -142,34 +154,70 @@ impl Attempt {
             busy: RwSignal::new(false),
             error: RwSignal::new(None),
             wait_secs,
+            challenge: RwSignal::new(None),
+            code: RwSignal::new(String::new()),
         }
+    }
+
+    /// Whether the form asks for the second factor now.
+    fn second_step(&self) -> bool {
+        self.challenge.with(Option::is_some)
     }
 
     fn locked(&self) -> bool {
         self.busy.get() || self.wait_secs.get() > 0
     }
 
-    /// Signs `name` in with the password typed; on success the session begins
-    /// (or, lapsed, goes on) and the password field is emptied.
+    /// Signs `name` in with the password typed, or, once the password was right
+    /// and the account has a second factor, with the code typed; on success the
+    /// session begins (or, lapsed, goes on) and the fields are emptied.
     fn run(self, api: Api, session: Session, name: String, password: RwSignal<String>) {
         if self.busy.get_untracked() || self.wait_secs.get_untracked() > 0 {
             return;
         }
         self.busy.set(true);
         self.error.set(None);
-        let body = object([
-            ("username", name.as_str().into()),
-            ("password", password.get_untracked().into()),
-        ]);
+        let challenge = self.challenge.get_untracked();
         spawn_local(async move {
-            let result = api.sign_in::<Token>(body).await;
+            let result = match &challenge {
+                None => {
+                    let body = object([
+                        ("username", name.as_str().into()),
+                        ("password", password.get_untracked().into()),
+                    ]);
+                    api.sign_in::<SignIn>(body).await
+                }
+                Some(challenge) => {
+                    let typed = self.code.get_untracked();
+                    let body = object([
+                        ("challenge", challenge.as_str().into()),
+                        (code_kind(&typed), typed.trim().into()),
+                    ]);
+                    api.second_factor::<Token>(body).await.map(SignIn::Token)
+                }
+            };
             self.busy.try_set(false);
             match result {
-                Ok(token) => {
+                Ok(SignIn::Token(token)) => {
                     password.try_set(String::new());
+                    self.code.try_set(String::new());
+                    self.challenge.try_set(None);
                     session.begin(name, token.expires_in);
                 }
-                // The gateway's word: bad credentials, or an account that is disabled.
+                Ok(SignIn::SecondFactor { challenge }) => {
+                    password.try_set(String::new());
+                    self.challenge.try_set(Some(challenge));
+                }
+                // The challenge lapsed (or the password changed meanwhile): back to the password.
+                Err(ApiError::Unauthorized(detail))
+                    if challenge.is_some() && detail != "Incorrect code" =>
+                {
+                    self.challenge.try_set(None);
+                    self.code.try_set(String::new());
+                    let detail = detail.trim_end_matches('.');
+                    self.error.try_set(Some(format!("{detail}.")));
+                }
+                // The gateway's word: bad credentials, a wrong code, or a disabled account.
                 Err(ApiError::Unauthorized(detail)) => {
                     let detail = detail.trim_end_matches('.');
                     self.error.try_set(Some(format!("{detail}.")));
@@ -233,7 +281,11 @@ pub fn SignInAgain() -> impl IntoView {
                     <p role="status">{why} " Sign in to carry on: this page and everything typed in it are kept, and what you were doing continues."</p>
                     <label for="again-username">"Username"</label>
                     <input id="again-username" name="username" autocomplete="username" readonly prop:value=name />
-                    {password_field("again-password", password)}
+                    {move || if attempt.second_step() {
+                        code_field("again-code", attempt.code).into_any()
+                    } else {
+                        password_field("again-password", password).into_any()
+                    }}
                     {attempt.messages()}
                     <div class="modal-actions">
                         <button type="button" class="button" on:click=move |_| api.log_out()>"Log out instead"</button>
@@ -293,4 +345,52 @@ pub fn take_early_login() {
         submitted: form.get_attribute("data-submitted").is_some(),
     };
     EARLY.with(|e| *e.borrow_mut() = Some(early));
+}
+
+/// The request field a typed second factor goes in: six digits are the authenticator app's
+/// code, anything else one of the recovery codes, so one field takes either and nobody has
+/// to say which.
+pub fn code_kind(typed: &str) -> &'static str {
+    let typed = typed.trim();
+    if typed.len() == 6 && typed.bytes().all(|b| b.is_ascii_digit()) {
+        "code"
+    } else {
+        "recovery_code"
+    }
+}
+
+/// The field the second factor of a sign-in is typed in, with its hint.
+fn code_field(id: &'static str, code: RwSignal<String>) -> impl IntoView {
+    view! {
+        <label for=id>"Authentication code"</label>
+        <input
+            id=id
+            name="code"
+            autocomplete="one-time-code"
+            autocapitalize="none"
+            spellcheck="false"
+            aria-describedby=format!("{id}-hint")
+            required
+            prop:value=code
+            on:input=move |ev| code.set(event_target_value(&ev))
+        />
+        <p class="hint" id=format!("{id}-hint")>
+            "The 6-digit code your authenticator app shows for Galaxy admin, or one of your recovery codes (each works once)."
+        </p>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::code_kind;
+
+    #[test]
+    fn six_digits_are_the_apps_code_anything_else_a_recovery_code() {
+        assert_eq!(code_kind("123456"), "code");
+        assert_eq!(code_kind(" 042424\n"), "code");
+        assert_eq!(code_kind("12345"), "recovery_code");
+        assert_eq!(code_kind("1234567"), "recovery_code");
+        assert_eq!(code_kind("abcd-2345-efgh-6723"), "recovery_code");
+        assert_eq!(code_kind("１２３４５６"), "recovery_code");
+    }
 }

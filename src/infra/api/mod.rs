@@ -105,7 +105,16 @@ impl Api {
     /// Signs in with these credentials, for a cookie session; a refusal is only
     /// the answer, never a lapse.
     pub fn sign_in<T: FromJson>(self, body: Value) -> Typed<T> {
-        let call = Call::new(Method::POST, "/admin/auth/login".to_owned(), Some(body));
+        self.anonymous("/admin/auth/login", body)
+    }
+
+    /// The second step of a sign-in: the challenge and a code, sent as `sign_in` is.
+    pub fn second_factor<T: FromJson>(self, body: Value) -> Typed<T> {
+        self.anonymous("/admin/auth/login/second-factor", body)
+    }
+
+    fn anonymous<T: FromJson>(self, path: &str, body: Value) -> Typed<T> {
+        let call = Call::new(Method::POST, path.to_owned(), Some(body));
         typed(self.text_of(Call {
             anonymous: true,
             ..call

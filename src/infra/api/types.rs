@@ -100,6 +100,25 @@ impl FromJson for Token {
     }
 }
 
+/// What a right password gets: a session, or a challenge for the second factor.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SignIn {
+    Token(Token),
+    SecondFactor { challenge: String },
+}
+
+impl FromJson for SignIn {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        if v.get("second_factor_required").and_then(Value::as_bool) == Some(true) {
+            Ok(SignIn::SecondFactor {
+                challenge: text(v, "challenge")?,
+            })
+        } else {
+            Token::from_json(v).map(SignIn::Token)
+        }
+    }
+}
+
 /// The signed-in account (`/admin/auth/me`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Me {
