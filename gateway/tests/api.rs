@@ -35,6 +35,7 @@ async fn login_issues_a_bearer_token_and_me_describes_it() {
         [
             "expires_at",
             "id",
+            "idle_expires_in",
             "idle_timeout_secs",
             "must_enrol",
             "role",

@@ -210,7 +210,14 @@ async fn a_key_limited_to_addresses_is_refused_elsewhere_and_the_refusal_recorde
             &json!("This API key may not be used from this address")
         )
     );
-    let refused = &entries(&gw, "auth.api_key_refused").await[0];
+    // Used again at once: refused again, recorded once a minute.
+    assert_eq!(
+        gw.status(secret, Method::GET, "/admin/game/status").await,
+        401
+    );
+    let refusals = entries(&gw, "auth.api_key_refused").await;
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    let refused = &refusals[0];
     assert!(
         refused["detail"]
             .as_str()
@@ -340,6 +347,19 @@ async fn a_key_cannot_do_what_only_a_person_may() {
         ),
         (Method::POST, "/admin/auth/logout", None),
         (Method::GET, "/admin/auth/sessions", None),
+        // Nor hand out a credential or a role through account management.
+        (
+            Method::POST,
+            "/admin/accounts",
+            Some(
+                json!({ "username": "sleeper", "role": "admin", "password": "a long password 1" }),
+            ),
+        ),
+        (
+            Method::POST,
+            "/admin/accounts/00000000-0000-4000-8000-000000000000/password",
+            None,
+        ),
     ] {
         let (status, answer) = gw.send(&secret, method, path, body).await;
         assert_eq!(

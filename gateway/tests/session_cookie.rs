@@ -206,3 +206,32 @@ async fn a_bearer_token_is_judged_alone_whatever_cookie_comes_with_it() {
         "a bad bearer token does not fall back on the cookie"
     );
 }
+
+#[tokio::test]
+async fn signing_in_over_a_cookie_ends_the_session_it_replaces() {
+    let gw = Gateway::start().await;
+    let first = cookie_of(&sign_in(&gw).await.0);
+    // The browser signs in again (another tab, another account): it sends its old cookie.
+    let again = gw
+        .request(Method::POST, "/admin/auth/login")
+        .header("x-galaxy-session", "cookie")
+        .header(ORIGIN, DASHBOARD)
+        .header(COOKIE, &first)
+        .json(&json!({ "username": "admin", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 200);
+    let (status, body) = send(as_dashboard(with_cookie(
+        &gw,
+        Method::GET,
+        "/admin/auth/me",
+        &first,
+    )))
+    .await;
+    assert_eq!(
+        (status, &body["detail"]),
+        (401, &json!("This session was ended; log in again")),
+        "the replaced session does not linger"
+    );
+}

@@ -28,28 +28,25 @@ async fn poll(gw: &Gateway, token: &str) -> (u16, serde_json::Value) {
 #[tokio::test]
 async fn polling_does_not_keep_a_session_alive_and_the_operators_activity_does() {
     let gw = Gateway::start_with(Settings {
-        session_idle: Some(Duration::from_secs(3)),
+        session_idle: Some(Duration::from_secs(6)),
         ..Settings::for_tests(50)
     })
     .await;
     let token = gw.login().await;
-    assert_eq!(
-        gw.get(&token, "/admin/auth/me").await["idle_timeout_secs"],
-        3
-    );
 
-    // The operator acts at about 1.5 s; polls go on around it.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The operator acts at about 2.5 s (asking who they are); polls go on around it.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
     assert_eq!(poll(&gw, &token).await.0, 200);
-    assert_eq!(
-        gw.status(&token, Method::GET, "/admin/game/status").await,
-        200
-    );
-    // 2 s after that activity (3.5 s after the sign-in): still live.
-    tokio::time::sleep(Duration::from_millis(2000)).await;
+    let me = gw.get(&token, "/admin/auth/me").await;
+    assert_eq!(me["idle_timeout_secs"], 6);
+    let left = me["idle_expires_in"].as_i64().unwrap();
+    assert!((5..=6).contains(&left), "counted from this request: {me}");
+    // 4 s after that activity (6.5 s after the sign-in, past the limit had it not counted):
+    // still live.
+    tokio::time::sleep(Duration::from_millis(4000)).await;
     assert_eq!(poll(&gw, &token).await.0, 200);
-    // 4 s after it, with only polls between: ended.
-    tokio::time::sleep(Duration::from_millis(2000)).await;
+    // 8 s after it, with only polls between: ended.
+    tokio::time::sleep(Duration::from_millis(4000)).await;
     assert_eq!(poll(&gw, &token).await, (401, json!({ "detail": IDLE })));
     // Ended for good: the operator's next request is refused too.
     let (status, body) = gw
@@ -68,7 +65,7 @@ async fn polling_does_not_keep_a_session_alive_and_the_operators_activity_does()
         ended["detail"]
             .as_str()
             .unwrap()
-            .starts_with("signed out after 0 min without activity"),
+            .starts_with("signed out after 6 s without activity"),
         "{ended}"
     );
 }

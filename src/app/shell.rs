@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 use crate::infra::api::types::Me;
 use crate::infra::api::{use_api, Api, Typed};
 use crate::infra::polling::{show_title, Clock, PageTitle};
-use crate::infra::session::{idle_warning_ms, use_session, Role, Session};
+use crate::infra::session::{idle_warning_ms, use_session, Role, Session, SIGNED_IN_KEY};
 use crate::infra::settings::Config;
 use crate::pages::overview::status::{lag, use_game_status, GameStatusStore, Lag};
 use crate::routes::{relative_location, Route};
@@ -54,9 +54,24 @@ pub fn Shell() -> impl IntoView {
     // gateway's idle limit needs; the polling of a page left open is not.
     let on_key = window_event_listener(leptos::ev::keydown, move |_| report(api, session));
     let on_pointer = window_event_listener(leptos::ev::pointerdown, move |_| report(api, session));
+    // Another tab signed in as someone else: the cookie is theirs now, so this page must not
+    // go on as if it were its operator's.
+    let on_other_tab = window_event_listener(leptos::ev::storage, move |e| {
+        if e.key().as_deref() == Some(SIGNED_IN_KEY) {
+            let ours = e.new_value().is_some_and(|name| {
+                session
+                    .active()
+                    .is_some_and(|a| a.username.eq_ignore_ascii_case(&name))
+            });
+            if !ours {
+                session.expire("another account signed in in this browser");
+            }
+        }
+    });
     on_cleanup(move || {
         on_key.remove();
         on_pointer.remove();
+        on_other_tab.remove();
     });
     // The page shown, parsed once from the URL for the page itself and the navigation.
     let location = use_location();
@@ -130,10 +145,24 @@ pub fn Shell() -> impl IntoView {
 fn learn(me: Typed<Me>, session: Session) {
     spawn_local(async move {
         if let Ok(me) = me.await {
-            session.set_role(Role::parse(&me.role));
-            session.set_idle_secs(me.idle_timeout_secs);
+            apply(&me, session);
         }
     });
+}
+
+/// An answer for another account means another tab of this browser signed in over this one's
+/// cookie: this page must not go on as someone else, so its session lapses and its operator
+/// signs in again.
+fn apply(me: &Me, session: Session) {
+    let ours = session
+        .active()
+        .is_some_and(|a| a.username.eq_ignore_ascii_case(&me.username));
+    if !ours {
+        session.expire("another account signed in in this browser");
+        return;
+    }
+    session.set_role(Role::parse(&me.role));
+    session.set_idle(me.idle_timeout_secs, me.idle_expires_in);
 }
 
 /// Tells the gateway the operator is at the page: its idle limit starts again.
@@ -215,8 +244,10 @@ fn Header() -> impl IntoView {
             asking.set_value(true);
             let me = api.get::<Me>("/admin/auth/me");
             spawn_local(async move {
-                if me.await.is_ok() {
-                    session.reported();
+                match me.await {
+                    Ok(me) => apply(&me, session),
+                    // Unanswered (a 401 lapses the session instead): ask again shortly.
+                    Err(_) => session.ask_idle_again_in(10_000.0),
                 }
                 asking.try_set_value(false);
             });

@@ -18,6 +18,9 @@ use leptos::prelude::*;
 use crate::infra::draft;
 
 const STORAGE_KEY: &str = "galaxy_admin_session";
+/// Who signed in last in this browser, in `localStorage`, which every tab sees change: the
+/// session cookie is the browser's, so a sign-in in one tab is one in all (`Shell`).
+pub const SIGNED_IN_KEY: &str = "galaxy_admin_signed_in";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Active {
@@ -38,6 +41,10 @@ impl Active {
 
     fn from_stored(text: &str) -> Option<Self> {
         let (expires_at_ms, username) = text.split_once('\n')?;
+        // A line more is what an older console kept: a token, which is not taken.
+        if username.contains('\n') {
+            return None;
+        }
         Some(Self {
             username: username.to_owned(),
             expires_at_ms: expires_at_ms.parse::<u64>().ok()? as f64,
@@ -119,6 +126,8 @@ pub struct Session {
     idle_secs: RwSignal<Option<u64>>,
     /// When the operator's activity was last reported to the gateway (`Date.now()`).
     reported_ms: StoredValue<f64>,
+    /// When the gateway ends the session without activity, by what it last said (`Date.now()`).
+    idle_end_ms: StoredValue<Option<f64>>,
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -154,6 +163,7 @@ impl Session {
             sign_ins: StoredValue::new(0),
             idle_secs: RwSignal::new(None),
             reported_ms: StoredValue::new(now_ms()),
+            idle_end_ms: StoredValue::new(None),
         }
     }
 
@@ -169,8 +179,17 @@ impl Session {
         if let Some(s) = storage() {
             let _ = s.set_item(STORAGE_KEY, &active.stored());
         }
+        if let Some(shared) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            let _ = shared.set_item(SIGNED_IN_KEY, &active.username);
+        }
         self.active.set(Some(active));
+        // A new session starts its idle time now.
         self.reported_ms.set_value(now_ms());
+        self.idle_end_ms.set_value(
+            self.idle_secs
+                .get_untracked()
+                .map(|idle| now_ms() + idle as f64 * 1000.0),
+        );
         if self.lapsed.get_untracked().is_some() {
             self.lapsed.set(None);
             // The account may have been given another role meanwhile.
@@ -282,10 +301,18 @@ impl Session {
         self.active.with(Option::is_some)
     }
 
-    pub fn set_idle_secs(&self, secs: Option<u64>) {
+    /// The gateway's idle limit and how long this session has left under it.
+    pub fn set_idle(&self, secs: Option<u64>, left_secs: Option<u64>) {
+        self.idle_end_ms
+            .try_set_value(left_secs.map(|left| now_ms() + left as f64 * 1000.0));
         if self.idle_secs.try_get_untracked() != Some(secs) {
             self.idle_secs.try_set(secs);
         }
+    }
+
+    /// The gateway could not be asked at the idle end: ask again in `ms`.
+    pub fn ask_idle_again_in(&self, ms: f64) {
+        self.idle_end_ms.try_set_value(Some(now_ms() + ms));
     }
 
     /// The gateway's idle limit, once known (tracked).
@@ -293,23 +320,25 @@ impl Session {
         self.idle_secs.get()
     }
 
-    /// A request that reports the operator's activity is on its way.
+    /// A request that reports the operator's activity is on its way (or held for a sign-in).
     pub fn reported(&self) {
         self.reported_ms.set_value(now_ms());
     }
 
     /// Whether the operator's activity should be reported now (see `report_every_ms`).
     pub fn report_due(&self) -> bool {
-        self.idle_secs
-            .get_untracked()
-            .is_some_and(|idle| now_ms() - self.reported_ms.get_value() >= report_every_ms(idle))
+        // Not while the session has lapsed: the sign-in itself is the news then.
+        self.lapsed.with_untracked(Option::is_none)
+            && self.idle_secs.get_untracked().is_some_and(|idle| {
+                now_ms() - self.reported_ms.get_value() >= report_every_ms(idle)
+            })
     }
 
     /// Milliseconds until the gateway ends the session for want of activity, at `now_ms`
     /// (tracked through the idle limit only).
     pub fn idle_left_ms(&self, now_ms: f64) -> Option<f64> {
-        let idle = self.idle_secs()?;
-        Some(self.reported_ms.get_value() + idle as f64 * 1000.0 - now_ms)
+        self.idle_secs()?;
+        Some(self.idle_end_ms.get_value()? - now_ms)
     }
 
     /// Which sign-in the session is, if there is one (see `Active::sign_in`).
@@ -369,7 +398,7 @@ mod tests {
         let stored = active.stored();
         assert_eq!(stored, "1700000123456\nadmin", "no credential is kept");
         assert_eq!(Active::from_stored(&stored), Some(active));
-        for bad in ["", "x\nadmin", "1", "eyJ.a.b"] {
+        for bad in ["", "x\nadmin", "1", "eyJ.a.b", "1\nadmin\neyJ.a.b"] {
             assert_eq!(Active::from_stored(bad), None, "{bad:?}");
         }
     }

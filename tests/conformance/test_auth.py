@@ -30,9 +30,10 @@ def test_the_admin_logs_in_and_me_describes_the_session(gw, admin):
     me = gw.request("GET", "/admin/auth/me", token["access_token"])
     assert me.status == 200, str(me)
     body = me.json()
-    assert set(body) == {"id", "username", "role", "expires_at", "idle_timeout_secs", "must_enrol", "second_factor"}, body
-    idle = body["idle_timeout_secs"]
-    assert idle is None or (isinstance(idle, int) and idle >= 1), body
+    assert set(body) == {"id", "username", "role", "expires_at", "idle_timeout_secs", "idle_expires_in", "must_enrol",
+                         "second_factor"}, body
+    idle, left = body["idle_timeout_secs"], body["idle_expires_in"]
+    assert (idle is None and left is None) or (isinstance(idle, int) and idle >= 1 and 0 <= left <= idle), body
     assert set(body["second_factor"]) == {"totp", "recovery_codes_left", "required"}, body
     assert UUID_RE.match(body["id"]), body
     assert (body["username"], body["role"]) == (admin.username, "admin"), body

@@ -238,6 +238,18 @@ def test_an_api_key_made_on_one_replica_works_on_the_other_until_revoked_there(r
     assert b.call(admin, "DELETE", f"/admin/api-keys/{made['id']}")[0] == 204
     assert a.call(key, "GET", "/admin/game/status") == (401, {"detail": "This API key was revoked"})
 
+    # Address blocks go through PostgreSQL's inet[] and back: this host's key works, a /24 elsewhere's does not.
+    status, here = a.call(admin, "POST", "/admin/api-keys", {"name": "here", "role": "viewer", "expires_in_days": 1,
+                                                            "allowed_addresses": ["127.0.0.1", "::1"]})
+    assert status == 201 and here["allowed_addresses"] == ["127.0.0.1/32", "::1/128"], here
+    status, there = a.call(admin, "POST", "/admin/api-keys", {"name": "there", "role": "viewer", "expires_in_days": 1,
+                                                             "allowed_addresses": ["192.0.2.0/24"]})
+    assert status == 201, there
+    listed = {k["name"]: k["allowed_addresses"] for k in b.call(admin, "GET", "/admin/api-keys")[1]["items"]}
+    assert listed["here"] == ["127.0.0.1/32", "::1/128"] and listed["there"] == ["192.0.2.0/24"], listed
+    assert b.call(here["key"], "GET", "/admin/game/status")[0] == 200
+    assert b.call(there["key"], "GET", "/admin/game/status") == (401, {"detail": "This API key may not be used from this address"})
+
 
 def test_two_admins_demoting_each_other_through_two_replicas_at_once_leave_one(replicas, server, db):
     a, b = replicas

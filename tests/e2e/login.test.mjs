@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import {
-  api, defaultConfig, dev, env, launchBrowser, login, loginAndWait, requestLogMark, seededPlayer, shownTick, waitForRequest, withPage,
+  api, defaultConfig, dev, env, launchBrowser, loginAs, login, loginAndWait, requestLogMark, seededPlayer, shownTick, waitForRequest, withPage,
   writeConfig,
 } from './harness.mjs';
 
@@ -252,13 +252,28 @@ test('after a time without activity the operator is asked and can stay; left alo
     await asked.waitFor({ timeout: 15_000 });
     const signIn = page.getByRole('dialog', { name: 'Sign in again' });
     await signIn.getByText(/without activity/).waitFor({ timeout: 15_000 });
-    assert.equal((await api('GET', '/admin/audit?action=auth.session_end&limit=1')).body.items.length, 1);
+    const [ended] = (await api('GET', '/admin/audit?action=auth.session_end&limit=1')).body.items;
+    assert.match(ended?.detail ?? '', /^signed out after 12 s without activity/);
     assert.equal(await page.locator('#player-search').inputValue(), 'nova', 'the page is kept');
     await signIn.getByLabel('Password').fill(env.password);
     await signIn.getByRole('button', { name: 'Sign in' }).click();
     await signIn.waitFor({ state: 'detached' });
     assert.match(page.url(), /\/admin\/players\?search=nova$/);
   }, { allowConsoleErrors: true }); // the browser logs the 401
+});
+
+test('another account signing in in another tab takes this tab\'s session: it lapses rather than act as them', async () => {
+  await withPage(browser, 'other-tab', async (page) => {
+    await loginAndWait(page, '/players?search=nova');
+    const other = await page.context().newPage();
+    await loginAs(other, 'vega', 'viewer');
+    const signIn = page.getByRole('dialog', { name: 'Sign in again' });
+    await signIn.getByText(/another account signed in in this browser/).waitFor();
+    assert.equal(await signIn.getByLabel('Username').inputValue(), env.username);
+    assert.equal(await page.locator('#player-search').inputValue(), 'nova', 'the page is kept');
+    // The other tab's operator goes on as themselves.
+    assert.equal(await other.getByTestId('operator').textContent(), 'vega');
+  }, { allowConsoleErrors: true });
 });
 
 test('an unreachable gateway is named on the login page', async () => {

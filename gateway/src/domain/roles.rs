@@ -268,9 +268,15 @@ pub const OPERATIONS: &[Operation] = &[
 /// What a session that must enrol a second factor first may call: who it is and the enrolment.
 pub const ENROLMENT_OPERATIONS: &[&str] = &["me", "newTotpSecret", "enrolTotp", "logout"];
 
-/// What only a person may do: their own sign-in (factors, proofs, sessions, password) and
-/// making keys, so a leaked key can neither mint more nor take over its creator's account.
+/// What only a person may do: their own sign-in (factors, proofs, sessions, password), making
+/// keys, and whatever hands out a credential or a role (a new account with a password of the
+/// caller's choice, a password reset, a promotion, a factor reset), so a leaked key can
+/// neither mint more nor become a person's account.
 pub const NOT_FOR_API_KEYS: &[&str] = &[
+    "createAccount",
+    "resetAccountPassword",
+    "setAccountRole",
+    "resetAccountSecondFactor",
     "newTotpSecret",
     "enrolTotp",
     "confirmAction",

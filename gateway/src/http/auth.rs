@@ -74,7 +74,10 @@ async fn end_idle(
     s: &SessionRecord,
     idle: Option<time::Duration>,
 ) -> Result<(), ApiError> {
-    let minutes = idle.map_or(0, |i| i.whole_minutes());
+    let limit = match idle.map_or(0, |i| i.whole_seconds()) {
+        s if s % 60 == 0 => format!("{} min", s / 60),
+        s => format!("{s} s"),
+    };
     let stamp = state.audit_entry(&Actor::account(account), Audit::default());
     let entry = |ended: &[SessionRecord]| {
         let s = ended.first()?;
@@ -87,7 +90,7 @@ async fn end_idle(
                         Some(account.username.clone()),
                     )
                     .detail(format!(
-                        "signed out after {minutes} min without activity: {}",
+                        "signed out after {limit} without activity: {}",
                         s.label()
                     )),
             ),
@@ -199,6 +202,34 @@ impl<'a> Origin<'a> {
     }
 }
 
+/// Ends the session of the cookie a browser signs in over (if it has one, of any account): the
+/// new cookie replaces it, so nobody could use that session again, and it must not stay live.
+pub async fn end_replaced(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(token) = session_cookie::token(headers) else {
+        return Ok(());
+    };
+    let Ok(data) = decode::<Claims>(
+        token,
+        &DecodingKey::from_secret(&state.settings.secrets.jwt_secret_key),
+        &validation(),
+    ) else {
+        return Ok(());
+    };
+    let (Ok(account), Ok(sid)) = (data.claims.sub.parse(), data.claims.sid.parse()) else {
+        return Ok(());
+    };
+    state
+        .sessions
+        .end(
+            account,
+            Which::One(sid),
+            "replaced by a sign-in in the same browser",
+            &|_| None,
+        )
+        .await?;
+    Ok(())
+}
+
 /// A new session of `account` from `origin` and its token.
 pub async fn start(
     state: &AppState,
@@ -297,6 +328,9 @@ pub struct Session {
     pub sid: Uuid,
     /// Set when the request is signed by an API key rather than a person's session.
     pub api_key: Option<String>,
+    /// When the session ends without its operator's activity, by its last activity written
+    /// down (none: no idle limit, or an API key).
+    pub idle_ends_at: Option<OffsetDateTime>,
 }
 
 impl Session {
@@ -401,17 +435,19 @@ impl FromRequestParts<AppState> for Session {
             let now = OffsetDateTime::now_utc();
             let idle = state.world().session_idle;
             let active = !session_cookie::background(&parts.headers);
-            match state.sessions.touch(sid, now, active, idle).await? {
+            let idle_ends_at = match state.sessions.touch(sid, now, active, idle).await? {
                 Some(s) if s.account_id == id && s.is_live(now) && s.is_idle(now, idle) => {
                     end_idle(state, &account, &s, idle).await?;
                     return Err(ApiError::Unauthorized(SESSION_IDLE));
                 }
-                Some(s) if s.account_id == id && s.is_live(now) => {}
+                Some(s) if s.account_id == id && s.is_live(now) => {
+                    idle.map(|idle| s.last_seen_at + idle)
+                }
                 Some(s) if s.account_id == id => {
                     return Err(ApiError::Unauthorized(SESSION_ENDED));
                 }
                 _ => return Err(ApiError::Unauthorized("Invalid token")),
-            }
+            };
             Session {
                 id,
                 username: account.username.clone(),
@@ -422,6 +458,7 @@ impl FromRequestParts<AppState> for Session {
                 second_factor: account.totp_secret.is_some(),
                 sid,
                 api_key: None,
+                idle_ends_at,
             }
         };
         authorize(parts, state, session)
@@ -493,13 +530,21 @@ async fn key_session(parts: &Parts, state: &AppState, secret: &str) -> Result<Se
             .detail(format!("{via}: {what}"))
     };
     if let Err(refusal) = key.check(now, address, creator_role) {
-        state.world().audit(
-            &Actor::anonymous(),
-            on_key(
-                "auth.api_key_refused",
-                format!("from {address}: {}", refusal.detail()),
-            ),
-        );
+        let mut world = state.world();
+        let due = world
+            .api_key_refusals
+            .get(&key.id)
+            .is_none_or(|at| now - *at >= api_keys::USED_EVERY);
+        if due {
+            world.api_key_refusals.insert(key.id, now);
+            world.audit(
+                &Actor::anonymous(),
+                on_key(
+                    "auth.api_key_refused",
+                    format!("from {address}: {}", refusal.detail()),
+                ),
+            );
+        }
         return Err(ApiError::Unauthorized(refusal.detail()));
     }
     let creator = account.ok_or_else(invalid)?;
@@ -513,6 +558,7 @@ async fn key_session(parts: &Parts, state: &AppState, secret: &str) -> Result<Se
         second_factor: false,
         sid: key.id,
         api_key: Some(via.clone()),
+        idle_ends_at: None,
     };
     if key.used_long_ago(now) {
         let entry = state.audit_entry(

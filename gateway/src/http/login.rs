@@ -19,7 +19,7 @@ use crate::http::auth::{self, hash_slowly, limit_key, verify_slowly, Origin, Ses
 use crate::http::client_ip;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::JsonBody;
-use crate::http::session_cookie::Issued;
+use crate::http::session_cookie::{self, Issued};
 use crate::http::state::AppState;
 use crate::store::sessions::Which;
 
@@ -128,6 +128,9 @@ pub(crate) async fn signed_in(
         .record_login(account.id, OffsetDateTime::now_utc())
         .await?;
     state.login_limits.record_success(key).await?;
+    if session_cookie::asked(headers) {
+        auth::end_replaced(state, headers).await?;
+    }
     let issued = if must_enrol {
         auth::start_for_enrolment(state, account, origin).await?
     } else {
@@ -170,12 +173,16 @@ async fn me(session: Session, State(state): State<AppState>) -> ApiResult<Json<V
         .world()
         .session_idle
         .filter(|_| session.api_key.is_none());
+    let idle_left = session
+        .idle_ends_at
+        .map(|end| (end - OffsetDateTime::now_utc()).whole_seconds().max(0));
     Ok(Json(json!({
         "id": session.id,
         "username": session.username,
         "role": session.role,
         "expires_at": rfc3339(session.expires_at),
         "idle_timeout_secs": idle.map(|i| i.whole_seconds()),
+        "idle_expires_in": idle_left,
         "must_enrol": session.must_enrol,
         "second_factor": {
             "totp": account.totp_secret.is_some(),

@@ -33,7 +33,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// What a signed-out browser should forget (the gateway's own storage on a shared host).
-const CLEAR_SITE_DATA: &str = "\"cache\", \"cookies\", \"storage\"";
+const CLEAR_SITE_DATA: &str = "\"cache\", \"storage\"";
 
 fn listed(sessions: &[SessionRecord], current: Option<Uuid>) -> Value {
     let items: Vec<Value> = sessions
@@ -53,9 +53,10 @@ fn on_account(action: &'static str, id: Uuid, label: String) -> Audit {
 
 /// The signed-in account's live sessions, newest first, this one marked `current`.
 async fn own(session: Session, State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    let idle = state.world().session_idle;
     let live = state
         .sessions
-        .live(session.id, OffsetDateTime::now_utc())
+        .live(session.id, OffsetDateTime::now_utc(), idle)
         .await?;
     Ok(Json(listed(&live, Some(session.sid))))
 }
@@ -160,7 +161,11 @@ async fn of_account(
         .get(id)
         .await?
         .ok_or_else(|| ApiError::from(accounts::not_found(id)))?;
-    let live = state.sessions.live(id, OffsetDateTime::now_utc()).await?;
+    let idle = state.world().session_idle;
+    let live = state
+        .sessions
+        .live(id, OffsetDateTime::now_utc(), idle)
+        .await?;
     Ok(Json(listed(&live, None)))
 }
 

@@ -68,6 +68,9 @@ pub struct World {
     pub sessions: HashMap<Uuid, SessionRecord>,
     /// API keys by id (`store::api_keys`); a reset forgets them all.
     pub api_keys: HashMap<Uuid, ApiKey>,
+    /// When this process last recorded a refusal of each key: at most one entry a minute per
+    /// key, so a script still using a revoked key cannot flood the audit log.
+    pub api_key_refusals: HashMap<Uuid, OffsetDateTime>,
     pub token_generation: u64,
     pub token_ttl: Duration,
     /// The settings' idle limit of sessions, changed only by a dev control (a reset restores it).
@@ -123,6 +126,7 @@ impl World {
             accounts,
             sessions: HashMap::new(),
             api_keys: HashMap::new(),
+            api_key_refusals: HashMap::new(),
             token_generation,
             token_ttl: settings.token_ttl,
             session_idle: settings

@@ -72,11 +72,12 @@ impl Sessions {
         }
     }
 
-    /// The account's live sessions, newest first.
+    /// The account's live sessions (not idle longer than `idle` either), newest first.
     pub async fn live(
         &self,
         account: Uuid,
         now: OffsetDateTime,
+        idle: Option<Duration>,
     ) -> StoreResult<Vec<SessionRecord>> {
         match self {
             Sessions::Memory(world) => {
@@ -84,13 +85,13 @@ impl Sessions {
                 let mut live: Vec<SessionRecord> = world
                     .sessions
                     .values()
-                    .filter(|s| s.account_id == account && s.is_live(now))
+                    .filter(|s| s.account_id == account && s.is_live(now) && !s.is_idle(now, idle))
                     .cloned()
                     .collect();
                 live.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id)));
                 Ok(live)
             }
-            Sessions::Postgres(pg) => pg.live_sessions(account, now).await,
+            Sessions::Postgres(pg) => pg.live_sessions(account, now, idle).await,
         }
     }
 

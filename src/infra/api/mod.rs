@@ -163,6 +163,8 @@ impl Api {
     /// The signed-in account, asked as a report that the operator is at the page: the
     /// gateway's idle limit starts again.
     pub fn keep_alive<T: FromJson>(self) -> Typed<T> {
+        // Reported as soon as asked: a report held for a sign-in is not asked for again.
+        self.session.reported();
         let call = Call::new(Method::GET, "/admin/auth/me".to_owned(), None);
         typed(self.text_of(Call {
             activity: true,
@@ -209,9 +211,7 @@ impl Api {
             )))
             .method(call.method.clone())
             .header("Accept", "application/json");
-            if call.activity {
-                self.session.reported();
-            } else if !call.anonymous {
+            if !call.activity && !call.anonymous {
                 builder = builder.header("X-Galaxy-Activity", "background");
             }
             if let Some(tag) = &call.if_match {

@@ -126,6 +126,8 @@ pub struct Me {
     pub role: String,
     /// How long the session may go without the operator's activity; none: no limit.
     pub idle_timeout_secs: Option<u64>,
+    /// How long it has left without activity, by the gateway's record.
+    pub idle_expires_in: Option<u64>,
 }
 
 impl FromJson for Me {
@@ -134,6 +136,7 @@ impl FromJson for Me {
             username: text(v, "username")?,
             role: text(v, "role")?,
             idle_timeout_secs: whole_or_null(v, "idle_timeout_secs")?,
+            idle_expires_in: whole_or_null(v, "idle_expires_in")?,
         })
     }
 }

@@ -89,15 +89,19 @@ impl Postgres {
         &self,
         account: Uuid,
         now: OffsetDateTime,
+        idle: Option<Duration>,
     ) -> StoreResult<Vec<SessionRecord>> {
         let client = self.client().await?;
+        let active_since = idle.map(|idle| now - idle);
         let rows = client
             .query(
                 &format!(
                     "SELECT {COLUMNS} FROM admin_sessions WHERE admin_id = $1 \
-                     AND ended_at IS NULL AND expires_at > $2 ORDER BY created_at DESC, id"
+                     AND ended_at IS NULL AND expires_at > $2 \
+                     AND ($3::timestamptz IS NULL OR last_seen_at >= $3) \
+                     ORDER BY created_at DESC, id"
                 ),
-                &[&account, &now],
+                &[&account, &now, &active_since],
             )
             .await
             .map_err(unavailable)?;
