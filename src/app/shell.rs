@@ -58,14 +58,7 @@ pub fn Shell() -> impl IntoView {
     // go on as if it were its operator's.
     let on_other_tab = window_event_listener(leptos::ev::storage, move |e| {
         if e.key().as_deref() == Some(SIGNED_IN_KEY) {
-            let ours = e.new_value().is_some_and(|name| {
-                session
-                    .active()
-                    .is_some_and(|a| a.username.eq_ignore_ascii_case(&name))
-            });
-            if !ours {
-                session.expire("another account signed in in this browser");
-            }
+            still_ours(session, e.new_value().as_deref());
         }
     });
     on_cleanup(move || {
@@ -150,19 +143,27 @@ fn learn(me: Typed<Me>, session: Session) {
     });
 }
 
-/// An answer for another account means another tab of this browser signed in over this one's
-/// cookie: this page must not go on as someone else, so its session lapses and its operator
-/// signs in again.
+/// What `/admin/auth/me` answered, taken only if it is still this page's operator.
 fn apply(me: &Me, session: Session) {
-    let ours = session
-        .active()
-        .is_some_and(|a| a.username.eq_ignore_ascii_case(&me.username));
+    if still_ours(session, Some(&me.username)) {
+        session.set_role(Role::parse(&me.role));
+        session.set_idle(me.idle_timeout_secs, me.idle_expires_in);
+    }
+}
+
+/// Whether the browser's session is still this page's operator's, now that it is said to be
+/// `username`'s. If another tab signed in as someone else over this one's cookie, this page
+/// must not go on as them: its session lapses and its operator signs in again.
+fn still_ours(session: Session, username: Option<&str>) -> bool {
+    let ours = username.is_some_and(|name| {
+        session
+            .active()
+            .is_some_and(|a| a.username.eq_ignore_ascii_case(name))
+    });
     if !ours {
         session.expire("another account signed in in this browser");
-        return;
     }
-    session.set_role(Role::parse(&me.role));
-    session.set_idle(me.idle_timeout_secs, me.idle_expires_in);
+    ours
 }
 
 /// Tells the gateway the operator is at the page: its idle limit starts again.

@@ -188,7 +188,7 @@ impl Session {
         self.idle_end_ms.set_value(
             self.idle_secs
                 .get_untracked()
-                .map(|idle| now_ms() + idle as f64 * 1000.0),
+                .map(|idle| expires_at(now_ms(), idle)),
         );
         if self.lapsed.get_untracked().is_some() {
             self.lapsed.set(None);
@@ -304,7 +304,7 @@ impl Session {
     /// The gateway's idle limit and how long this session has left under it.
     pub fn set_idle(&self, secs: Option<u64>, left_secs: Option<u64>) {
         self.idle_end_ms
-            .try_set_value(left_secs.map(|left| now_ms() + left as f64 * 1000.0));
+            .try_set_value(left_secs.map(|left| expires_at(now_ms(), left)));
         if self.idle_secs.try_get_untracked() != Some(secs) {
             self.idle_secs.try_set(secs);
         }

@@ -295,10 +295,10 @@ pub fn find(method: &str, path: &str) -> Option<&'static Operation> {
         .find(|o| o.method.eq_ignore_ascii_case(method) && o.path == path)
 }
 
-/// The least role for `method` and `path`; a route missing from the table needs admin, so
-/// forgetting an entry can only refuse too much, never allow too much.
-pub fn minimum_role(method: &str, path: &str) -> Role {
-    find(method, path).map_or(Role::Admin, |o| o.minimum)
+/// The least role for `operation` as `find` gave it; a route missing from the table needs
+/// admin, so forgetting an entry can only refuse too much, never allow too much.
+pub fn minimum_role(operation: Option<&Operation>) -> Role {
+    operation.map_or(Role::Admin, |o| o.minimum)
 }
 
 /// The 403 `detail` when `role` is below `minimum`.
@@ -329,7 +329,7 @@ mod tests {
                 assert!(a.method != b.method || a.path != b.path, "{}", a.id);
             }
         }
-        assert_eq!(minimum_role("get", "/admin/players"), Role::Viewer);
-        assert_eq!(minimum_role("GET", "/admin/not-listed"), Role::Admin);
+        assert_eq!(minimum_role(find("get", "/admin/players")), Role::Viewer);
+        assert_eq!(minimum_role(find("GET", "/admin/not-listed")), Role::Admin);
     }
 }

@@ -138,22 +138,11 @@ async fn revoke(
 ) -> ApiResult<StatusCode> {
     let id = path_uuid(&id, "key_id")?;
     let only_of = (session.role < Role::Admin).then_some(session.id);
-    // The creator's name, for the entry: the store gives the key without it.
-    let creators = state.api_keys.list(only_of).await?;
-    let creator = creators
-        .iter()
-        .find(|k| k.id == id)
-        .map(|k| k.creator.clone())
-        .unwrap_or_default();
     let stamp = state.audit_entry(&session.actor(), Audit::default());
     let entry = |key: &ApiKey| {
-        let key = ApiKey {
-            creator: creator.clone(),
-            ..key.clone()
-        };
         stamp.with(Audit {
             reason: reason.clone(),
-            ..on_creator("api_key.revoke", &key)
+            ..on_creator("api_key.revoke", key)
         })
     };
     let now = crate::domain::to_micros(OffsetDateTime::now_utc());

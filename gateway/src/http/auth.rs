@@ -140,6 +140,17 @@ pub fn challenge(state: &AppState, account: &Account) -> String {
     .expect("HS256 signing cannot fail")
 }
 
+/// The claims of a session's token, if it is one of ours, signed and unexpired (its type and
+/// session are the caller's to check).
+fn session_claims(state: &AppState, token: &str) -> jsonwebtoken::errors::Result<Claims> {
+    decode::<Claims>(
+        token,
+        &DecodingKey::from_secret(&state.settings.secrets.jwt_secret_key),
+        &validation(),
+    )
+    .map(|data| data.claims)
+}
+
 fn validation() -> Validation {
     let mut validation = Validation::new(Algorithm::HS256);
     validation.leeway = 0;
@@ -208,14 +219,10 @@ pub async fn end_replaced(state: &AppState, headers: &HeaderMap) -> Result<(), A
     let Some(token) = session_cookie::token(headers) else {
         return Ok(());
     };
-    let Ok(data) = decode::<Claims>(
-        token,
-        &DecodingKey::from_secret(&state.settings.secrets.jwt_secret_key),
-        &validation(),
-    ) else {
+    let Ok(claims) = session_claims(state, token) else {
         return Ok(());
     };
-    let (Ok(account), Ok(sid)) = (data.claims.sub.parse(), data.claims.sid.parse()) else {
+    let (Ok(account), Ok(sid)) = (claims.sub.parse(), claims.sid.parse()) else {
         return Ok(());
     };
     state
@@ -390,16 +397,10 @@ impl FromRequestParts<AppState> for Session {
                 token
             }
         };
-        let data = decode::<Claims>(
-            token,
-            &DecodingKey::from_secret(&state.settings.secrets.jwt_secret_key),
-            &validation(),
-        )
-        .map_err(|e| match e.kind() {
+        let claims = session_claims(state, token).map_err(|e| match e.kind() {
             ErrorKind::ExpiredSignature => ApiError::Unauthorized("Token expired"),
             _ => ApiError::Unauthorized("Invalid token"),
         })?;
-        let claims = data.claims;
         if claims.typ != TOKEN_TYPE {
             return Err(ApiError::Unauthorized("Invalid token"));
         }
@@ -468,26 +469,21 @@ impl FromRequestParts<AppState> for Session {
 /// Whether `session` may call the operation of the request: its role, and what a session
 /// limited to enrolling or signed by an API key may not do.
 fn authorize(parts: &Parts, state: &AppState, session: Session) -> Result<Session, ApiError> {
-    let route = route(parts, state);
-    if session.must_enrol {
-        let operation = roles::find(parts.method.as_str(), &route);
-        if !operation.is_some_and(|o| roles::ENROLMENT_OPERATIONS.contains(&o.id)) {
-            return Err(ApiError::ForbiddenCode {
-                code: "second_factor_required",
-                detail: "Set up a second factor first: your role must sign in with one".to_owned(),
-            });
-        }
+    let operation = roles::find(parts.method.as_str(), &route(parts, state));
+    let named = |ids: &[&str]| operation.is_some_and(|o| ids.contains(&o.id));
+    if session.must_enrol && !named(roles::ENROLMENT_OPERATIONS) {
+        return Err(ApiError::ForbiddenCode {
+            code: "second_factor_required",
+            detail: "Set up a second factor first: your role must sign in with one".to_owned(),
+        });
     }
-    if session.api_key.is_some() {
-        let operation = roles::find(parts.method.as_str(), &route);
-        if operation.is_some_and(|o| roles::NOT_FOR_API_KEYS.contains(&o.id)) {
-            return Err(ApiError::ForbiddenCode {
-                code: "not_for_api_keys",
-                detail: "An API key cannot do this; sign in as a person".to_owned(),
-            });
-        }
+    if session.api_key.is_some() && named(roles::NOT_FOR_API_KEYS) {
+        return Err(ApiError::ForbiddenCode {
+            code: "not_for_api_keys",
+            detail: "An API key cannot do this; sign in as a person".to_owned(),
+        });
     }
-    let minimum = roles::minimum_role(parts.method.as_str(), &route);
+    let minimum = roles::minimum_role(operation);
     if session.role < minimum {
         return Err(ApiError::Forbidden(roles::denied_detail(
             minimum,

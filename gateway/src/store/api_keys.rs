@@ -105,7 +105,7 @@ impl ApiKeys {
     }
 
     /// Revokes key `id` (if `only_of`, only when that account made it) by `by` at `now`, with
-    /// the entry `entry` makes of it.
+    /// the entry `entry` makes of it (the key as `list` gives it, its creator's name too).
     pub async fn revoke(
         &self,
         id: Uuid,
@@ -126,7 +126,11 @@ impl ApiKeys {
                 }
                 key.revoked_at = Some(now);
                 key.revoked_by = Some(by);
-                let key = key.clone();
+                let mut key = key.clone();
+                key.creator = world
+                    .account(key.created_by)
+                    .map(|a| a.username.clone())
+                    .unwrap_or_default();
                 world.record_audit(entry(&key));
                 Ok(Revoked::Now)
             }

@@ -5,10 +5,9 @@ use tokio_postgres::Row;
 use uuid::Uuid;
 
 use super::audit::insert_audit;
-use super::{unavailable, Postgres};
+use super::{stored_role, unavailable, Postgres};
 use crate::domain::api_keys::{ApiKey, USED_EVERY};
 use crate::domain::audit::AuditEntry;
-use crate::domain::roles::Role;
 use crate::store::api_keys::Revoked;
 use crate::store::StoreResult;
 
@@ -18,15 +17,7 @@ const COLUMNS: &str = "k.id, k.name, k.role, k.shown, k.key_hash, k.created_by, 
      k.last_used_from, k.revoked_at, k.revoked_by";
 
 fn key(row: &Row, creator: String) -> StoreResult<ApiKey> {
-    let role: &str = row.get("role");
-    let role = Role::ALL
-        .into_iter()
-        .find(|r| r.as_str() == role)
-        .ok_or_else(|| {
-            unavailable(format!(
-                "admin_api_keys.role holds an unknown role {role:?}"
-            ))
-        })?;
+    let role = stored_role(row, "admin_api_keys")?;
     let blocks: Vec<String> = row.get("allowed_addresses");
     let allowed_addresses = blocks
         .iter()
@@ -149,8 +140,9 @@ impl Postgres {
         let row = tx
             .query_opt(
                 &format!(
-                    "SELECT {COLUMNS} FROM admin_api_keys k WHERE k.id = $1 \
-                     AND ($2::uuid IS NULL OR k.created_by = $2) FOR UPDATE"
+                    "SELECT {COLUMNS}, a.username FROM admin_api_keys k \
+                     JOIN admins a ON a.id = k.created_by WHERE k.id = $1 \
+                     AND ($2::uuid IS NULL OR k.created_by = $2) FOR UPDATE OF k"
                 ),
                 &[&id, &only_of],
             )
@@ -159,7 +151,7 @@ impl Postgres {
         let Some(row) = row else {
             return Ok(Revoked::NotFound);
         };
-        let mut found = key(&row, String::new())?;
+        let mut found = key(&row, row.get("username"))?;
         if found.revoked_at.is_some() {
             return Ok(Revoked::Already);
         }

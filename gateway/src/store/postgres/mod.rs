@@ -77,12 +77,17 @@ const ACCOUNT_COLUMNS: &str = "id, username, password_hash, role, disabled, \
      COALESCE(created_at, 'epoch'::timestamptz) AS created_at, last_login_at, token_version, \
      totp_secret, totp_last_step, recovery_codes";
 
-fn account(row: &Row) -> StoreResult<Account> {
+/// The role in column `role` of `row`, from `table`: a value the migrations' CHECK allows.
+fn stored_role(row: &Row, table: &str) -> StoreResult<Role> {
     let role: &str = row.get("role");
-    let role = Role::ALL
+    Role::ALL
         .into_iter()
         .find(|r| r.as_str() == role)
-        .ok_or_else(|| unavailable(format!("admins.role holds an unknown role {role:?}")))?;
+        .ok_or_else(|| unavailable(format!("{table}.role holds an unknown role {role:?}")))
+}
+
+fn account(row: &Row) -> StoreResult<Account> {
+    let role = stored_role(row, "admins")?;
     let token_version: i64 = row.get("token_version");
     Ok(Account {
         id: row.get("id"),
