@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
+use crate::domain::audit::{Audit, TargetType};
 use crate::domain::client_ip::Cidr;
 use crate::domain::roles::Role;
 
@@ -150,6 +151,22 @@ impl ApiKey {
     /// "“nightly-backup” (gak_AbC123)", for audit entries.
     pub fn label(&self) -> String {
         format!("“{}” ({}…)", self.name, self.shown)
+    }
+
+    /// An audit entry about this key: it is about the account that made the key (whose name
+    /// `creator` must hold), and its detail names the key, then says `what` happened.
+    pub fn audit(&self, action: &'static str, what: Option<&str>) -> Audit {
+        let named = format!("API key {}", self.label());
+        Audit::new(action)
+            .on(
+                TargetType::Account,
+                Some(self.created_by.to_string()),
+                Some(self.creator.clone()),
+            )
+            .detail(match what {
+                Some(what) => format!("{named}: {what}"),
+                None => named,
+            })
     }
 }
 

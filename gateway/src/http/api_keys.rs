@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use crate::domain::api_keys::{self, ApiKey, MAX_ADDRESS_BLOCKS, MAX_DAYS};
-use crate::domain::audit::{Audit, TargetType};
+use crate::domain::audit::Audit;
 use crate::domain::client_ip::Cidr;
 use crate::domain::error::FieldError;
 use crate::domain::roles::Role;
@@ -35,17 +35,6 @@ struct NewKey {
     expires_in_days: i64,
     #[serde(default)]
     allowed_addresses: Vec<String>,
-}
-
-/// Entries about a key are about the account that made it, and name the key.
-fn on_creator(action: &'static str, key: &ApiKey) -> Audit {
-    Audit::new(action)
-        .on(
-            TargetType::Account,
-            Some(key.created_by.to_string()),
-            Some(key.creator.clone()),
-        )
-        .detail(format!("API key {}", key.label()))
 }
 
 fn listed(key: &ApiKey) -> Value {
@@ -112,7 +101,7 @@ async fn create(
         &session.actor(),
         Audit {
             after: Some(key.role.to_string()),
-            ..on_creator("api_key.create", &key)
+            ..key.audit("api_key.create", None)
         },
     );
     state.api_keys.create(&key, entry).await?;
@@ -142,7 +131,7 @@ async fn revoke(
     let entry = |key: &ApiKey| {
         stamp.with(Audit {
             reason: reason.clone(),
-            ..on_creator("api_key.revoke", key)
+            ..key.audit("api_key.revoke", None)
         })
     };
     let now = crate::domain::to_micros(OffsetDateTime::now_utc());

@@ -498,7 +498,7 @@ fn authorize(parts: &Parts, state: &AppState, session: Session) -> Result<Sessio
 /// recorded (the key's last use and an `auth.api_key_use` entry) at most once a minute.
 async fn key_session(parts: &Parts, state: &AppState, secret: &str) -> Result<Session, ApiError> {
     let invalid = || ApiError::Unauthorized("Invalid API key");
-    let key = state
+    let mut key = state
         .api_keys
         .by_hash(&api_keys::hash(secret))
         .await?
@@ -510,21 +510,11 @@ async fn key_session(parts: &Parts, state: &AppState, secret: &str) -> Result<Se
     let address = client_ip::resolve(peer, &parts.headers, &state.settings.trusted_proxies);
     let account = state.accounts.get(key.created_by).await?;
     let creator_role = account.as_ref().filter(|a| !a.disabled).map(|a| a.role);
-    let creator_name = account
+    key.creator = account
         .as_ref()
         .map_or_else(String::new, |a| a.username.clone());
     let now = OffsetDateTime::now_utc();
     let via = format!("API key {}", key.label());
-    // Entries about a key are about its creator's account, and name the key.
-    let on_key = |action: &'static str, what: String| {
-        Audit::new(action)
-            .on(
-                TargetType::Account,
-                Some(key.created_by.to_string()),
-                Some(creator_name.clone()),
-            )
-            .detail(format!("{via}: {what}"))
-    };
     if let Err(refusal) = key.check(now, address, creator_role) {
         let mut world = state.world();
         let due = world
@@ -535,9 +525,9 @@ async fn key_session(parts: &Parts, state: &AppState, secret: &str) -> Result<Se
             world.api_key_refusals.insert(key.id, now);
             world.audit(
                 &Actor::anonymous(),
-                on_key(
+                key.audit(
                     "auth.api_key_refused",
-                    format!("from {address}: {}", refusal.detail()),
+                    Some(&format!("from {address}: {}", refusal.detail())),
                 ),
             );
         }
@@ -561,7 +551,7 @@ async fn key_session(parts: &Parts, state: &AppState, secret: &str) -> Result<Se
             &session.actor(),
             Audit {
                 detail: Some(format!("from {address}")),
-                ..on_key("auth.api_key_use", String::new())
+                ..key.audit("auth.api_key_use", None)
             },
         );
         state
