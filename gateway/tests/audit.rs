@@ -758,6 +758,35 @@ async fn the_hash_chain_holds_and_a_changed_entry_breaks_it_where_it_was_changed
 }
 
 #[tokio::test]
+async fn a_change_to_the_very_first_entry_breaks_the_chain_there() {
+    let gw = Gateway::start().await;
+    let token = gw.login().await;
+    gw.send(&token, Method::POST, "/admin/game/pause", None)
+        .await;
+    let log = whole_log(&gw, &token).await;
+    let first = log[0]["id"].as_u64().unwrap();
+    assert_eq!(verify(&gw, &token).await["verified_from"], first);
+    // Nothing links to the first entry but its own hash, so only knowing that it begins the
+    // chain (its link is to the zeros) tells a change to it.
+    if gw.owner.is_some() {
+        gw.as_owner(&format!(
+            "UPDATE admin_audit SET admin = 'mallory' WHERE id = {first}"
+        ))
+        .await;
+    } else {
+        gw.dev(
+            Method::POST,
+            &format!("/__dev/audit/{first}/tamper"),
+            json!({ "after": "mallory" }),
+        )
+        .await;
+    }
+    let found = verify(&gw, &token).await;
+    assert_eq!(found["broken_at"], first, "{found}");
+    assert_eq!(found["verified_through"], Value::Null, "{found}");
+}
+
+#[tokio::test]
 async fn a_removed_entry_breaks_the_chain_at_the_entry_after_it() {
     let gw = Gateway::start().await;
     if gw.owner.is_none() {

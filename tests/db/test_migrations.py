@@ -194,6 +194,50 @@ def test_the_app_role_appends_and_reads_the_audit_but_cannot_change_it(server, d
         assert app.execute("SELECT count(*) FROM admin_audit").fetchone()[0] == 3
 
 
+def test_the_chain_start_is_the_first_entry_written_and_only_its_trigger_writes_it(server, db):
+    with server.connect(db, user=APP_ROLE) as app:
+        assert app.execute("SELECT count(*) FROM admin_audit_chain_start").fetchone()[0] == 0
+        first = audit(app)
+        audit(app)
+        assert app.execute("SELECT first_id FROM admin_audit_chain_start").fetchall() == [(first,)]
+        for statement in ("UPDATE admin_audit_chain_start SET first_id = 0",
+                          "INSERT INTO admin_audit_chain_start (first_id) VALUES (0)",
+                          "DELETE FROM admin_audit_chain_start"):
+            with pytest.raises(errors.InsufficientPrivilege):
+                app.execute(statement)
+
+
+@pytest.mark.parametrize("changed", [False, True])
+def test_0011_records_an_existing_chains_start_only_when_it_links_to_zeros(server, changed):
+    """A log chained before 0011: its oldest chained entry is recorded as the chain's start if
+    its link to the zeros holds; if it was changed (or its predecessors dropped), nothing is."""
+    db = server.create_database(f"chain_start_backfill_{int(changed)}")
+    server.seed(db)
+    before = [f for f in FILES if f.name < "0011"]
+    assert before != FILES
+    for f in before:
+        result = server.psql(db, "-f", str(f))
+        assert result.returncode == 0, f"{f.name}: {result.stderr}"
+    with server.connect(db, user=APP_ROLE) as app:
+        first = audit(app)
+        audit(app)
+    if changed:
+        with server.connect(db) as owner:
+            owner.execute("SET session_replication_role = replica")
+            owner.execute("UPDATE admin_audit SET reason = 'rewritten' WHERE id = %s", (first,))
+    for f in FILES[len(before):]:
+        result = server.psql(db, "-f", str(f))
+        assert result.returncode == 0, f"{f.name}: {result.stderr}"
+    with server.connect(db) as owner:
+        recorded = owner.execute("SELECT first_id FROM admin_audit_chain_start").fetchall()
+        assert recorded == ([] if changed else [(first,)])
+        # The shared formula is 0007's: it gives every stored link again.
+        relinked = owner.execute("""SELECT count(*) FROM admin_audit a
+                                    WHERE a.hash = admin_audit_link(coalesce((SELECT hash FROM admin_audit p WHERE p.id < a.id
+                                                                               ORDER BY p.id DESC LIMIT 1), decode(repeat('00', 32), 'hex')), a)""").fetchone()[0]
+        assert relinked == (1 if changed else 2)
+
+
 @pytest.mark.parametrize("statement", [
     "UPDATE admin_audit SET reason = 'rewritten'",
     "DELETE FROM admin_audit",

@@ -38,6 +38,10 @@ pub enum AuditLog {
         flushing: Arc<tokio::sync::Mutex<()>>,
         /// Whether the last flush failed (see [`AuditLog::is_failing`]).
         failing: Arc<AtomicBool>,
+        /// One check of the chain at a time per replica: a check reads up to its budget of
+        /// rows, and any signed-in account may ask for one, so asking again and again queues
+        /// checks instead of running them side by side against the database.
+        verifying: Arc<tokio::sync::Mutex<()>>,
     },
 }
 
@@ -83,6 +87,7 @@ impl AuditLog {
             world,
             flushing: Arc::new(tokio::sync::Mutex::new(())),
             failing: Arc::new(AtomicBool::new(false)),
+            verifying: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 
@@ -120,6 +125,7 @@ impl AuditLog {
             world,
             flushing,
             failing,
+            ..
         } = self
         else {
             return Ok(());
@@ -158,7 +164,10 @@ impl AuditLog {
                 }
                 Ok(verifier.finish())
             }
-            AuditLog::Postgres { pg, .. } => pg.verify_audit(budget).await,
+            AuditLog::Postgres { pg, verifying, .. } => {
+                let _one_at_a_time = verifying.lock().await;
+                pg.verify_audit(budget).await
+            }
         }
     }
 

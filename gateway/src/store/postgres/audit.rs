@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{unavailable, Postgres};
 use crate::domain::audit::{AuditEntry, Filter, TargetType};
-use crate::domain::audit_chain::{Hash, Verification, Verifier};
+use crate::domain::audit_chain::{Hash, Verification, Verifier, GENESIS};
 use crate::domain::keyset::{Found, IdPage, TOTAL_CAP};
 use crate::domain::roles::Role;
 use crate::store::{StoreError, StoreResult};
@@ -294,7 +294,7 @@ impl Postgres {
             .map_err(unavailable)?;
         let (mut after, anchor) = match anchor {
             Some(row) => (row.get::<_, i64>("id"), hash(row.get("hash"))?),
-            None => (0, None),
+            None => (0, Self::chain_begins_kept(&client).await?),
         };
         let mut verifier = Verifier::new(anchor);
         let query = format!(
@@ -312,6 +312,24 @@ impl Postgres {
                 _ => return Ok(verifier.finish()),
             }
         }
+    }
+
+    /// [`GENESIS`] when the entry that began the chain (migration 0011) is still the oldest
+    /// chained one, so the check holds it to its link; `None` once its partition was dropped
+    /// (or before anything is chained), when the oldest kept entry is taken as it stands.
+    async fn chain_begins_kept(client: &tokio_postgres::Client) -> StoreResult<Option<Hash>> {
+        let row = client
+            .query_opt(
+                "SELECT s.first_id = (SELECT min(id) FROM admin_audit WHERE hash IS NOT NULL) \
+                 FROM admin_audit_chain_start s",
+                &[],
+            )
+            .await
+            .map_err(unavailable)?;
+        Ok(match row.and_then(|r| r.get::<_, Option<bool>>(0)) {
+            Some(true) => Some(GENESIS),
+            _ => None,
+        })
     }
 
     pub async fn newest_audit_id(&self) -> StoreResult<Option<u64>> {

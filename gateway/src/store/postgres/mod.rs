@@ -40,7 +40,7 @@ use crate::store::{StoreError, StoreResult};
 /// The migrations (`api/migrations/NNNN_*.sql`) this gateway's queries need; start-up refuses a
 /// database where one is missing from `schema_migrations`.
 pub const REQUIRED_MIGRATIONS: &[&str] = &[
-    "0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010",
+    "0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011",
 ];
 
 /// How long a request waits for a connection, or for a new one to be made, before it is
