@@ -85,14 +85,22 @@ pub fn check_request(headers: &HeaderMap, uri: &Uri, settings: &Settings) -> Res
 }
 
 /// Whether a request comes from the gateway's own origin, as far as the browser says: no
-/// `Origin` (not a browser's cross-origin call), or one whose host and port are the request's
-/// (`Host`, or over HTTP/2 the URI's authority).
+/// `Origin` (not a browser's cross-origin call), or an `https` one whose host and port are the
+/// request's (`Host`, or over HTTP/2 the URI's authority). The scheme is not the request's own
+/// (TLS may end at the ingress), but the cookie only ever travels over HTTPS, so a page of
+/// the same host over plain HTTP is another origin.
 pub fn same_origin(headers: &HeaderMap, uri: &Uri) -> bool {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let Some(origin) = text("origin") else {
         return true;
     };
-    let origin = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+    let Some(origin) = origin
+        .get(..8)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("https://"))
+        .map(|_| &origin[8..])
+    else {
+        return false;
+    };
     text("host")
         .or_else(|| uri.authority().map(|a| a.as_str()))
         .is_some_and(|host| host.eq_ignore_ascii_case(origin))
@@ -240,6 +248,15 @@ mod tests {
         ];
         assert!(same_origin(&headers(&here), &plain));
         assert!(!same_origin(&headers(&there), &plain));
+        let insecure = [
+            ("host", "galaxy.example.com"),
+            ("origin", "http://galaxy.example.com"),
+        ];
+        assert!(!same_origin(&headers(&insecure), &plain));
+        assert!(!same_origin(
+            &headers(&[("host", "x"), ("origin", "null")]),
+            &plain
+        ));
         assert!(same_origin(&headers(&host), &plain));
         // HTTP/2 has no Host: the URI's authority is the request's.
         let h2: Uri = "https://localhost:30002/api/admin/auth/logout"
