@@ -372,3 +372,51 @@ async fn a_key_cannot_do_what_only_a_person_may() {
     let (status, _) = read(gw.call(&secret, Method::GET, "/admin/accounts", None).await).await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn a_key_is_told_a_dangerous_action_needs_a_person_when_the_gateway_asks_for_proofs() {
+    let mut settings = galaxy_gateway::Settings::for_tests(250);
+    settings.confirm_dangerous_actions = true;
+    let gw = Gateway::start_with(settings).await;
+    let admin = gw.login().await;
+    let (secret, _) = key(&gw, &admin, "nightly", "admin").await;
+    let (status, snapshot) = gw
+        .send(&secret, Method::POST, "/admin/snapshots", None)
+        .await;
+    assert_eq!(status, 201, "{snapshot}");
+    let id = &snapshot["id"];
+    let (status, answer) = gw
+        .send(
+            &secret,
+            Method::POST,
+            &format!("/admin/snapshots/{id}/restore"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, &answer["code"]),
+        (403, &json!("not_for_api_keys")),
+        "{answer}"
+    );
+    assert!(
+        answer["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("Restore snapshot {id}")),
+        "{answer}"
+    );
+    // A person is asked for a proof of the same action instead.
+    let (status, answer) = gw
+        .send(
+            &admin,
+            Method::POST,
+            &format!("/admin/snapshots/{id}/restore"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, &answer["code"]),
+        (403, &json!("confirmation_required")),
+        "{answer}"
+    );
+}

@@ -70,6 +70,17 @@ pub fn require(
     if !asked {
         return Ok(());
     }
+    if session.api_key.is_some() {
+        // Only a person holds a factor or a password; a prompt the key's script cannot answer
+        // would only mislead it.
+        return Err(ApiError::ForbiddenCode {
+            code: "not_for_api_keys",
+            detail: format!(
+                "{} needs a person's confirmation, which an API key cannot give; sign in as a person",
+                dangerous.summary
+            ),
+        });
+    }
     let proven = headers
         .get(HEADER)
         .and_then(|v| v.to_str().ok())
