@@ -269,7 +269,7 @@ fn Header() -> impl IntoView {
             <ThemeToggle />
             <span class="operator" data-testid="operator">{move || session.active().map(|a| a.username).unwrap_or_default()}</span>
             <span class="role-badge" data-testid="role" title="Your role">{move || session.role().map(Role::label)}</span>
-            <a href=Route::Password.href()>"Change password"</a>
+            <a href=Route::Password.href()>"Your sign-in"</a>
             <span
                 class="session-time"
                 class:expiring=move || warn.get()

@@ -11,4 +11,5 @@ pub mod password;
 pub mod players;
 pub mod runtime_config;
 pub mod services;
+pub mod sessions;
 pub mod snapshots;

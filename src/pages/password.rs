@@ -1,5 +1,6 @@
-//! Every operator's own password. The gateway answers with a new session
-//! (every other session of the account ends), which replaces this tab's.
+//! Every operator's own sign-in: their password and their sessions. A new password is
+//! answered with a new session (every other session of the account ends), which replaces
+//! this tab's.
 
 use crate::infra::json::object;
 use gloo_net::http::Method;
@@ -33,7 +34,7 @@ pub fn check(username: &str, new: &str, again: &str) -> Option<&'static str> {
 
 #[component]
 pub fn PasswordPage() -> impl IntoView {
-    crate::infra::polling::set_title("Change password");
+    crate::infra::polling::set_title("Your sign-in");
     let api = use_api();
     let session = use_session();
     let toasts = use_toasts();
@@ -77,7 +78,8 @@ pub fn PasswordPage() -> impl IntoView {
     };
     view! {
         <section class="page">
-            <h1>"Change password"</h1>
+            <h1>"Your sign-in"</h1>
+            <h2>"Change password"</h2>
             <form class="stacked-form" on:submit=on_submit novalidate>
                 {field("current-password", "Current password", current, "current-password")}
                 {field("new-password", "New password (at least 12 characters)", new, "new-password")}
@@ -85,6 +87,7 @@ pub fn PasswordPage() -> impl IntoView {
                 {move || local.get().map(str::to_owned).or_else(|| save.message().get()).map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
                 <button type="submit" class="button primary" disabled=save.busy()>"Change password"</button>
             </form>
+            <crate::pages::sessions::YourSessions />
         </section>
     }
 }

@@ -276,6 +276,41 @@ test('another account signing in in another tab takes this tab\'s session: it la
   }, { allowConsoleErrors: true });
 });
 
+test('a session on another device is ended from "Your sessions": it is refused at its next request', async () => {
+  // The stolen laptop: another browser profile (its own cookie jar) signed in as the same operator.
+  const laptop = await browser.newContext({
+    ignoreHTTPSErrors: true, timezoneId: 'UTC', userAgent: 'Stolen laptop/1.0 (X11; Linux)',
+  });
+  try {
+    const stolen = await laptop.newPage();
+    await loginAndWait(stolen);
+    await withPage(browser, 'your-sessions', async (page) => {
+      await loginAndWait(page);
+      await page.getByRole('link', { name: 'Your sign-in' }).click();
+      const sessions = page.getByTestId('sessions');
+      const laptopRow = sessions.locator('tbody tr', { hasText: 'Stolen laptop/1.0' });
+      await laptopRow.waitFor();
+      const ours = sessions.locator('tbody tr', { hasText: 'This session' });
+      assert.equal(await ours.count(), 1, 'this tab\'s session is marked, and has no End button');
+      assert.equal(await ours.getByRole('button').count(), 0);
+      const mark = await requestLogMark();
+      await laptopRow.getByRole('button', { name: 'End' }).click();
+      await waitForRequest(mark, { method: 'DELETE', path: '/admin/auth/sessions/', status: 204 });
+      await page.getByText('Session ended').waitFor();
+      await laptopRow.waitFor({ state: 'detached' });
+      assert.equal(await ours.count(), 1, 'this session goes on');
+    });
+    // The laptop's overview polls the game status: its next request is refused and the page
+    // asks to sign in again, saying why.
+    const signIn = stolen.getByRole('dialog', { name: 'Sign in again' });
+    await signIn.getByText(/session was ended/).waitFor({ timeout: 15_000 });
+    const [ended] = (await api('GET', '/admin/audit?action=auth.session_end&limit=1')).body.items;
+    assert.match(ended?.detail ?? '', /Stolen laptop\/1\.0/);
+  } finally {
+    await laptop.close();
+  }
+});
+
 test('an unreachable gateway is named on the login page', async () => {
   writeConfig({ ...defaultConfig(), API_BASE_URL: 'https://localhost:9/api' });
   await withPage(browser, 'unreachable-login', async (page) => {

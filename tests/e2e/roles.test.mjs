@@ -111,7 +111,7 @@ test('a role change or a disabled account lapses the open tab at its next reques
 test('every operator changes their own password; the old one stops working', async () => {
   await withPage(browser, 'own-password', async (page) => {
     await loginAs(page, 'shift_op', 'operator');
-    await page.getByRole('link', { name: 'Change password' }).click();
+    await page.getByRole('link', { name: 'Your sign-in' }).click();
     await page.getByRole('heading', { name: 'Change password' }).waitFor();
     const submit = page.getByRole('button', { name: 'Change password' });
     await page.getByLabel('Current password').fill(PASSWORD);

@@ -141,6 +141,32 @@ impl FromJson for Me {
     }
 }
 
+/// One of the signed-in account's sessions (`/admin/auth/sessions`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OwnSession {
+    /// UUID.
+    pub id: String,
+    pub created_at: String,
+    pub last_seen_at: String,
+    pub address: String,
+    pub device: String,
+    /// The session of this tab.
+    pub current: bool,
+}
+
+impl FromJson for OwnSession {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            id: text(v, "id")?,
+            created_at: text(v, "created_at")?,
+            last_seen_at: text(v, "last_seen_at")?,
+            address: text(v, "address")?,
+            device: text(v, "device")?,
+            current: flag(v, "current")?,
+        })
+    }
+}
+
 /// A console account, as admins manage them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Account {

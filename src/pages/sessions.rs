@@ -1,0 +1,80 @@
+//! "Your sessions": every place the operator is signed in, and ending one they do not
+//! recognise (a stolen laptop's) or all the others. The gateway refuses an ended session at
+//! its next request, on every replica.
+
+use gloo_net::http::Method;
+use leptos::prelude::*;
+
+use crate::infra::api::types::{Items, OwnSession};
+use crate::infra::api::use_api;
+use crate::infra::loader::Loader;
+use crate::infra::mutation::Mutation;
+use crate::infra::session::use_session;
+use crate::ui::format;
+use crate::ui::load::render;
+use crate::ui::toast::use_toasts;
+
+#[component]
+pub fn YourSessions() -> impl IntoView {
+    let api = use_api();
+    let toasts = use_toasts();
+    let session = use_session();
+    // Again after each sign-in of this page: a new password ends the others and replaces
+    // this one.
+    let list = Loader::new(move || {
+        let _sign_in = session.active().map(|a| a.sign_in);
+        api.get::<Items<OwnSession>>("/admin/auth/sessions")
+    });
+    let action = Mutation::new();
+    // Both ends share one call: the list is asked again, and it shows what is left.
+    let end = move |method: Method, path: String, done: &'static str| {
+        action.run(api.empty(method, path, None), move |_| {
+            toasts.success(done);
+            list.refetch();
+        });
+    };
+    let retry = Callback::new(move |_| list.refetch());
+    view! {
+        <h2>"Your sessions"</h2>
+        <p class="hint">"Every place you are signed in. End one you do not recognise: it is refused at its next request."</p>
+        {move || action.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+        {move || render(list.get(), "your sessions", retry, move |sessions| {
+            let others = sessions.items.iter().any(|s| !s.current);
+            view! {
+                <table class="data" data-testid="sessions">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Device"</th>
+                            <th scope="col">"Address"</th>
+                            <th scope="col">"Signed in"</th>
+                            <th scope="col">"Last seen"</th>
+                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {sessions.items.into_iter().map(|s| {
+                            let path = format!("/admin/auth/sessions/{}", s.id);
+                            view! {
+                                <tr>
+                                    <td class="wrap">{s.device}</td>
+                                    <td>{s.address}</td>
+                                    <td>{format::timestamp(&s.created_at)}</td>
+                                    <td>{format::timestamp(&s.last_seen_at)}</td>
+                                    <td class="actions">
+                                        {s.current.then(|| view! { <span class="pill ok">"This session"</span> })}
+                                        {(!s.current).then(|| view! {
+                                            <button type="button" class="button" disabled=action.busy() on:click=move |_| end(Method::DELETE, path.clone(), "Session ended")>"End"</button>
+                                        })}
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                {others.then(|| view! {
+                    <button type="button" class="button" disabled=action.busy() on:click=move |_| end(Method::POST, "/admin/auth/sessions/end-others".to_owned(), "Your other sessions ended")>"End all other sessions"</button>
+                })}
+            }.into_any()
+        })}
+    }
+}
