@@ -787,6 +787,26 @@ async fn a_change_to_the_very_first_entry_breaks_the_chain_there() {
 }
 
 #[tokio::test]
+async fn removing_the_very_first_entry_breaks_the_chain_at_the_one_left_oldest() {
+    let gw = Gateway::start().await;
+    if gw.owner.is_none() {
+        // Only PostgreSQL's owner can remove an entry.
+        return;
+    }
+    let token = gw.login().await;
+    gw.send(&token, Method::POST, "/admin/game/pause", None)
+        .await;
+    let log = whole_log(&gw, &token).await;
+    let (first, second) = (&log[0]["id"], &log[1]["id"]);
+    gw.as_owner(&format!("DELETE FROM admin_audit WHERE id = {first}"))
+        .await;
+    // Nothing links to a removed first entry; the record of where the chain begins tells.
+    let found = verify(&gw, &token).await;
+    assert_eq!(found["broken_at"], *second, "{found}");
+    assert_eq!(found["verified_through"], Value::Null, "{found}");
+}
+
+#[tokio::test]
 async fn a_removed_entry_breaks_the_chain_at_the_entry_after_it() {
     let gw = Gateway::start().await;
     if gw.owner.is_none() {

@@ -194,17 +194,53 @@ def test_the_app_role_appends_and_reads_the_audit_but_cannot_change_it(server, d
         assert app.execute("SELECT count(*) FROM admin_audit").fetchone()[0] == 3
 
 
+ZEROS = bytes(32)
+
+
+def chain_start(conn) -> tuple | None:
+    return conn.execute("SELECT first_id, prev_hash FROM admin_audit_chain_start").fetchone()
+
+
+def audit_at(conn, at: str) -> int:
+    return conn.execute("INSERT INTO admin_audit (at, tick, admin, action) VALUES (%s, 0, '(system)', 'service.deploy') "
+                        "RETURNING id", (at,)).fetchone()[0]
+
+
 def test_the_chain_start_is_the_first_entry_written_and_only_its_trigger_writes_it(server, db):
     with server.connect(db, user=APP_ROLE) as app:
-        assert app.execute("SELECT count(*) FROM admin_audit_chain_start").fetchone()[0] == 0
+        assert chain_start(app) is None
         first = audit(app)
         audit(app)
-        assert app.execute("SELECT first_id FROM admin_audit_chain_start").fetchall() == [(first,)]
+        assert chain_start(app) == (first, ZEROS)
         for statement in ("UPDATE admin_audit_chain_start SET first_id = 0",
-                          "INSERT INTO admin_audit_chain_start (first_id) VALUES (0)",
-                          "DELETE FROM admin_audit_chain_start"):
+                          "INSERT INTO admin_audit_chain_start (first_id, prev_hash) VALUES (0, '')",
+                          "DELETE FROM admin_audit_chain_start",
+                          "SELECT admin_audit_drop_partition('admin_audit_default')"):
             with pytest.raises(errors.InsufficientPrivilege):
                 app.execute(statement)
+
+
+def test_retention_through_the_function_records_where_the_kept_chain_begins(server, db):
+    with server.connect(db) as owner:
+        owner.execute("SELECT admin_audit_create_partition('2020-01-01', '2020-02-01')")
+        owner.execute("SELECT admin_audit_create_partition('2020-02-01', '2020-03-01')")
+    with server.connect(db, user=APP_ROLE) as app:
+        january = [audit_at(app, "2020-01-15") for _ in range(2)]
+        february = [audit_at(app, "2020-02-15") for _ in range(2)]
+        audit(app)
+        last_of_january = app.execute("SELECT hash FROM admin_audit WHERE id = %s", (january[-1],)).fetchone()[0]
+    with server.connect(db) as owner:
+        assert chain_start(owner) == (january[0], ZEROS)
+        with pytest.raises(errors.RaiseException, match="drop the older partitions first"):
+            owner.execute("SELECT admin_audit_drop_partition('admin_audit_y2020m02')")
+        with pytest.raises(errors.RaiseException, match="is not a partition of admin_audit"):
+            owner.execute("SELECT admin_audit_drop_partition('admins')")
+        owner.execute("SELECT admin_audit_drop_partition('admin_audit_y2020m01')")
+        assert owner.execute("SELECT to_regclass('admin_audit_y2020m01')").fetchone()[0] is None
+        assert chain_start(owner) == (february[0], last_of_january)
+        # The recorded link is the one the kept chain's oldest entry was written with.
+        assert owner.execute("SELECT admin_audit_link(s.prev_hash, a) = a.hash FROM admin_audit a, admin_audit_chain_start s "
+                             "WHERE a.id = s.first_id").fetchone() == (True,)
 
 
 @pytest.mark.parametrize("changed", [False, True])
@@ -229,8 +265,7 @@ def test_0011_records_an_existing_chains_start_only_when_it_links_to_zeros(serve
         result = server.psql(db, "-f", str(f))
         assert result.returncode == 0, f"{f.name}: {result.stderr}"
     with server.connect(db) as owner:
-        recorded = owner.execute("SELECT first_id FROM admin_audit_chain_start").fetchall()
-        assert recorded == ([] if changed else [(first,)])
+        assert chain_start(owner) == (None if changed else (first, ZEROS))
         # The shared formula is 0007's: it gives every stored link again.
         relinked = owner.execute("""SELECT count(*) FROM admin_audit a
                                     WHERE a.hash = admin_audit_link(coalesce((SELECT hash FROM admin_audit p WHERE p.id < a.id

@@ -250,6 +250,18 @@ impl Columns {
     }
 }
 
+/// Where the kept audit chain begins (`admin_audit_chain_start`, migration 0011).
+enum ChainStart {
+    /// Nothing recorded (a log chained before 0011 whose oldest entry does not link to the
+    /// zeros) or nothing chained kept: the oldest entry kept is taken as it stands.
+    Unrecorded,
+    /// The oldest chained entry kept is the one recorded, and links to this hash.
+    Kept(Hash),
+    /// The oldest chained entry kept is not the one recorded: an entry before it was removed
+    /// other than through `admin_audit_drop_partition`, so the chain breaks at it.
+    Removed(u64),
+}
+
 /// Appends `entry` inside `tx`, the transaction of the change it records: the entry exists
 /// exactly when the change does.
 pub(super) async fn insert_audit(
@@ -293,8 +305,21 @@ impl Postgres {
             .await
             .map_err(unavailable)?;
         let (mut after, anchor) = match anchor {
-            Some(row) => (row.get::<_, i64>("id"), hash(row.get("hash"))?),
-            None => (0, Self::chain_begins_kept(&client).await?),
+            // An entry from before the chain (no hash) is followed by one linking to the zeros.
+            Some(row) => (
+                row.get::<_, i64>("id"),
+                Some(hash(row.get("hash"))?.unwrap_or(GENESIS)),
+            ),
+            None => match Self::chain_start(&client).await? {
+                ChainStart::Unrecorded => (0, None),
+                ChainStart::Kept(prev) => (0, Some(prev)),
+                ChainStart::Removed(oldest) => {
+                    return Ok(Verification {
+                        broken_at: Some(oldest),
+                        ..Verification::default()
+                    })
+                }
+            },
         };
         let mut verifier = Verifier::new(anchor);
         let query = format!(
@@ -314,21 +339,32 @@ impl Postgres {
         }
     }
 
-    /// [`GENESIS`] when the entry that began the chain (migration 0011) is still the oldest
-    /// chained one, so the check holds it to its link; `None` once its partition was dropped
-    /// (or before anything is chained), when the oldest kept entry is taken as it stands.
-    async fn chain_begins_kept(client: &tokio_postgres::Client) -> StoreResult<Option<Hash>> {
+    /// Where the kept chain begins, as migration 0011 records it, against the oldest chained
+    /// entry kept.
+    async fn chain_start(client: &tokio_postgres::Client) -> StoreResult<ChainStart> {
         let row = client
             .query_opt(
-                "SELECT s.first_id = (SELECT min(id) FROM admin_audit WHERE hash IS NOT NULL) \
+                "SELECT s.first_id, s.prev_hash, \
+                 (SELECT id FROM admin_audit WHERE hash IS NOT NULL ORDER BY id LIMIT 1) AS oldest \
                  FROM admin_audit_chain_start s",
                 &[],
             )
             .await
             .map_err(unavailable)?;
-        Ok(match row.and_then(|r| r.get::<_, Option<bool>>(0)) {
-            Some(true) => Some(GENESIS),
-            _ => None,
+        let Some(row) = row else {
+            return Ok(ChainStart::Unrecorded);
+        };
+        let Some(oldest) = row.get::<_, Option<i64>>("oldest") else {
+            return Ok(ChainStart::Unrecorded);
+        };
+        if oldest != row.get::<_, i64>("first_id") {
+            return Ok(ChainStart::Removed(
+                u64::try_from(oldest).unwrap_or_default(),
+            ));
+        }
+        Ok(match hash(row.get("prev_hash"))? {
+            Some(prev) => ChainStart::Kept(prev),
+            None => ChainStart::Unrecorded,
         })
     }
 
