@@ -19,10 +19,15 @@ pub fn YourSessions() -> impl IntoView {
     let api = use_api();
     let toasts = use_toasts();
     let session = use_session();
-    // Again after each sign-in of this page: a new password ends the others and replaces
-    // this one.
+    // Again after each sign-in of this page (a new password ends the others and replaces
+    // this one), but not when signing out: the latest sign-in is kept until the next.
+    let sign_in = Memo::new(move |last: Option<&u32>| {
+        session
+            .active()
+            .map_or_else(|| last.copied().unwrap_or_default(), |a| a.sign_in)
+    });
     let list = Loader::new(move || {
-        let _sign_in = session.active().map(|a| a.sign_in);
+        sign_in.track();
         api.get::<Items<OwnSession>>("/admin/auth/sessions")
     });
     let action = Mutation::new();
@@ -35,13 +40,13 @@ pub fn YourSessions() -> impl IntoView {
     };
     let retry = Callback::new(move |_| list.refetch());
     view! {
-        <h2>"Your sessions"</h2>
+        <h2 id="your-sessions">"Your sessions"</h2>
         <p class="hint">"Every place you are signed in. End one you do not recognise: it is refused at its next request."</p>
         {move || action.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
         {move || render(list.get(), "your sessions", retry, move |sessions| {
             let others = sessions.items.iter().any(|s| !s.current);
             view! {
-                <table class="data" data-testid="sessions">
+                <table class="data" aria-labelledby="your-sessions" data-testid="sessions">
                     <thead>
                         <tr>
                             <th scope="col">"Device"</th>
@@ -54,6 +59,7 @@ pub fn YourSessions() -> impl IntoView {
                     <tbody>
                         {sessions.items.into_iter().map(|s| {
                             let path = format!("/admin/auth/sessions/{}", s.id);
+                            let label = format!("End the session of {} from {}", s.device, s.address);
                             view! {
                                 <tr>
                                     <td class="wrap">{s.device}</td>
@@ -63,7 +69,7 @@ pub fn YourSessions() -> impl IntoView {
                                     <td class="actions">
                                         {s.current.then(|| view! { <span class="pill ok">"This session"</span> })}
                                         {(!s.current).then(|| view! {
-                                            <button type="button" class="button" disabled=action.busy() on:click=move |_| end(Method::DELETE, path.clone(), "Session ended")>"End"</button>
+                                            <button type="button" class="button" aria-label=label disabled=action.busy() on:click=move |_| end(Method::DELETE, path.clone(), "Session ended")>"End"</button>
                                         })}
                                     </td>
                                 </tr>
