@@ -43,6 +43,7 @@ pub fn PasswordPage() -> impl IntoView {
     let again = RwSignal::new(String::new());
     let local = RwSignal::new(None::<&'static str>);
     let save = Mutation::new();
+    let changed = RwSignal::new(0u32);
     let username = move || session.active().map(|a| a.username).unwrap_or_default();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -64,6 +65,7 @@ pub fn PasswordPage() -> impl IntoView {
                     field.set(String::new());
                 }
                 toasts.success("Password changed; your other sessions have ended");
+                changed.update(|n| *n += 1);
             },
         );
     };
@@ -87,7 +89,7 @@ pub fn PasswordPage() -> impl IntoView {
                 {move || local.get().map(str::to_owned).or_else(|| save.message().get()).map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
                 <button type="submit" class="button primary" disabled=save.busy()>"Change password"</button>
             </form>
-            <crate::pages::sessions::YourSessions />
+            <crate::pages::sessions::YourSessions password_changed=changed />
         </section>
     }
 }

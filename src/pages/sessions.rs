@@ -9,25 +9,18 @@ use crate::infra::api::types::{Items, OwnSession};
 use crate::infra::api::use_api;
 use crate::infra::loader::Loader;
 use crate::infra::mutation::Mutation;
-use crate::infra::session::use_session;
 use crate::ui::format;
 use crate::ui::load::render;
 use crate::ui::toast::use_toasts;
 
+/// `password_changed` counts the page's password changes: each ends the other sessions and
+/// replaces this one, so the list is asked again.
 #[component]
-pub fn YourSessions() -> impl IntoView {
+pub fn YourSessions(password_changed: RwSignal<u32>) -> impl IntoView {
     let api = use_api();
     let toasts = use_toasts();
-    let session = use_session();
-    // Again after each sign-in of this page (a new password ends the others and replaces
-    // this one), but not when signing out: the latest sign-in is kept until the next.
-    let sign_in = Memo::new(move |last: Option<&u32>| {
-        session
-            .active()
-            .map_or_else(|| last.copied().unwrap_or_default(), |a| a.sign_in)
-    });
     let list = Loader::new(move || {
-        sign_in.track();
+        password_changed.track();
         api.get::<Items<OwnSession>>("/admin/auth/sessions")
     });
     let action = Mutation::new();
