@@ -341,12 +341,13 @@ for stage in "${STAGES[@]}"; do
 done
 mkdir -p "$TEST_DIR"
 rm -f "$TEST_DIR"/*.passed
-# A full run writes about 10 GB (cargo's debug and release targets, PostgreSQL clusters,
-# Chromium profiles); running out shows up much later as some server's cryptic ENOSPC.
+# A full run from a clean clone writes about 11 GB (cargo's debug and release targets,
+# PostgreSQL clusters, Chromium profiles); running out shows up much later as some server's
+# cryptic ENOSPC.
 for dir in "$ROOT" "${TMPDIR:-/tmp}"; do
     free_kb=$(df -Pk "$dir" 2>/dev/null | awk 'NR == 2 {print $4}' || true)
-    if [ "${free_kb:-0}" -lt $((10 * 1024 * 1024)) ]; then
-        warn "only $((free_kb / 1024 / 1024)) GB free on $dir; a full run needs about 10 GB (cargo clean frees target/)"
+    if [ "${free_kb:-0}" -lt $((12 * 1024 * 1024)) ]; then
+        warn "only $((free_kb / 1024 / 1024)) GB free on $dir; a full run needs about 11 GB (cargo clean frees target/)"
     fi
 done
 TOTAL_START=$SECONDS
