@@ -148,15 +148,15 @@ impl ApiKey {
         self.last_used_at.is_none_or(|at| now - at >= USED_EVERY)
     }
 
-    /// "“nightly-backup” (gak_AbC123)", for audit entries.
+    /// "API key “nightly-backup” (gak_AbC123…)", as audit entries name it.
     pub fn label(&self) -> String {
-        format!("“{}” ({}…)", self.name, self.shown)
+        format!("API key “{}” ({}…)", self.name, self.shown)
     }
 
     /// An audit entry about this key: it is about the account that made the key (whose name
     /// `creator` must hold), and its detail names the key, then says `what` happened.
     pub fn audit(&self, action: &'static str, what: Option<&str>) -> Audit {
-        let named = format!("API key {}", self.label());
+        let named = self.label();
         Audit::new(action)
             .on(
                 TargetType::Account,

@@ -514,7 +514,7 @@ async fn key_session(parts: &Parts, state: &AppState, secret: &str) -> Result<Se
         .as_ref()
         .map_or_else(String::new, |a| a.username.clone());
     let now = OffsetDateTime::now_utc();
-    let via = format!("API key {}", key.label());
+    let via = key.label();
     if let Err(refusal) = key.check(now, address, creator_role) {
         let mut world = state.world();
         let due = world
