@@ -23,6 +23,11 @@ TRUNK_VERSION_REQ="~0.21"   # 0.22 needs a newer rustc than these machines have
 RUST_CHANNEL=$(sed -n 's/^channel = "\(.*\)"$/\1/p' "$ROOT/rust-toolchain.toml")
 # cargo-deny: the dependency policy (deny.toml) in the lint stage. 0.20.2 needs rustc 1.88.
 CARGO_DENY_VERSION="0.20.2"
+# wasm-split-cli (crates.io wasm_split_cli_support, MIT/Apache): splits the release wasm
+# into the main module and the lazily loaded chunks of #[wasm_split] pages
+# (scripts/split-wasm.sh). It reads the link's relocations: release_rustflags adds
+# --emit-relocs. Its version matches leptos's wasm_split_helpers runtime (Cargo.lock).
+WASM_SPLIT_VERSION="0.2.4"
 
 debian_packages() {
     local missing=() pkg
@@ -100,6 +105,18 @@ wasm_bindgen_cli() {
     fi
 }
 
+wasm_split_cli() {
+    local have
+    have=$(cat "${CARGO_HOME:-$HOME/.cargo}/.wasm-split-cli.version" 2>/dev/null) || true
+    if [ "$have" = "$WASM_SPLIT_VERSION" ] && command -v wasm-split-cli >/dev/null; then
+        note "wasm-split-cli $have: present"
+    else
+        say "Installing wasm-split-cli $WASM_SPLIT_VERSION (found: ${have:-none}); this takes about 2 minutes"
+        cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --locked
+        echo "$WASM_SPLIT_VERSION" >"${CARGO_HOME:-$HOME/.cargo}/.wasm-split-cli.version"
+    fi
+}
+
 build_only=false
 [ "${1:-}" = "--build-tools" ] && build_only=true
 
@@ -109,6 +126,7 @@ rust_toolchain
 wasm_target
 trunk_cli
 wasm_bindgen_cli
+wasm_split_cli
 npm_install "$ROOT/scripts/tools" "wasm-opt (npm binaryen) and terser (minifies the JS glue)"
 if ! $build_only; then
     cargo_deny

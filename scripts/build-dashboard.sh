@@ -13,11 +13,13 @@ export RUSTFLAGS="$(release_rustflags)"
 inputs_hash() {
     {
         find src style public -type f -print0 | sort -z | xargs -0 sha256sum
-        sha256sum index.html Trunk.toml Cargo.toml Cargo.lock scripts/build-dashboard.sh scripts/lib.sh scripts/minify-glue.sh scripts/write-version-json.sh
+        sha256sum index.html Trunk.toml Cargo.toml Cargo.lock scripts/build-dashboard.sh scripts/lib.sh scripts/minify-glue.sh scripts/split-wasm.sh scripts/inline-split-loader.mjs scripts/write-version-json.sh
         echo "$RUSTFLAGS"
         trunk --version
         wasm-bindgen --version
         wasm-opt --version
+        # wasm-split-cli prints no version; the bootstrap notes the one it installed.
+        cat "${CARGO_HOME:-$HOME/.cargo}/.wasm-split-cli.version" 2>/dev/null || true
         terser --version
         dpkg-query -W -f='${Version}' zopfli brotli 2>/dev/null || true
     } | sha256sum | awk '{print $1}'
@@ -39,4 +41,4 @@ fi
 grep -E '^(warning|error)' "$log" >&2 || true
 precompress dist
 echo "$want" >"$stamp"
-note "dist/: $(find dist -type f | wc -l) files, wasm $(du -k dist/*.wasm | awk '{print $1}') KiB"
+note "dist/: $(find dist -type f | wc -l) files, main wasm $(du -k dist/*_bg.wasm | awk '{print $1}') KiB, $(find dist -name '*.wasm' ! -name '*_bg.wasm' | wc -l) page modules"

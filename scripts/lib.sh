@@ -32,10 +32,11 @@ dashboard_version() {
 # The release build's RUSTFLAGS, shared by the dashboard and the benchmark's Leptos floor
 # so that the floor shows the framework under the very same profile. Shorter panic-location
 # paths: the registry's and the checkout's absolute paths would otherwise be repeated in the
-# bundle for every file that can panic.
+# bundle for every file that can panic. --emit-relocs: wasm-split-cli reads the link's
+# relocations to split the module (scripts/split-wasm.sh).
 release_rustflags() {
     local registry="${CARGO_HOME:-$HOME/.cargo}/registry/src"
-    printf '%s' "--cfg erase_components --remap-path-prefix=$registry= --remap-path-prefix=$ROOT=."
+    printf '%s' "--cfg erase_components --remap-path-prefix=$registry= --remap-path-prefix=$ROOT=. -C link-args=--emit-relocs"
 }
 
 # precompress DIST: compressed once at build time for nginx's brotli_static and

@@ -1,5 +1,6 @@
 //! Start-up, the router and the authenticated shell.
 
+mod chunks;
 pub mod shell;
 
 use leptos::prelude::*;
@@ -13,8 +14,7 @@ use crate::infra::session::{use_session, Role, Session};
 use crate::infra::settings::{self, Config};
 use crate::pages::deploy::{Deploys, NewBuildBanner, ServicesWatch};
 use crate::pages::{
-    accounts::AccountsPage, audit::AuditPage, config_error::ConfigErrorPage, login::LoginPage,
-    not_found::NotFound, overview::OverviewPage, password::PasswordPage,
+    config_error::ConfigErrorPage, login::LoginPage, not_found::NotFound, overview::OverviewPage,
     players::detail::PlayerDetailPage, players::PlayersPage, runtime_config::RuntimeConfigPage,
     services::ServicesPage, snapshots::SnapshotsPage,
 };
@@ -129,9 +129,9 @@ fn page(route: Option<Route>) -> AnyView {
         Some(Route::Players) => view! { <PlayersPage /> }.into_any(),
         Some(Route::Player(id)) => view! { <PlayerDetailPage id /> }.into_any(),
         Some(Route::Services) => view! { <ServicesPage /> }.into_any(),
-        Some(Route::Audit) => view! { <AuditPage /> }.into_any(),
-        Some(Route::Password) => view! { <PasswordPage /> }.into_any(),
-        Some(Route::Accounts) => view! { <AccountsPage /> }.into_any(),
+        Some(Route::Audit) => chunks::audit_page(),
+        Some(Route::Password) => chunks::sign_in_page(),
+        Some(Route::Accounts) => chunks::accounts_page(),
         // The login page has its own route, outside the shell.
         Some(Route::Login) | None => view! { <NotFound /> }.into_any(),
     }

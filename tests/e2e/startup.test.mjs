@@ -102,6 +102,30 @@ test('a deep link of a signed-in tab shows the shell\'s frame before the app run
   });
 });
 
+test('a page whose module does not arrive says so, keeps the shell, and Retry loads it', async () => {
+  await withPage(browser, 'page-module-lost', async (page) => {
+    // The audit page's code comes in its own module (src/app/chunks.rs), asked for only
+    // when the page is first shown; the first request for it fails as a dropped
+    // connection would.
+    const asked = [];
+    await page.route(/\/admin\/split_audit-[0-9a-f]{16}\.wasm$/, async (route) => {
+      asked.push(route.request().url());
+      if (asked.length === 1) await route.abort('connectionreset');
+      else await route.continue();
+    });
+    await loginAndWait(page, '/');
+    assert.equal(asked.length, 0, 'the overview does not load the audit page\'s module');
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'Could not load this page' });
+    await alert.waitFor();
+    assert.equal(await page.getByRole('navigation', { name: 'Main' }).isVisible(), true, 'the shell stays');
+    await alert.getByRole('button', { name: 'Retry' }).click();
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    assert.equal(asked.length, 2, `the module was asked for again: ${asked.join(', ')}`);
+    assert.equal(await alert.count(), 0);
+  }, { allowConsoleErrors: true }); // the lost module is logged in the console
+});
+
 test('a panic replaces the page with a readable message and a reload button', async () => {
   await withPage(browser, 'panic', async (page) => {
     await page.goto(`${env.dashboard}/admin/login`);

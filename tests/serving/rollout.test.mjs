@@ -73,6 +73,13 @@ test('the two releases really differ, and the new one carries the old one\'s fil
   const [oldAssets, newAssets] = [assets(oldDist), assets(newDist)];
   assert.notDeepEqual(oldAssets.sort(), newAssets.sort());
   for (const a of oldAssets) readFileSync(join(newDist, a.slice('/admin/'.length))); // throws if missing
+  // The page modules an old glue loads later (scripts/split-wasm.sh) must be there too.
+  const oldGlue = readFileSync(join(oldDist, oldAssets.find((a) => a.endsWith('.js')).slice('/admin/'.length)), 'utf8');
+  const pageModules = oldGlue.match(/\.\/(split|chunk)_[A-Za-z0-9_]+-[0-9a-f]{16}\.wasm/g) ?? [];
+  assert.ok(pageModules.length > 0, 'the old glue loads page modules');
+  for (const m of pageModules) {
+    for (const file of [m.slice(2), `${m.slice(2)}.br`, `${m.slice(2)}.gz`]) readFileSync(join(newDist, file));
+  }
 });
 
 test(`${LOADS} page loads through a round-robin of old and new pods all start the app`, async () => {

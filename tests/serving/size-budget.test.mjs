@@ -22,10 +22,15 @@ before(async () => {
 });
 after(async () => { await nginx?.stop(); });
 
-async function coldLoad(acceptEncoding) {
-  const html = readFileSync(join(dist, 'index.html'), 'utf8');
-  const assets = [...new Set(html.match(/\/admin\/[A-Za-z0-9_.-]+-[0-9a-f]{1,16}(_bg)?\.(js|wasm|css|svg)/g))];
-  const files = ['/admin/login', '/admin/config.js', ...assets];
+const html = readFileSync(join(dist, 'index.html'), 'utf8');
+const assets = [...new Set(html.match(/\/admin\/[A-Za-z0-9_.-]+-[0-9a-f]{1,16}(_bg)?\.(js|wasm|css|svg)/g))];
+const glue = readFileSync(join(dist, assets.find((a) => a.endsWith('.js')).slice('/admin/'.length)), 'utf8');
+/** What the glue imports statically comes with it (scripts/split-wasm.sh inlines the page modules' loader, so nothing should). */
+const glueImports = [...glue.matchAll(/(?:\bfrom|\bimport)\s*["']\.\/([^"']+)["']/g)].map((m) => `/admin/${m[1]}`);
+/** The page modules fetched on a page's first visit (src/app/chunks.rs), not part of the cold load. */
+const pageModules = [...new Set(glue.match(/\.\/(split|chunk)_[A-Za-z0-9_]+-[0-9a-f]{16}\.wasm/g))].map((m) => `/admin/${m.slice(2)}`);
+
+async function sizes(files, acceptEncoding) {
   let total = 0;
   const lines = [];
   for (const path of files) {
@@ -37,10 +42,23 @@ async function coldLoad(acceptEncoding) {
   return { kb: total / 1000, lines };
 }
 
+const coldLoad = (acceptEncoding) => sizes(['/admin/login', '/admin/config.js', ...assets, ...glueImports], acceptEncoding);
+
+test('the page modules are loaded by the glue, not imported by it', () => {
+  assert.deepEqual(glueImports, [], 'a static import of the glue is part of every load, and a failed one is not retried');
+  assert.ok(pageModules.length >= 3, `the glue loads ${pageModules.length} page modules: ${pageModules.join(', ')}`);
+});
+
 test(`a cold load of the login page is at most ${LOGIN_COLD_LOAD_BUDGET_KB} KB as a browser gets it (brotli)`, async () => {
   const { kb, lines } = await coldLoad('gzip, deflate, br, zstd');
   console.log(`size budget: login cold load ${kb.toFixed(1)} KB of ${LOGIN_COLD_LOAD_BUDGET_KB} KB (brotli, as served)\n${lines.join('\n')}`);
   assert.ok(kb <= LOGIN_COLD_LOAD_BUDGET_KB, `${kb.toFixed(1)} KB is over the ${LOGIN_COLD_LOAD_BUDGET_KB} KB budget`);
+});
+
+test('each page module is served compressed, and what a first visit adds is reported', async () => {
+  const { kb, lines } = await sizes(pageModules, 'gzip, deflate, br, zstd');
+  console.log(`size budget: page modules ${kb.toFixed(1)} KB in all (brotli, as served, each on its page's first visit)\n${lines.join('\n')}`);
+  for (const line of lines) assert.match(line, / br$/, line);
 });
 
 test(`and at most ${LOGIN_COLD_LOAD_GZIP_BUDGET_KB} KB for a client without brotli (gzip)`, async () => {

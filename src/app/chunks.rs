@@ -1,0 +1,76 @@
+//! Pages whose code is not in the first download. Each `#[wasm_split]` function
+//! below becomes its own wasm module (scripts/split-wasm.sh), fetched the first
+//! time its page is shown; the login and the everyday pages stay in the main
+//! module, so the cold load carries only what the first screen needs.
+//!
+//! `fallible`: a chunk that does not arrive (a network failure, a deploy that
+//! replaced it) is an error the page shows with a Retry, never a panic, and a
+//! later attempt loads it afresh.
+
+use std::future::Future;
+
+use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+use wasm_split_helpers::{wasm_split, SplitLoaderError};
+
+use crate::pages::{accounts::AccountsPage, audit::AuditPage, password::PasswordPage};
+use crate::ui::load::Loading;
+
+#[wasm_split(audit, fallible)]
+fn audit() -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <AuditPage /> }.into_any())
+}
+
+#[wasm_split(accounts, fallible)]
+fn accounts() -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <AccountsPage /> }.into_any())
+}
+
+#[wasm_split(sign_in, fallible)]
+fn sign_in() -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <PasswordPage /> }.into_any())
+}
+
+pub fn audit_page() -> AnyView {
+    lazy("this page", audit)
+}
+
+pub fn accounts_page() -> AnyView {
+    lazy("this page", accounts)
+}
+
+pub fn sign_in_page() -> AnyView {
+    lazy("this page", sign_in)
+}
+
+/// The page `load` builds once its module is here: the loading state until
+/// then, or what went wrong with a Retry that asks for the module again.
+fn lazy<F>(what: &'static str, load: fn() -> F) -> AnyView
+where
+    F: Future<Output = Result<AnyView, SplitLoaderError>> + 'static,
+{
+    let attempt = RwSignal::new(0_u32);
+    let page = move || {
+        attempt.track();
+        // The wasm runtime is single-threaded; Suspend asks for Send only
+        // because the same views also render on servers.
+        let module = SendWrapper::new(load());
+        Suspend::new(async move {
+            match module.await {
+                Ok(page) => page,
+                Err(_) => view! { <ChunkError what attempt /> }.into_any(),
+            }
+        })
+    };
+    view! { <Suspense fallback=move || view! { <Loading what /> }>{page}</Suspense> }.into_any()
+}
+
+#[component]
+fn ChunkError(what: &'static str, attempt: RwSignal<u32>) -> impl IntoView {
+    view! {
+        <div class="load-error" role="alert">
+            <span>{format!("Could not load {what}: its code did not arrive. Check the connection, then retry.")}</span>
+            <button type="button" class="button" on:click=move |_| attempt.update(|n| *n += 1)>"Retry"</button>
+        </div>
+    }
+}
