@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 use wasm_split_helpers::{wasm_split, SplitLoaderError};
 
+use super::confirm::ConfirmForm;
 use crate::pages::{accounts::AccountsPage, audit::AuditPage, password::PasswordPage};
 use crate::ui::load::Loading;
 
@@ -31,6 +32,11 @@ fn sign_in() -> Result<AnyView, SplitLoaderError> {
     Ok(view! { <PasswordPage /> }.into_any())
 }
 
+#[wasm_split(confirm, fallible)]
+fn confirm() -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <ConfirmForm /> }.into_any())
+}
+
 pub fn audit_page() -> AnyView {
     lazy("this page", audit)
 }
@@ -41,6 +47,10 @@ pub fn accounts_page() -> AnyView {
 
 pub fn sign_in_page() -> AnyView {
     lazy("this page", sign_in)
+}
+
+pub fn confirm_form() -> AnyView {
+    lazy("the confirmation", confirm)
 }
 
 /// The page `load` builds once its module is here: the loading state until

@@ -1,6 +1,7 @@
 //! Start-up, the router and the authenticated shell.
 
 mod chunks;
+mod confirm;
 pub mod shell;
 
 use leptos::prelude::*;
@@ -10,6 +11,7 @@ use leptos_router::location::{BrowserUrl, LocationProvider};
 use leptos_router::NavigateOptions;
 
 use crate::infra::api::Api;
+use crate::infra::confirmation::Confirmations;
 use crate::infra::session::{use_session, Role, Session};
 use crate::infra::settings::{self, Config};
 use crate::pages::deploy::{Deploys, NewBuildBanner, ServicesWatch};
@@ -49,7 +51,13 @@ pub fn start() {
 fn App(config: Config) -> impl IntoView {
     let session = Session::restore();
     provide_context(session);
-    provide_context(Api::new(config.api_base_url.clone(), session));
+    let confirmations = Confirmations::new();
+    provide_context(confirmations);
+    provide_context(Api::new(
+        config.api_base_url.clone(),
+        session,
+        confirmations,
+    ));
     provide_context(config);
     Toasts::provide();
     Deploys::provide();

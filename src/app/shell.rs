@@ -131,6 +131,7 @@ pub fn Shell() -> impl IntoView {
         </div>
         <div class="visually-hidden" role="status" aria-live="polite" data-testid="page-announcement">{announced}</div>
         <crate::pages::login::SignInAgain />
+        <super::confirm::ConfirmationHost />
     }
 }
 

@@ -2,6 +2,7 @@
 //! from config.js, timers and mutations, the panic hook.
 
 pub mod api;
+pub mod confirmation;
 pub mod draft;
 pub mod json;
 pub mod loader;

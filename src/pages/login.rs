@@ -107,7 +107,7 @@ pub fn LoginPage() -> impl IntoView {
 }
 
 /// The password field of a sign-in form, labelled, bound to `password`.
-fn password_field(id: &'static str, password: RwSignal<String>) -> impl IntoView {
+pub(crate) fn password_field(id: &'static str, password: RwSignal<String>) -> impl IntoView {
     view! {
         <label for=id>"Password"</label>
         <input
@@ -360,7 +360,7 @@ pub fn code_kind(typed: &str) -> &'static str {
 }
 
 /// The field the second factor of a sign-in is typed in, with its hint.
-fn code_field(id: &'static str, code: RwSignal<String>) -> impl IntoView {
+pub(crate) fn code_field(id: &'static str, code: RwSignal<String>) -> impl IntoView {
     view! {
         <label for=id>"Authentication code"</label>
         <input

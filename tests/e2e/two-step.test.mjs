@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import { TOTP } from 'otpauth';
 import {
-  ACCOUNT_PASSWORD, api, dev, env, launchBrowser, seriousA11yViolations, withPage,
+  ACCOUNT_PASSWORD, api, dev, env, launchBrowser, seededPlayer, seriousA11yViolations, withPage,
 } from './harness.mjs';
 
 let browser;
@@ -28,9 +28,9 @@ async function as(token, method, path, body) {
   return { status: response.status, body: await response.json() };
 }
 
-/** An operator account with an authenticator app; its secret and recovery codes. */
-async function accountWithApp(username) {
-  await dev('POST', '/accounts', { username, password: ACCOUNT_PASSWORD, role: 'operator' });
+/** An account (an operator unless said) with an authenticator app; its secret and recovery codes. */
+async function accountWithApp(username, role = 'operator') {
+  await dev('POST', '/accounts', { username, password: ACCOUNT_PASSWORD, role });
   const login = await fetch(`${env.gateway}/admin/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -112,3 +112,58 @@ test('the sign-in over a lapsed page asks for the code too, and the page goes on
     assert.equal(await page.locator('#player-search').inputValue(), 'nova');
   }, { allowConsoleErrors: true });
 });
+
+test('a dangerous action is confirmed in place with a fresh code, keeping what was typed', async () => {
+  const { secret, recovery } = await accountWithApp('vega', 'admin');
+  const player = await seededPlayer(9);
+  const name = player.username;
+  const reason = 'a duplicate account, ticket #7';
+  await dev('PUT', '/confirm-dangerous-actions', { enabled: true }); // back off at the next reset
+  await withPage(browser, 'confirm-in-place', async (page) => {
+    await passwordStep(page, 'vega');
+    await verify(page, recovery[0]);
+    await page.getByTestId('role').filter({ hasText: 'admin' }).waitFor();
+    await page.goto(`${env.dashboard}/admin/players/${player.id}`);
+    await page.getByRole('button', { name: 'Delete player' }).click();
+    const dialog = page.getByRole('dialog', { name: `Delete player ${name}?` });
+    await dialog.getByLabel(`Type ${name} to confirm`).fill(name);
+    await dialog.getByLabel('Reason (optional, kept in the audit log)').fill(reason);
+    await dialog.getByRole('button', { name: 'Delete player' }).click();
+
+    // The gateway refused it without a proof; the console asks over the dialog.
+    const confirm = page.getByRole('dialog', { name: `Confirm: Delete player ${name}` });
+    await confirm.getByLabel('Authentication code').waitFor();
+    // The field has the focus, so the code can be typed at once.
+    await page.waitForFunction(() => document.activeElement?.getAttribute('autocomplete') === 'one-time-code');
+    for (const scheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme: scheme });
+      assert.deepEqual(await seriousA11yViolations(page), [], `confirmation (${scheme})`);
+    }
+    await confirm.getByLabel('Authentication code').fill('000000');
+    await confirm.getByRole('button', { name: 'Confirm' }).click();
+    await confirm.getByRole('alert').filter({ hasText: 'The code is not right or was already used.' }).waitFor();
+    assert.equal((await api('GET', `/admin/players/${player.id}`)).status, 200, 'nothing done on a wrong code');
+
+    // Declined: not done, said in the dialog, which keeps what was typed.
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.getByRole('alert').filter({ hasText: 'Not done: it was not confirmed.' }).waitFor();
+    assert.equal(await dialog.getByLabel('Reason (optional, kept in the audit log)').inputValue(), reason);
+    assert.equal((await api('GET', `/admin/players/${player.id}`)).status, 200, 'nothing done when declined');
+
+    // Again, with the app's code (the set-up used this step's): the very request goes on with the proof.
+    await dialog.getByRole('button', { name: 'Delete player' }).click();
+    await confirm.getByLabel('Authentication code').fill(codeFor(secret, 30));
+    await confirm.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByText(`Player ${name} deleted`).waitFor();
+    assert.equal(await confirm.count(), 0);
+  }, { allowConsoleErrors: true }); // the browser logs the refusals (403, 422)
+
+  const { body: deleted } = await api('GET', `/admin/audit?action=player.delete&target=${player.id}`);
+  assert.equal(deleted.items[0]?.reason, reason, 'the reason typed before the confirmation went with the action');
+  const { body: confirmed } = await api('GET', '/admin/audit?action=auth.confirm&limit=5');
+  assert.ok(confirmed.items.some((e) => e.admin === 'vega' && e.target_type === 'player' && e.target_id === player.id
+    && e.detail.startsWith('deletePlayer confirmed with an authenticator code')), JSON.stringify(confirmed.items));
+  const { body: failed } = await api('GET', '/admin/audit?action=auth.confirm_failed&limit=5');
+  assert.ok(failed.items.some((e) => e.admin === 'vega'), 'the wrong code is recorded');
+});
+

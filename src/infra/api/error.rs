@@ -33,6 +33,8 @@ pub enum ApiError {
     Aborted,
     /// An export arrived, but the browser refused to save it.
     NotSaved,
+    /// A dangerous action the gateway asked the operator to confirm, and they did not.
+    NotConfirmed,
 }
 
 impl ApiError {
@@ -84,6 +86,7 @@ impl ApiError {
             }
             ApiError::Aborted => "The request was cancelled.".to_owned(),
             ApiError::NotSaved => "The browser refused to save the file.".to_owned(),
+            ApiError::NotConfirmed => "Not done: it was not confirmed.".to_owned(),
         }
     }
 }

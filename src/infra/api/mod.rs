@@ -21,6 +21,7 @@ use leptos::prelude::*;
 pub use error::ApiError;
 use types::FromJson;
 
+use crate::infra::confirmation::{Asked, Confirmations};
 use crate::infra::session::Session;
 
 /// Ordinary calls: a gateway slower than this is treated as not answering.
@@ -32,6 +33,7 @@ const EXPORT_TIMEOUT: Duration = Duration::from_secs(300);
 pub struct Api {
     base: StoredValue<String>,
     session: Session,
+    confirmations: Confirmations,
 }
 
 pub fn use_api() -> Api {
@@ -54,6 +56,8 @@ struct Call {
     /// marked background, so the gateway's idle limit counts only the operator's activity,
     /// not the polling of a page left open.
     activity: bool,
+    /// The operator's proof for a dangerous action, once the gateway asked for it.
+    confirmation: Option<String>,
 }
 
 /// What a successful call brought back.
@@ -63,10 +67,11 @@ enum Body {
 }
 
 impl Api {
-    pub fn new(base: String, session: Session) -> Self {
+    pub fn new(base: String, session: Session, confirmations: Confirmations) -> Self {
         Self {
             base: StoredValue::new(base),
             session,
+            confirmations,
         }
     }
 
@@ -195,7 +200,7 @@ impl Api {
         Box::pin(self.call_inner(call))
     }
 
-    async fn call_inner(self, call: Call) -> Result<Body, ApiError> {
+    async fn call_inner(self, mut call: Call) -> Result<Body, ApiError> {
         loop {
             // While the session has lapsed, nothing is sent: the call waits for the
             // operator to sign in again, then goes on in the new session.
@@ -220,12 +225,27 @@ impl Api {
             if let Some(reason) = &call.reason {
                 builder = builder.header("X-Audit-Log-Reason", &url::encode(reason));
             }
+            if let Some(proof) = &call.confirmation {
+                builder = builder.header("X-Confirmation", proof);
+            }
             let timeout = if call.file { EXPORT_TIMEOUT } else { TIMEOUT };
             let answer = send(builder, call.body.clone(), timeout, call.file).await?;
             let text = match answer.body {
                 Ok(body) => return Ok(body),
                 Err(text) => text,
             };
+            // Refused until confirmed: asked in place, then sent again with the proof.
+            if let Some(asked) =
+                Asked::from_refusal(answer.status, &text).filter(|_| !call.anonymous)
+            {
+                call.confirmation = Some(
+                    self.confirmations
+                        .proof(asked)
+                        .await
+                        .ok_or(ApiError::NotConfirmed)?,
+                );
+                continue;
+            }
             let error = error::from_response(answer.status, &text, answer.retry_after.as_deref());
             match &error {
                 // Refused, not done: the session lapses (unless the operator has signed
@@ -275,6 +295,7 @@ impl Call {
             anonymous: false,
             file: false,
             activity: false,
+            confirmation: None,
         }
     }
 }

@@ -100,6 +100,20 @@ impl FromJson for Token {
     }
 }
 
+/// A proof for one dangerous action (`confirmAction`), for its `X-Confirmation`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Proof {
+    pub confirmation: String,
+}
+
+impl FromJson for Proof {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            confirmation: text(v, "confirmation")?,
+        })
+    }
+}
+
 /// What a right password gets: a session, or a challenge for the second factor.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SignIn {

@@ -1,0 +1,158 @@
+//! The confirmation of a dangerous action, asked over the page when the gateway
+//! refuses the action without a fresh proof (`infra::confirmation`). The form comes
+//! in its own module (`chunks`): most sessions never see it.
+
+use gloo_net::http::Method;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::infra::api::types::Proof;
+use crate::infra::api::{use_api, ApiError};
+use crate::infra::confirmation::{Asked, Confirmations};
+use crate::infra::json::object;
+use crate::pages::login::{code_field, code_kind, password_field};
+use crate::ui::dialog::Modal;
+
+/// The confirmation being asked, and whether its proof is on its way (the dialog
+/// then stays open).
+#[derive(Clone)]
+struct Asking {
+    asked: Asked,
+    busy: RwSignal<bool>,
+}
+
+/// Shows the confirmation the gateway asked for, one at a time.
+#[component]
+pub fn ConfirmationHost() -> impl IntoView {
+    let confirmations = expect_context::<Confirmations>();
+    // Signed out (or the shell gone) with a confirmation waiting: its action is not done.
+    on_cleanup(move || confirmations.decline_all());
+    move || {
+        confirmations.shown().map(|asked| {
+            let busy = RwSignal::new(false);
+            let title = format!("Confirm: {}", asked.summary);
+            provide_context(Asking { asked, busy });
+            let decline = Callback::new(move |_| confirmations.answer(None));
+            view! {
+                <Modal title on_close=decline busy>
+                    {super::chunks::confirm_form()}
+                </Modal>
+            }
+        })
+    }
+}
+
+/// The proof: a code of the operator's second factor, or the password of an
+/// account without one, sent for this action and target only.
+#[component]
+pub fn ConfirmForm() -> impl IntoView {
+    let api = use_api();
+    let confirmations = expect_context::<Confirmations>();
+    let Asking { asked, busy } = expect_context::<Asking>();
+    let typed = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let by_code = asked.by_code();
+    let field = if by_code {
+        "confirm-code"
+    } else {
+        "confirm-password"
+    };
+    // The form arrives after the dialog opened, so the browser did not focus it; the
+    // frame after this one has it in the document.
+    request_animation_frame(move || {
+        if let Some(input) = document().get_element_by_id(field) {
+            let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(input).focus();
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let secret = typed.get_untracked();
+        let (kind, secret) = if by_code {
+            (code_kind(&secret), secret.trim().to_owned())
+        } else {
+            ("password", secret)
+        };
+        let body = object([
+            ("action", asked.action.as_str().into()),
+            ("target", asked.target.as_str().into()),
+            ("summary", asked.summary.as_str().into()),
+            (kind, secret.into()),
+        ]);
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let answer = api
+                .json::<Proof>(Method::POST, "/admin/auth/confirm", Some(body))
+                .await;
+            busy.try_set(false);
+            match answer {
+                Ok(proof) => confirmations.answer(Some(proof.confirmation)),
+                Err(refused) => {
+                    typed.try_set(String::new());
+                    error.try_set(Some(refusal(&refused)));
+                }
+            }
+        });
+    };
+    let how = if by_code {
+        "Enter a code from your authenticator app, or one of your recovery codes."
+    } else {
+        "Enter your password."
+    };
+    view! {
+        <form class="confirm-action" on:submit=submit novalidate>
+            <p>"This action needs a fresh proof that it is you. " {how}
+               " The page and what you typed in it stay as they are; the action goes ahead once confirmed."</p>
+            {if by_code { code_field(field, typed).into_any() } else { password_field(field, typed).into_any() }}
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+            <div class="modal-actions">
+                <button type="button" class="button" disabled=busy on:click=move |_| confirmations.answer(None)>
+                    "Cancel"
+                </button>
+                <button type="submit" class="button danger" disabled=busy>
+                    {move || if busy.get() { "Confirming…" } else { "Confirm" }}
+                </button>
+            </div>
+        </form>
+    }
+}
+
+/// Why the proof was refused, in the operator's words: a wrong code or password is
+/// the gateway's own sentence, without the field's name or the validator's prefix.
+fn refusal(error: &ApiError) -> String {
+    match error {
+        ApiError::Validation(issues) if !issues.is_empty() => issues
+            .iter()
+            .map(|i| sentence(&i.message))
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => other.message(),
+    }
+}
+
+fn sentence(message: &str) -> String {
+    let message = message.strip_prefix("Value error, ").unwrap_or(message);
+    let message = message.trim_end_matches('.');
+    let mut chars = message.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect::<String>() + "."
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sentence;
+
+    #[test]
+    fn a_refusal_reads_as_a_sentence() {
+        assert_eq!(
+            sentence("Value error, the code is not right or was already used"),
+            "The code is not right or was already used."
+        );
+        assert_eq!(sentence("Field required."), "Field required.");
+        assert_eq!(sentence(""), "");
+    }
+}
