@@ -14,7 +14,9 @@ use send_wrapper::SendWrapper;
 use wasm_split_helpers::{wasm_split, SplitLoaderError};
 
 use super::confirm::ConfirmForm;
-use crate::pages::{accounts::AccountsPage, audit::AuditPage, password::PasswordPage};
+use crate::pages::{
+    accounts::AccountsPage, audit::AuditPage, password::PasswordPage, two_step::EnrolPage,
+};
 use crate::ui::load::Loading;
 
 #[wasm_split(audit, fallible)]
@@ -32,6 +34,11 @@ fn sign_in() -> Result<AnyView, SplitLoaderError> {
     Ok(view! { <PasswordPage /> }.into_any())
 }
 
+#[wasm_split(sign_in, fallible)]
+fn enrol() -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <EnrolPage /> }.into_any())
+}
+
 #[wasm_split(confirm, fallible)]
 fn confirm() -> Result<AnyView, SplitLoaderError> {
     Ok(view! { <ConfirmForm /> }.into_any())
@@ -47,6 +54,10 @@ pub fn accounts_page() -> AnyView {
 
 pub fn sign_in_page() -> AnyView {
     lazy("this page", sign_in)
+}
+
+pub fn enrol_page() -> AnyView {
+    lazy("this page", enrol)
 }
 
 pub fn confirm_form() -> AnyView {

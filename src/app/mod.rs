@@ -108,6 +108,9 @@ pub fn Page() -> impl IntoView {
     // A memo: the role asked again (and told the same) must not build the page anew.
     let gate = Memo::new(move |_| {
         let needs = route.with(|r| r.as_ref().map_or(Role::Viewer, Route::needs));
+        if session.must_enrol() {
+            return Gate::Enrol;
+        }
         match session.role() {
             _ if needs == Role::Viewer => Gate::Open,
             None => Gate::Waiting,
@@ -118,6 +121,7 @@ pub fn Page() -> impl IntoView {
     move || match gate.get() {
         Gate::Waiting => view! { <Loading what="your role" /> }.into_any(),
         Gate::Needs(needs) => view! { <NeedsRole needs /> }.into_any(),
+        Gate::Enrol => chunks::enrol_page(),
         Gate::Open => page(route.get()),
     }
 }
@@ -127,6 +131,8 @@ enum Gate {
     Open,
     Waiting,
     Needs(Role),
+    /// Every page waits for the second factor the role requires.
+    Enrol,
 }
 
 fn page(route: Option<Route>) -> AnyView {

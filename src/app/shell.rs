@@ -149,6 +149,7 @@ fn apply(me: &Me, session: Session) {
     if still_ours(session, Some(&me.username)) {
         session.set_role(Role::parse(&me.role));
         session.set_idle(me.idle_timeout_secs, me.idle_expires_in);
+        session.set_must_enrol(me.must_enrol);
     }
 }
 

@@ -120,6 +120,9 @@ pub struct Session {
     /// The account's role, as `/admin/auth/me` last said; asked again after a 403.
     role: RwSignal<Option<Role>>,
     role_asked: RwSignal<u32>,
+    /// The account's role requires a second factor it does not have: until one is set
+    /// up, the gateway lets the session do nothing else (`/admin/auth/me`'s `must_enrol`).
+    must_enrol: RwSignal<bool>,
     /// Sign-ins on this page so far, never reset, so each has its own `Active::sign_in`.
     sign_ins: StoredValue<u32>,
     /// The gateway's limit on time without the operator's activity (`/admin/auth/me`).
@@ -160,6 +163,7 @@ impl Session {
             waiting: StoredValue::new_local(Vec::new()),
             role: RwSignal::new(None),
             role_asked: RwSignal::new(0),
+            must_enrol: RwSignal::new(false),
             sign_ins: StoredValue::new(0),
             idle_secs: RwSignal::new(None),
             reported_ms: StoredValue::new(now_ms()),
@@ -265,6 +269,16 @@ impl Session {
     pub fn set_role(&self, role: Option<Role>) {
         if self.role.try_get_untracked() != Some(role) {
             self.role.try_set(role);
+        }
+    }
+
+    pub fn must_enrol(&self) -> bool {
+        self.must_enrol.get()
+    }
+
+    pub fn set_must_enrol(&self, must: bool) {
+        if self.must_enrol.try_get_untracked() != Some(must) {
+            self.must_enrol.try_set(must);
         }
     }
 

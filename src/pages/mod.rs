@@ -13,3 +13,4 @@ pub mod runtime_config;
 pub mod services;
 pub mod sessions;
 pub mod snapshots;
+pub mod two_step;

@@ -1,4 +1,4 @@
-//! Every operator's own sign-in: their password and their sessions. A new password is
+//! Every operator's own sign-in: their password, their second factor and their sessions. A new password is
 //! answered with a new session (every other session of the account ends), which replaces
 //! this tab's.
 
@@ -89,6 +89,7 @@ pub fn PasswordPage() -> impl IntoView {
                 {move || local.get().map(str::to_owned).or_else(|| save.message().get()).map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
                 <button type="submit" class="button primary" disabled=save.busy()>"Change password"</button>
             </form>
+            <crate::pages::two_step::TwoStep changed />
             <crate::pages::sessions::YourSessions password_changed=changed />
         </section>
     }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import { TOTP } from 'otpauth';
 import {
-  ACCOUNT_PASSWORD, api, dev, env, launchBrowser, seededPlayer, seriousA11yViolations, withPage,
+  ACCOUNT_PASSWORD, api, dev, env, launchBrowser, loginAs, seededPlayer, seriousA11yViolations, withPage,
 } from './harness.mjs';
 
 let browser;
@@ -167,3 +167,100 @@ test('a dangerous action is confirmed in place with a fresh code, keeping what w
   assert.ok(failed.items.some((e) => e.admin === 'vega'), 'the wrong code is recorded');
 });
 
+/** Sets up an authenticator app on the set-up form shown; its key and the recovery codes shown. */
+async function setUpApp(page) {
+  await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+  await page.getByRole('img', { name: 'QR code of the key for your authenticator app' }).waitFor();
+  const secret = (await page.getByTestId('totp-secret').textContent()).replace(/\s/g, '');
+  assert.match(secret, /^[A-Z2-7]{32}$/);
+  await page.getByLabel('2. Code the app now shows').fill('000000');
+  await page.getByLabel('3. Your password, to show it is you').fill(ACCOUNT_PASSWORD);
+  await page.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
+  await page.getByRole('alert').filter({ hasText: /code/i }).waitFor();
+  assert.equal(await page.getByTestId('recovery-codes').count(), 0, 'a wrong code enrols nothing');
+  await page.getByLabel('2. Code the app now shows').fill(codeFor(secret));
+  await page.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
+  await page.getByTestId('recovery-codes').waitFor();
+  const codes = await page.getByTestId('recovery-codes').locator('li').allTextContents();
+  assert.equal(codes.length, 10);
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    assert.deepEqual(await seriousA11yViolations(page), [], `recovery codes (${scheme})`);
+  }
+  return { secret, recovery: codes };
+}
+
+test('an operator sets up an authenticator app on "Your sign-in"; the next sign-in asks for a code', async () => {
+  await withPage(browser, 'two-step-set-up', async (page) => {
+    await loginAs(page, 'lyra', 'operator');
+    await page.getByRole('link', { name: 'Your sign-in' }).click();
+    const status = page.getByTestId('two-step-status');
+    await status.filter({ hasText: 'Off: signing in takes only your password.' }).waitFor();
+    for (const scheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme: scheme });
+      assert.deepEqual(await seriousA11yViolations(page), [], `your sign-in (${scheme})`);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    for (const scheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme: scheme });
+      assert.deepEqual(await seriousA11yViolations(page), [], `set-up (${scheme})`);
+    }
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    const { recovery } = await setUpApp(page);
+    await page.getByRole('button', { name: 'I have kept them' }).click();
+    await status.filter({ hasText: 'On: signing in takes your password and a code of your authenticator app. 10 of 10' }).waitFor();
+
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await passwordStep(page, 'lyra');
+    await verify(page, recovery[0]);
+    await page.getByTestId('role').filter({ hasText: 'operator' }).waitFor();
+    await page.getByRole('link', { name: 'Your sign-in' }).click();
+    await status.filter({ hasText: '9 of 10 recovery codes left' }).waitFor();
+  }, { allowConsoleErrors: true }); // the refused code's 422 is logged
+  const { body } = await api('GET', '/admin/audit?action=auth.factor_enrol&limit=5');
+  assert.ok(body.items.some((e) => e.admin === 'lyra'), JSON.stringify(body.items));
+  assert.ok(body.items.every((e) => !JSON.stringify(e).match(/[A-Z2-7]{32}/)), 'never the key');
+});
+
+test('a new admin made to set up a second factor restores a snapshot after confirming with it', async () => {
+  await dev('PUT', '/second-factor-roles', { roles: ['admin'] }); // back to none at the next reset
+  await dev('PUT', '/confirm-dangerous-actions', { enabled: true });
+  await withPage(browser, 'forced-enrolment', async (page) => {
+    await loginAs(page, 'rigel', 'admin', '/snapshots');
+    // Every page waits for the second factor the role requires.
+    await page.getByRole('heading', { level: 1, name: 'Set up two-step sign-in' }).waitFor();
+    await page.getByRole('link', { name: 'Players' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Set up two-step sign-in' }).waitFor();
+    await page.getByTestId('two-step-status').filter({ hasText: 'Off, and your role requires it' }).waitFor();
+    const { secret } = await setUpApp(page);
+    await page.getByRole('button', { name: 'I have kept them' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Players' }).waitFor();
+
+    await page.getByRole('link', { name: 'Snapshots' }).click();
+    await page.getByRole('button', { name: 'Take snapshot' }).click();
+    await page.getByText(/Snapshot #1 taken at tick \d+/).waitFor();
+    await page.getByRole('button', { name: 'Restore' }).click();
+    await page.getByRole('dialog', { name: 'Pause the game first' }).getByRole('button', { name: 'Pause the game' }).click();
+    const restore = page.getByRole('dialog', { name: 'Restore snapshot #1?' });
+    await restore.getByLabel('Reason (optional, kept in the audit log)').fill('the acceptance run');
+    await restore.getByRole('button', { name: /^Restore tick/ }).click();
+    const confirm = page.getByRole('dialog', { name: 'Confirm: Restore snapshot 1' });
+    // The set-up used this step's code: the next one confirms.
+    await confirm.getByLabel('Authentication code').fill(codeFor(secret, 30));
+    await confirm.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByText(/Restored snapshot #1: the world is back at tick \d+/).waitFor();
+
+    // The audit log shows the restore and the confirmation that approved it.
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.locator('tr[data-action="snapshot.restore"]').filter({ hasText: 'rigel' }).waitFor();
+    await page.locator('tr[data-action="auth.confirm"]').filter({ hasText: 'restoreSnapshot confirmed with an authenticator code' }).waitFor();
+    // Nothing a page script can read is a credential: the session is an HttpOnly cookie.
+    const readable = await page.evaluate(() => JSON.stringify({
+      cookie: document.cookie, local: { ...localStorage }, session: { ...sessionStorage },
+    }));
+    assert.doesNotMatch(readable, /eyJ|gas_|gak_|[A-Z2-7]{32}/, readable);
+  }, { allowConsoleErrors: true }); // the refusals before the set-up and the confirmation are logged
+  const { body } = await api('GET', '/admin/audit?action=auth.factor_enrol&limit=5');
+  assert.ok(body.items.some((e) => e.admin === 'rigel'), JSON.stringify(body.items));
+});

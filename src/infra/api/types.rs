@@ -114,6 +114,81 @@ impl FromJson for Proof {
     }
 }
 
+/// The signed-in account's second factor, as `/admin/auth/me` tells it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Factors {
+    /// An authenticator app is enrolled.
+    pub totp: bool,
+    pub recovery_codes_left: u64,
+    /// The account's role must have one.
+    pub required: bool,
+}
+
+impl FromJson for Factors {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let factor = field(v, "second_factor")?;
+        Ok(Self {
+            totp: flag(factor, "totp")?,
+            recovery_codes_left: whole(factor, "recovery_codes_left")?,
+            required: flag(factor, "required")?,
+        })
+    }
+}
+
+/// A new authenticator secret to set up (`newTotpSecret`), not stored until enrolled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSecret {
+    /// Base32, for typing into an app by hand.
+    pub secret: String,
+    pub otpauth_url: String,
+    /// The QR code of `otpauth_url`: `size` rows of `size` modules, `1` dark.
+    pub qr_size: usize,
+    pub qr_modules: String,
+}
+
+impl FromJson for NewSecret {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let qr = field(v, "qr")?;
+        let qr_size = whole(qr, "size")? as usize;
+        let qr_modules = text(qr, "modules")?;
+        if qr_modules.len() != qr_size * qr_size {
+            return Err(wrong("qr.modules", "size × size modules"));
+        }
+        Ok(Self {
+            secret: text(v, "secret")?,
+            otpauth_url: text(v, "otpauth_url")?,
+            qr_size,
+            qr_modules,
+        })
+    }
+}
+
+/// An enrolled app: the new session, and the recovery codes, shown this once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Enrolled {
+    pub session: Token,
+    pub recovery_codes: Vec<String>,
+}
+
+impl FromJson for Enrolled {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let codes = field(v, "recovery_codes")?
+            .as_array()
+            .ok_or_else(|| wrong("recovery_codes", "a list"))?
+            .iter()
+            .map(|c| {
+                c.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| wrong("recovery_codes", "a list of strings"))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            session: Token::from_json(v)?,
+            recovery_codes: codes,
+        })
+    }
+}
+
 /// What a right password gets: a session, or a challenge for the second factor.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SignIn {
@@ -142,6 +217,8 @@ pub struct Me {
     pub idle_timeout_secs: Option<u64>,
     /// How long it has left without activity, by the gateway's record.
     pub idle_expires_in: Option<u64>,
+    /// The session may only set up a second factor, which its role requires.
+    pub must_enrol: bool,
 }
 
 impl FromJson for Me {
@@ -151,6 +228,7 @@ impl FromJson for Me {
             role: text(v, "role")?,
             idle_timeout_secs: whole_or_null(v, "idle_timeout_secs")?,
             idle_expires_in: whole_or_null(v, "idle_expires_in")?,
+            must_enrol: flag(v, "must_enrol")?,
         })
     }
 }
