@@ -52,6 +52,8 @@ cat >&2 <<MSG
   Galaxy admin dashboard   https://localhost:30001/admin/
   Reference gateway        https://localhost:30002/api
   Log in as                $(cat "$secrets/galaxy_admin_username") / $(cat "$secrets/galaxy_admin_password")
+  Second factor required   for: $SECOND_FACTOR_ROLES; dangerous actions confirmed: $CONFIRM_DANGEROUS_ACTIONS
+                           (SECOND_FACTOR_ROLES=admin CONFIRM_DANGEROUS_ACTIONS=true make dev: as in production)
 
   Logs in .dev/ (gateway.log, nginx.log). Press Ctrl-C to stop.
 

@@ -6,6 +6,15 @@ VENV="$ROOT/.venv"
 RUN_DIR="$ROOT/.dev"
 export PATH="$ROOT/scripts/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
+# The reference gateway's sign-in policies are on by default, as Galaxy's gateway runs them:
+# admins must have a second factor, and dangerous actions take a fresh proof. Local runs
+# (make dev, the benchmarks) and the tests sign in without a phone: every gateway the scripts
+# start runs with both off unless the caller set them (`SECOND_FACTOR_ROLES=admin
+# CONFIRM_DANGEROUS_ACTIONS=true make dev` shows them); the tests of the policies turn them on
+# per test (the dev controls).
+export SECOND_FACTOR_ROLES=${SECOND_FACTOR_ROLES:-none}
+export CONFIRM_DANGEROUS_ACTIONS=${CONFIRM_DANGEROUS_ACTIONS:-false}
+
 say() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 note() { printf '    %s\n' "$*" >&2; }
 warn() { printf '\033[1;33mwarning:\033[0m %s\n' "$*" >&2; }

@@ -77,15 +77,16 @@ struct Args {
     #[arg(long, env = "EXPORT_MAX_ROWS", default_value_t = settings::DEFAULT_EXPORT_MAX_ROWS as u64, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     export_max_rows: u64,
     /// Comma-separated roles whose accounts must sign in with a second factor (TOTP), or
-    /// `none`; an account of one without a factor is sent to set one up at its next sign-in.
-    /// `none` by default while the console cannot yet set one up.
-    #[arg(long, env = "SECOND_FACTOR_ROLES", default_value = "none")]
+    /// `none`; an account of one without a factor is sent to set one up at its next sign-in
+    /// (the console's "Set up two-step sign-in"). Local runs and the tests set `none`
+    /// (scripts/lib.sh).
+    #[arg(long, env = "SECOND_FACTOR_ROLES", default_value = "admin")]
     second_factor_roles: String,
     /// Whether dangerous actions (restore, deleting a player or an account, a bulk ban of more
     /// than 10 players, role and disabled changes, factor resets) take a fresh second-factor
-    /// code, or the password of an account without one, given for that very action. Off by
-    /// default while the console cannot yet ask for that proof.
-    #[arg(long, env = "CONFIRM_DANGEROUS_ACTIONS", default_value_t = false, action = clap::ArgAction::Set)]
+    /// code, or the password of an account without one, given for that very action (the
+    /// console asks for it in place). Local runs and the tests set `false` (scripts/lib.sh).
+    #[arg(long, env = "CONFIRM_DANGEROUS_ACTIONS", default_value_t = true, action = clap::ArgAction::Set)]
     confirm_dangerous_actions: bool,
     /// Whether runtime configuration changes and resets are dangerous actions too (set it in
     /// production, where a change reaches every player at once).
