@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import { TOTP } from 'otpauth';
 import {
-  ACCOUNT_PASSWORD, api, dev, env, launchBrowser, loginAs, seededPlayer, seriousA11yViolations, withPage,
+  ACCOUNT_PASSWORD, api, dev, env, launchBrowser, loginAndWait, loginAs, seededPlayer, seriousA11yViolations, withPage,
 } from './harness.mjs';
 
 let browser;
@@ -263,4 +263,38 @@ test('a new admin made to set up a second factor restores a snapshot after confi
   }, { allowConsoleErrors: true }); // the refusals before the set-up and the confirmation are logged
   const { body } = await api('GET', '/admin/audit?action=auth.factor_enrol&limit=5');
   assert.ok(body.items.some((e) => e.admin === 'rigel'), JSON.stringify(body.items));
+});
+
+test('an admin ends another account\'s sessions and resets its two-step sign-in', async () => {
+  await accountWithApp('deneb');
+  await withPage(browser, 'admin-factor-reset', async (page) => {
+    await loginAndWait(page, '/accounts');
+    const row = page.locator('tr[data-account="deneb"]');
+    await row.getByRole('cell', { name: 'On', exact: true }).waitFor();
+    await row.getByRole('button', { name: 'End sessions' }).click();
+    await page.getByText(/^Ended \d+ sessions? of deneb$/).waitFor();
+
+    await row.getByRole('button', { name: 'Reset two-step' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Reset two-step sign-in of deneb?' });
+    for (const scheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme: scheme });
+      assert.deepEqual(await seriousA11yViolations(page), [], `reset dialog (${scheme})`);
+    }
+    await dialog.getByLabel('Reason (optional, kept in the audit log)').fill('lost phone, ticket #12');
+    await dialog.getByRole('button', { name: 'Reset two-step' }).click();
+    await page.getByText('Two-step sign-in of deneb reset').waitFor();
+    await row.getByRole('cell', { name: 'Off', exact: true }).waitFor();
+    assert.equal(await row.getByRole('button', { name: 'Reset two-step' }).count(), 0);
+  });
+  const reset = (await api('GET', '/admin/audit?action=account.factor_reset&limit=5')).body.items[0];
+  assert.equal(reset?.reason, 'lost phone, ticket #12');
+  const ended = (await api('GET', '/admin/audit?action=account.sessions_end&limit=5')).body.items;
+  assert.ok(ended.some((e) => JSON.stringify(e).includes('deneb')), JSON.stringify(ended));
+  // The password alone signs deneb in now: no challenge.
+  const login = await fetch(`${env.gateway}/admin/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'deneb', password: ACCOUNT_PASSWORD }),
+  });
+  assert.ok((await login.json()).access_token, 'a session, not a challenge');
 });

@@ -268,6 +268,8 @@ pub struct Account {
     pub role: String,
     pub disabled: bool,
     pub last_login_at: Option<String>,
+    /// An authenticator app is enrolled.
+    pub second_factor: bool,
 }
 
 impl FromJson for Account {
@@ -278,6 +280,21 @@ impl FromJson for Account {
             role: text(v, "role")?,
             disabled: flag(v, "disabled")?,
             last_login_at: text_or_null(v, "last_login_at")?,
+            second_factor: flag(v, "second_factor")?,
+        })
+    }
+}
+
+/// How many sessions an admin's "end this account's sessions" ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ended {
+    pub ended: u64,
+}
+
+impl FromJson for Ended {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            ended: whole(v, "ended")?,
         })
     }
 }
