@@ -4,10 +4,11 @@
 //! module, so the cold load carries only what the first screen needs.
 //!
 //! `fallible`: a chunk that does not arrive (a network failure, a deploy that
-//! replaced it) is an error the page shows with a Retry, never a panic, and a
-//! later attempt loads it afresh.
+//! replaced it) is asked for twice more, then is an error the page shows with a
+//! Retry, never a panic; every attempt loads it afresh.
 
 use std::future::Future;
+use std::time::Duration;
 
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
@@ -64,6 +65,10 @@ pub fn confirm_form() -> AnyView {
     lazy("the confirmation", confirm)
 }
 
+/// Pauses before asking again for a module that did not arrive: a rolling update can
+/// send the request to a pod that does not have it yet, and the next may reach one that has.
+const RETRY_PAUSES: [Duration; 2] = [Duration::from_millis(400), Duration::from_millis(1600)];
+
 /// The page `load` builds once its module is here: the loading state until
 /// then, or what went wrong with a Retry that asks for the module again.
 fn lazy<F>(what: &'static str, load: fn() -> F) -> AnyView
@@ -75,7 +80,7 @@ where
         attempt.track();
         // The wasm runtime is single-threaded; Suspend asks for Send only
         // because the same views also render on servers.
-        let module = SendWrapper::new(load());
+        let module = SendWrapper::new(attempts(load));
         Suspend::new(async move {
             match module.await {
                 Ok(page) => page,
@@ -86,11 +91,38 @@ where
     view! { <Suspense fallback=move || view! { <Loading what /> }>{page}</Suspense> }.into_any()
 }
 
+/// `load`, asked again after each pause while its module does not arrive.
+async fn attempts<F>(load: fn() -> F) -> Result<AnyView, SplitLoaderError>
+where
+    F: Future<Output = Result<AnyView, SplitLoaderError>>,
+{
+    let mut result = load().await;
+    for pause in RETRY_PAUSES {
+        if result.is_ok() {
+            break;
+        }
+        sleep(pause).await;
+        result = load().await;
+    }
+    result
+}
+
+async fn sleep(duration: Duration) {
+    let (tell, told) = futures_channel::oneshot::channel::<()>();
+    set_timeout(
+        move || {
+            let _ = tell.send(());
+        },
+        duration,
+    );
+    let _ = told.await;
+}
+
 #[component]
 fn ChunkError(what: &'static str, attempt: RwSignal<u32>) -> impl IntoView {
     view! {
         <div class="load-error" role="alert">
-            <span>{format!("Could not load {what}: its code did not arrive. Check the connection, then retry.")}</span>
+            <span>{format!("Could not load {what}: its code did not arrive. Check the connection, then retry; if a new version of the dashboard was just deployed, reload the page.")}</span>
             <button type="button" class="button" on:click=move |_| attempt.update(|n| *n += 1)>"Retry"</button>
         </div>
     }

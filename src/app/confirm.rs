@@ -2,7 +2,6 @@
 //! refuses the action without a fresh proof (`infra::confirmation`). The form comes
 //! in its own module (`chunks`): most sessions never see it.
 
-use gloo_net::http::Method;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -10,13 +9,15 @@ use crate::infra::api::types::Proof;
 use crate::infra::api::{use_api, ApiError};
 use crate::infra::confirmation::{Asked, Confirmations};
 use crate::infra::json::object;
+use crate::infra::session::use_session;
 use crate::pages::login::{code_field, code_kind, password_field};
 use crate::ui::dialog::Modal;
 
-/// The confirmation being asked, and whether its proof is on its way (the dialog
-/// then stays open).
+/// The confirmation being asked (its number and what it asks), and whether its proof
+/// is on its way (the dialog then stays open).
 #[derive(Clone)]
 struct Asking {
+    id: u64,
     asked: Asked,
     busy: RwSignal<bool>,
 }
@@ -25,14 +26,20 @@ struct Asking {
 #[component]
 pub fn ConfirmationHost() -> impl IntoView {
     let confirmations = expect_context::<Confirmations>();
+    let session = use_session();
     // Signed out (or the shell gone) with a confirmation waiting: its action is not done.
     on_cleanup(move || confirmations.decline_all());
     move || {
-        confirmations.shown().map(|asked| {
+        // While the session has lapsed, the sign-in over the page comes first; the
+        // confirmation is asked again after it, in the new session.
+        if session.lapsed().is_some() {
+            return None;
+        }
+        confirmations.shown().map(|(id, asked)| {
             let busy = RwSignal::new(false);
             let title = format!("Confirm: {}", asked.summary);
-            provide_context(Asking { asked, busy });
-            let decline = Callback::new(move |_| confirmations.answer(None));
+            provide_context(Asking { id, asked, busy });
+            let decline = Callback::new(move |_| confirmations.answer(id, None));
             view! {
                 <Modal title on_close=decline busy>
                     {super::chunks::confirm_form()}
@@ -48,7 +55,8 @@ pub fn ConfirmationHost() -> impl IntoView {
 pub fn ConfirmForm() -> impl IntoView {
     let api = use_api();
     let confirmations = expect_context::<Confirmations>();
-    let Asking { asked, busy } = expect_context::<Asking>();
+    let session = use_session();
+    let Asking { id, asked, busy } = expect_context::<Asking>();
     let typed = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let by_code = asked.by_code();
@@ -58,18 +66,34 @@ pub fn ConfirmForm() -> impl IntoView {
         "confirm-password"
     };
     // The form arrives after the dialog opened, so the browser did not focus it; the
-    // frame after this one has it in the document.
-    request_animation_frame(move || {
-        if let Some(input) = document().get_element_by_id(field) {
-            let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(input).focus();
-        }
-    });
+    // frame after this one has it in the document. Again after a refusal, to type anew.
+    let focus = move || {
+        request_animation_frame(move || {
+            if let Some(input) = document().get_element_by_id(field) {
+                let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(input).focus();
+            }
+        })
+    };
+    focus();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
             return;
         }
         let secret = typed.get_untracked();
+        if secret.trim().is_empty() {
+            // Sent, it would count as a failed sign-in.
+            error.set(Some(
+                if by_code {
+                    "Enter a code first."
+                } else {
+                    "Enter your password first."
+                }
+                .to_owned(),
+            ));
+            focus();
+            return;
+        }
         let (kind, secret) = if by_code {
             (code_kind(&secret), secret.trim().to_owned())
         } else {
@@ -84,15 +108,20 @@ pub fn ConfirmForm() -> impl IntoView {
         busy.set(true);
         error.set(None);
         spawn_local(async move {
-            let answer = api
-                .json::<Proof>(Method::POST, "/admin/auth/confirm", Some(body))
-                .await;
+            let answer = api.confirm::<Proof>(body).await;
             busy.try_set(false);
             match answer {
-                Ok(proof) => confirmations.answer(Some(proof.confirmation)),
+                Ok(proof) => confirmations.answer(id, Some(proof.confirmation)),
+                // The session ended meanwhile: the sign-in over the page comes first, and a
+                // proof can only be for the session that sends the action.
+                Err(ApiError::Unauthorized(reason)) => {
+                    typed.try_set(String::new());
+                    session.expire(&reason);
+                }
                 Err(refused) => {
                     typed.try_set(String::new());
                     error.try_set(Some(refusal(&refused)));
+                    focus();
                 }
             }
         });
@@ -109,7 +138,7 @@ pub fn ConfirmForm() -> impl IntoView {
             {if by_code { code_field(field, typed).into_any() } else { password_field(field, typed).into_any() }}
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             <div class="modal-actions">
-                <button type="button" class="button" disabled=busy on:click=move |_| confirmations.answer(None)>
+                <button type="button" class="button" disabled=busy on:click=move |_| confirmations.answer(id, None)>
                     "Cancel"
                 </button>
                 <button type="submit" class="button danger" disabled=busy>

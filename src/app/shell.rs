@@ -149,7 +149,10 @@ fn apply(me: &Me, session: Session) {
     if still_ours(session, Some(&me.username)) {
         session.set_role(Role::parse(&me.role));
         session.set_idle(me.idle_timeout_secs, me.idle_expires_in);
-        session.set_must_enrol(me.must_enrol);
+        // Latched: only the set-up ends it, once its recovery codes are kept.
+        if me.must_enrol {
+            session.set_must_enrol(true);
+        }
     }
 }
 

@@ -57,15 +57,18 @@ impl Asked {
     }
 }
 
-/// A confirmation waiting, and where its proof (or `None`, declined) goes.
-type Waiting = (Asked, oneshot::Sender<Option<String>>);
+/// A confirmation waiting: its number, what it asks, and where its proof (or `None`,
+/// declined) goes.
+type Waiting = (u64, Asked, oneshot::Sender<Option<String>>);
 
 /// The confirmations waiting for the operator, oldest first: the first is asked,
-/// the others wait their turn.
+/// the others wait their turn. Each has its own number, so an answer reaches the
+/// request it was given for, even one that arrives late.
 #[derive(Clone, Copy)]
 pub struct Confirmations {
-    shown: RwSignal<Option<Asked>>,
+    shown: RwSignal<Option<(u64, Asked)>>,
     queue: StoredValue<VecDeque<Waiting>, LocalStorage>,
+    asked: StoredValue<u64>,
 }
 
 impl Confirmations {
@@ -73,42 +76,66 @@ impl Confirmations {
         Self {
             shown: RwSignal::new(None),
             queue: StoredValue::new_local(VecDeque::new()),
+            asked: StoredValue::new(0),
         }
     }
 
-    /// The confirmation to ask now, if any.
-    pub fn shown(self) -> Option<Asked> {
+    /// The confirmation to ask now, with its number, if any.
+    pub fn shown(self) -> Option<(u64, Asked)> {
         self.shown.get()
     }
 
     /// The proof the operator gives for `asked`, or `None` when they decline.
     pub async fn proof(self, asked: Asked) -> Option<String> {
         let (tell, told) = oneshot::channel();
-        self.queue.update_value(|q| q.push_back((asked, tell)));
+        let id = self.asked.get_value() + 1;
+        self.asked.set_value(id);
+        self.queue.update_value(|q| q.push_back((id, asked, tell)));
         self.show_next();
         told.await.ok().flatten()
     }
 
-    /// The operator's answer to the confirmation shown: a proof, or `None` to decline.
-    pub fn answer(self, proof: Option<String>) {
-        let first = self.queue.try_update_value(VecDeque::pop_front).flatten();
-        if let Some((_, tell)) = first {
-            let _ = tell.send(proof);
+    /// The operator's answer to confirmation `id`: a proof, or `None` to decline. A proof
+    /// answers every waiting request for the same action on the same target too.
+    pub fn answer(self, id: u64, proof: Option<String>) {
+        let Some(asked) = self
+            .queue
+            .with_value(|q| q.iter().find(|(i, ..)| *i == id).map(|(_, a, _)| a.clone()))
+        else {
+            return;
+        };
+        let answered = self.queue.try_update_value(|q| {
+            let (same, rest): (VecDeque<_>, VecDeque<_>) = q
+                .drain(..)
+                .partition(|(i, a, _)| *i == id || (proof.is_some() && *a == asked));
+            *q = rest;
+            same
+        });
+        for (_, _, tell) in answered.into_iter().flatten() {
+            let _ = tell.send(proof.clone());
         }
         self.show_next();
     }
 
     /// Every waiting confirmation declined: the session that asked has ended.
     pub fn decline_all(self) {
-        while self.queue.with_value(|q| !q.is_empty()) {
-            self.answer(None);
+        let waiting = self
+            .queue
+            .try_update_value(std::mem::take)
+            .unwrap_or_default();
+        for (_, _, tell) in waiting {
+            let _ = tell.send(None);
         }
+        self.shown.try_set(None);
     }
 
     fn show_next(self) {
+        // A request no longer waiting (its page is gone) is not asked about.
+        self.queue
+            .update_value(|q| q.retain(|(_, _, tell)| !tell.is_canceled()));
         let next = self
             .queue
-            .with_value(|q| q.front().map(|(asked, _)| asked.clone()));
+            .with_value(|q| q.front().map(|(id, asked, _)| (*id, asked.clone())));
         if self.shown.get_untracked() != next {
             self.shown.set(next);
         }

@@ -225,6 +225,7 @@ impl Session {
         self.lapsed.set(None);
         self.active.set(None);
         self.role.set(None);
+        self.must_enrol.set(false);
         self.release(false);
     }
 
@@ -276,6 +277,9 @@ impl Session {
         self.must_enrol.get()
     }
 
+    /// Only a sign-in's answer, `/admin/auth/me` saying so, and the set-up itself (once its
+    /// recovery codes are kept) change it: a `/me` asked while the codes are on screen must
+    /// not take them away.
     pub fn set_must_enrol(&self, must: bool) {
         if self.must_enrol.try_get_untracked() != Some(must) {
             self.must_enrol.try_set(must);

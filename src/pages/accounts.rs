@@ -37,6 +37,7 @@ pub fn AccountsPage() -> impl IntoView {
     let action = Mutation::new();
     let deleting = RwSignal::new(None::<Account>);
     let resetting = RwSignal::new(None::<Account>);
+    let ending = RwSignal::new(None::<Account>);
     let reason = RwSignal::new(String::new());
     // A generated password, with whose it is: shown once, until dismissed.
     let issued = RwSignal::new(None::<(String, String)>);
@@ -96,9 +97,10 @@ pub fn AccountsPage() -> impl IntoView {
             api.json::<Ended>(
                 Method::DELETE,
                 format!("/admin/accounts/{}/sessions", a.id),
-                None,
+                reason_body(reason),
             ),
             move |answer| {
+                ending.set(None);
                 toasts.success(match answer.ended {
                     0 => format!("{} had no session to end", a.username),
                     1 => format!("Ended 1 session of {}", a.username),
@@ -156,7 +158,7 @@ pub fn AccountsPage() -> impl IntoView {
                 </select>
                 <button type="submit" class="button primary" disabled=move || session.lacks(Role::Admin)>"Create account"</button>
             </form>
-            {move || (deleting.with(Option::is_none) && resetting.with(Option::is_none)).then(|| action.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> }))}
+            {move || (deleting.with(Option::is_none) && resetting.with(Option::is_none) && ending.with(Option::is_none)).then(|| action.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> }))}
             {move || issued.get().map(|(user, password)| view! {
                 <div class="notice one-time" role="status">
                     <label for="one-time-password">{format!("One-time password for {user}: shown only now, hand it over before you leave")}</label>
@@ -184,6 +186,7 @@ pub fn AccountsPage() -> impl IntoView {
                             let (for_reset, for_delete) = (a.clone(), a.clone());
                             let (for_end, for_factor) = (a.clone(), a.clone());
                             let factor = a.second_factor;
+                            let own = session.active().is_some_and(|s| s.username.eq_ignore_ascii_case(&a.username));
                             let select_id = format!("role-{}", a.id);
                             view! {
                                 <tr data-account=a.username.clone()>
@@ -211,11 +214,16 @@ pub fn AccountsPage() -> impl IntoView {
                                         <button type="button" class="button" on:click=move |_| reset_password(for_reset.clone())>
                                             "Reset password"
                                         </button>
-                                        <button type="button" class="button" on:click=move |_| end_sessions(for_end.clone())>
-                                            "End sessions"
-                                        </button>
-                                        {factor.then(|| view! {
-                                            <button type="button" class="button" on:click=move |_| { action.clear(); resetting.set(Some(for_factor.clone())) }>
+                                        // Their own sessions and factor are on Your sign-in (the gateway refuses these for them).
+                                        {(!own).then(|| view! {
+                                            <button type="button" class="button" aria-label=format!("End the sessions of {}", for_end.username)
+                                                on:click=move |_| { action.clear(); ending.set(Some(for_end.clone())) }>
+                                                "End sessions"
+                                            </button>
+                                        })}
+                                        {(factor && !own).then(|| view! {
+                                            <button type="button" class="button" aria-label=format!("Reset the two-step sign-in of {}", for_factor.username)
+                                                on:click=move |_| { action.clear(); resetting.set(Some(for_factor.clone())) }>
                                                 "Reset two-step"
                                             </button>
                                         })}
@@ -229,6 +237,21 @@ pub fn AccountsPage() -> impl IntoView {
                     </tbody>
                 </table>
             }.into_any())}
+            {move || ending.get().map(|a| {
+                let target = a.clone();
+                view! {
+                    <ConfirmDialog
+                        title=format!("End every session of {}?", a.username)
+                        message=format!("{} is signed out everywhere at their next request, on every gateway replica, and signs in again with their password (and second factor). Use it for a stolen laptop or someone who left.", a.username)
+                        confirm_label="End sessions".to_owned()
+                        busy=action.busy()
+                        error=action.message()
+                        reason
+                        on_confirm=Callback::new(move |_| end_sessions(target.clone()))
+                        on_cancel=Callback::new(move |_| ending.set(None))
+                    />
+                }
+            })}
             {move || resetting.get().map(|a| {
                 let target = a.clone();
                 view! {

@@ -203,6 +203,7 @@ impl Attempt {
                     self.code.try_set(String::new());
                     self.challenge.try_set(None);
                     session.begin(name, token.expires_in);
+                    session.set_must_enrol(token.must_enrol);
                 }
                 Ok(SignIn::SecondFactor { challenge }) => {
                     password.try_set(String::new());

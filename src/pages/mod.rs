@@ -1,6 +1,7 @@
 //! One module per area of the console; an area's folder holds its own logic.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod audit;
 pub mod config_error;
 pub mod deploy;

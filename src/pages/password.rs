@@ -1,4 +1,5 @@
-//! Every operator's own sign-in: their password, their second factor and their sessions. A new password is
+//! Every operator's own sign-in: their password, their second factor, their API keys and
+//! their sessions. A new password is
 //! answered with a new session (every other session of the account ends), which replaces
 //! this tab's.
 
@@ -90,6 +91,7 @@ pub fn PasswordPage() -> impl IntoView {
                 <button type="submit" class="button primary" disabled=save.busy()>"Change password"</button>
             </form>
             <crate::pages::two_step::TwoStep changed />
+            <crate::pages::api_keys::ApiKeys />
             <crate::pages::sessions::YourSessions password_changed=changed />
         </section>
     }

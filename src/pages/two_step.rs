@@ -86,6 +86,7 @@ pub fn TwoStep(changed: RwSignal<u32>) -> impl IntoView {
                     step.set(Step::Status);
                     changed.update(|n| *n += 1);
                     // A session that had to set one up is now a full one.
+                    session.set_must_enrol(false);
                     session.ask_role_again();
                 });
                 view! { <RecoveryCodes codes kept /> }.into_any()
@@ -211,8 +212,14 @@ fn Enrol(
 #[component]
 fn RecoveryCodes(codes: Vec<String>, kept: Callback<()>) -> impl IntoView {
     let text = codes.join("\n");
+    // The form that was focused is gone: the codes take the focus, so they are read next.
+    request_animation_frame(|| {
+        if let Some(region) = document().get_element_by_id("recovery-codes-region") {
+            let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(region).focus();
+        }
+    });
     view! {
-        <div class="recovery-codes" role="region" aria-labelledby="recovery-codes">
+        <div class="recovery-codes" id="recovery-codes-region" tabindex="-1" role="region" aria-labelledby="recovery-codes">
             <h3 id="recovery-codes">"Your recovery codes"</h3>
             <p>"Keep them somewhere safe, apart from your phone: each signs you in once if the app is lost. They are shown only now, and any earlier ones no longer work."</p>
             <ol class="codes" data-testid="recovery-codes">

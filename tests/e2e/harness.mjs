@@ -41,7 +41,7 @@ export async function withPage(browser, name, fn, { allowConsoleErrors = false, 
   });
   const page = await context.newPage();
   const problems = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}\n${e.stack}`));
   page.on('console', (m) => {
     if (m.type() === 'error' && !allowConsoleErrors) problems.push(`console error: ${m.text()}`);
   });

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import {
-  api, defaultConfig, dev, env, launchBrowser, loginAs, login, loginAndWait, requestLogMark, seededPlayer, shownTick, waitForRequest, withPage,
+  api, defaultConfig, dev, env, launchBrowser, loginAs, login, loginAndWait, requestLogMark, seededPlayer, seriousA11yViolations,
+  shownTick, waitForRequest, withPage,
   writeConfig,
 } from './harness.mjs';
 
@@ -317,4 +318,45 @@ test('an unreachable gateway is named on the login page', async () => {
     await login(page, '/');
     await page.getByText('Cannot reach the Galaxy gateway at https://localhost:9/api.', { exact: false }).waitFor();
   }, { allowConsoleErrors: true });
+});
+
+test('an operator makes an API key on "Your sign-in", a script uses it, and revoking it stops the script', async () => {
+  let key;
+  const asScript = (k) => fetch(`${env.gateway}/admin/game/status`, { headers: { authorization: `Bearer ${k}` } });
+  await withPage(browser, 'api-keys', async (page) => {
+    await loginAs(page, 'altair', 'operator', '/password');
+    await page.getByRole('heading', { name: 'API keys' }).waitFor();
+    await page.getByText('No API keys yet.').waitFor();
+    assert.deepEqual(await page.getByLabel('Role').locator('option').allTextContents(), ['viewer', 'operator'],
+      'no key above the operator\'s own role');
+    await page.getByLabel('Name').fill('nightly backup');
+    await page.getByLabel('Role').selectOption('operator');
+    await page.getByLabel('Expires after (days, 1 to 365)').fill('30');
+    await page.getByLabel('Only from these addresses (optional)').fill('127.0.0.1, ::1');
+    await page.getByRole('button', { name: 'Make API key' }).click();
+    key = await page.locator('#new-api-key').inputValue();
+    assert.match(key, /^gak_[A-Za-z0-9_-]{43}$/);
+    const row = page.locator('tr[data-key="nightly backup"]');
+    await row.getByRole('cell', { name: 'Active' }).waitFor();
+    assert.match(await row.textContent(), new RegExp(`${key.slice(0, 10)}…`));
+    for (const scheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme: scheme });
+      assert.deepEqual(await seriousA11yViolations(page), [], `API keys (${scheme})`);
+    }
+    await page.getByRole('button', { name: 'Done' }).click();
+    assert.equal(await page.locator('#new-api-key').count(), 0, 'the secret is shown once');
+    assert.equal((await asScript(key)).status, 200, 'the script works with the key');
+
+    await row.getByRole('button', { name: 'Revoke API key nightly backup' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Revoke API key “nightly backup”?' });
+    await dialog.getByLabel('Reason (optional, kept in the audit log)').fill('the script moved to a new host');
+    await dialog.getByRole('button', { name: 'Revoke key' }).click();
+    await page.getByText('API key “nightly backup” revoked').waitFor();
+    await row.getByRole('cell', { name: 'Revoked' }).waitFor();
+    assert.equal(await row.getByRole('button').count(), 0);
+  });
+  const refused = await asScript(key);
+  assert.equal(refused.status, 401, 'a revoked key is refused');
+  const revoked = (await api('GET', '/admin/audit?action=api_key.revoke&limit=5')).body.items[0];
+  assert.equal(revoked?.reason, 'the script moved to a new host');
 });

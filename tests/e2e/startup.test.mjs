@@ -105,12 +105,12 @@ test('a deep link of a signed-in tab shows the shell\'s frame before the app run
 test('a page whose module does not arrive says so, keeps the shell, and Retry loads it', async () => {
   await withPage(browser, 'page-module-lost', async (page) => {
     // The audit page's code comes in its own module (src/app/chunks.rs), asked for only
-    // when the page is first shown; the first request for it fails as a dropped
-    // connection would.
+    // when the page is first shown; it is asked three times (with pauses) before the page
+    // gives up, and here all three fail as a dropped connection would.
     const asked = [];
     await page.route(/\/admin\/split_audit-[0-9a-f]{16}\.wasm$/, async (route) => {
       asked.push(route.request().url());
-      if (asked.length === 1) await route.abort('connectionreset');
+      if (asked.length <= 3) await route.abort('connectionreset');
       else await route.continue();
     });
     await loginAndWait(page, '/');
@@ -118,10 +118,11 @@ test('a page whose module does not arrive says so, keeps the shell, and Retry lo
     await page.getByRole('link', { name: 'Audit log' }).click();
     const alert = page.getByRole('alert').filter({ hasText: 'Could not load this page' });
     await alert.waitFor();
+    assert.equal(asked.length, 3, 'asked three times before giving up');
     assert.equal(await page.getByRole('navigation', { name: 'Main' }).isVisible(), true, 'the shell stays');
     await alert.getByRole('button', { name: 'Retry' }).click();
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();
-    assert.equal(asked.length, 2, `the module was asked for again: ${asked.join(', ')}`);
+    assert.equal(asked.length, 4, `asked three times, then again on Retry: ${asked.join(', ')}`);
     assert.equal(await alert.count(), 0);
   }, { allowConsoleErrors: true }); // the lost module is logged in the console
 });

@@ -271,10 +271,16 @@ test('an admin ends another account\'s sessions and resets its two-step sign-in'
     await loginAndWait(page, '/accounts');
     const row = page.locator('tr[data-account="deneb"]');
     await row.getByRole('cell', { name: 'On', exact: true }).waitFor();
-    await row.getByRole('button', { name: 'End sessions' }).click();
+    const own = page.locator(`tr[data-account="${env.username}"]`);
+    assert.equal(await own.getByRole('button', { name: /End the sessions|Reset the two-step/ }).count(), 0,
+      'not on the admin\'s own row: theirs are on Your sign-in');
+    await row.getByRole('button', { name: 'End the sessions of deneb' }).click();
+    const end = page.getByRole('dialog', { name: 'End every session of deneb?' });
+    await end.getByLabel('Reason (optional, kept in the audit log)').fill('laptop stolen, ticket #11');
+    await end.getByRole('button', { name: 'End sessions' }).click();
     await page.getByText(/^Ended \d+ sessions? of deneb$/).waitFor();
 
-    await row.getByRole('button', { name: 'Reset two-step' }).click();
+    await row.getByRole('button', { name: 'Reset the two-step sign-in of deneb' }).click();
     const dialog = page.getByRole('dialog', { name: 'Reset two-step sign-in of deneb?' });
     for (const scheme of ['light', 'dark']) {
       await page.emulateMedia({ colorScheme: scheme });
@@ -284,12 +290,13 @@ test('an admin ends another account\'s sessions and resets its two-step sign-in'
     await dialog.getByRole('button', { name: 'Reset two-step' }).click();
     await page.getByText('Two-step sign-in of deneb reset').waitFor();
     await row.getByRole('cell', { name: 'Off', exact: true }).waitFor();
-    assert.equal(await row.getByRole('button', { name: 'Reset two-step' }).count(), 0);
+    assert.equal(await row.getByRole('button', { name: /Reset the two-step/ }).count(), 0);
   });
   const reset = (await api('GET', '/admin/audit?action=account.factor_reset&limit=5')).body.items[0];
   assert.equal(reset?.reason, 'lost phone, ticket #12');
   const ended = (await api('GET', '/admin/audit?action=account.sessions_end&limit=5')).body.items;
-  assert.ok(ended.some((e) => JSON.stringify(e).includes('deneb')), JSON.stringify(ended));
+  assert.ok(ended.some((e) => JSON.stringify(e).includes('deneb') && e.reason === 'laptop stolen, ticket #11'),
+    JSON.stringify(ended));
   // The password alone signs deneb in now: no challenge.
   const login = await fetch(`${env.gateway}/admin/auth/login`, {
     method: 'POST',

@@ -48,7 +48,8 @@ struct Call {
     if_match: Option<String>,
     /// Why, for the audit log, when the method carries no body (see `Call::new`).
     reason: Option<String>,
-    /// Never held for a new sign-in, and a 401 is its answer, not a lapse: the sign-in itself.
+    /// Never held for a new sign-in, and a 401 is its answer, not a lapse: the sign-in itself,
+    /// or a proof for a dangerous action (`Api::confirm`).
     anonymous: bool,
     /// The answer is a file to save (an export), not JSON to read.
     file: bool,
@@ -116,6 +117,13 @@ impl Api {
     /// The second step of a sign-in: the challenge and a code, sent as `sign_in` is.
     pub fn second_factor<T: FromJson>(self, body: Value) -> Typed<T> {
         self.anonymous("/admin/auth/login/second-factor", body)
+    }
+
+    /// A proof for a dangerous action (`confirmAction`). Never held over a lapse and sent
+    /// again: the code or password in it was typed for the session that lapsed, and a
+    /// proof is good only for the session it was given in. A 401 is its answer.
+    pub fn confirm<T: FromJson>(self, body: Value) -> Typed<T> {
+        self.anonymous("/admin/auth/confirm", body)
     }
 
     fn anonymous<T: FromJson>(self, path: &str, body: Value) -> Typed<T> {

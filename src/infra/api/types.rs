@@ -85,6 +85,8 @@ fn list<T: FromJson>(v: &Value, name: &str) -> Result<Vec<T>, String> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Token {
     pub expires_in: u64,
+    /// The session may only set up the second factor its role requires (login's answers).
+    pub must_enrol: bool,
 }
 
 impl FromJson for Token {
@@ -96,6 +98,11 @@ impl FromJson for Token {
         }
         Ok(Self {
             expires_in: whole(v, "expires_in")?,
+            // Absent from other answers than a sign-in's.
+            must_enrol: v
+                .get("must_enrol")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
         })
     }
 }
@@ -281,6 +288,68 @@ impl FromJson for Account {
             disabled: flag(v, "disabled")?,
             last_login_at: text_or_null(v, "last_login_at")?,
             second_factor: flag(v, "second_factor")?,
+        })
+    }
+}
+
+/// An API key for scripts and the admin CLI (`listApiKeys`), never its secret.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiKey {
+    /// UUID.
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    /// The key's first 10 characters (`gak_` and 6 more), to tell keys apart.
+    pub shown: String,
+    /// The creator's username.
+    pub created_by: String,
+    pub created_at: String,
+    pub expires_at: String,
+    pub allowed_addresses: Vec<String>,
+    pub last_used_at: Option<String>,
+    pub last_used_from: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+impl FromJson for ApiKey {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            id: text(v, "id")?,
+            name: text(v, "name")?,
+            role: text(v, "role")?,
+            shown: text(v, "shown")?,
+            created_by: text(field(v, "created_by")?, "username")?,
+            created_at: text(v, "created_at")?,
+            expires_at: text(v, "expires_at")?,
+            allowed_addresses: field(v, "allowed_addresses")?
+                .as_array()
+                .ok_or_else(|| wrong("allowed_addresses", "a list"))?
+                .iter()
+                .map(|a| {
+                    a.as_str()
+                        .map(str::to_owned)
+                        .ok_or_else(|| wrong("allowed_addresses", "a list of strings"))
+                })
+                .collect::<Result<_, _>>()?,
+            last_used_at: text_or_null(v, "last_used_at")?,
+            last_used_from: text_or_null(v, "last_used_from")?,
+            revoked_at: text_or_null(v, "revoked_at")?,
+        })
+    }
+}
+
+/// A key just made, with its secret, answered this once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewApiKey {
+    pub key: ApiKey,
+    pub secret: String,
+}
+
+impl FromJson for NewApiKey {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            key: ApiKey::from_json(v)?,
+            secret: text(v, "key")?,
         })
     }
 }
@@ -822,7 +891,19 @@ mod tests {
         );
         assert_eq!(
             Token::from_json(&json!({ "token_type": "cookie", "expires_in": 60 })),
-            Ok(Token { expires_in: 60 })
+            Ok(Token {
+                expires_in: 60,
+                must_enrol: false
+            })
+        );
+        assert_eq!(
+            Token::from_json(
+                &json!({ "token_type": "cookie", "expires_in": 60, "must_enrol": true })
+            ),
+            Ok(Token {
+                expires_in: 60,
+                must_enrol: true
+            })
         );
         assert_eq!(
             GameStatus::from_json(&json!({ "tick": -1 })).unwrap_err(),
