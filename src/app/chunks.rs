@@ -1,7 +1,8 @@
 //! Pages whose code is not in the first download. Each `#[wasm_split]` function
 //! below becomes its own wasm module (scripts/split-wasm.sh), fetched the first
-//! time its page is shown; the login and the everyday pages stay in the main
-//! module, so the cold load carries only what the first screen needs.
+//! time its page is shown; the login, the shell, the overview and the players
+//! stay in the main module, so the cold load carries only what the first
+//! screens need.
 //!
 //! `fallible`: a chunk that does not arrive (a network failure, a deploy that
 //! replaced it) is asked for twice more, then is an error the page shows with a
@@ -16,9 +17,26 @@ use wasm_split_helpers::{wasm_split, SplitLoaderError};
 
 use super::confirm::ConfirmForm;
 use crate::pages::{
-    accounts::AccountsPage, audit::AuditPage, password::PasswordPage, two_step::EnrolPage,
+    accounts::AccountsPage, audit::AuditPage, password::PasswordPage,
+    runtime_config::RuntimeConfigPage, services::ServicesPage, snapshots::SnapshotsPage,
+    two_step::EnrolPage,
 };
 use crate::ui::load::Loading;
+
+#[wasm_split(config, fallible)]
+fn config() -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <RuntimeConfigPage /> }.into_any())
+}
+
+#[wasm_split(snapshots, fallible)]
+fn snapshots() -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <SnapshotsPage /> }.into_any())
+}
+
+#[wasm_split(services, fallible)]
+fn services() -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <ServicesPage /> }.into_any())
+}
 
 #[wasm_split(audit, fallible)]
 fn audit() -> Result<AnyView, SplitLoaderError> {
@@ -43,6 +61,18 @@ fn enrol() -> Result<AnyView, SplitLoaderError> {
 #[wasm_split(confirm, fallible)]
 fn confirm() -> Result<AnyView, SplitLoaderError> {
     Ok(view! { <ConfirmForm /> }.into_any())
+}
+
+pub fn config_page() -> AnyView {
+    lazy("this page", config)
+}
+
+pub fn snapshots_page() -> AnyView {
+    lazy("this page", snapshots)
+}
+
+pub fn services_page() -> AnyView {
+    lazy("this page", services)
 }
 
 pub fn audit_page() -> AnyView {
@@ -71,8 +101,9 @@ const RETRY_PAUSES: [Duration; 2] = [Duration::from_millis(400), Duration::from_
 
 /// The page `load` builds once its module is here: the loading state until
 /// then, or what went wrong with a Retry that asks for the module again.
-fn lazy<F>(what: &'static str, load: fn() -> F) -> AnyView
+fn lazy<L, F>(what: &'static str, load: L) -> AnyView
 where
+    L: Fn() -> F + Clone + Send + Sync + 'static,
     F: Future<Output = Result<AnyView, SplitLoaderError>> + 'static,
 {
     let attempt = RwSignal::new(0_u32);
@@ -80,7 +111,7 @@ where
         attempt.track();
         // The wasm runtime is single-threaded; Suspend asks for Send only
         // because the same views also render on servers.
-        let module = SendWrapper::new(attempts(load));
+        let module = SendWrapper::new(attempts(load.clone()));
         Suspend::new(async move {
             match module.await {
                 Ok(page) => page,
@@ -92,7 +123,7 @@ where
 }
 
 /// `load`, asked again after each pause while its module does not arrive.
-async fn attempts<F>(load: fn() -> F) -> Result<AnyView, SplitLoaderError>
+async fn attempts<F>(load: impl Fn() -> F) -> Result<AnyView, SplitLoaderError>
 where
     F: Future<Output = Result<AnyView, SplitLoaderError>>,
 {

@@ -17,8 +17,7 @@ use crate::infra::settings::{self, Config};
 use crate::pages::deploy::{Deploys, NewBuildBanner, ServicesWatch};
 use crate::pages::{
     config_error::ConfigErrorPage, login::LoginPage, not_found::NotFound, overview::OverviewPage,
-    players::detail::PlayerDetailPage, players::PlayersPage, runtime_config::RuntimeConfigPage,
-    services::ServicesPage, snapshots::SnapshotsPage,
+    players::detail::PlayerDetailPage, players::PlayersPage,
 };
 use crate::routes::{login_then, relative_location, Route, BASE};
 use crate::ui::load::Loading;
@@ -138,11 +137,11 @@ enum Gate {
 fn page(route: Option<Route>) -> AnyView {
     match route {
         Some(Route::Overview) => view! { <OverviewPage /> }.into_any(),
-        Some(Route::Config) => view! { <RuntimeConfigPage /> }.into_any(),
-        Some(Route::Snapshots) => view! { <SnapshotsPage /> }.into_any(),
+        Some(Route::Config) => chunks::config_page(),
+        Some(Route::Snapshots) => chunks::snapshots_page(),
         Some(Route::Players) => view! { <PlayersPage /> }.into_any(),
         Some(Route::Player(id)) => view! { <PlayerDetailPage id /> }.into_any(),
-        Some(Route::Services) => view! { <ServicesPage /> }.into_any(),
+        Some(Route::Services) => chunks::services_page(),
         Some(Route::Audit) => chunks::audit_page(),
         Some(Route::Password) => chunks::sign_in_page(),
         Some(Route::Accounts) => chunks::accounts_page(),
