@@ -12,6 +12,7 @@ use crate::infra::json::object;
 use crate::infra::session::use_session;
 use crate::pages::login::{code_field, code_kind, password_field};
 use crate::ui::dialog::Modal;
+use crate::ui::focus;
 
 /// The confirmation being asked (its number and what it asks), and whether its proof
 /// is on its way (the dialog then stays open).
@@ -65,16 +66,10 @@ pub fn ConfirmForm() -> impl IntoView {
     } else {
         "confirm-password"
     };
-    // The form arrives after the dialog opened, so the browser did not focus it; the
-    // frame after this one has it in the document. Again after a refusal, to type anew.
-    let focus = move || {
-        request_animation_frame(move || {
-            if let Some(input) = document().get_element_by_id(field) {
-                let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(input).focus();
-            }
-        })
-    };
-    focus();
+    // The form arrives after the dialog opened, so the browser did not focus it.
+    // Again after a refusal, to type anew.
+    let refocus = move || focus::next_frame(field);
+    refocus();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
@@ -91,7 +86,7 @@ pub fn ConfirmForm() -> impl IntoView {
                 }
                 .to_owned(),
             ));
-            focus();
+            refocus();
             return;
         }
         let (kind, secret) = if by_code {
@@ -121,7 +116,7 @@ pub fn ConfirmForm() -> impl IntoView {
                 Err(refused) => {
                     typed.try_set(String::new());
                     error.try_set(Some(refusal(&refused)));
-                    focus();
+                    refocus();
                 }
             }
         });
@@ -135,7 +130,7 @@ pub fn ConfirmForm() -> impl IntoView {
         <form class="confirm-action" on:submit=submit novalidate>
             <p>"This action needs a fresh proof that it is you. " {how}
                " The page and what you typed in it stay as they are; the action goes ahead once confirmed."</p>
-            {if by_code { code_field(field, typed).into_any() } else { password_field(field, typed).into_any() }}
+            {if by_code { code_field(field, typed).into_any() } else { password_field(field, "Password", typed).into_any() }}
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             <div class="modal-actions">
                 <button type="button" class="button" disabled=busy on:click=move |_| confirmations.answer(id, None)>

@@ -55,11 +55,8 @@ pub fn LoginPage() -> impl IntoView {
     // pressed before the app ran is sent now.
     let (focused, submitted) = (early.focused, early.submitted);
     Effect::new(move |_| {
-        if let Some(element) = focused
-            .as_deref()
-            .and_then(|id| document().get_element_by_id(id))
-        {
-            let _ = element.unchecked_ref::<web_sys::HtmlElement>().focus();
+        if let Some(id) = focused.as_deref() {
+            crate::ui::focus::by_id(id);
         }
         if submitted {
             attempt.run(
@@ -87,7 +84,7 @@ pub fn LoginPage() -> impl IntoView {
                 {move || if attempt.second_step() {
                     code_field("code", attempt.code).into_any()
                 } else {
-                    password_field("password", password).into_any()
+                    password_field("password", "Password", password).into_any()
                 }}
                 {attempt.messages()}
                 <button
@@ -106,10 +103,14 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
-/// The password field of a sign-in form, labelled, bound to `password`.
-pub(crate) fn password_field(id: &'static str, password: RwSignal<String>) -> impl IntoView {
+/// A current-password field labelled `label`, bound to `password`: a sign-in's, or a proof's.
+pub(crate) fn password_field(
+    id: &'static str,
+    label: &'static str,
+    password: RwSignal<String>,
+) -> impl IntoView {
     view! {
-        <label for=id>"Password"</label>
+        <label for=id>{label}</label>
         <input
             id=id
             name="password"
@@ -285,7 +286,7 @@ pub fn SignInAgain() -> impl IntoView {
                     {move || if attempt.second_step() {
                         code_field("again-code", attempt.code).into_any()
                     } else {
-                        password_field("again-password", password).into_any()
+                        password_field("again-password", "Password", password).into_any()
                     }}
                     {attempt.messages()}
                     <div class="modal-actions">

@@ -13,7 +13,8 @@ use crate::infra::json::object;
 use crate::infra::loader::Loader;
 use crate::infra::mutation::Mutation;
 use crate::infra::session::use_session;
-use crate::pages::login::code_kind;
+use crate::pages::login::{code_kind, password_field};
+use crate::ui::focus;
 use crate::ui::load::render;
 use crate::ui::toast::use_toasts;
 
@@ -184,18 +185,7 @@ fn Enrol(
                 }
                 .into_any()
             } else {
-                view! {
-                    <label for="enrol-password">"3. Your password, to show it is you"</label>
-                    <input
-                        id="enrol-password"
-                        type="password"
-                        autocomplete="current-password"
-                        required
-                        prop:value=proof
-                        on:input=move |ev| proof.set(event_target_value(&ev))
-                    />
-                }
-                .into_any()
+                password_field("enrol-password", "3. Your password, to show it is you", proof).into_any()
             }}
             {move || save.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             <div class="form-actions">
@@ -213,11 +203,7 @@ fn Enrol(
 fn RecoveryCodes(codes: Vec<String>, kept: Callback<()>) -> impl IntoView {
     let text = codes.join("\n");
     // The form that was focused is gone: the codes take the focus, so they are read next.
-    request_animation_frame(|| {
-        if let Some(region) = document().get_element_by_id("recovery-codes-region") {
-            let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(region).focus();
-        }
-    });
+    focus::next_frame("recovery-codes-region");
     view! {
         <div class="recovery-codes" id="recovery-codes-region" tabindex="-1" role="region" aria-labelledby="recovery-codes">
             <h3 id="recovery-codes">"Your recovery codes"</h3>

@@ -1,8 +1,9 @@
 //! Building blocks with no knowledge of Galaxy: dialogs, loading states,
-//! paged tables, toasts, the theme and formatting.
+//! paged tables, toasts, the focus, the theme and formatting.
 
 pub mod cursor_paging;
 pub mod dialog;
+pub mod focus;
 pub mod format;
 pub mod load;
 pub mod markup;

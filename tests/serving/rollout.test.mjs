@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { spawn } from 'node:child_process';
 import { chromium } from '../e2e/node_modules/playwright-core/index.mjs';
-import { required, run, startNginx } from './sandbox.mjs';
+import { pageModules, required, run, startNginx } from './sandbox.mjs';
 
 const LOADS = Number(process.env.ROLLOUT_LOADS ?? 100);
 const [oldDist, newDist] = [required('ROLLOUT_OLD_DIST'), required('ROLLOUT_NEW_DIST')];
@@ -75,10 +75,10 @@ test('the two releases really differ, and the new one carries the old one\'s fil
   for (const a of oldAssets) readFileSync(join(newDist, a.slice('/admin/'.length))); // throws if missing
   // The page modules an old glue loads later (scripts/split-wasm.sh) must be there too.
   const oldGlue = readFileSync(join(oldDist, oldAssets.find((a) => a.endsWith('.js')).slice('/admin/'.length)), 'utf8');
-  const pageModules = oldGlue.match(/\.\/(split|chunk)_[A-Za-z0-9_]+-[0-9a-f]{16}\.wasm/g) ?? [];
-  assert.ok(pageModules.length > 0, 'the old glue loads page modules');
-  for (const m of pageModules) {
-    for (const file of [m.slice(2), `${m.slice(2)}.br`, `${m.slice(2)}.gz`]) readFileSync(join(newDist, file));
+  const modules = pageModules(oldGlue);
+  assert.ok(modules.length > 0, 'the old glue loads page modules');
+  for (const m of modules) {
+    for (const file of [m, `${m}.br`, `${m}.gz`]) readFileSync(join(newDist, file));
   }
 });
 

@@ -77,6 +77,11 @@ export async function startNginx({ dist, tls, config, work, port = 8443, nginx =
 }
 
 /** What nginx wrote into the emptyDir stand-in. */
+/** The page modules a glue loads on first visits (scripts/split-wasm.sh), as file names. */
+export const pageModules = (glue) => [
+  ...new Set((glue.match(/\.\/(split|chunk)_[A-Za-z0-9_]+-[0-9a-f]{16}\.wasm/g) ?? []).map((m) => m.slice(2))),
+];
+
 export const writtenFiles = (work) => readdirSync(join(work, 'tmp')).sort();
 
 /** Runs a command with stdin closed; resolves to { code, output } (stdout and stderr). */

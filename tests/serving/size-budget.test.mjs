@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { curl, required, startNginx } from './sandbox.mjs';
+import { curl, pageModules, required, startNginx } from './sandbox.mjs';
 
 /** The budget: what a browser downloads (every current browser accepts brotli). Tighten it when the dashboard beats it. */
 export const LOGIN_COLD_LOAD_BUDGET_KB = 240;
@@ -28,7 +28,7 @@ const glue = readFileSync(join(dist, assets.find((a) => a.endsWith('.js')).slice
 /** What the glue imports statically comes with it (scripts/split-wasm.sh inlines the page modules' loader, so nothing should). */
 const glueImports = [...glue.matchAll(/(?:\bfrom|\bimport)\s*["']\.\/([^"']+)["']/g)].map((m) => `/admin/${m[1]}`);
 /** The page modules fetched on a page's first visit (src/app/chunks.rs), not part of the cold load. */
-const pageModules = [...new Set(glue.match(/\.\/(split|chunk)_[A-Za-z0-9_]+-[0-9a-f]{16}\.wasm/g))].map((m) => `/admin/${m.slice(2)}`);
+const modules = pageModules(glue).map((m) => `/admin/${m}`);
 
 async function sizes(files, acceptEncoding) {
   let total = 0;
@@ -46,7 +46,7 @@ const coldLoad = (acceptEncoding) => sizes(['/admin/login', '/admin/config.js', 
 
 test('the page modules are loaded by the glue, not imported by it', () => {
   assert.deepEqual(glueImports, [], 'a static import of the glue is part of every load, and a failed one is not retried');
-  assert.ok(pageModules.length >= 3, `the glue loads ${pageModules.length} page modules: ${pageModules.join(', ')}`);
+  assert.ok(modules.length >= 3, `the glue loads ${modules.length} page modules: ${modules.join(', ')}`);
 });
 
 test(`a cold load of the login page is at most ${LOGIN_COLD_LOAD_BUDGET_KB} KB as a browser gets it (brotli)`, async () => {
@@ -56,7 +56,7 @@ test(`a cold load of the login page is at most ${LOGIN_COLD_LOAD_BUDGET_KB} KB a
 });
 
 test('each page module is served compressed, and what a first visit adds is reported', async () => {
-  const { kb, lines } = await sizes(pageModules, 'gzip, deflate, br, zstd');
+  const { kb, lines } = await sizes(modules, 'gzip, deflate, br, zstd');
   console.log(`size budget: page modules ${kb.toFixed(1)} KB in all (brotli, as served, each on its page's first visit)\n${lines.join('\n')}`);
   for (const line of lines) assert.match(line, / br$/, line);
 });

@@ -71,6 +71,20 @@ fn flag(v: &Value, name: &str) -> Result<bool, String> {
         .ok_or_else(|| wrong(name, "true or false"))
 }
 
+/// A list of strings (recovery codes, address blocks).
+fn texts(v: &Value, name: &str) -> Result<Vec<String>, String> {
+    field(v, name)?
+        .as_array()
+        .ok_or_else(|| wrong(name, "a list"))?
+        .iter()
+        .map(|s| {
+            s.as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| wrong(name, "a list of strings"))
+        })
+        .collect()
+}
+
 fn list<T: FromJson>(v: &Value, name: &str) -> Result<Vec<T>, String> {
     field(v, name)?
         .as_array()
@@ -179,19 +193,9 @@ pub struct Enrolled {
 
 impl FromJson for Enrolled {
     fn from_json(v: &Value) -> Result<Self, String> {
-        let codes = field(v, "recovery_codes")?
-            .as_array()
-            .ok_or_else(|| wrong("recovery_codes", "a list"))?
-            .iter()
-            .map(|c| {
-                c.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| wrong("recovery_codes", "a list of strings"))
-            })
-            .collect::<Result<_, _>>()?;
         Ok(Self {
             session: Token::from_json(v)?,
-            recovery_codes: codes,
+            recovery_codes: texts(v, "recovery_codes")?,
         })
     }
 }
@@ -321,16 +325,7 @@ impl FromJson for ApiKey {
             created_by: text(field(v, "created_by")?, "username")?,
             created_at: text(v, "created_at")?,
             expires_at: text(v, "expires_at")?,
-            allowed_addresses: field(v, "allowed_addresses")?
-                .as_array()
-                .ok_or_else(|| wrong("allowed_addresses", "a list"))?
-                .iter()
-                .map(|a| {
-                    a.as_str()
-                        .map(str::to_owned)
-                        .ok_or_else(|| wrong("allowed_addresses", "a list of strings"))
-                })
-                .collect::<Result<_, _>>()?,
+            allowed_addresses: texts(v, "allowed_addresses")?,
             last_used_at: text_or_null(v, "last_used_at")?,
             last_used_from: text_or_null(v, "last_used_from")?,
             revoked_at: text_or_null(v, "revoked_at")?,
