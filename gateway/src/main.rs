@@ -92,6 +92,10 @@ struct Args {
     /// production, where a change reaches every player at once).
     #[arg(long, env = "CONFIRM_CONFIG_CHANGES", default_value_t = false, action = clap::ArgAction::Set)]
     confirm_config_changes: bool,
+    /// The domain passkeys are bound to (WebAuthn's RP ID): the dashboard's host or a parent
+    /// domain of it. Default: the host of the first of --cors-origins.
+    #[arg(long, env = "PASSKEY_RP_ID")]
+    passkey_rp_id: Option<String>,
     /// Read the history from this Prometheus (its root URL over plain HTTP, e.g. http://prometheus:9090)
     /// instead of the in-process ring: it keeps the history across restarts and replicas.
     /// It must scrape the game's metrics (tick_engine_*, physics_tick_duration_ms,
@@ -160,7 +164,7 @@ fn build_settings(args: &Args) -> Result<Settings, String> {
             loaded.secrets.admin_username, loaded.secrets.admin_password
         );
     }
-    Ok(Settings {
+    let settings = Settings {
         base_path: args.base_path.trim_end_matches('/').to_owned(),
         players: args.players,
         start_date,
@@ -177,9 +181,12 @@ fn build_settings(args: &Args) -> Result<Settings, String> {
         second_factor_roles: settings::parse_roles(&args.second_factor_roles)?,
         confirm_dangerous_actions: args.confirm_dangerous_actions,
         confirm_config_changes: args.confirm_config_changes,
+        passkey_rp_id: args.passkey_rp_id.clone(),
         prometheus,
         secrets: loaded.secrets,
-    })
+    };
+    settings.relying_party()?;
+    Ok(settings)
 }
 
 async fn shutdown_signal() {

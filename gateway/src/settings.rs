@@ -48,6 +48,8 @@ pub struct Settings {
     /// Configuration changes take a proof too: set in production, where a change reaches every
     /// player at once.
     pub confirm_config_changes: bool,
+    /// The passkeys' RP ID; none: the host of the first CORS origin.
+    pub passkey_rp_id: Option<String>,
     /// Read the history from this Prometheus instead of the in-process ring.
     pub prometheus: Option<crate::store::prometheus::Prometheus>,
     pub secrets: Secrets,
@@ -173,6 +175,25 @@ pub fn parse_roles(list: &str) -> Result<Vec<Role>, String> {
 }
 
 impl Settings {
+    /// The WebAuthn relying party: the RP ID (set, or the first CORS origin's host) and the
+    /// CORS origins, the dashboard's, as the origins a passkey may be used from.
+    pub fn relying_party(&self) -> Result<crate::domain::passkeys::RelyingParty, String> {
+        let origins: Vec<String> = self
+            .cors_origins
+            .iter()
+            .filter_map(|o| o.to_str().ok().map(str::to_owned))
+            .collect();
+        let rp_id = match &self.passkey_rp_id {
+            Some(id) => id.clone(),
+            None => origins
+                .first()
+                .and_then(|o| o.split_once("://"))
+                .map(|(_, rest)| rest.split(':').next().unwrap_or(rest).to_owned())
+                .ok_or("passkeys need --passkey-rp-id or an origin in --cors-origins")?,
+        };
+        crate::domain::passkeys::RelyingParty::new(&rp_id, origins)
+    }
+
     /// Settings for tests: dev controls on, fixed credentials, loopback origins.
     pub fn for_tests(players: u64) -> Self {
         Settings {
@@ -193,6 +214,7 @@ impl Settings {
             second_factor_roles: Vec::new(),
             confirm_dangerous_actions: false,
             confirm_config_changes: false,
+            passkey_rp_id: None,
             prometheus: None,
             secrets: Secrets {
                 jwt_secret_key: b"test-secret-key-of-sufficient-length".to_vec(),

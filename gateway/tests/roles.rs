@@ -245,6 +245,24 @@ fn call_for(id: &str, f: &Fixture, password: &str) -> Call {
         ),
         "resetAccountSecondFactor" => call(Method::DELETE, account("/second-factor"), None, 200),
         "listOwnSessions" => call(Method::GET, "/admin/auth/sessions", None, 200),
+        // The fixture's accounts have no passkey; a ceremony begun and never finished expires.
+        "confirmWithPasskeyOptions" => call(Method::POST, "/admin/auth/confirm/passkey", None, 409),
+        "startPasskeyRegistration" => {
+            call(Method::POST, "/admin/auth/passkeys/registration", None, 200)
+        }
+        "addPasskey" => call(
+            Method::POST,
+            "/admin/auth/passkeys",
+            Some(json!({ "name": " ", "credential": {} })),
+            422,
+        ),
+        "listPasskeys" => call(Method::GET, "/admin/auth/passkeys", None, 200),
+        "deletePasskey" => call(
+            Method::DELETE,
+            format!("/admin/auth/passkeys/{}", uuid::Uuid::nil()),
+            None,
+            404,
+        ),
         "createApiKey" => call(
             Method::POST,
             "/admin/api-keys",

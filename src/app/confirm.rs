@@ -5,11 +5,12 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::infra::api::types::Proof;
+use crate::infra::api::types::{PasskeyOptions, Proof};
 use crate::infra::api::{use_api, ApiError};
 use crate::infra::confirmation::{Asked, Confirmations};
-use crate::infra::json::object;
+use crate::infra::json::{object, Value};
 use crate::infra::session::use_session;
+use crate::infra::webauthn::{self, Ceremony};
 use crate::pages::login::{code_field, code_kind, password_field};
 use crate::ui::dialog::Modal;
 use crate::ui::focus;
@@ -70,6 +71,36 @@ pub fn ConfirmForm() -> impl IntoView {
     // Again after a refusal, to type anew.
     let refocus = move || focus::next_frame(field);
     refocus();
+    let by_passkey = asked.by_passkey();
+    let asked = StoredValue::new(asked);
+    // Sends the proof (`kind`: the field it goes in) and hands its answer to the action.
+    let send = move |kind: &'static str, secret: Value| {
+        let asked = asked.get_value();
+        let body = object([
+            ("action", asked.action.as_str().into()),
+            ("target", asked.target.as_str().into()),
+            ("summary", asked.summary.as_str().into()),
+            (kind, secret),
+        ]);
+        async move {
+            let answer = api.confirm::<Proof>(body).await;
+            busy.try_set(false);
+            match answer {
+                Ok(proof) => confirmations.answer(id, Some(proof.confirmation)),
+                // The session ended meanwhile: the sign-in over the page comes first, and a
+                // proof can only be for the session that sends the action.
+                Err(ApiError::Unauthorized(reason)) => {
+                    typed.try_set(String::new());
+                    session.expire(&reason);
+                }
+                Err(refused) => {
+                    typed.try_set(String::new());
+                    error.try_set(Some(refusal(&refused)));
+                    refocus();
+                }
+            }
+        }
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
@@ -94,42 +125,48 @@ pub fn ConfirmForm() -> impl IntoView {
         } else {
             ("password", secret)
         };
-        let body = object([
-            ("action", asked.action.as_str().into()),
-            ("target", asked.target.as_str().into()),
-            ("summary", asked.summary.as_str().into()),
-            (kind, secret.into()),
-        ]);
+        busy.set(true);
+        error.set(None);
+        spawn_local(send(kind, secret.into()));
+    };
+    // A passkey: the gateway's options, the browser's prompt, and its answer as the proof.
+    let use_passkey = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
         busy.set(true);
         error.set(None);
         spawn_local(async move {
-            let answer = api.confirm::<Proof>(body).await;
-            busy.try_set(false);
-            match answer {
-                Ok(proof) => confirmations.answer(id, Some(proof.confirmation)),
-                // The session ended meanwhile: the sign-in over the page comes first, and a
-                // proof can only be for the session that sends the action.
+            let answer = match api.passkey_proof::<PasskeyOptions>().await {
+                Ok(options) => webauthn::run(Ceremony::Get, &options.options).await,
                 Err(ApiError::Unauthorized(reason)) => {
-                    typed.try_set(String::new());
+                    busy.try_set(false);
                     session.expire(&reason);
+                    return;
                 }
-                Err(refused) => {
-                    typed.try_set(String::new());
-                    error.try_set(Some(refusal(&refused)));
-                    refocus();
+                Err(refused) => Err(refusal(&refused)),
+            };
+            match answer {
+                Ok(answer) => send("passkey", answer).await,
+                Err(said) => {
+                    busy.try_set(false);
+                    error.try_set(Some(said));
                 }
             }
         });
     };
-    let how = if by_code {
-        "Enter a code from your authenticator app, or one of your recovery codes."
-    } else {
-        "Enter your password."
+    let how = match (by_passkey, by_code) {
+        (true, _) => "Use your passkey, or enter a code from your authenticator app or one of your recovery codes.",
+        (false, true) => "Enter a code from your authenticator app, or one of your recovery codes.",
+        (false, false) => "Enter your password.",
     };
     view! {
         <form class="confirm-action" on:submit=submit novalidate>
             <p>"This action needs a fresh proof that it is you. " {how}
                " The page and what you typed in it stay as they are; the action goes ahead once confirmed."</p>
+            {by_passkey.then(|| view! {
+                <button type="button" class="button primary passkey" disabled=busy on:click=use_passkey>"Use your passkey"</button>
+            })}
             {if by_code { code_field(field, typed).into_any() } else { password_field(field, "Password", typed).into_any() }}
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             <div class="modal-actions">

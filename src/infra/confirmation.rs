@@ -19,7 +19,8 @@ pub struct Asked {
     pub target: String,
     /// The gateway's words for the operator ("Restore snapshot #3").
     pub summary: String,
-    /// `totp` and `recovery_code`, or `password` for an account without a second factor.
+    /// `totp`, `passkey` and `recovery_code` as the account has them, or `password` for an
+    /// account without a second factor.
     pub methods: Vec<String>,
 }
 
@@ -54,6 +55,11 @@ impl Asked {
         self.methods
             .iter()
             .any(|m| m == "totp" || m == "recovery_code")
+    }
+
+    /// Whether one of the operator's passkeys can prove it.
+    pub fn by_passkey(&self) -> bool {
+        self.methods.iter().any(|m| m == "passkey")
     }
 }
 

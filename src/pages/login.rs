@@ -6,9 +6,10 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
-use crate::infra::api::types::{SignIn, Token};
+use crate::infra::api::types::{PasskeyOptions, SignIn, Token};
 use crate::infra::api::{use_api, Api, ApiError};
 use crate::infra::session::{use_session, Session};
+use crate::infra::webauthn::{self, Ceremony};
 use crate::routes::safe_next;
 use crate::ui::dialog::Modal;
 use wasm_bindgen::JsCast;
@@ -82,7 +83,8 @@ pub fn LoginPage() -> impl IntoView {
                     on:input=move |ev| username.set(event_target_value(&ev))
                 />
                 {move || if attempt.second_step() {
-                    code_field("code", attempt.code).into_any()
+                    let name = Signal::derive(move || username.get().trim().to_owned());
+                    attempt.second_step_fields("code", api, session, name, password).into_any()
                 } else {
                     password_field("password", "Password", password).into_any()
                 }}
@@ -134,6 +136,8 @@ struct Attempt {
     /// After a right password, for an account with a second factor: the gateway's
     /// challenge, which the code goes with.
     challenge: RwSignal<Option<String>>,
+    /// The account has a passkey: its second step can be one.
+    passkey: RwSignal<bool>,
     code: RwSignal<String>,
 }
 
@@ -156,6 +160,7 @@ impl Attempt {
             error: RwSignal::new(None),
             wait_secs,
             challenge: RwSignal::new(None),
+            passkey: RwSignal::new(false),
             code: RwSignal::new(String::new()),
         }
     }
@@ -197,47 +202,127 @@ impl Attempt {
                     api.second_factor::<Token>(body).await.map(SignIn::Token)
                 }
             };
-            self.busy.try_set(false);
-            match result {
-                Ok(SignIn::Token(token)) => {
-                    password.try_set(String::new());
-                    self.code.try_set(String::new());
-                    self.challenge.try_set(None);
-                    session.begin(name, token.expires_in);
-                    session.set_must_enrol(token.must_enrol);
+            self.settle(api, session, name, password, challenge.is_some(), result);
+        });
+    }
+
+    /// The second step with a passkey: the gateway's options for this challenge, the
+    /// browser's prompt, and its answer sent as a code would be.
+    fn run_passkey(self, api: Api, session: Session, name: String, password: RwSignal<String>) {
+        let Some(challenge) = self.challenge.get_untracked() else {
+            return;
+        };
+        if self.busy.get_untracked() || self.wait_secs.get_untracked() > 0 {
+            return;
+        }
+        self.busy.set(true);
+        self.error.set(None);
+        spawn_local(async move {
+            let with_challenge = || object([("challenge", challenge.as_str().into())]);
+            let options = match api
+                .passkey_sign_in::<PasskeyOptions>(with_challenge())
+                .await
+            {
+                Ok(options) => options,
+                Err(error) => {
+                    self.settle(api, session, name, password, true, Err(error));
+                    return;
                 }
-                Ok(SignIn::SecondFactor { challenge }) => {
-                    password.try_set(String::new());
-                    self.challenge.try_set(Some(challenge));
+            };
+            let answer = match webauthn::run(Ceremony::Get, &options.options).await {
+                Ok(answer) => answer,
+                Err(said) => {
+                    self.busy.try_set(false);
+                    self.error.try_set(Some(said));
+                    return;
                 }
-                // The challenge lapsed (or the password changed meanwhile): back to the password.
-                Err(ApiError::Unauthorized(detail))
-                    if challenge.is_some() && detail != "Incorrect code" =>
-                {
-                    self.challenge.try_set(None);
-                    self.code.try_set(String::new());
-                    let detail = detail.trim_end_matches('.');
-                    self.error.try_set(Some(format!("{detail}.")));
-                }
-                // The gateway's word: bad credentials, a wrong code, or a disabled account.
-                Err(ApiError::Unauthorized(detail)) => {
-                    let detail = detail.trim_end_matches('.');
-                    self.error.try_set(Some(format!("{detail}.")));
-                }
-                Err(ApiError::RateLimited { retry_after_secs }) => {
-                    self.wait_secs.try_set(retry_after_secs);
-                }
-                Err(ApiError::Unreachable) => {
-                    self.error.try_set(Some(format!(
+            };
+            let body = object([
+                ("challenge", challenge.as_str().into()),
+                ("passkey", answer),
+            ]);
+            let result = api.second_factor::<Token>(body).await.map(SignIn::Token);
+            self.settle(api, session, name, password, true, result);
+        });
+    }
+
+    /// What a sign-in's answer means for the form: the session begins, the second step is
+    /// asked, or the gateway's refusal is said.
+    fn settle(
+        self,
+        api: Api,
+        session: Session,
+        name: String,
+        password: RwSignal<String>,
+        second_step: bool,
+        result: Result<SignIn, ApiError>,
+    ) {
+        self.busy.try_set(false);
+        match result {
+            Ok(SignIn::Token(token)) => {
+                password.try_set(String::new());
+                self.code.try_set(String::new());
+                self.challenge.try_set(None);
+                session.begin(name, token.expires_in);
+                session.set_must_enrol(token.must_enrol);
+            }
+            Ok(SignIn::SecondFactor { challenge, passkey }) => {
+                password.try_set(String::new());
+                self.passkey.try_set(passkey);
+                self.challenge.try_set(Some(challenge));
+            }
+            // The challenge lapsed (or the password changed meanwhile): back to the password.
+            Err(ApiError::Unauthorized(detail))
+                if second_step
+                    && detail != "Incorrect code"
+                    && detail != "The passkey was not accepted" =>
+            {
+                self.challenge.try_set(None);
+                self.code.try_set(String::new());
+                let detail = detail.trim_end_matches('.');
+                self.error.try_set(Some(format!("{detail}.")));
+            }
+            // The gateway's word: bad credentials, a wrong code, or a disabled account.
+            Err(ApiError::Unauthorized(detail)) => {
+                let detail = detail.trim_end_matches('.');
+                self.error.try_set(Some(format!("{detail}.")));
+            }
+            Err(ApiError::RateLimited { retry_after_secs }) => {
+                self.wait_secs.try_set(retry_after_secs);
+            }
+            Err(ApiError::Unreachable) => {
+                self.error.try_set(Some(format!(
                         "Cannot reach the Galaxy gateway at {}. Check your connection or VPN, then try again.",
                         api.base_url()
                     )));
-                }
-                Err(other) => {
-                    self.error.try_set(Some(other.message()));
-                }
             }
-        });
+            Err(other) => {
+                self.error.try_set(Some(other.message()));
+            }
+        }
+    }
+
+    /// The second step's fields: a passkey (when the account has one), or a typed code.
+    fn second_step_fields(
+        self,
+        code_id: &'static str,
+        api: Api,
+        session: Session,
+        name: Signal<String>,
+        password: RwSignal<String>,
+    ) -> impl IntoView {
+        let use_passkey = move |_| {
+            self.run_passkey(api, session, name.get_untracked(), password);
+        };
+        view! {
+            <Show when=move || self.passkey.get()>
+                <button type="button" class="button primary passkey" disabled=move || self.locked() on:click=use_passkey>
+                    "Use a passkey"
+                </button>
+                <p class="hint">"Or type a code:"</p>
+            </Show>
+            {code_field(code_id, self.code)}
+        }
     }
 
     fn messages(self) -> impl IntoView {
@@ -273,6 +358,7 @@ pub fn SignInAgain() -> impl IntoView {
             format!("Your session ended. The gateway said: {reason}.")
         };
         let who = name.clone();
+        let who_again = name.clone();
         let submit = move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
             attempt.run(api, session, who.clone(), password);
@@ -284,7 +370,8 @@ pub fn SignInAgain() -> impl IntoView {
                     <label for="again-username">"Username"</label>
                     <input id="again-username" name="username" autocomplete="username" readonly prop:value=name />
                     {move || if attempt.second_step() {
-                        code_field("again-code", attempt.code).into_any()
+                        let name = Signal::stored(who_again.clone());
+                        attempt.second_step_fields("again-code", api, session, name, password).into_any()
                     } else {
                         password_field("again-password", "Password", password).into_any()
                     }}

@@ -8,6 +8,7 @@ pub mod deploy;
 pub mod login;
 pub mod not_found;
 pub mod overview;
+pub mod passkeys;
 pub mod password;
 pub mod players;
 pub mod runtime_config;

@@ -14,6 +14,7 @@ use crate::infra::loader::Loader;
 use crate::infra::mutation::Mutation;
 use crate::infra::session::use_session;
 use crate::pages::login::{code_kind, password_field};
+use crate::pages::passkeys::Passkeys;
 use crate::ui::focus;
 use crate::ui::load::render;
 use crate::ui::toast::use_toasts;
@@ -21,10 +22,12 @@ use crate::ui::toast::use_toasts;
 #[derive(Clone)]
 enum Step {
     Status,
-    /// Setting up the app for this secret; `replacing` the one enrolled.
+    /// Setting up the app for this secret; `replacing` the one enrolled; `passkey_only`: the
+    /// account's factor is a passkey, so its proof is a recovery code.
     Scan {
         secret: NewSecret,
         replacing: bool,
+        passkey_only: bool,
     },
     /// Enrolled: the recovery codes, until the operator says they are kept.
     Codes(Vec<String>),
@@ -41,22 +44,38 @@ pub fn TwoStep(changed: RwSignal<u32>) -> impl IntoView {
         api.get::<Factors>("/admin/auth/me")
     });
     let start = Mutation::new();
-    let set_up = move |replacing: bool| {
+    let set_up = move |replacing: bool, passkey_only: bool| {
         start.run(
             api.json::<NewSecret>(Method::POST, "/admin/auth/totp/secret", None),
-            move |secret| step.set(Step::Scan { secret, replacing }),
+            move |secret| {
+                step.set(Step::Scan {
+                    secret,
+                    replacing,
+                    passkey_only,
+                })
+            },
         );
     };
     let retry = Callback::new(move |_| factors.refetch());
     let status = move || {
         render(factors.get(), "your two-step sign-in", retry, move |f| {
-            let said = if f.totp {
+            let factor = match (f.totp, f.passkeys) {
+                (true, 0) => Some("a code of your authenticator app".to_owned()),
+                (true, n) => Some(format!(
+                    "a code of your authenticator app or one of your {n} passkeys"
+                )),
+                (false, 1) => Some("your passkey".to_owned()),
+                (false, 0) => None,
+                (false, n) => Some(format!("one of your {n} passkeys")),
+            };
+            let said = if let Some(factor) = factor {
                 format!(
-                    "On: signing in takes your password and a code of your authenticator app. {} of 10 recovery codes left.",
+                    "On: signing in takes your password and {factor}. {} of 10 recovery codes left.",
                     f.recovery_codes_left
                 )
             } else if f.required {
-                "Off, and your role requires it: set up an authenticator app now.".to_owned()
+                "Off, and your role requires it: set up an authenticator app or a passkey now."
+                    .to_owned()
             } else {
                 "Off: signing in takes only your password. An authenticator app keeps a stolen password from being enough.".to_owned()
             };
@@ -68,7 +87,7 @@ pub fn TwoStep(changed: RwSignal<u32>) -> impl IntoView {
             view! {
                 <p data-testid="two-step-status">{said}</p>
                 {move || start.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-                <button type="button" class="button" disabled=start.busy() on:click=move |_| set_up(f.totp)>{label}</button>
+                <button type="button" class="button" disabled=start.busy() on:click=move |_| set_up(f.totp, !f.totp && f.passkeys > 0)>{label}</button>
             }
             .into_any()
         })
@@ -76,11 +95,14 @@ pub fn TwoStep(changed: RwSignal<u32>) -> impl IntoView {
     view! {
         <h2 id="two-step">"Two-step sign-in"</h2>
         {move || match step.get() {
-            Step::Status => status().into_any(),
-            Step::Scan { secret, replacing } => {
+            Step::Status => {
+                let enrolled = Callback::new(move |codes| step.set(Step::Codes(codes)));
+                view! { {status()} <Passkeys changed enrolled /> }.into_any()
+            }
+            Step::Scan { secret, replacing, passkey_only } => {
                 let enrolled = Callback::new(move |codes| step.set(Step::Codes(codes)));
                 let cancel = Callback::new(move |_| step.set(Step::Status));
-                view! { <Enrol secret replacing enrolled cancel /> }.into_any()
+                view! { <Enrol secret replacing passkey_only enrolled cancel /> }.into_any()
             }
             Step::Codes(codes) => {
                 let kept = Callback::new(move |_| {
@@ -105,7 +127,7 @@ pub fn EnrolPage() -> impl IntoView {
     view! {
         <section class="page">
             <h1>"Set up two-step sign-in"</h1>
-            <p>"Your role signs in with a second factor. Set up an authenticator app to carry on: the console opens once it is set up."</p>
+            <p>"Your role signs in with a second factor. Set up an authenticator app or a passkey to carry on: the console opens once it is set up."</p>
             <TwoStep changed />
         </section>
     }
@@ -118,6 +140,7 @@ pub fn EnrolPage() -> impl IntoView {
 fn Enrol(
     secret: NewSecret,
     replacing: bool,
+    passkey_only: bool,
     enrolled: Callback<Vec<String>>,
     cancel: Callback<()>,
 ) -> impl IntoView {
@@ -136,6 +159,8 @@ fn Enrol(
                 "code" => ("current_code", typed.trim().to_owned()),
                 _ => ("current_recovery_code", typed.trim().to_owned()),
             }
+        } else if passkey_only {
+            ("current_recovery_code", typed.trim().to_owned())
         } else {
             ("current_password", typed)
         };
@@ -170,9 +195,14 @@ fn Enrol(
                 prop:value=code
                 on:input=move |ev| code.set(event_target_value(&ev))
             />
-            {if replacing {
+            {if replacing || passkey_only {
+                let label = if replacing {
+                    "3. A code of your current app, or one of your recovery codes"
+                } else {
+                    "3. One of your recovery codes, to show it is you"
+                };
                 view! {
-                    <label for="enrol-current">"3. A code of your current app, or one of your recovery codes"</label>
+                    <label for="enrol-current">{label}</label>
                     <input
                         id="enrol-current"
                         autocomplete="off"

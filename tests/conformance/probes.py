@@ -86,6 +86,14 @@ PROBES: dict[str, Probe] = {
     # An action that takes no proof: refused before anything is checked.
     "confirmAction": probe(422, body={"action": "gameStatus", "target": "x"}),
     "listOwnSessions": probe(200),
+    # The kit's account has no passkey.
+    "confirmWithPasskeyOptions": probe(409),
+    # Begins a ceremony that nothing finishes; it expires.
+    "startPasskeyRegistration": probe(200),
+    # A blank name: refused before the proof or the ceremony is looked at.
+    "addPasskey": probe(422, body={"name": " ", "credential": {}}),
+    "listPasskeys": probe(200),
+    "deletePasskey": probe(404),
     # A name that is empty: refused before anything is made.
     "createApiKey": probe(422, body={"name": "", "role": "viewer", "expires_in_days": 1}),
     "listApiKeys": probe(200),
@@ -105,6 +113,7 @@ PATH_PARAMETERS = {
     "{account_id}": NO_SUCH_UUID,
     "{session_id}": NO_SUCH_UUID,
     "{key_id}": NO_SUCH_UUID,
+    "{passkey_id}": NO_SUCH_UUID,
     "{snapshot_id}": str(NO_SUCH_SNAPSHOT),
     "{key}": "motd",
 }

@@ -34,7 +34,7 @@ def test_the_admin_logs_in_and_me_describes_the_session(gw, admin):
                          "second_factor"}, body
     idle, left = body["idle_timeout_secs"], body["idle_expires_in"]
     assert (idle is None and left is None) or (isinstance(idle, int) and idle >= 1 and 0 <= left <= idle), body
-    assert set(body["second_factor"]) == {"totp", "recovery_codes_left", "required"}, body
+    assert set(body["second_factor"]) == {"totp", "passkeys", "recovery_codes_left", "required"}, body
     assert UUID_RE.match(body["id"]), body
     assert (body["username"], body["role"]) == (admin.username, "admin"), body
     left = (parse_time(body["expires_at"]) - now()).total_seconds()

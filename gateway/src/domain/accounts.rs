@@ -22,35 +22,56 @@ const GENERATED_PASSWORD_CHARS: usize = 20;
 /// No 0/O, 1/l/I: a one-time password is read off a screen and typed.
 const PASSWORD_ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Account {
     pub id: Uuid,
     pub username: String,
-    #[serde(skip)]
     pub password_hash: String,
     pub role: Role,
     pub disabled: bool,
-    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
     pub last_login_at: Option<OffsetDateTime>,
     /// Bumped by every change that must end the account's sessions (role, disabling, password);
     /// a token carries the version it was issued at.
-    #[serde(skip)]
     pub token_version: u64,
-    /// The TOTP secret (`domain::second_factor`); listed only as whether there is one.
-    #[serde(rename = "second_factor", serialize_with = "enrolled")]
+    /// The TOTP secret (`domain::second_factor`); never listed (`second_factor` says whether
+    /// the account has any factor).
     pub totp_secret: Option<Vec<u8>>,
     /// The last 30-second step whose code was used: a code works only for a later one.
-    #[serde(skip)]
     pub totp_last_step: u64,
     /// SHA-256 (hex) of each recovery code not used yet.
-    #[serde(skip)]
     pub recovery_codes: Vec<String>,
+    /// How many passkeys it has (`domain::passkeys`), kept beside it by the store.
+    pub passkeys: usize,
 }
 
-fn enrolled<S: serde::Serializer>(secret: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_bool(secret.is_some())
+/// An account as the contract lists it: never its secrets, and its second factor only as
+/// whether it has one.
+impl Serialize for Account {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Listed<'a> {
+            id: Uuid,
+            username: &'a str,
+            role: Role,
+            disabled: bool,
+            #[serde(with = "time::serde::rfc3339")]
+            created_at: OffsetDateTime,
+            #[serde(with = "time::serde::rfc3339::option")]
+            last_login_at: Option<OffsetDateTime>,
+            second_factor: bool,
+        }
+        Listed {
+            id: self.id,
+            username: &self.username,
+            role: self.role,
+            disabled: self.disabled,
+            created_at: self.created_at,
+            last_login_at: self.last_login_at,
+            second_factor: self.has_second_factor(),
+        }
+        .serialize(s)
+    }
 }
 
 impl Account {
@@ -68,6 +89,33 @@ impl Account {
             totp_secret: None,
             totp_last_step: 0,
             recovery_codes: Vec::new(),
+            passkeys: 0,
+        }
+    }
+
+    /// Whether it signs in with a second factor: an authenticator app or a passkey.
+    pub fn has_second_factor(&self) -> bool {
+        self.totp_secret.is_some() || self.passkeys > 0
+    }
+
+    /// What proves its owner, as the contract names the methods: each factor it has and its
+    /// recovery codes, or its password when it has no factor.
+    pub fn proof_methods(&self) -> &'static [&'static str] {
+        match (self.totp_secret.is_some(), self.passkeys > 0) {
+            (true, true) => &["totp", "passkey", "recovery_code"],
+            (true, false) => &["totp", "recovery_code"],
+            (false, true) => &["passkey", "recovery_code"],
+            (false, false) => &["password"],
+        }
+    }
+
+    /// The factors it has, as an audit entry's before and after name them.
+    pub fn factor_names(&self) -> &'static str {
+        match (self.totp_secret.is_some(), self.passkeys > 0) {
+            (true, true) => "totp+passkey",
+            (true, false) => "totp",
+            (false, true) => "passkey",
+            (false, false) => "none",
         }
     }
 
@@ -104,7 +152,15 @@ impl SecondFactorChange {
         }
     }
 
+    /// Whether it removes every factor (an admin's reset) rather than enrolling an app.
+    pub fn is_removal(&self) -> bool {
+        self.secret.is_none()
+    }
+
     pub fn apply(&self, account: &mut Account) {
+        if self.is_removal() {
+            account.passkeys = 0;
+        }
         account.totp_secret = self.secret.clone();
         account.totp_last_step = self.last_step;
         account.recovery_codes = self.recovery_codes.clone();

@@ -82,7 +82,8 @@ impl Dangerous {
             | "resetAccountPassword"
             | "setAccountDisabled"
             | "deleteAccount"
-            | "resetAccountSecondFactor" => Some(TargetType::Account),
+            | "resetAccountSecondFactor"
+            | "addPasskey" => Some(TargetType::Account),
             "setConfig" | "resetConfig" => Some(TargetType::Config),
             _ => None,
         }
@@ -102,6 +103,8 @@ pub const ACTIONS: &[&str] = &[
     "createAccount",
     "setConfig",
     "resetConfig",
+    "addPasskey",
+    "deletePasskey",
 ];
 
 /// The most characters of a target a proof is asked for (the longest the gateway names is an
@@ -125,6 +128,8 @@ pub fn describe(action: &str, target: &str) -> String {
         "createAccount" => format!("Create {subject} as {detail}"),
         "setConfig" => format!("Change {subject} in production"),
         "resetConfig" => format!("Reset {subject} to its default in production"),
+        "addPasskey" => format!("Add a passkey to account {subject}"),
+        "deletePasskey" => format!("Remove passkey {subject}"),
         other => format!("{other} {target}"),
     }
 }
@@ -160,7 +165,7 @@ mod tests {
     fn every_action_that_takes_a_proof_is_known() {
         for action in ACTIONS {
             let d = Dangerous::new(action, "x", "y");
-            let unnamed = ["bulkPlayers", "createAccount"].contains(action);
+            let unnamed = ["bulkPlayers", "createAccount", "deletePasskey"].contains(action);
             assert!(d.target_type().is_some() || unnamed, "{action}");
             assert!(
                 !describe(action, "x/y").starts_with(action),

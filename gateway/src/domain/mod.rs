@@ -13,6 +13,7 @@ pub mod game;
 pub mod history;
 pub mod keyset;
 pub mod login_limit;
+pub mod passkeys;
 pub mod player_list;
 pub mod player_sessions;
 pub mod players;

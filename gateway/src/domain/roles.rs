@@ -86,6 +86,26 @@ pub const OPERATIONS: &[Operation] = &[
     op("enrolTotp", "PUT", "/admin/auth/totp", Role::Viewer),
     op("confirmAction", "POST", "/admin/auth/confirm", Role::Viewer),
     op(
+        "confirmWithPasskeyOptions",
+        "POST",
+        "/admin/auth/confirm/passkey",
+        Role::Viewer,
+    ),
+    op(
+        "startPasskeyRegistration",
+        "POST",
+        "/admin/auth/passkeys/registration",
+        Role::Viewer,
+    ),
+    op("addPasskey", "POST", "/admin/auth/passkeys", Role::Viewer),
+    op("listPasskeys", "GET", "/admin/auth/passkeys", Role::Viewer),
+    op(
+        "deletePasskey",
+        "DELETE",
+        "/admin/auth/passkeys/{passkey_id}",
+        Role::Viewer,
+    ),
+    op(
         "listOwnSessions",
         "GET",
         "/admin/auth/sessions",
@@ -266,7 +286,18 @@ pub const OPERATIONS: &[Operation] = &[
 ];
 
 /// What a session that must enrol a second factor first may call: who it is and the enrolment.
-pub const ENROLMENT_OPERATIONS: &[&str] = &["me", "newTotpSecret", "enrolTotp", "logout"];
+/// Adding a passkey takes a proof (the password, as the account has no factor yet), so the
+/// proof's operation is one of them.
+pub const ENROLMENT_OPERATIONS: &[&str] = &[
+    "me",
+    "newTotpSecret",
+    "enrolTotp",
+    "startPasskeyRegistration",
+    "addPasskey",
+    "listPasskeys",
+    "confirmAction",
+    "logout",
+];
 
 /// What only a person may do: their own sign-in (factors, proofs, sessions, password), making
 /// keys, and whatever hands out a credential or a role (a new account with a password of the
@@ -280,6 +311,11 @@ pub const NOT_FOR_API_KEYS: &[&str] = &[
     "newTotpSecret",
     "enrolTotp",
     "confirmAction",
+    "confirmWithPasskeyOptions",
+    "startPasskeyRegistration",
+    "addPasskey",
+    "listPasskeys",
+    "deletePasskey",
     "listOwnSessions",
     "endOtherSessions",
     "endOwnSession",

@@ -334,11 +334,7 @@ async fn reset_second_factor(
             format!("Reset the second factor of {}", found.username),
         ),
     )?;
-    let before = if found.totp_secret.is_some() {
-        "totp"
-    } else {
-        "none"
-    };
+    let before = found.factor_names();
     let entry = state.audit_entry(
         &session.actor(),
         target("account.factor_reset", &found)

@@ -329,8 +329,9 @@ pub struct Session {
     pub must_enrol: bool,
     /// The account's token version: a proof of a dangerous action is good only within it.
     pub version: u64,
-    /// The account has a second factor, so proofs take its code rather than the password.
-    pub second_factor: bool,
+    /// What a proof of the account's owner may be (`Account::proof_methods`): its factors, or
+    /// its password when it has none.
+    pub proof_methods: &'static [&'static str],
     /// The session (`domain::sessions`) the token belongs to; for an API key, the key's id.
     pub sid: Uuid,
     /// Set when the request is signed by an API key rather than a person's session.
@@ -456,7 +457,7 @@ impl FromRequestParts<AppState> for Session {
                 expires_at,
                 must_enrol: claims.enrol,
                 version: account.token_version,
-                second_factor: account.totp_secret.is_some(),
+                proof_methods: account.proof_methods(),
                 sid,
                 api_key: None,
                 idle_ends_at,
@@ -541,7 +542,7 @@ async fn key_session(parts: &Parts, state: &AppState, secret: &str) -> Result<Se
         expires_at: key.expires_at,
         must_enrol: false,
         version: creator.token_version,
-        second_factor: false,
+        proof_methods: &[],
         sid: key.id,
         api_key: Some(via.clone()),
         idle_ends_at: None,

@@ -15,11 +15,13 @@ use time::OffsetDateTime;
 
 use crate::domain::audit::Audit;
 use crate::domain::confirmation::{describe, Dangerous, ACTIONS, MAX_TARGET_CHARS, PROOF_SECS};
+use crate::domain::passkeys::Purpose;
 use crate::domain::second_factor as factor;
 use crate::http::auth::{limit_key, verify_slowly, Session, AUDIENCE, ISSUER};
 use crate::http::client_ip;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::JsonBody;
+use crate::http::passkey_assertion;
 use crate::http::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -47,14 +49,6 @@ struct ProofClaims {
     gen: u64,
 }
 
-fn methods(session: &Session) -> &'static [&'static str] {
-    if session.second_factor {
-        &["totp", "recovery_code"]
-    } else {
-        &["password"]
-    }
-}
-
 /// Lets `dangerous` go on only with a proof for it from this account, when the gateway asks
 /// for proofs (`--confirm-dangerous-actions`).
 pub fn require(
@@ -63,13 +57,22 @@ pub fn require(
     headers: &HeaderMap,
     dangerous: Dangerous,
 ) -> ApiResult<()> {
-    let (asked, generation) = {
-        let world = state.world();
-        (world.confirm_dangerous_actions, world.token_generation)
-    };
-    if !asked {
+    if !state.world().confirm_dangerous_actions {
         return Ok(());
     }
+    require_always(state, session, headers, dangerous)
+}
+
+/// Lets `dangerous` go on only with a proof for it from this account, whatever the gateway's
+/// setting: for changes of the account's own factors, which a stolen session alone must never
+/// make.
+pub fn require_always(
+    state: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+    dangerous: Dangerous,
+) -> ApiResult<()> {
+    let generation = state.world().token_generation;
     if session.api_key.is_some() {
         // Only a person holds a factor or a password; a prompt the key's script cannot answer
         // would only mislead it.
@@ -114,7 +117,7 @@ pub fn require(
             action: dangerous.action,
             target: dangerous.target,
             summary: dangerous.summary,
-            methods: methods(session),
+            methods: session.proof_methods,
         })
     }
 }
@@ -131,6 +134,9 @@ struct Proof {
     code: Option<String>,
     recovery_code: Option<String>,
     password: Option<String>,
+    /// An assertion of one of the account's passkeys (`toJSON()` of `navigator.credentials.get`
+    /// with the options of `confirmWithPasskeyOptions`).
+    passkey: Option<Value>,
 }
 
 /// A proof for `action` on `target`, after a code of the account's second factor, or its
@@ -168,13 +174,21 @@ async fn confirm(
         return Err(ApiError::TooManyRequests(refusal));
     }
     let now = u64::try_from(OffsetDateTime::now_utc().unix_timestamp()).unwrap_or_default();
-    let (how, field) = match (&account.totp_secret, &body) {
-        (
-            Some(secret),
-            Proof {
-                code: Some(code), ..
-            },
-        ) => {
+    let has_factor = account.has_second_factor();
+    let (how, field) = match (
+        &body.passkey,
+        &body.code,
+        &body.recovery_code,
+        &body.password,
+    ) {
+        (Some(answer), ..) if account.passkeys > 0 => {
+            let ok =
+                passkey_assertion::verify_assertion(&state, &account, answer, Purpose::Confirm)
+                    .await?;
+            (ok.then_some("a passkey"), "passkey")
+        }
+        (None, Some(code), ..) if account.totp_secret.is_some() => {
+            let secret = account.totp_secret.as_deref().unwrap_or_default();
             let step = factor::matching_step(secret, code, now, account.totp_last_step);
             let ok = match step {
                 Some(step) => state.accounts.use_totp_step(account.id, step).await?,
@@ -182,26 +196,14 @@ async fn confirm(
             };
             (ok.then_some("an authenticator code"), "code")
         }
-        (
-            Some(_),
-            Proof {
-                recovery_code: Some(code),
-                ..
-            },
-        ) => {
+        (None, None, Some(code), _) if has_factor => {
             let left = state
                 .accounts
                 .use_recovery_code(account.id, &factor::recovery_hash(code))
                 .await?;
             (left.map(|_| "a recovery code"), "recovery_code")
         }
-        (
-            None,
-            Proof {
-                password: Some(password),
-                ..
-            },
-        ) => {
+        (None, None, None, Some(password)) if !has_factor => {
             let ok = verify_slowly(
                 &state,
                 Some(account.password_hash.clone()),
@@ -210,14 +212,12 @@ async fn confirm(
             .await;
             (ok.then_some("the password"), "password")
         }
-        (Some(_), _) => {
-            return Err(ApiError::field(
-                &["body", "code"],
-                "Field required: a code from your authenticator app, or a recovery code",
-                "missing",
-            ))
-        }
-        (None, _) => {
+        _ if has_factor => return Err(ApiError::field(
+            &["body", "code"],
+            "Field required: a code from your authenticator app, your passkey, or a recovery code",
+            "missing",
+        )),
+        _ => {
             return Err(ApiError::field(
                 &["body", "password"],
                 "Field required: your password",
@@ -246,6 +246,7 @@ async fn confirm(
         );
         let message = match field {
             "password" => "Value error, the password is not correct",
+            "passkey" => "Value error, the passkey's answer was not accepted; try again",
             _ => "Value error, the code is not right or was already used",
         };
         return Err(ApiError::field(&["body", field], message, "value_error"));

@@ -92,13 +92,13 @@ async fn login(
             "This account is disabled; ask an admin to enable it",
         ));
     }
-    if account.totp_secret.is_some() {
+    if account.has_second_factor() {
         // The password was right; the sign-in is not done until the second factor is, so the
         // failure count stands and nothing is recorded as a login yet.
         return Ok(Json(json!({
             "second_factor_required": true,
             "challenge": auth::challenge(&state, &account),
-            "methods": ["totp", "recovery_code"],
+            "methods": account.proof_methods(),
             "expires_in": auth::CHALLENGE_SECS,
         }))
         .into_response());
@@ -186,6 +186,7 @@ async fn me(session: Session, State(state): State<AppState>) -> ApiResult<Json<V
         "must_enrol": session.must_enrol,
         "second_factor": {
             "totp": account.totp_secret.is_some(),
+            "passkeys": account.passkeys,
             "recovery_codes_left": account.recovery_codes.len(),
             "required": state.world().second_factor_roles.contains(&account.role),
         },

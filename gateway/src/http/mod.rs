@@ -18,6 +18,8 @@ pub mod game;
 pub mod login;
 pub mod metrics;
 pub mod middleware;
+pub mod passkey_assertion;
+pub mod passkeys;
 pub mod players;
 pub mod public;
 pub mod request_log;
@@ -52,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .merge(audit::routes())
         .merge(metrics::routes())
         .merge(second_factor::routes())
+        .merge(passkeys::routes())
         .merge(confirmation::routes())
         .merge(sessions::routes())
         .merge(api_keys::routes())

@@ -14,12 +14,14 @@ use time::OffsetDateTime;
 
 use crate::domain::accounts::SecondFactorChange;
 use crate::domain::audit::{Actor, Audit, TargetType};
+use crate::domain::passkeys::Purpose;
 use crate::domain::second_factor::{self as factor, RECOVERY_CODES};
 use crate::http::auth::{self, limit_key, verify_slowly, Origin, Session};
 use crate::http::client_ip;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::JsonBody;
 use crate::http::login::{locked_detail, signed_in};
+use crate::http::passkey_assertion;
 use crate::http::session_cookie::Issued;
 use crate::http::state::AppState;
 use crate::store::sessions::Which;
@@ -41,6 +43,9 @@ struct SecondStep {
     challenge: String,
     code: Option<String>,
     recovery_code: Option<String>,
+    /// An assertion of one of the account's passkeys, with the options of
+    /// `signInWithPasskeyOptions`.
+    passkey: Option<Value>,
 }
 
 /// The second step of a sign-in. A wrong code counts as a failed login of the account and the
@@ -74,29 +79,41 @@ async fn second_step(
         );
         return Err(ApiError::TooManyRequests(refusal));
     }
-    let Some(secret) = account.totp_secret.clone() else {
+    if !account.has_second_factor() {
         return Err(ApiError::Unauthorized(
             "This account has no second factor any more; sign in again",
         ));
-    };
-    let how = match (body.code.as_deref(), body.recovery_code.as_deref()) {
-        (Some(code), None) => {
-            match factor::matching_step(&secret, code, now(), account.totp_last_step) {
+    }
+    let how = match (
+        body.code.as_deref(),
+        body.recovery_code.as_deref(),
+        body.passkey.as_ref(),
+    ) {
+        (Some(code), None, None) => {
+            let step = account.totp_secret.as_deref().and_then(|secret| {
+                factor::matching_step(secret, code, now(), account.totp_last_step)
+            });
+            match step {
                 Some(step) if state.accounts.use_totp_step(account.id, step).await? => {
                     Some("password and an authenticator code".to_owned())
                 }
                 _ => None,
             }
         }
-        (None, Some(code)) => state
+        (None, Some(code), None) => state
             .accounts
             .use_recovery_code(account.id, &factor::recovery_hash(code))
             .await?
             .map(|left| format!("password and a recovery code ({left} left)")),
+        (None, None, Some(answer)) => {
+            passkey_assertion::verify_assertion(&state, &account, answer, Purpose::SignIn)
+                .await?
+                .then(|| "password and a passkey".to_owned())
+        }
         _ => {
             return Err(ApiError::field(
                 &["body"],
-                "Value error, send either code or recovery_code",
+                "Value error, send one of code, recovery_code or passkey",
                 "value_error",
             ))
         }
@@ -105,6 +122,8 @@ async fn second_step(
         state.login_limits.record_failure(&key, client).await?;
         let which = if body.code.is_some() {
             "a wrong or already used authenticator code"
+        } else if body.passkey.is_some() {
+            "a passkey answer that was not accepted"
         } else {
             "a wrong or already used recovery code"
         };
@@ -112,7 +131,11 @@ async fn second_step(
             &Actor::anonymous(),
             on_account().detail(format!("from {client}: {which}")),
         );
-        return Err(ApiError::Unauthorized("Incorrect code"));
+        return Err(ApiError::Unauthorized(if body.passkey.is_some() {
+            "The passkey was not accepted"
+        } else {
+            "Incorrect code"
+        }));
     };
     signed_in(
         &state,
@@ -211,6 +234,18 @@ async fn enrol(
             };
             (proven, "current_code")
         }
+        // A passkey but no app: a passkey is not typed, so one of the recovery codes.
+        None if account.has_second_factor() => {
+            let proven = match &body.current_recovery_code {
+                Some(code) => state
+                    .accounts
+                    .use_recovery_code(account.id, &factor::recovery_hash(code))
+                    .await?
+                    .is_some(),
+                None => false,
+            };
+            (proven, "current_recovery_code")
+        }
         None => {
             let proven = match body.current_password.clone() {
                 Some(password) => {
@@ -225,6 +260,7 @@ async fn enrol(
         state.login_limits.record_failure(&key, client).await?;
         let what = match field {
             "current_code" => "a wrong current code",
+            "current_recovery_code" => "a wrong recovery code",
             _ => "a wrong password",
         };
         state.world().audit(
@@ -234,6 +270,7 @@ async fn enrol(
         );
         let message = match field {
             "current_code" => "Value error, enter a code from your current authenticator app",
+            "current_recovery_code" => "Value error, enter one of your recovery codes",
             _ => "Value error, enter your password",
         };
         return Err(ApiError::field(&["body", field], message, "value_error"));
@@ -246,15 +283,18 @@ async fn enrol(
         recovery_codes: codes.iter().map(|c| factor::recovery_hash(c)).collect(),
         revoke: false,
     };
-    let before = if account.totp_secret.is_some() {
-        "totp"
-    } else {
-        "none"
-    };
+    let before = account.factor_names();
     let entry = state.audit_entry(
         &session.actor(),
         own_account(&session, "auth.factor_enrol")
-            .change(before, "totp")
+            .change(
+                before,
+                if account.passkeys > 0 {
+                    "totp+passkey"
+                } else {
+                    "totp"
+                },
+            )
             .detail(format!(
                 "authenticator app, {RECOVERY_CODES} new recovery codes, from {client}"
             )),
@@ -288,7 +328,7 @@ async fn enrol(
 }
 
 /// An entry about the signed-in account itself.
-fn own_account(session: &Session, action: &'static str) -> Audit {
+pub(crate) fn own_account(session: &Session, action: &'static str) -> Audit {
     Audit::new(action).on(
         TargetType::Account,
         Some(session.id.to_string()),

@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 
 use crate::domain::accounts::{self, Account};
 use crate::domain::audit::{Actor, Audit, AuditEntry, TargetType};
+use crate::domain::passkeys::RelyingParty;
 use crate::domain::players::Player;
 use crate::domain::roles::Role;
 use crate::http::faults::Fault;
@@ -19,6 +20,7 @@ use crate::store::history::Source;
 use crate::store::login_limits::LoginLimitStore;
 use crate::store::memory::{lock, KnownTargets, World};
 use crate::store::moderation::Moderation;
+use crate::store::passkeys::Passkeys;
 use crate::store::player_events::PlayerEvents;
 use crate::store::players::Players;
 use crate::store::postgres::Postgres;
@@ -48,6 +50,8 @@ pub struct AppState {
     pub sessions: Sessions,
     /// API keys, beside the accounts.
     pub api_keys: ApiKeys,
+    pub passkeys: Passkeys,
+    pub relying_party: Arc<RelyingParty>,
     /// The audit log, beside the accounts.
     pub audit: AuditLog,
     /// Bans, notes and the deletion of players.
@@ -124,6 +128,13 @@ impl AppState {
             Some(pg) => Sessions::Postgres(pg.clone()),
             None => Sessions::Memory(world.clone()),
         };
+        let passkeys = match &pg {
+            Some(pg) => Passkeys::Postgres(pg.clone()),
+            None => Passkeys::Memory(world.clone()),
+        };
+        let relying_party = settings
+            .relying_party()
+            .expect("the passkey settings are checked at start-up");
         let api_keys = match &pg {
             Some(pg) => ApiKeys::Postgres(pg.clone()),
             None => ApiKeys::Memory(world.clone()),
@@ -161,6 +172,8 @@ impl AppState {
             login_limits,
             sessions,
             api_keys,
+            passkeys,
+            relying_party: Arc::new(relying_party),
             audit,
             moderation,
             players,

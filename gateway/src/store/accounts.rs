@@ -122,6 +122,8 @@ impl Accounts {
                 let current = existing(&world, id)?;
                 accounts::check_delete(&current, acting, &enabled_admins(&world.accounts))?;
                 world.accounts.retain(|a| a.id != id);
+                // As ON DELETE CASCADE has it.
+                world.passkeys.retain(|k| k.account_id != id);
                 world.record_audit(audit(&current));
                 Ok(current)
             }
@@ -174,6 +176,9 @@ impl Accounts {
                 };
                 change.apply(account);
                 let account = account.clone();
+                if change.is_removal() {
+                    world.passkeys.retain(|k| k.account_id != id);
+                }
                 world.record_audit(entry);
                 Ok(Some(account))
             }

@@ -71,6 +71,10 @@ pub struct World {
     /// When this process last recorded a refusal of each key: at most one entry a minute per
     /// key, so a script still using a revoked key cannot flood the audit log.
     pub api_key_refusals: HashMap<Uuid, OffsetDateTime>,
+    /// Passkeys of the accounts (`store::passkeys`), oldest first; a reset forgets them all.
+    pub passkeys: Vec<crate::domain::passkeys::Passkey>,
+    /// WebAuthn ceremonies in flight, by challenge.
+    pub passkey_ceremonies: HashMap<Uuid, crate::domain::passkeys::Ceremony>,
     pub token_generation: u64,
     pub token_ttl: Duration,
     /// The settings' idle limit of sessions, changed only by a dev control (a reset restores it).
@@ -127,6 +131,8 @@ impl World {
             sessions: HashMap::new(),
             api_keys: HashMap::new(),
             api_key_refusals: HashMap::new(),
+            passkeys: Vec::new(),
+            passkey_ceremonies: HashMap::new(),
             token_generation,
             token_ttl: settings.token_ttl,
             session_idle: settings

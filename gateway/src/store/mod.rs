@@ -31,6 +31,7 @@ pub mod history;
 pub mod login_limits;
 pub mod memory;
 pub mod moderation;
+pub mod passkeys;
 pub mod player_events;
 pub mod players;
 pub mod postgres;

@@ -35,6 +35,8 @@ pub enum ApiError {
     NotSaved,
     /// A dangerous action the gateway asked the operator to confirm, and they did not.
     NotConfirmed,
+    /// The browser's own refusal on the way (a passkey's prompt), in the operator's words.
+    Browser(String),
 }
 
 impl ApiError {
@@ -87,6 +89,7 @@ impl ApiError {
             ApiError::Aborted => "The request was cancelled.".to_owned(),
             ApiError::NotSaved => "The browser refused to save the file.".to_owned(),
             ApiError::NotConfirmed => "Not done: it was not confirmed.".to_owned(),
+            ApiError::Browser(said) => said.clone(),
         }
     }
 }

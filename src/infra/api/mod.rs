@@ -126,6 +126,20 @@ impl Api {
         self.anonymous("/admin/auth/confirm", body)
     }
 
+    /// The options of a passkey's answer for a sign-in's second step (`body`: its
+    /// challenge), sent as `second_factor` is.
+    pub fn passkey_sign_in<T: FromJson>(self, body: Value) -> Typed<T> {
+        self.anonymous("/admin/auth/login/passkey", body)
+    }
+
+    /// The options of a passkey's answer for a proof, asked as `confirm` is.
+    pub fn passkey_proof<T: FromJson>(self) -> Typed<T> {
+        self.anonymous(
+            "/admin/auth/confirm/passkey",
+            crate::infra::json::object([]),
+        )
+    }
+
     fn anonymous<T: FromJson>(self, path: &str, body: Value) -> Typed<T> {
         let call = Call::new(Method::POST, path.to_owned(), Some(body));
         typed(self.text_of(Call {

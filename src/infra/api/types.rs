@@ -140,6 +140,8 @@ impl FromJson for Proof {
 pub struct Factors {
     /// An authenticator app is enrolled.
     pub totp: bool,
+    /// How many passkeys.
+    pub passkeys: u64,
     pub recovery_codes_left: u64,
     /// The account's role must have one.
     pub required: bool,
@@ -150,8 +152,61 @@ impl FromJson for Factors {
         let factor = field(v, "second_factor")?;
         Ok(Self {
             totp: flag(factor, "totp")?,
+            passkeys: whole(factor, "passkeys")?,
             recovery_codes_left: whole(factor, "recovery_codes_left")?,
             required: flag(factor, "required")?,
+        })
+    }
+}
+
+/// The options of a passkey ceremony the gateway began, for `navigator.credentials`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PasskeyOptions {
+    pub options: Value,
+}
+
+impl FromJson for PasskeyOptions {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            options: field(v, "options")?.clone(),
+        })
+    }
+}
+
+/// One of the signed-in account's passkeys (`listPasskeys`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Passkey {
+    pub id: String,
+    pub name: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+}
+
+impl FromJson for Passkey {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            id: text(v, "id")?,
+            name: text(v, "name")?,
+            created_at: text(v, "created_at")?,
+            last_used_at: text_or_null(v, "last_used_at")?,
+        })
+    }
+}
+
+/// A passkey kept (`addPasskey`): with recovery codes when it is the account's first factor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PasskeyAdded {
+    pub recovery_codes: Option<Vec<String>>,
+}
+
+impl FromJson for PasskeyAdded {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        field(v, "passkey").and_then(Passkey::from_json)?;
+        Ok(Self {
+            recovery_codes: match v.get("recovery_codes") {
+                Some(_) => Some(texts(v, "recovery_codes")?),
+                None => None,
+            },
         })
     }
 }
@@ -204,7 +259,11 @@ impl FromJson for Enrolled {
 #[derive(Debug, Clone, PartialEq)]
 pub enum SignIn {
     Token(Token),
-    SecondFactor { challenge: String },
+    /// `passkey`: the account has one, so the second step can be a passkey's.
+    SecondFactor {
+        challenge: String,
+        passkey: bool,
+    },
 }
 
 impl FromJson for SignIn {
@@ -212,6 +271,7 @@ impl FromJson for SignIn {
         if v.get("second_factor_required").and_then(Value::as_bool) == Some(true) {
             Ok(SignIn::SecondFactor {
                 challenge: text(v, "challenge")?,
+                passkey: texts(v, "methods")?.iter().any(|m| m == "passkey"),
             })
         } else {
             Token::from_json(v).map(SignIn::Token)

@@ -9,7 +9,7 @@ pub const KEYS: [&str; 5] = ["actor", "action", "target", "from", "to"];
 
 /// The actions the log records, offered as suggestions; a family (`config`)
 /// matches all of its actions. A gateway test checks that none is missing.
-pub const ACTIONS: [&str; 47] = [
+pub const ACTIONS: [&str; 48] = [
     "game",
     "game.pause",
     "game.resume",
@@ -37,6 +37,7 @@ pub const ACTIONS: [&str; 47] = [
     "auth.password_change",
     "auth.password_change_failed",
     "auth.factor_enrol",
+    "auth.factor_remove",
     "auth.factor_change_failed",
     "auth.confirm",
     "auth.confirm_failed",

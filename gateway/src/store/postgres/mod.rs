@@ -13,6 +13,7 @@ mod audit;
 mod config;
 mod moderation;
 mod notify;
+mod passkeys;
 mod players;
 mod seed;
 mod sessions;
@@ -40,7 +41,7 @@ use crate::store::{StoreError, StoreResult};
 /// The migrations (`api/migrations/NNNN_*.sql`) this gateway's queries need; start-up refuses a
 /// database where one is missing from `schema_migrations`.
 pub const REQUIRED_MIGRATIONS: &[&str] = &[
-    "0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011",
+    "0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011", "0012",
 ];
 
 /// How long a request waits for a connection, or for a new one to be made, before it is
@@ -75,7 +76,8 @@ fn unavailable(e: impl std::fmt::Display) -> StoreError {
 
 const ACCOUNT_COLUMNS: &str = "id, username, password_hash, role, disabled, \
      COALESCE(created_at, 'epoch'::timestamptz) AS created_at, last_login_at, token_version, \
-     totp_secret, totp_last_step, recovery_codes";
+     totp_secret, totp_last_step, recovery_codes, \
+     (SELECT count(*) FROM admin_passkeys k WHERE k.admin_id = admins.id) AS passkeys";
 
 /// The role in column `role` of `row`, from `table`: a value the migrations' CHECK allows.
 fn stored_role(row: &Row, table: &str) -> StoreResult<Role> {
@@ -101,6 +103,7 @@ fn account(row: &Row) -> StoreResult<Account> {
         totp_secret: row.get("totp_secret"),
         totp_last_step: u64::try_from(row.get::<_, i64>("totp_last_step")).unwrap_or_default(),
         recovery_codes: row.get("recovery_codes"),
+        passkeys: usize::try_from(row.get::<_, i64>("passkeys")).unwrap_or_default(),
     })
 }
 
@@ -417,6 +420,12 @@ impl Postgres {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(unavailable)?;
         let last_step = i64::try_from(change.last_step).unwrap_or(i64::MAX);
+        if change.is_removal() {
+            // A reset removes every factor: passkeys too.
+            tx.execute("DELETE FROM admin_passkeys WHERE admin_id = $1", &[&id])
+                .await
+                .map_err(unavailable)?;
+        }
         let row = tx
             .query_opt(
                 &format!(
@@ -491,6 +500,12 @@ impl Postgres {
         tx.execute("DELETE FROM admins WHERE id <> $1", &[&bootstrap.id])
             .await
             .map_err(unavailable)?;
+        tx.execute(
+            "DELETE FROM admin_passkeys WHERE admin_id = $1",
+            &[&bootstrap.id],
+        )
+        .await
+        .map_err(unavailable)?;
         tx.execute(
             "INSERT INTO admins (id, username, password_hash, role, disabled, created_at, token_version) \
              VALUES ($1, $2, $3, 'admin', FALSE, $4, 0) \
