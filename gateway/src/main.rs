@@ -185,7 +185,12 @@ fn build_settings(args: &Args) -> Result<Settings, String> {
         prometheus,
         secrets: loaded.secrets,
     };
-    settings.relying_party()?;
+    let party = settings.relying_party()?;
+    eprintln!(
+        "passkeys: RP ID {:?}, answers accepted from {}",
+        party.rp_id(),
+        args.cors_origins
+    );
     Ok(settings)
 }
 

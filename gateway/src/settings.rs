@@ -189,7 +189,11 @@ impl Settings {
                 .first()
                 .and_then(|o| o.split_once("://"))
                 .map(|(_, rest)| rest.split(':').next().unwrap_or(rest).to_owned())
-                .ok_or("passkeys need --passkey-rp-id or an origin in --cors-origins")?,
+                .ok_or(
+                    "passkeys need the dashboard's origin: set --cors-origins (CORS_ORIGINS), e.g. \
+                     https://galaxy.example.com, and --passkey-rp-id (PASSKEY_RP_ID) if the RP ID \
+                     is not its host",
+                )?,
         };
         crate::domain::passkeys::RelyingParty::new(&rp_id, origins)
     }

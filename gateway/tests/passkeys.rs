@@ -349,6 +349,17 @@ async fn the_only_factor_of_a_required_role_stays_and_an_admins_reset_removes_pa
         gw.status(&token, Method::GET, "/admin/game/status").await,
         403
     );
+    // Its proofs are for adding a passkey only.
+    let (status, refused) = gw
+        .send(
+            &token,
+            Method::POST,
+            "/admin/auth/confirm",
+            Some(json!({ "action": "deletePlayer", "target": player(1), "password": password })),
+        )
+        .await;
+    assert_eq!(status, 403, "{refused}");
+    assert_eq!(refused["code"], "second_factor_required");
     let key = SoftKey::new(11);
     let proof = password_proof(&gw, &token, "addPasskey", &id, password).await;
     let (status, added) = add(&gw, &token, &key, "Phone", Some(&proof)).await;

@@ -15,10 +15,15 @@ use crate::ui::format::timestamp;
 use crate::ui::load::render;
 use crate::ui::toast::use_toasts;
 
-/// `changed` counts the page's sign-in changes: each lists them again, and adding or removing
-/// one is one. A first factor's recovery codes go to `enrolled`, to be shown once.
+/// `changed` counts the page's sign-in changes: each lists the passkeys again. Adding or
+/// removing one is such a change, told to `factor_changed`; a first factor's recovery codes go
+/// to `enrolled` instead, to be shown once.
 #[component]
-pub fn Passkeys(changed: RwSignal<u32>, enrolled: Callback<Vec<String>>) -> impl IntoView {
+pub fn Passkeys(
+    changed: RwSignal<u32>,
+    factor_changed: Callback<()>,
+    enrolled: Callback<Vec<String>>,
+) -> impl IntoView {
     let api = use_api();
     let toasts = use_toasts();
     let list = Loader::new(move || {
@@ -54,7 +59,7 @@ pub fn Passkeys(changed: RwSignal<u32>, enrolled: Callback<Vec<String>>) -> impl
             toasts.success("Passkey added");
             match added.recovery_codes {
                 Some(codes) => enrolled.run(codes),
-                None => changed.update(|n| *n += 1),
+                None => factor_changed.run(()),
             }
         });
     };
@@ -62,12 +67,14 @@ pub fn Passkeys(changed: RwSignal<u32>, enrolled: Callback<Vec<String>>) -> impl
         let path = format!("/admin/auth/passkeys/{}", key.id);
         remove.run(api.empty(Method::DELETE, path, None), move |_| {
             toasts.success(format!("Passkey “{}” removed", key.name));
-            changed.update(|n| *n += 1);
+            factor_changed.run(());
+            // Its row and button are gone: the focus goes back to the section.
+            crate::ui::focus::by_id("passkeys");
         });
     };
     let retry = Callback::new(move |_| list.refetch());
     view! {
-        <h3 id="passkeys">"Passkeys and security keys"</h3>
+        <h3 id="passkeys" tabindex="-1">"Passkeys and security keys"</h3>
         <p>"A passkey on this device, a phone or a security key signs you in with a touch or your screen lock, and cannot be phished."</p>
         {move || render(list.get(), "your passkeys", retry, move |keys| {
             if keys.items.is_empty() {

@@ -38,6 +38,7 @@ enum Step {
 pub fn TwoStep(changed: RwSignal<u32>) -> impl IntoView {
     let api = use_api();
     let session = use_session();
+    let toasts = use_toasts();
     let step = RwSignal::new(Step::Status);
     let factors = Loader::new(move || {
         changed.track();
@@ -56,11 +57,31 @@ pub fn TwoStep(changed: RwSignal<u32>) -> impl IntoView {
             },
         );
     };
+    // A factor changed (added, replaced, removed): the operator is offered to end the other
+    // sessions, which may be a device they no longer trust.
+    let offer = RwSignal::new(false);
+    let factor_changed = Callback::new(move |_| {
+        changed.update(|n| *n += 1);
+        offer.set(true);
+    });
+    let ending = Mutation::new();
+    let end_others = move |_| {
+        ending.run(
+            api.empty(Method::POST, "/admin/auth/sessions/end-others", None),
+            move |_| {
+                toasts.success("Your other sessions ended");
+                offer.set(false);
+                focus::by_id("two-step");
+                changed.update(|n| *n += 1);
+            },
+        );
+    };
     let retry = Callback::new(move |_| factors.refetch());
     let status = move || {
         render(factors.get(), "your two-step sign-in", retry, move |f| {
             let factor = match (f.totp, f.passkeys) {
                 (true, 0) => Some("a code of your authenticator app".to_owned()),
+                (true, 1) => Some("a code of your authenticator app or your passkey".to_owned()),
                 (true, n) => Some(format!(
                     "a code of your authenticator app or one of your {n} passkeys"
                 )),
@@ -92,22 +113,37 @@ pub fn TwoStep(changed: RwSignal<u32>) -> impl IntoView {
             .into_any()
         })
     };
+    // Made once, outside the steps' closure: an add still on its way when the status reloads
+    // must find it alive.
+    let enrolled = Callback::new(move |codes| step.set(Step::Codes(codes)));
+    let keep_sessions = move |_| {
+        offer.set(false);
+        focus::by_id("two-step");
+    };
     view! {
-        <h2 id="two-step">"Two-step sign-in"</h2>
+        <h2 id="two-step" tabindex="-1">"Two-step sign-in"</h2>
+        <Show when=move || offer.get()>
+            <div class="notice offer" role="status" data-testid="end-others-offer">
+                <p>"Your second factor changed. If another device signed in as you is not one you trust any more, end your other sessions."</p>
+                {move || ending.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+                <div class="form-actions">
+                    <button type="button" class="button" disabled=ending.busy() on:click=end_others>"End all other sessions"</button>
+                    <button type="button" class="button" on:click=keep_sessions>"Keep them"</button>
+                </div>
+            </div>
+        </Show>
         {move || match step.get() {
-            Step::Status => {
-                let enrolled = Callback::new(move |codes| step.set(Step::Codes(codes)));
-                view! { {status()} <Passkeys changed enrolled /> }.into_any()
-            }
+            // The status is a child of its own: its reloads rebuild neither the passkeys nor
+            // what is typed there.
+            Step::Status => view! { {status} <Passkeys changed factor_changed enrolled /> }.into_any(),
             Step::Scan { secret, replacing, passkey_only } => {
-                let enrolled = Callback::new(move |codes| step.set(Step::Codes(codes)));
                 let cancel = Callback::new(move |_| step.set(Step::Status));
                 view! { <Enrol secret replacing passkey_only enrolled cancel /> }.into_any()
             }
             Step::Codes(codes) => {
                 let kept = Callback::new(move |_| {
                     step.set(Step::Status);
-                    changed.update(|n| *n += 1);
+                    factor_changed.run(());
                     // A session that had to set one up is now a full one.
                     session.set_must_enrol(false);
                     session.ask_role_again();

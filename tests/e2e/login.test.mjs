@@ -329,7 +329,7 @@ test('an operator makes an API key on "Your sign-in", a script uses it, and revo
     await page.getByText('No API keys yet.').waitFor();
     assert.deepEqual(await page.getByLabel('Role').locator('option').allTextContents(), ['viewer', 'operator'],
       'no key above the operator\'s own role');
-    await page.getByLabel('Name').fill('nightly backup');
+    await page.getByLabel('Name', { exact: true }).fill('nightly backup');
     await page.getByLabel('Role').selectOption('operator');
     await page.getByLabel('Expires after (days, 1 to 365)').fill('30');
     await page.getByLabel('Only from these addresses (optional)').fill('127.0.0.1, ::1');

@@ -156,6 +156,11 @@ test('an operator adds a passkey on "Your sign-in", cannot add the same key twic
     await page.getByRole('dialog', { name: /^Confirm: Add the passkey “Laptop”/ }).getByRole('button', { name: 'Confirm' }).click();
     await page.getByRole('button', { name: 'I have kept them' }).click();
     await page.getByTestId('two-step-status').filter({ hasText: 'On: signing in takes your password and your passkey.' }).waitFor();
+    // A factor changed: the other sessions (another device of the operator's) may be ended.
+    await page.getByTestId('end-others-offer').waitFor();
+    await page.getByRole('button', { name: 'End all other sessions' }).first().click();
+    await page.getByText('Your other sessions ended').first().waitFor();
+    assert.equal(await page.getByTestId('end-others-offer').count(), 0);
 
     // The virtual key holds one passkey of this account already, so the browser refuses to make
     // a second on it (the gateway listed it to exclude): said in words, nothing kept.

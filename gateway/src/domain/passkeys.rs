@@ -24,7 +24,7 @@ use webauthn_rp::request::{
     AsciiDomain, Credentials, PublicKeyCredentialDescriptor, RpId, TimedCeremony,
 };
 use webauthn_rp::response::register::{CompressedPubKey, DynamicState, StaticState};
-use webauthn_rp::response::{AuthTransports, CredentialId};
+use webauthn_rp::response::{AuthTransports, CredentialId, SentChallenge};
 use webauthn_rp::{
     AuthenticatedCredential, NonDiscoverableAuthentication16,
     NonDiscoverableAuthenticationServerState, NonDiscoverableCredentialRequestOptions,
@@ -125,6 +125,16 @@ pub enum Added {
     NoAccount,
 }
 
+/// What removing a passkey found.
+#[derive(Debug)]
+pub enum Removed {
+    Now(Passkey),
+    /// The account has no such passkey.
+    NotFound,
+    /// It is the account's only factor, which its role requires.
+    LastFactor,
+}
+
 /// Why a ceremony failed, in words for the operator; the library's own reason goes to the log.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Failure {
@@ -152,7 +162,11 @@ impl RelyingParty {
         let domain = AsciiDomain::try_from(rp_id.to_owned())
             .map_err(|e| format!("the passkey RP ID {rp_id:?} is not a domain: {e}"))?;
         if origins.is_empty() {
-            return Err("passkeys need at least one allowed origin".to_owned());
+            return Err(
+                "passkeys need the dashboard's origin: set --cors-origins (CORS_ORIGINS), \
+                 e.g. https://galaxy.example.com"
+                    .to_owned(),
+            );
         }
         Ok(Self {
             rp_id: RpId::Domain(domain),
@@ -188,18 +202,14 @@ impl RelyingParty {
         let (server, client) = options
             .start_ceremony()
             .map_err(|e| Failure::Malformed(e.to_string()))?;
-        let options =
-            serde_json::to_value(&client).map_err(|e| Failure::Malformed(e.to_string()))?;
-        let ceremony = Ceremony {
-            challenge: Uuid::from_u128(server.sent_challenge().0),
+        started(
+            &client,
+            server.sent_challenge(),
+            server.expiration(),
+            server.encode(),
             account_id,
-            purpose: Purpose::Register,
-            expires_at: expiry(server.expiration()),
-            state: server
-                .encode()
-                .map_err(|e| Failure::Malformed(e.to_string()))?,
-        };
-        Ok(Started { options, ceremony })
+            Purpose::Register,
+        )
     }
 
     /// Starts an assertion by one of `keys` (an account's, at least one) for `purpose`.
@@ -218,18 +228,14 @@ impl RelyingParty {
                 .map_err(|_| Failure::UnknownPasskey)?
                 .start_ceremony()
                 .map_err(|e| Failure::Malformed(e.to_string()))?;
-        let options =
-            serde_json::to_value(&client).map_err(|e| Failure::Malformed(e.to_string()))?;
-        let ceremony = Ceremony {
-            challenge: Uuid::from_u128(server.sent_challenge().0),
+        started(
+            &client,
+            server.sent_challenge(),
+            server.expiration(),
+            server.encode(),
             account_id,
             purpose,
-            expires_at: expiry(server.expiration()),
-            state: server
-                .encode()
-                .map_err(|e| Failure::Malformed(e.to_string()))?,
-        };
-        Ok(Started { options, ceremony })
+        )
     }
 
     /// Checks a registration answer (`PublicKeyCredential.toJSON()` of `create`) against the
@@ -353,8 +359,26 @@ fn descriptor(key: &Passkey) -> Result<PublicKeyCredentialDescriptor<Vec<u8>>, F
     })
 }
 
-fn expiry(at: SystemTime) -> OffsetDateTime {
-    crate::domain::to_micros(OffsetDateTime::from(at))
+/// A ceremony begun: the browser's options, and its server state as the store keeps it.
+fn started(
+    client: &impl Serialize,
+    challenge: SentChallenge,
+    expires: SystemTime,
+    state: Result<Vec<u8>, impl std::fmt::Display>,
+    account_id: Uuid,
+    purpose: Purpose,
+) -> Result<Started, Failure> {
+    let malformed = |e: &dyn std::fmt::Display| Failure::Malformed(e.to_string());
+    Ok(Started {
+        options: serde_json::to_value(client).map_err(|e| malformed(&e))?,
+        ceremony: Ceremony {
+            challenge: Uuid::from_u128(challenge.0),
+            account_id,
+            purpose,
+            expires_at: crate::domain::to_micros(OffsetDateTime::from(expires)),
+            state: state.map_err(|e| malformed(&e))?,
+        },
+    })
 }
 
 /// A name as given, trimmed; none when empty or longer than [`MAX_NAME_CHARS`].

@@ -155,6 +155,13 @@ async fn confirm(
             "value_error",
         ));
     };
+    if session.must_enrol && action != "addPasskey" {
+        // A session limited to enrolling can do nothing else a proof would approve.
+        return Err(ApiError::ForbiddenCode {
+            code: "second_factor_required",
+            detail: "Set up a second factor first: your role must sign in with one".to_owned(),
+        });
+    }
     if body.target.chars().count() > MAX_TARGET_CHARS {
         return Err(ApiError::field(
             &["body", "target"],
@@ -212,11 +219,20 @@ async fn confirm(
             .await;
             (ok.then_some("the password"), "password")
         }
-        _ if has_factor => return Err(ApiError::field(
-            &["body", "code"],
-            "Field required: a code from your authenticator app, your passkey, or a recovery code",
-            "missing",
-        )),
+        _ if has_factor => {
+            let what = match (account.totp_secret.is_some(), account.passkeys > 0) {
+                (true, true) => {
+                    "a code from your authenticator app, your passkey, or a recovery code"
+                }
+                (true, false) => "a code from your authenticator app, or a recovery code",
+                _ => "your passkey, or a recovery code",
+            };
+            return Err(ApiError::field(
+                &["body", "code"],
+                format!("Field required: {what}"),
+                "missing",
+            ));
+        }
         _ => {
             return Err(ApiError::field(
                 &["body", "password"],

@@ -38,13 +38,12 @@ pub async fn verify_assertion(
         .relying_party
         .finish_assertion(&ceremony, &answer, key)
     {
-        Ok(changed) => {
-            state
-                .passkeys
-                .record_use(key.id, changed, OffsetDateTime::now_utc())
-                .await?;
-            Ok(true)
-        }
+        // Counted only if no other assertion of the key was counted meanwhile.
+        Ok(changed) => state
+            .passkeys
+            .record_use(key, changed, OffsetDateTime::now_utc())
+            .await
+            .map_err(Into::into),
         Err(failure) => {
             tracing::info!("a passkey assertion was refused: {failure:?}");
             Ok(false)

@@ -18,16 +18,15 @@ use uuid::Uuid;
 use crate::domain::accounts::{random_id, Account};
 use crate::domain::audit::Audit;
 use crate::domain::confirmation::Dangerous;
-use crate::domain::passkeys::{self as domain, Added, Failure, Passkey, Purpose, Started};
+use crate::domain::passkeys::{self as domain, Added, Failure, Passkey, Purpose, Removed, Started};
 use crate::domain::second_factor::{self as factor, RECOVERY_CODES};
-use crate::http::auth::{self, Origin, Session};
+use crate::http::auth::{self, Session};
 use crate::http::client_ip;
 use crate::http::confirmation;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::JsonBody;
-use crate::http::second_factor::own_account;
+use crate::http::second_factor::{own_account, replace_session};
 use crate::http::state::AppState;
-use crate::store::sessions::Which;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -207,26 +206,9 @@ async fn add(
     if !session.must_enrol {
         return Ok((StatusCode::CREATED, Json(body)).into_response());
     }
-    // As after enrolling an app: a full session for this device, ending when the limited one
-    // would have, which ends.
+    // As after enrolling an app: a full session for this device.
     let account = signed_in_account(&state, &session).await?;
-    let issued = auth::start_until(
-        &state,
-        &account,
-        &Origin::of(client, &headers),
-        session.expires_at,
-    )
-    .await?;
-    state
-        .sessions
-        .end(
-            account.id,
-            Which::One(session.sid),
-            "replaced after enrolment",
-            &|_| None,
-        )
-        .await?;
-    let mut answer = issued.answer(&headers);
+    let mut answer = replace_session(&state, &account, &session, client, &headers).await?;
     if let (Some(fields), Value::Object(added)) = (answer.body.as_object_mut(), body) {
         fields.extend(added);
     }
@@ -257,11 +239,14 @@ async fn remove(
         .find(|k| k.id == passkey_id)
         .ok_or_else(not_found)?;
     let required = state.world().second_factor_roles.contains(&account.role);
-    if required && account.totp_secret.is_none() && keys.len() == 1 {
-        return Err(ApiError::Conflict(
+    let last_factor = || {
+        ApiError::Conflict(
             "This passkey is your only second factor, and your role requires one; add another first"
                 .into(),
-        ));
+        )
+    };
+    if required && account.totp_secret.is_none() && keys.len() == 1 {
+        return Err(last_factor());
     }
     confirmation::require_always(
         &state,
@@ -287,13 +272,15 @@ async fn remove(
                 .detail(format!("passkey “{}”", k.name)),
         )
     };
-    let removed = state
+    match state
         .passkeys
-        .remove(account.id, passkey_id, &entry)
-        .await?;
-    removed
-        .map(|_| StatusCode::NO_CONTENT)
-        .ok_or_else(not_found)
+        .remove(account.id, passkey_id, required, &entry)
+        .await?
+    {
+        Removed::Now(_) => Ok(StatusCode::NO_CONTENT),
+        Removed::NotFound => Err(not_found()),
+        Removed::LastFactor => Err(last_factor()),
+    }
 }
 
 /// Options of an assertion by one of `account`'s passkeys, for `purpose`.

@@ -304,12 +304,25 @@ async fn enrol(
         .set_second_factor(session.id, change, entry)
         .await?
         .ok_or(ApiError::Unauthorized("Account deleted"))?;
-    // A new session in full for this device, ending when the one that enrolled would have
-    // (enrolling never lengthens a session); that one (perhaps limited to enrolling) ends.
+    let mut answer = replace_session(&state, &account, &session, client, &headers).await?;
+    answer.body["recovery_codes"] = json!(codes);
+    Ok(answer)
+}
+
+/// A new session in full for this device after a factor was enrolled, ending when the one that
+/// enrolled would have (enrolling never lengthens a session); that one (perhaps limited to
+/// enrolling) ends.
+pub(crate) async fn replace_session(
+    state: &AppState,
+    account: &crate::domain::accounts::Account,
+    session: &Session,
+    client: std::net::IpAddr,
+    headers: &HeaderMap,
+) -> ApiResult<Issued> {
     let issued = auth::start_until(
-        &state,
-        &account,
-        &Origin::of(client, &headers),
+        state,
+        account,
+        &Origin::of(client, headers),
         session.expires_at,
     )
     .await?;
@@ -322,9 +335,7 @@ async fn enrol(
             &|_| None,
         )
         .await?;
-    let mut answer = issued.answer(&headers);
-    answer.body["recovery_codes"] = json!(codes);
-    Ok(answer)
+    Ok(issued.answer(headers))
 }
 
 /// An entry about the signed-in account itself.

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::domain::audit::AuditEntry;
-use crate::domain::passkeys::{Added, Ceremony, Passkey, MAX_PER_ACCOUNT};
+use crate::domain::passkeys::{Added, Ceremony, Passkey, Removed, MAX_PER_ACCOUNT};
 use crate::store::memory::{lock, World};
 use crate::store::postgres::Postgres;
 use crate::store::StoreResult;
@@ -76,14 +76,16 @@ impl Passkeys {
         }
     }
 
-    /// Removes passkey `id` of `account_id` with the entry `entry` makes of it; none when the
-    /// account has no such passkey.
+    /// Removes passkey `id` of `account_id` with the entry `entry` makes of it; unless
+    /// `keep_a_factor` and it is the account's only factor (checked at the moment of the
+    /// change, so two removals at once cannot both pass).
     pub async fn remove(
         &self,
         account_id: Uuid,
         id: Uuid,
+        keep_a_factor: bool,
         entry: &(dyn Fn(&Passkey) -> AuditEntry + Sync),
-    ) -> StoreResult<Option<Passkey>> {
+    ) -> StoreResult<Removed> {
         match self {
             Passkeys::Memory(world) => {
                 let mut world = lock(world);
@@ -92,8 +94,20 @@ impl Passkeys {
                     .iter()
                     .position(|k| k.id == id && k.account_id == account_id)
                 else {
-                    return Ok(None);
+                    return Ok(Removed::NotFound);
                 };
+                let only = world.account(account_id).is_some_and(|a| {
+                    a.totp_secret.is_none()
+                        && world
+                            .passkeys
+                            .iter()
+                            .filter(|k| k.account_id == account_id)
+                            .count()
+                            == 1
+                });
+                if keep_a_factor && only {
+                    return Ok(Removed::LastFactor);
+                }
                 let removed = world.passkeys.remove(at);
                 let left = world
                     .passkeys
@@ -104,31 +118,41 @@ impl Passkeys {
                     account.passkeys = left;
                 }
                 world.record_audit(entry(&removed));
-                Ok(Some(removed))
+                Ok(Removed::Now(removed))
             }
-            Passkeys::Postgres(pg) => pg.remove_passkey(account_id, id, entry).await,
+            Passkeys::Postgres(pg) => {
+                pg.remove_passkey(account_id, id, keep_a_factor, entry)
+                    .await
+            }
         }
     }
 
-    /// Records a use of passkey `id` at `at`, with its new signature state when it changed.
+    /// Records a use of `key` at `at`, with its new signature state when it changed: only if
+    /// its state is still the one the assertion was checked against, so two assertions at once
+    /// (on two replicas) cannot both count, nor move the counter back. False when it was not.
     pub async fn record_use(
         &self,
-        id: Uuid,
-        dynamic_state: Option<Vec<u8>>,
+        key: &Passkey,
+        new_state: Option<Vec<u8>>,
         at: OffsetDateTime,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
         match self {
             Passkeys::Memory(world) => {
                 let mut world = lock(world);
-                if let Some(key) = world.passkeys.iter_mut().find(|k| k.id == id) {
-                    key.last_used_at = Some(at);
-                    if let Some(state) = dynamic_state {
-                        key.dynamic_state = state;
-                    }
+                let Some(stored) = world
+                    .passkeys
+                    .iter_mut()
+                    .find(|k| k.id == key.id && k.dynamic_state == key.dynamic_state)
+                else {
+                    return Ok(false);
+                };
+                stored.last_used_at = Some(at);
+                if let Some(state) = new_state {
+                    stored.dynamic_state = state;
                 }
-                Ok(())
+                Ok(true)
             }
-            Passkeys::Postgres(pg) => pg.record_passkey_use(id, dynamic_state, at).await,
+            Passkeys::Postgres(pg) => pg.record_passkey_use(key, new_state, at).await,
         }
     }
 

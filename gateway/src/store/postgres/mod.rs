@@ -421,7 +421,11 @@ impl Postgres {
         let tx = client.transaction().await.map_err(unavailable)?;
         let last_step = i64::try_from(change.last_step).unwrap_or(i64::MAX);
         if change.is_removal() {
-            // A reset removes every factor: passkeys too.
+            // A reset removes every factor: passkeys too. The account's row first, as adding
+            // a passkey locks it, so none added meanwhile outlives the reset.
+            tx.execute("SELECT 1 FROM admins WHERE id = $1 FOR UPDATE", &[&id])
+                .await
+                .map_err(unavailable)?;
             tx.execute("DELETE FROM admin_passkeys WHERE admin_id = $1", &[&id])
                 .await
                 .map_err(unavailable)?;

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::audit::insert_audit;
 use super::{unavailable, Postgres};
 use crate::domain::audit::AuditEntry;
-use crate::domain::passkeys::{Added, Ceremony, Passkey, Purpose, MAX_PER_ACCOUNT};
+use crate::domain::passkeys::{Added, Ceremony, Passkey, Purpose, Removed, MAX_PER_ACCOUNT};
 use crate::store::StoreResult;
 
 const COLUMNS: &str = "id, admin_id, name, credential_id, public_key, dynamic_state, transports, \
@@ -110,10 +110,25 @@ impl Postgres {
         &self,
         account_id: Uuid,
         id: Uuid,
+        keep_a_factor: bool,
         entry: &(dyn Fn(&Passkey) -> AuditEntry + Sync),
-    ) -> StoreResult<Option<Passkey>> {
+    ) -> StoreResult<Removed> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(unavailable)?;
+        // The account's row, locked as adding one does: its factors are counted as they are.
+        let factors = tx
+            .query_opt(
+                "SELECT totp_secret IS NOT NULL AS totp, \
+                 (SELECT count(*) FROM admin_passkeys WHERE admin_id = $1) AS passkeys \
+                 FROM admins WHERE id = $1 FOR UPDATE",
+                &[&account_id],
+            )
+            .await
+            .map_err(unavailable)?;
+        let Some(factors) = factors else {
+            return Ok(Removed::NotFound);
+        };
+        let only = !factors.get::<_, bool>("totp") && factors.get::<_, i64>("passkeys") == 1;
         let row = tx
             .query_opt(
                 &format!(
@@ -123,30 +138,34 @@ impl Postgres {
             )
             .await
             .map_err(unavailable)?;
-        let removed = row.as_ref().map(passkey);
-        if let Some(removed) = &removed {
-            insert_audit(&tx, &entry(removed)).await?;
+        let Some(removed) = row.as_ref().map(passkey) else {
+            return Ok(Removed::NotFound);
+        };
+        if keep_a_factor && only {
+            // Dropped without a commit: the DELETE is undone.
+            return Ok(Removed::LastFactor);
         }
+        insert_audit(&tx, &entry(&removed)).await?;
         tx.commit().await.map_err(unavailable)?;
-        Ok(removed)
+        Ok(Removed::Now(removed))
     }
 
     pub async fn record_passkey_use(
         &self,
-        id: Uuid,
-        dynamic_state: Option<Vec<u8>>,
+        key: &Passkey,
+        new_state: Option<Vec<u8>>,
         at: OffsetDateTime,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
         let client = self.client().await?;
-        client
+        let updated = client
             .execute(
                 "UPDATE admin_passkeys SET last_used_at = $2, \
-                 dynamic_state = COALESCE($3, dynamic_state) WHERE id = $1",
-                &[&id, &at, &dynamic_state],
+                 dynamic_state = COALESCE($4, dynamic_state) WHERE id = $1 AND dynamic_state = $3",
+                &[&key.id, &at, &key.dynamic_state, &new_state],
             )
             .await
             .map_err(unavailable)?;
-        Ok(())
+        Ok(updated == 1)
     }
 
     pub async fn begin_passkey_ceremony(&self, c: &Ceremony) -> StoreResult<()> {
