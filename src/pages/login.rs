@@ -170,6 +170,16 @@ impl Attempt {
         self.challenge.with(Option::is_some)
     }
 
+    /// Starts an attempt unless one is on its way or a lockout's wait runs; whether it did.
+    fn begin(self) -> bool {
+        if self.busy.get_untracked() || self.wait_secs.get_untracked() > 0 {
+            return false;
+        }
+        self.busy.set(true);
+        self.error.set(None);
+        true
+    }
+
     fn locked(&self) -> bool {
         self.busy.get() || self.wait_secs.get() > 0
     }
@@ -178,11 +188,9 @@ impl Attempt {
     /// and the account has a second factor, with the code typed; on success the
     /// session begins (or, lapsed, goes on) and the fields are emptied.
     fn run(self, api: Api, session: Session, name: String, password: RwSignal<String>) {
-        if self.busy.get_untracked() || self.wait_secs.get_untracked() > 0 {
+        if !self.begin() {
             return;
         }
-        self.busy.set(true);
-        self.error.set(None);
         let challenge = self.challenge.get_untracked();
         spawn_local(async move {
             let result = match &challenge {
@@ -212,11 +220,9 @@ impl Attempt {
         let Some(challenge) = self.challenge.get_untracked() else {
             return;
         };
-        if self.busy.get_untracked() || self.wait_secs.get_untracked() > 0 {
+        if !self.begin() {
             return;
         }
-        self.busy.set(true);
-        self.error.set(None);
         spawn_local(async move {
             let with_challenge = || object([("challenge", challenge.as_str().into())]);
             let options = match api

@@ -206,9 +206,8 @@ async fn add(
     if !session.must_enrol {
         return Ok((StatusCode::CREATED, Json(body)).into_response());
     }
-    // As after enrolling an app: a full session for this device.
-    let account = signed_in_account(&state, &session).await?;
-    let mut answer = replace_session(&state, &account, &session, client, &headers).await?;
+    // As after enrolling an app: a full session for this device, of the account as it is now.
+    let mut answer = replace_session(&state, &after, &session, client, &headers).await?;
     if let (Some(fields), Value::Object(added)) = (answer.body.as_object_mut(), body) {
         fields.extend(added);
     }
