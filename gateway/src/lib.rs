@@ -34,6 +34,7 @@ pub async fn serve(
     let sampler = tokio::spawn(history_sampler(state.clone()));
     let audit_flusher = tokio::spawn(audit_flusher(state.clone()));
     let config_follower = tokio::spawn(config_follower(state.clone()));
+    let schedule_runner = tokio::spawn(http::schedule_runner::run_forever(state.clone()));
     let audit = state.audit.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let handle = axum_server::Handle::new();
@@ -60,6 +61,7 @@ pub async fn serve(
     sampler.abort();
     audit_flusher.abort();
     config_follower.abort();
+    schedule_runner.abort();
     if let Some(listener) = player_events {
         listener.abort();
     }

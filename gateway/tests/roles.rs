@@ -118,6 +118,23 @@ struct Fixture {
     banned_player: String,
     /// Another session of the role's own account, which `endOwnSession` ends.
     spare_session: String,
+    schedule: String,
+}
+
+/// A schedule any operator may run, disabled so that nothing of it runs by itself while the
+/// test counts audit entries: a warning, then a pause an hour later (run now, the warning goes
+/// before the answer and the pause long after the test).
+fn schedule_draft() -> Value {
+    json!({
+        "name": "Nightly maintenance",
+        "time_zone": "UTC",
+        "when": { "type": "cron", "expression": "0 4 * * *" },
+        "enabled": false,
+        "steps": [
+            { "offset_seconds": -3600, "action": { "type": "message", "text": "Pause in an hour" } },
+            { "offset_seconds": 0, "action": { "type": "pause" } }
+        ]
+    })
 }
 
 /// The call for operation `id`, made valid by `fixture`, for the role's own `password`.
@@ -315,6 +332,45 @@ fn call_for(id: &str, f: &Fixture, password: &str) -> Call {
             None,
             204,
         ),
+        "listSchedules" => call(Method::GET, "/admin/schedules", None, 200),
+        "createSchedule" => call(
+            Method::POST,
+            "/admin/schedules",
+            Some(schedule_draft()),
+            201,
+        ),
+        "updateSchedule" => call(
+            Method::PUT,
+            format!("/admin/schedules/{}", f.schedule),
+            Some(schedule_draft()),
+            200,
+        ),
+        "setScheduleEnabled" => call(
+            Method::PUT,
+            format!("/admin/schedules/{}/enabled", f.schedule),
+            Some(json!({ "enabled": false })),
+            200,
+        ),
+        "runScheduleNow" => call(
+            Method::POST,
+            format!("/admin/schedules/{}/run", f.schedule),
+            None,
+            201,
+        ),
+        "cancelSchedule" => call(
+            Method::DELETE,
+            format!("/admin/schedules/{}", f.schedule),
+            None,
+            204,
+        ),
+        "listScheduleRuns" => call(Method::GET, "/admin/schedule-runs", None, 200),
+        "sendPlayerMessage" => call(
+            Method::POST,
+            "/admin/players/messages",
+            Some(json!({ "text": "Hello, pilots" })),
+            201,
+        ),
+        "listPlayerMessages" => call(Method::GET, "/admin/players/messages", None, 200),
         other => panic!("no call for {other}: add one to this table"),
     }
 }
@@ -338,7 +394,9 @@ fn ordered() -> Vec<(String, Role)> {
         "pauseGame" => 0,
         // Before endOtherSessions ends the session it ends.
         "restoreSnapshot" | "endOwnSession" => 1,
-        "changePassword" => 3,
+        // After the schedule's other calls.
+        "cancelSchedule" => 3,
+        "changePassword" => 4,
         _ => 2,
     };
     ops.sort_by_key(|(id, _)| rank(id));
@@ -394,6 +452,18 @@ async fn every_operation_as_every_role_succeeds_or_is_refused_with_403() {
             online_player: online_player(&gw, &admin).await,
             banned_player: player(4),
             spare_session: String::new(),
+            schedule: {
+                let (code, s) = gw
+                    .send(
+                        &admin,
+                        Method::POST,
+                        "/admin/schedules",
+                        Some(schedule_draft()),
+                    )
+                    .await;
+                assert_eq!(code, 201, "{s}");
+                s["id"].as_str().unwrap().to_owned()
+            },
         };
         let pinned = gw
             .status(

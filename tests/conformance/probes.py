@@ -99,6 +99,20 @@ PROBES: dict[str, Probe] = {
     "listApiKeys": probe(200),
     "revokeApiKey": probe(404),
     "endOwnSession": probe(404),
+    "listSchedules": probe(200),
+    # Fields missing: refused before anything is stored.
+    "createSchedule": probe(422, body={"name": "conformance kit probe"}),
+    # A schedule that names nothing, with a valid draft: not found.
+    "updateSchedule": probe(404, body={"name": "probe", "time_zone": "UTC",
+                                       "when": {"type": "cron", "expression": "0 4 * * *"},
+                                       "steps": [{"offset_seconds": 0, "action": {"type": "pause"}}]}),
+    "cancelSchedule": probe(404),
+    "setScheduleEnabled": probe(404, body={"enabled": False}),
+    "runScheduleNow": probe(404),
+    "listScheduleRuns": probe(200, query={"limit": 1}),
+    # Only blanks: refused before anything is sent to a player.
+    "sendPlayerMessage": probe(422, body={"text": "   "}),
+    "listPlayerMessages": probe(200),
     # These end sessions: run in a session of their own (see test_roles), only with --mutating.
     "endOtherSessions": probe(200, harmless=False),
     "logout": probe(204, harmless=False),
@@ -114,6 +128,7 @@ PATH_PARAMETERS = {
     "{session_id}": NO_SUCH_UUID,
     "{key_id}": NO_SUCH_UUID,
     "{passkey_id}": NO_SUCH_UUID,
+    "{schedule_id}": NO_SUCH_UUID,
     "{snapshot_id}": str(NO_SUCH_SNAPSHOT),
     "{key}": "motd",
 }

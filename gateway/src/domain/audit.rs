@@ -37,16 +37,18 @@ pub enum TargetType {
     Player,
     Account,
     Service,
+    Schedule,
 }
 
 impl TargetType {
-    pub const ALL: [TargetType; 6] = [
+    pub const ALL: [TargetType; 7] = [
         TargetType::Game,
         TargetType::Config,
         TargetType::Snapshot,
         TargetType::Player,
         TargetType::Account,
         TargetType::Service,
+        TargetType::Schedule,
     ];
 
     /// The name the API and the `admin_audit.target_type` column use.
@@ -58,6 +60,7 @@ impl TargetType {
             TargetType::Player => "player",
             TargetType::Account => "account",
             TargetType::Service => "service",
+            TargetType::Schedule => "schedule",
         }
     }
 

@@ -36,6 +36,10 @@ pub struct PlayerSession {
     pub opened_at: OffsetDateTime,
     /// `None` while the socket is open.
     pub closed: Option<Closed>,
+    /// The console's messages this socket was sent, oldest first (the contract's
+    /// `admin_message` frames).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub received: Vec<crate::domain::player_messages::Frame>,
 }
 
 /// What one replica tells every replica about a player's sockets, as the contract's message on
@@ -52,6 +56,11 @@ pub enum PlayerEvent {
     /// The player connected through some replica: online everywhere (in Galaxy, the players
     /// service's status in Redis says so).
     PlayerConnect { player_id: Uuid },
+    /// Send the console's message to every socket, as an `admin_message` frame.
+    PlayerBroadcast {
+        #[serde(flatten)]
+        frame: crate::domain::player_messages::Frame,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -83,6 +92,7 @@ impl PlayerSessions {
             player_id,
             opened_at: now,
             closed: None,
+            received: Vec::new(),
         };
         self.sessions.push(session.clone());
         session
@@ -110,6 +120,16 @@ impl PlayerSessions {
             closed += 1;
         }
         closed
+    }
+
+    /// Sends `frame` to every open socket; how many got it.
+    pub fn deliver(&mut self, frame: &crate::domain::player_messages::Frame) -> usize {
+        let mut sent = 0;
+        for s in self.sessions.iter_mut().filter(|s| s.closed.is_none()) {
+            s.received.push(frame.clone());
+            sent += 1;
+        }
+        sent
     }
 
     /// Forgets session `id`, refused before it was ever in use (its player turned out banned).

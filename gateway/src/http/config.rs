@@ -36,7 +36,7 @@ struct ConfigValue {
 }
 
 /// An entry about configuration key `key`, from `before` to `after` as JSON text.
-fn config_change(action: &'static str, key: String, before: &Value, after: &Value) -> Audit {
+pub fn config_change(action: &'static str, key: String, before: &Value, after: &Value) -> Audit {
     Audit::new(action)
         .on(TargetType::Config, Some(key.clone()), Some(key))
         .change(before.to_string(), after.to_string())

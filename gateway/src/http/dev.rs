@@ -420,9 +420,10 @@ struct ClockAdvance {
     advance_seconds: i64,
 }
 
-/// Moves the gateway's clock for bans forward (or back) by `advance_seconds`, so a test sees a
-/// ban end without waiting; ended bans are recorded at once. Only bans read this clock; a
-/// reset puts it back. Answers the ban clock's time now.
+/// Moves the gateway's clock for bans and schedules forward (or back) by `advance_seconds`, so
+/// a test sees a ban end or a schedule's step run without waiting: ended bans are recorded and
+/// the steps due by then are taken (in order, by this replica unless another holds them)
+/// before the answer. A reset puts it back. Answers the clock's time now.
 async fn advance_clock(
     State(state): State<AppState>,
     JsonBody(c): JsonBody<ClockAdvance>,
@@ -441,6 +442,7 @@ async fn advance_clock(
         world.ban_clock()
     };
     state.moderation.expire().await?;
+    crate::http::schedule_runner::run_due(&state).await?;
     Ok(Json(json!({ "now": crate::domain::rfc3339(now) })))
 }
 

@@ -44,6 +44,11 @@ pub enum ApiError {
     },
     Validation(Vec<FieldError>),
     TooManyRequests(Refusal),
+    /// 429 of a rate limit other than the login's, with `Retry-After`.
+    RateLimited {
+        detail: String,
+        retry_after_secs: u64,
+    },
     ServiceUnavailable(String),
 }
 
@@ -59,7 +64,9 @@ impl ApiError {
             ApiError::Conflict(_) | ApiError::ConflictCode { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyRequests(_) | ApiError::RateLimited { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -76,7 +83,9 @@ impl ApiError {
                 detail.clone()
             }
             ApiError::ConfirmationRequired { summary, .. } => confirm_detail(summary),
-            ApiError::PreconditionFailed { detail, .. } => detail.clone(),
+            ApiError::PreconditionFailed { detail, .. } | ApiError::RateLimited { detail, .. } => {
+                detail.clone()
+            }
             ApiError::Validation(errors) => errors
                 .iter()
                 .map(|e| e.msg.clone())
@@ -182,6 +191,16 @@ impl IntoResponse for ApiError {
                 if let Ok(etag) = HeaderValue::from_str(&etag) {
                     response.headers_mut().insert(header::ETAG, etag);
                 }
+                response
+            }
+            ApiError::RateLimited {
+                detail: message,
+                retry_after_secs,
+            } => {
+                let mut response = detail(StatusCode::TOO_MANY_REQUESTS, &message);
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
                 response
             }
             ApiError::TooManyRequests(refusal) => {

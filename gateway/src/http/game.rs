@@ -7,7 +7,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::domain::audit::{Audit, TargetType};
+use crate::domain::audit::{Actor, Audit, TargetType};
 use crate::domain::game::GameStatus;
 use crate::domain::rfc3339;
 use crate::http::auth::Session;
@@ -52,19 +52,7 @@ async fn pause(
 ) -> ApiResult<Json<Value>> {
     let reason = body_reason(body)?;
     let mut world = state.world();
-    let was_paused = world.game.paused();
-    let rate = world.config.tick_rate();
-    world.game.pause(Instant::now(), rate);
-    if !was_paused {
-        let tick = world.game.tick();
-        world.audit(
-            &session.actor(),
-            Audit::new("game.pause")
-                .on(TargetType::Game, None, None)
-                .reason(reason)
-                .detail(format!("paused at tick {tick}")),
-        );
-    }
+    set_paused(&mut world, &session.actor(), true, reason);
     Ok(status_response(&mut world))
 }
 
@@ -75,16 +63,36 @@ async fn resume(
 ) -> ApiResult<Json<Value>> {
     let reason = body_reason(body)?;
     let mut world = state.world();
-    if world.game.paused() {
-        world.game.resume(Instant::now());
-        let tick = world.game.tick();
-        world.audit(
-            &session.actor(),
-            Audit::new("game.resume")
-                .on(TargetType::Game, None, None)
-                .reason(reason)
-                .detail(format!("resumed at tick {tick}")),
-        );
-    }
+    set_paused(&mut world, &session.actor(), false, reason);
     Ok(status_response(&mut world))
+}
+
+/// Pauses or resumes the game for `actor`, recorded as `game.pause` or `game.resume` (with
+/// the tick) when it changes; the tick it changed at, `None` if it already was.
+pub fn set_paused(
+    world: &mut World,
+    actor: &Actor,
+    paused: bool,
+    reason: Option<String>,
+) -> Option<u64> {
+    if world.game.paused() == paused {
+        return None;
+    }
+    let (action, verb) = if paused {
+        let rate = world.config.tick_rate();
+        world.game.pause(Instant::now(), rate);
+        ("game.pause", "paused")
+    } else {
+        world.game.resume(Instant::now());
+        ("game.resume", "resumed")
+    };
+    let tick = world.game.tick();
+    world.audit(
+        actor,
+        Audit::new(action)
+            .on(TargetType::Game, None, None)
+            .reason(reason)
+            .detail(format!("{verb} at tick {tick}")),
+    );
+    Some(tick)
 }

@@ -20,9 +20,12 @@ pub mod metrics;
 pub mod middleware;
 pub mod passkey_assertion;
 pub mod passkeys;
+pub mod player_messages;
 pub mod players;
 pub mod public;
 pub mod request_log;
+pub mod schedule_runner;
+pub mod schedules;
 pub mod second_factor;
 pub mod services;
 pub mod session_cookie;
@@ -51,6 +54,8 @@ pub fn router(state: AppState) -> Router {
         .merge(services::routes())
         .merge(accounts::routes())
         .merge(players::routes())
+        .merge(player_messages::routes())
+        .merge(schedules::routes())
         .merge(audit::routes())
         .merge(metrics::routes())
         .merge(second_factor::routes())

@@ -25,6 +25,7 @@ use crate::store::player_events::PlayerEvents;
 use crate::store::players::Players;
 use crate::store::postgres::Postgres;
 use crate::store::runtime_config::ConfigStore;
+use crate::store::schedules::Schedules;
 use crate::store::sessions::Sessions;
 use crate::store::snapshots::Snapshots;
 
@@ -64,6 +65,12 @@ pub struct AppState {
     pub config: ConfigStore,
     /// Bans and kicks reaching the player's sockets on every replica.
     pub player_events: PlayerEvents,
+    /// Scheduled operations and their runs.
+    pub schedules: Schedules,
+    /// Wakes the schedule runner before its next second (a schedule saved, the clock moved).
+    pub schedule_wake: Arc<tokio::sync::Notify>,
+    /// One pass of the runner at a time in this process (the timer's and a dev control's).
+    pub schedule_pass: Arc<tokio::sync::Mutex<()>>,
     /// Sorted by id.
     seeded_players: Arc<Vec<Player>>,
     world: Arc<Mutex<World>>,
@@ -135,6 +142,10 @@ impl AppState {
         let relying_party = settings
             .relying_party()
             .expect("the passkey settings are checked at start-up");
+        let schedules = match &pg {
+            Some(pg) => Schedules::Postgres(pg.clone()),
+            None => Schedules::Memory(world.clone()),
+        };
         let api_keys = match &pg {
             Some(pg) => ApiKeys::Postgres(pg.clone()),
             None => ApiKeys::Memory(world.clone()),
@@ -180,6 +191,9 @@ impl AppState {
             snapshots,
             config,
             player_events,
+            schedules,
+            schedule_wake: Arc::new(tokio::sync::Notify::new()),
+            schedule_pass: Arc::new(tokio::sync::Mutex::new(())),
             seeded_players: Arc::new(seeded_players),
             world,
             requests: Arc::new(Mutex::new(RequestLog::default())),
@@ -211,7 +225,13 @@ impl AppState {
         } else {
             self.accounts.list().await?.iter().map(|a| a.id).collect()
         };
+        let schedules = if named(TargetType::Schedule).is_empty() {
+            Default::default()
+        } else {
+            self.schedules.list().await?.iter().map(|s| s.id).collect()
+        };
         Ok(KnownTargets {
+            schedules,
             accounts,
             players: self.players.existing(&players).await?,
             snapshots: self.snapshots.existing(&snapshots).await?,

@@ -32,6 +32,7 @@ pub struct KnownTargets {
     pub accounts: HashSet<Uuid>,
     pub players: HashSet<Uuid>,
     pub snapshots: HashSet<u32>,
+    pub schedules: HashSet<Uuid>,
 }
 /// Entries kept for the PostgreSQL audit log while it cannot be written: a database outage of
 /// hours at an operator's pace, far more than the console makes.
@@ -95,6 +96,12 @@ pub struct World {
     pub clock_offset: time::Duration,
     /// Simulated game clients' sockets, which bans and kicks close (see `domain::player_sessions`).
     pub player_sessions: PlayerSessions,
+    /// Messages to players sent through this process, for the rate limit and the list.
+    pub player_messages: crate::domain::player_messages::Outbox,
+    /// Schedules (`store::schedules`), oldest first, and their runs, oldest first.
+    pub schedules: Vec<crate::domain::schedules::Schedule>,
+    pub schedule_runs: VecDeque<crate::domain::schedules::Run>,
+    pub next_schedule_run_id: i64,
 }
 
 impl World {
@@ -146,10 +153,15 @@ impl World {
             next_note_id: 1,
             clock_offset: time::Duration::ZERO,
             player_sessions: PlayerSessions::default(),
+            player_messages: Default::default(),
+            schedules: Vec::new(),
+            schedule_runs: VecDeque::new(),
+            next_schedule_run_id: 1,
         }
     }
 
-    /// Now, as bans see it: the real time, shifted by the dev control `/__dev/clock`.
+    /// Now, as bans and schedules see it: the real time, shifted by the dev control
+    /// `/__dev/clock`.
     pub fn ban_clock(&self) -> OffsetDateTime {
         OffsetDateTime::now_utc() + self.clock_offset
     }
@@ -227,7 +239,7 @@ impl World {
     }
 
     /// What `event` says about a player's sockets, applied to this process's: how many of its
-    /// sockets it closed.
+    /// sockets it closed (for a broadcast: sent the message to).
     pub fn apply_player_event(&mut self, event: &PlayerEvent) -> usize {
         let now = self.ban_clock();
         let (player_id, online, closed) = match event {
@@ -242,6 +254,7 @@ impl World {
                     .close_all(*player_id, *code, reason, now),
             ),
             PlayerEvent::PlayerConnect { player_id } => (*player_id, true, 0),
+            PlayerEvent::PlayerBroadcast { frame } => return self.player_sessions.deliver(frame),
         };
         if let Some(index) = self.player_index(player_id) {
             self.players[index].online = online;
@@ -360,7 +373,7 @@ impl World {
     }
 
     /// Whether what `entry` acted on is still there: the game always is, a configuration key
-    /// always is, a snapshot, player, account or service only until deleted; an entry
+    /// always is, a snapshot, player, account, service or schedule only until deleted; an entry
     /// without a target type has none. Accounts, players and snapshots are judged by `known`,
     /// read from the stores that keep them (this world, or PostgreSQL).
     pub fn target_exists(&self, entry: &AuditEntry, known: &KnownTargets) -> bool {
@@ -379,6 +392,9 @@ impl World {
                 .parse::<Uuid>()
                 .is_ok_and(|u| known.accounts.contains(&u)),
             Some(TargetType::Service) => self.services.iter().any(|s| s.name == id),
+            Some(TargetType::Schedule) => id
+                .parse::<Uuid>()
+                .is_ok_and(|u| known.schedules.contains(&u)),
         }
     }
 

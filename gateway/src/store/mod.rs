@@ -37,6 +37,7 @@ pub mod players;
 pub mod postgres;
 pub mod prometheus;
 pub mod runtime_config;
+pub mod schedules;
 pub mod sessions;
 pub mod snapshots;
 

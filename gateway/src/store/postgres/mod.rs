@@ -15,6 +15,7 @@ mod moderation;
 mod notify;
 mod passkeys;
 mod players;
+mod schedules;
 mod seed;
 mod sessions;
 mod snapshots;
@@ -42,6 +43,7 @@ use crate::store::{StoreError, StoreResult};
 /// database where one is missing from `schema_migrations`.
 pub const REQUIRED_MIGRATIONS: &[&str] = &[
     "0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011", "0012",
+    "0013",
 ];
 
 /// How long a request waits for a connection, or for a new one to be made, before it is
