@@ -19,6 +19,7 @@ pub const VERSION_JSON: &str = concat!(base!(), "/version.json");
 pub const LOGIN: &str = "login";
 pub const CONFIG: &str = "config";
 pub const SNAPSHOTS: &str = "snapshots";
+pub const SCHEDULES: &str = "schedules";
 pub const PLAYERS: &str = "players";
 pub const SERVICES: &str = "services";
 pub const AUDIT: &str = "audit";
@@ -33,6 +34,7 @@ pub enum Route {
     Login,
     Config,
     Snapshots,
+    Schedules,
     Players,
     /// A player by id, as it appears in the URL (validated by the page).
     Player(String),
@@ -53,6 +55,7 @@ impl Route {
             Route::Login => LOGIN,
             Route::Config => CONFIG,
             Route::Snapshots => SNAPSHOTS,
+            Route::Schedules => SCHEDULES,
             Route::Players => PLAYERS,
             Route::Services => SERVICES,
             Route::Audit => AUDIT,
@@ -101,6 +104,7 @@ impl Route {
             (LOGIN, None) => Route::Login,
             (CONFIG, None) => Route::Config,
             (SNAPSHOTS, None) => Route::Snapshots,
+            (SCHEDULES, None) => Route::Schedules,
             (PLAYERS, None) => Route::Players,
             (SERVICES, None) => Route::Services,
             (AUDIT, None) => Route::Audit,
@@ -168,6 +172,7 @@ mod tests {
             Route::Login,
             Route::Config,
             Route::Snapshots,
+            Route::Schedules,
             Route::Players,
             Route::Player(id),
             Route::Services,

@@ -18,8 +18,8 @@ use wasm_split_helpers::{wasm_split, SplitLoaderError};
 use super::confirm::ConfirmForm;
 use crate::pages::{
     accounts::AccountsPage, audit::AuditPage, password::PasswordPage,
-    runtime_config::RuntimeConfigPage, services::ServicesPage, snapshots::SnapshotsPage,
-    two_step::EnrolPage,
+    runtime_config::RuntimeConfigPage, schedules::SchedulesPage, services::ServicesPage,
+    snapshots::SnapshotsPage, two_step::EnrolPage,
 };
 use crate::ui::load::Loading;
 
@@ -31,6 +31,11 @@ fn config() -> Result<AnyView, SplitLoaderError> {
 #[wasm_split(snapshots, fallible)]
 fn snapshots() -> Result<AnyView, SplitLoaderError> {
     Ok(view! { <SnapshotsPage /> }.into_any())
+}
+
+#[wasm_split(schedules, fallible)]
+fn schedules() -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <SchedulesPage /> }.into_any())
 }
 
 #[wasm_split(services, fallible)]
@@ -69,6 +74,10 @@ pub fn config_page() -> AnyView {
 
 pub fn snapshots_page() -> AnyView {
     lazy("this page", snapshots)
+}
+
+pub fn schedules_page() -> AnyView {
+    lazy("this page", schedules)
 }
 
 pub fn services_page() -> AnyView {

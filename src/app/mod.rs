@@ -139,6 +139,7 @@ fn page(route: Option<Route>) -> AnyView {
         Some(Route::Overview) => view! { <OverviewPage /> }.into_any(),
         Some(Route::Config) => chunks::config_page(),
         Some(Route::Snapshots) => chunks::snapshots_page(),
+        Some(Route::Schedules) => chunks::schedules_page(),
         Some(Route::Players) => view! { <PlayersPage /> }.into_any(),
         Some(Route::Player(id)) => view! { <PlayerDetailPage id /> }.into_any(),
         Some(Route::Services) => chunks::services_page(),

@@ -14,6 +14,7 @@ use crate::infra::polling::{show_title, Clock, PageTitle};
 use crate::infra::session::{idle_warning_ms, use_session, Role, Session, SIGNED_IN_KEY};
 use crate::infra::settings::Config;
 use crate::pages::overview::status::{lag, use_game_status, GameStatusStore, Lag};
+use crate::pages::schedules::watch::{use_schedules, ScheduleWatch, BANNER_LEAD_MS};
 use crate::routes::{relative_location, Route};
 use crate::ui::format;
 use crate::ui::theme::ThemeToggle;
@@ -35,6 +36,7 @@ pub fn Shell() -> impl IntoView {
         use_api(),
         Duration::from_millis(config.status_poll_ms.into()),
     );
+    ScheduleWatch::provide_polling(api);
     // The role: asked at the start, again whenever a 403 says it may have changed,
     // and with every status the gateway answers for as long as it is not known
     // (the first ask failed), so controls are never left disabled for good.
@@ -119,6 +121,7 @@ pub fn Shell() -> impl IntoView {
                 {link(Route::Overview, "Overview")}
                 {link(Route::Config, "Runtime config")}
                 {link(Route::Snapshots, "Snapshots")}
+                {link(Route::Schedules, "Schedules")}
                 {link(Route::Players, "Players")}
                 {link(Route::Services, "Services")}
                 {link(Route::Audit, "Audit log")}
@@ -311,5 +314,39 @@ fn Banners() -> impl IntoView {
         {move || paused.get().then(|| view! {
             <div class="banner paused" role="status">"The game is paused. Players see a frozen universe until it is resumed."</div>
         })}
+        <ScheduledPauseBanner />
+    }
+}
+
+/// Every operator sees a scheduled pause coming a few minutes ahead, whoever planned it.
+#[component]
+fn ScheduledPauseBanner() -> impl IntoView {
+    let schedules = use_schedules();
+    let next_pause = schedules.next_pause();
+    move || {
+        let pause = next_pause.get()?;
+        let left = schedules.until_ms(pause.due_at);
+        // A memo: the banner is built when the lead starts, not every second.
+        let soon = Memo::new(move |_| {
+            left.try_get()
+                .is_some_and(|l| l > 0.0 && l <= BANNER_LEAD_MS)
+        });
+        let name = pause.schedule_name.clone();
+        let at = format::local_time(pause.due_at);
+        Some(move || {
+            soon.get().then(|| {
+                let (name, at) = (name.clone(), at.clone());
+                view! {
+                    <div class="banner warning scheduled-pause" role="status" data-testid="scheduled-pause">
+                        {move || format!(
+                            "Scheduled: the game pauses in {} (“{name}”, at {at}).",
+                            format::remaining(left.try_get().unwrap_or_default()),
+                        )}
+                        " "
+                        <a href=Route::Schedules.href()>"See schedules"</a>
+                    </div>
+                }
+            })
+        })
     }
 }

@@ -12,6 +12,7 @@ pub mod passkeys;
 pub mod password;
 pub mod players;
 pub mod runtime_config;
+pub mod schedules;
 pub mod services;
 pub mod sessions;
 pub mod snapshots;

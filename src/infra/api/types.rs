@@ -971,3 +971,222 @@ mod tests {
         assert!(Items::<Service>::from_json(&json!([])).is_err());
     }
 }
+
+/// What a schedule's step does, as the gateway sends it (`ScheduleAction`): `kind` is its
+/// `type`, and the fields its kind has.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StepAction {
+    /// `pause`, `resume`, `snapshot`, `set_config`, `reset_config` or `message`.
+    pub kind: String,
+    pub label: Option<String>,
+    pub key: Option<String>,
+    /// A `set_config` value, as JSON.
+    pub value: Option<Value>,
+    pub text: Option<String>,
+}
+
+impl FromJson for StepAction {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            kind: text(v, "type")?,
+            label: text_or_null(v, "label")?,
+            key: text_or_null(v, "key")?,
+            value: v.get("value").cloned(),
+            text: text_or_null(v, "text")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduleStep {
+    pub offset_seconds: i64,
+    pub action: StepAction,
+    /// Whether a failure stops the run's later steps.
+    pub stop_on_failure: bool,
+}
+
+/// A signed whole number (`infra::json` keeps numbers as text).
+fn signed(v: &Value, name: &str) -> Result<i64, String> {
+    field(v, name)?
+        .as_f64()
+        .filter(|n| n.fract() == 0.0)
+        .map(|n| n as i64)
+        .ok_or_else(|| wrong(name, "a whole number"))
+}
+
+impl FromJson for ScheduleStep {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            offset_seconds: signed(v, "offset_seconds")?,
+            action: StepAction::from_json(field(v, "action")?)?,
+            stop_on_failure: text_or_null(v, "on_failure")?.as_deref() != Some("continue"),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule {
+    pub id: String,
+    pub name: String,
+    pub time_zone: String,
+    /// `Some(local date-time)` for a one-off, else the cron expression in `cron`.
+    pub once_at: Option<String>,
+    pub cron: Option<String>,
+    pub steps: Vec<ScheduleStep>,
+    pub enabled: bool,
+    pub owner: String,
+    pub revision: u64,
+    pub next_at: Option<i64>,
+    /// `next_at` in the schedule's zone with its offset, as the gateway reads the zone.
+    pub next_at_local: Option<String>,
+}
+
+impl FromJson for Schedule {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let when = field(v, "when")?;
+        let next_at = match v.get("next_at") {
+            None | Some(Value::Null) => None,
+            Some(_) => Some(time(v, "next_at")?),
+        };
+        Ok(Self {
+            id: text(v, "id")?,
+            name: text(v, "name")?,
+            time_zone: text(v, "time_zone")?,
+            once_at: text_or_null(when, "at")?,
+            cron: text_or_null(when, "expression")?,
+            steps: list(v, "steps")?,
+            enabled: flag(v, "enabled")?,
+            owner: text(field(v, "owner")?, "username")?,
+            revision: whole(v, "revision")?,
+            next_at,
+            next_at_local: text_or_null(v, "next_at_local")?,
+        })
+    }
+}
+
+/// One step to come, of a run under way or of a schedule's next occurrence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpcomingStep {
+    pub schedule_name: String,
+    pub due_at: i64,
+    pub kind: String,
+    pub description: String,
+}
+
+impl FromJson for UpcomingStep {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            schedule_name: text(v, "schedule_name")?,
+            due_at: time(v, "due_at")?,
+            kind: text(field(v, "action")?, "type")?,
+            description: text(v, "description")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedules {
+    pub items: Vec<Schedule>,
+    pub upcoming: Vec<UpcomingStep>,
+    /// The gateway's clock when it answered, which runs the steps.
+    pub now: i64,
+}
+
+impl FromJson for Schedules {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            items: list(v, "items")?,
+            upcoming: list(v, "upcoming")?,
+            now: time(v, "now")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepOutcome {
+    pub index: u64,
+    pub due_at: i64,
+    pub at: i64,
+    /// `succeeded`, `failed`, `skipped`, `missed` or `interrupted`.
+    pub result: String,
+    pub detail: String,
+}
+
+impl FromJson for StepOutcome {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            index: whole(v, "index")?,
+            due_at: time(v, "due_at")?,
+            at: time(v, "at")?,
+            result: text(v, "result")?,
+            detail: text(v, "detail")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduleRun {
+    pub id: u64,
+    pub schedule_name: String,
+    pub at: i64,
+    /// `scheduled` or `manual`.
+    pub trigger: String,
+    pub started_by: String,
+    pub status: String,
+    pub steps: Vec<ScheduleStep>,
+    pub outcomes: Vec<StepOutcome>,
+    pub missed_occurrences: u64,
+}
+
+impl FromJson for ScheduleRun {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            id: whole(v, "id")?,
+            schedule_name: text(v, "schedule_name")?,
+            at: time(v, "at")?,
+            trigger: text(v, "trigger")?,
+            started_by: text(v, "started_by")?,
+            status: text(v, "status")?,
+            steps: list(v, "steps")?,
+            outcomes: list(v, "outcomes")?,
+            missed_occurrences: whole(v, "missed_occurrences")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduleRuns(pub Vec<ScheduleRun>);
+
+impl FromJson for ScheduleRuns {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        list(v, "items").map(Self)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlayerMessage {
+    pub text: String,
+    pub sent_at: String,
+    pub sent_by: String,
+    pub recipients: u64,
+}
+
+impl FromJson for PlayerMessage {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        Ok(Self {
+            text: text(v, "text")?,
+            sent_at: text(v, "sent_at")?,
+            sent_by: text(v, "sent_by")?,
+            recipients: whole(v, "recipients")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlayerMessages(pub Vec<PlayerMessage>);
+
+impl FromJson for PlayerMessages {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        list(v, "items").map(Self)
+    }
+}

@@ -13,6 +13,15 @@ pub fn action_label(action: &str) -> &str {
     match action {
         "game.pause" => "Paused the game",
         "game.resume" => "Resumed the game",
+        "game.message" => "Messaged the players",
+        "schedule.create" => "Scheduled operations",
+        "schedule.update" => "Changed a schedule",
+        "schedule.enable" => "Enabled a schedule",
+        "schedule.disable" => "Disabled a schedule",
+        "schedule.cancel" => "Cancelled a schedule",
+        "schedule.run_now" => "Ran a schedule now",
+        "schedule.step" => "A scheduled step did not run",
+        "schedule.run" => "A schedule's run ended",
         "config.update" => "Changed config",
         "config.reset" => "Reset config",
         "snapshot.create" => "Took a snapshot",
@@ -67,6 +76,7 @@ pub fn target_href(e: &AuditEntry) -> Option<String> {
         ("config", _) => Route::Config,
         ("account", _) => Route::Accounts,
         ("service", _) => Route::Services,
+        ("schedule", _) => Route::Schedules,
         _ => return None,
     };
     Some(route.href())

@@ -9,10 +9,11 @@ pub const KEYS: [&str; 5] = ["actor", "action", "target", "from", "to"];
 
 /// The actions the log records, offered as suggestions; a family (`config`)
 /// matches all of its actions. A gateway test checks that none is missing.
-pub const ACTIONS: [&str; 48] = [
+pub const ACTIONS: [&str; 58] = [
     "game",
     "game.pause",
     "game.resume",
+    "game.message",
     "config",
     "config.update",
     "config.reset",
@@ -58,6 +59,15 @@ pub const ACTIONS: [&str; 48] = [
     "account.factor_reset",
     "account.sessions_end",
     "account.delete",
+    "schedule",
+    "schedule.create",
+    "schedule.update",
+    "schedule.enable",
+    "schedule.disable",
+    "schedule.cancel",
+    "schedule.run_now",
+    "schedule.step",
+    "schedule.run",
 ];
 
 /// The query string for these filter values (empty ones left out), in `KEYS`' order.

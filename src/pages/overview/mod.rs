@@ -6,6 +6,7 @@
 pub mod chart;
 pub mod charts;
 pub mod history;
+pub mod next_operation;
 pub mod status;
 
 use gloo_net::http::Method;
@@ -32,7 +33,7 @@ pub fn OverviewPage() -> impl IntoView {
             <h1>"Overview"</h1>
             // The error is read only before the first status: afterwards Freshness shows it.
             {move || if loaded.get() {
-                view! { <StatusCards /> <Freshness /> <GameControls /> <charts::Charts /> }.into_any()
+                view! { <StatusCards /> <Freshness /> <GameControls /> <next_operation::NextOperation /> <charts::Charts /> }.into_any()
             } else if let Some(e) = status.error.get() {
                 view! { <p class="load-error" role="alert">{e.message()}</p> }.into_any()
             } else {
