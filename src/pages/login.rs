@@ -293,7 +293,9 @@ impl Attempt {
                 let detail = detail.trim_end_matches('.');
                 self.error.try_set(Some(format!("{detail}.")));
             }
-            Err(ApiError::RateLimited { retry_after_secs }) => {
+            Err(ApiError::RateLimited {
+                retry_after_secs, ..
+            }) => {
                 self.wait_secs.try_set(retry_after_secs);
             }
             Err(ApiError::Unreachable) => {

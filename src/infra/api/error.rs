@@ -14,8 +14,11 @@ pub struct FieldIssue {
 pub enum ApiError {
     /// 401: no session, or it expired.
     Unauthorized(String),
-    /// 429, with the seconds to wait.
-    RateLimited { retry_after_secs: u32 },
+    /// 429, with the seconds to wait and what the gateway said was limited.
+    RateLimited {
+        retry_after_secs: u32,
+        detail: Option<String>,
+    },
     /// 422 with FastAPI's list of field errors.
     Validation(Vec<FieldIssue>),
     /// 412: someone changed the resource since it was loaded; `current` is its
@@ -63,9 +66,12 @@ impl ApiError {
     pub fn message(&self) -> String {
         match self {
             ApiError::Unauthorized(detail) => detail.clone(),
-            ApiError::RateLimited { retry_after_secs } => {
+            ApiError::RateLimited {
+                retry_after_secs,
+                detail,
+            } => detail.clone().unwrap_or_else(|| {
                 format!("Too many attempts. Try again in {retry_after_secs} s.")
-            }
+            }),
             ApiError::Validation(issues) => issues
                 .iter()
                 .map(|i| {
@@ -124,6 +130,7 @@ pub fn from_response(status: u16, body: &str, retry_after: Option<&str>) -> ApiE
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap_or(60)
                 .clamp(1, 3600),
+            detail: text_detail,
         },
         (412, _) => ApiError::Stale {
             detail: text_detail
@@ -201,15 +208,23 @@ mod tests {
         assert_eq!(
             from_response(429, "{}", Some("17")),
             ApiError::RateLimited {
-                retry_after_secs: 17
+                retry_after_secs: 17,
+                detail: None
             }
         );
         assert_eq!(
             from_response(429, "", Some("soon")),
             ApiError::RateLimited {
-                retry_after_secs: 60
+                retry_after_secs: 60,
+                detail: None
             }
         );
+        let limited = from_response(
+            429,
+            r#"{"detail": "Five a minute; send this one in 9 s"}"#,
+            Some("9"),
+        );
+        assert_eq!(limited.message(), "Five a minute; send this one in 9 s");
     }
 
     #[test]
