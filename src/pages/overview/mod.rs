@@ -7,6 +7,7 @@ pub mod chart;
 pub mod charts;
 pub mod history;
 pub mod status;
+pub mod ticks;
 
 use gloo_net::http::Method;
 use leptos::prelude::*;
