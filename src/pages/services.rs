@@ -41,7 +41,7 @@ pub fn ServicesPage() -> impl IntoView {
     });
     view! {
         <section class="page">
-            <div class="page-head">
+            <div class="page-head action-bar">
                 <h1>"Services"</h1>
                 <button type="button" class="button" on:click=move |_| retry.run(())>"Refresh"</button>
             </div>

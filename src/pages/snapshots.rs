@@ -145,7 +145,7 @@ pub fn SnapshotsPage() -> impl IntoView {
 
     view! {
         <section class="page">
-            <div class="page-head">
+            <div class="page-head action-bar">
                 <h1>"Snapshots"</h1>
                 {list.refresh_button()}
                 <button type="button" class="button primary" disabled=move || create.busy.get() || session.lacks(Role::Operator) on:click=on_create>

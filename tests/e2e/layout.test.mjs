@@ -55,10 +55,10 @@ function layoutProblems(desktop) {
 
   const root = document.documentElement;
   if (root.scrollWidth > root.clientWidth) {
-    const wide = [...document.querySelectorAll('body *')]
-      .filter((el) => shown(el) && el.getBoundingClientRect().right > root.clientWidth + 1)
-      .filter((el, _, all) => !all.includes(el.parentElement))
-      .slice(0, 3).map(name);
+    // The innermost elements past the edge: what to fix, not the page around it.
+    const past = [...document.querySelectorAll('body *')]
+      .filter((el) => shown(el) && el.getBoundingClientRect().right > root.clientWidth + 1);
+    const wide = past.filter((el) => !past.some((other) => other !== el && el.contains(other))).slice(0, 4).map(name);
     problems.push(`the page scrolls sideways (${root.scrollWidth} px in ${root.clientWidth} px), past the edge: ${wide.join(', ')}`);
   }
 

@@ -92,14 +92,14 @@ pub fn AuditPage() -> impl IntoView {
     };
     view! {
         <section class="page">
-            <div class="page-head">
+            <div class="page-head action-bar">
                 <h1>"Audit log"</h1>
                 <button type="button" class="button" disabled=export.busy() on:click=download>
                     {move || if export.busy.get() { "Exporting…" } else { "Export CSV" }}
                 </button>
                 {audit.refresh_button()}
             </div>
-            <form class="filters" node_ref=form on:submit=apply aria-label="Filter the audit log">
+            <form class="filters action-bar" node_ref=form on:submit=apply aria-label="Filter the audit log">
                 {input("actor", "Who", "text")}
                 {input("action", "Action", "text")}
                 {input("target", "Target", "text")}

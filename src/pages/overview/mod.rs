@@ -151,7 +151,7 @@ fn GameControls() -> impl IntoView {
         confirming.set(true)
     };
     view! {
-        <div class="controls">
+        <div class="controls action-bar">
             {move || if paused.get() {
                 view! {
                     <button type="button" class="button primary" disabled=disabled on:click=resume>

@@ -123,7 +123,7 @@ pub fn Moderation(player: Player, changed: Callback<()>) -> impl IntoView {
     );
     let lacks = move || action.busy.get() || session.lacks(Role::Operator);
     view! {
-        <div class="controls">
+        <div class="controls action-bar">
             <button type="button" class="button danger" disabled=lacks on:click=move |_| { action.clear(); banning.set(true) }>
                 {if player.ban.is_some() { "Change ban…" } else { "Ban…" }}
             </button>
