@@ -108,7 +108,9 @@ pub fn TwoStep(changed: RwSignal<u32>) -> impl IntoView {
             view! {
                 <p data-testid="two-step-status">{said}</p>
                 {move || start.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-                <button type="button" class="button" disabled=start.busy() on:click=move |_| set_up(f.totp, !f.totp && f.passkeys > 0)>{label}</button>
+                <div class="action-bar">
+                    <button type="button" class="button" disabled=start.busy() on:click=move |_| set_up(f.totp, !f.totp && f.passkeys > 0)>{label}</button>
+                </div>
             }
             .into_any()
         })

@@ -89,6 +89,11 @@ function layoutProblems(desktop) {
         if (overlap(items[i].r, items[j].r)) problems.push(`${label}: ${name(items[i].el)} and ${name(items[j].el)} overlap`);
       }
     }
+    // What lies before the start of a bar that scrolls can never be scrolled to.
+    const start = bar.getBoundingClientRect().left + bar.scrollLeft;
+    for (const item of items.filter((i) => i.r.left < start - 1)) {
+      problems.push(`${label}: ${name(item.el)} is cut off at the start of the bar`);
+    }
     // Lines: items whose vertical extents overlap share one.
     const lines = [];
     for (const item of items) {

@@ -40,7 +40,7 @@ pub fn Charts() -> impl IntoView {
         <section class="history" aria-labelledby="history-title">
             <div class="history-head">
                 <h2 id="history-title">"History"</h2>
-                <nav class="ranges" aria-label="Chart range">
+                <nav class="ranges action-bar" aria-label="Chart range">
                     {RANGES.map(|(r, label)| view! {
                         <a href=format!("{}?range={r}", Route::Overview.href()) title=label aria-current=move || (range.get() == r).then_some("true")>{r}</a>
                     })}
