@@ -241,7 +241,8 @@ stage_e2e() {
             node --test --test-concurrency=1 --test-reporter=spec ${E2E_ONLY:+--test-name-pattern="$E2E_ONLY"} ./*.test.mjs
     ) 2>&1 | tee "$TEST_DIR/e2e.log"
     PASSED=$((PASSED + $(grep -E '^ℹ pass [0-9]+' "$TEST_DIR/e2e.log" | awk '{print $3}')))
-    [ -z "$(ls tests/e2e/artifacts 2>/dev/null)" ] || note "screenshots of failures: tests/e2e/artifacts/"
+    # layout.test.mjs leaves every page's screenshots there (layout-*.png), failures their own.
+    [ -z "$(ls tests/e2e/artifacts 2>/dev/null)" ] || note "screenshots (each page's layout, and any failure's): tests/e2e/artifacts/"
 }
 
 stage_serving() {

@@ -142,7 +142,7 @@ pub fn AccountsPage() -> impl IntoView {
         <section class="page accounts">
             <h1>"Accounts"</h1>
             {move || session.note(Role::Admin, "manage accounts").map(|n| view! { <p class="needs">{n}</p> })}
-            <form class="toolbar" on:submit=on_create>
+            <form class="toolbar action-bar stacks" on:submit=on_create>
                 <label for="new-username">"New account"</label>
                 <input
                     id="new-username"

@@ -109,7 +109,7 @@ pub fn Passkeys(
                 on:input=move |ev| name.set(event_target_value(&ev))
             />
             {move || add.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-            <div class="form-actions">
+            <div class="form-actions action-bar">
                 <button type="submit" class="button primary" disabled=add.busy()>
                     {move || if add.busy.get() { "Adding…" } else { "Add a passkey" }}
                 </button>

@@ -43,7 +43,9 @@ pub fn ServicesPage() -> impl IntoView {
         <section class="page">
             <div class="page-head">
                 <h1>"Services"</h1>
-                <button type="button" class="button" on:click=move |_| retry.run(())>"Refresh"</button>
+                <div class="action-bar">
+                    <button type="button" class="button" on:click=move |_| retry.run(())>"Refresh"</button>
+                </div>
             </div>
             <dl class="facts">
                 <dt>"Gateway"</dt>

@@ -71,7 +71,9 @@ pub fn YourSessions(password_changed: RwSignal<u32>) -> impl IntoView {
                     </tbody>
                 </table>
                 {others.then(|| view! {
-                    <button type="button" class="button" disabled=action.busy() on:click=move |_| end(Method::POST, "/admin/auth/sessions/end-others".to_owned(), "Your other sessions ended")>"End all other sessions"</button>
+                    <div class="action-bar">
+                        <button type="button" class="button" disabled=action.busy() on:click=move |_| end(Method::POST, "/admin/auth/sessions/end-others".to_owned(), "Your other sessions ended")>"End all other sessions"</button>
+                    </div>
                 })}
             }.into_any()
         })}

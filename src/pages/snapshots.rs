@@ -147,10 +147,12 @@ pub fn SnapshotsPage() -> impl IntoView {
         <section class="page">
             <div class="page-head">
                 <h1>"Snapshots"</h1>
-                {list.refresh_button()}
-                <button type="button" class="button primary" disabled=move || create.busy.get() || session.lacks(Role::Operator) on:click=on_create>
-                    {move || if create.busy.get() { "Taking snapshot…" } else { "Take snapshot" }}
-                </button>
+                <div class="action-bar">
+                    {list.refresh_button()}
+                    <button type="button" class="button primary" disabled=move || create.busy.get() || session.lacks(Role::Operator) on:click=on_create>
+                        {move || if create.busy.get() { "Taking snapshot…" } else { "Take snapshot" }}
+                    </button>
+                </div>
             </div>
             {move || session.note(Role::Operator, "take snapshots")
                 .or_else(|| session.note(Role::Admin, "restore or delete snapshots"))

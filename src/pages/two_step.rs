@@ -108,7 +108,9 @@ pub fn TwoStep(changed: RwSignal<u32>) -> impl IntoView {
             view! {
                 <p data-testid="two-step-status">{said}</p>
                 {move || start.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-                <button type="button" class="button" disabled=start.busy() on:click=move |_| set_up(f.totp, !f.totp && f.passkeys > 0)>{label}</button>
+                <div class="action-bar">
+                    <button type="button" class="button" disabled=start.busy() on:click=move |_| set_up(f.totp, !f.totp && f.passkeys > 0)>{label}</button>
+                </div>
             }
             .into_any()
         })
@@ -126,7 +128,7 @@ pub fn TwoStep(changed: RwSignal<u32>) -> impl IntoView {
             <div class="notice offer" role="status" data-testid="end-others-offer">
                 <p>"Your second factor changed. If another device signed in as you is not one you trust any more, end your other sessions."</p>
                 {move || ending.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-                <div class="form-actions">
+                <div class="form-actions action-bar">
                     <button type="button" class="button" disabled=ending.busy() on:click=end_others>"End all other sessions"</button>
                     <button type="button" class="button" on:click=keep_sessions>"Keep them"</button>
                 </div>
@@ -254,7 +256,7 @@ fn Enrol(
                 password_field("enrol-password", "3. Your password, to show it is you", proof).into_any()
             }}
             {move || save.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-            <div class="form-actions">
+            <div class="form-actions action-bar">
                 <button type="button" class="button" disabled=save.busy() on:click=move |_| cancel.run(())>"Cancel"</button>
                 <button type="submit" class="button primary" disabled=save.busy()>
                     {if replacing { "Replace the app" } else { "Turn on two-step sign-in" }}
@@ -277,7 +279,7 @@ fn RecoveryCodes(codes: Vec<String>, kept: Callback<()>) -> impl IntoView {
             <ol class="codes" data-testid="recovery-codes">
                 {codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}
             </ol>
-            <div class="form-actions">
+            <div class="form-actions action-bar">
                 <a
                     class="button"
                     download="galaxy-admin-recovery-codes.txt"

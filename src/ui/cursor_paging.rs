@@ -228,7 +228,7 @@ pub fn CursorPagination(
     let at_end = next.is_none();
     let on_last = place.cursor.as_deref() == Some(LAST);
     view! {
-        <nav class="pagination" aria-label="Pagination">
+        <nav class="pagination action-bar" aria-label="Pagination">
             <button type="button" class="button" disabled=at_start on:click=move |_| go.run(Place::default())>
                 "First"
             </button>

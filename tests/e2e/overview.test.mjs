@@ -242,9 +242,14 @@ test('history: four charts for each range, the range in the URL, a spike kept by
       await page.getByRole('link', { name: range, exact: true }).and(page.locator('[aria-current]')).waitFor();
       await page.waitForFunction(() => document.querySelectorAll('[data-testid="chart"] path.band[d^="M"]').length === 4);
     }
-    // 24 h: the spike is one sample of a 12-minute bucket, and still the chart's top.
+    // 24 h: the spike is one sample of a 12-minute bucket, and still the chart's top:
+    // the value axis reads up to it in round steps.
     const behind = charts.filter({ hasText: 'Ticks behind' });
-    assert.equal(await behind.locator('.chart-top').textContent(), '500');
+    assert.deepEqual(await behind.locator('.value-axis text').allTextContents(), ['0', '100', '200', '300', '400', '500']);
+    assert.notEqual(await behind.locator('path.zone.critical').getAttribute('d'), '', 'the spike reaches the critical zone');
+    // Time ticks at round hours of the operator's clock (UTC here), every four hours for a day.
+    const times = await behind.locator('.time-axis text').allTextContents();
+    assert.ok(times.length >= 4 && times.every((t) => /^\d\d:00$/.test(t) && Number(t.slice(0, 2)) % 4 === 0), `ticks: ${times}`);
     // The table alternative has the same figures.
     await page.getByText('The figures as a table').click();
     const spike = page.locator('.history-table tbody tr', { hasText: '480' });
@@ -306,7 +311,7 @@ test('history: a pause is marked on the charts with who and why, after a reload 
     }
     assert.match(await readout.textContent(), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: tick rate .* Paused the game, by .*maintenance window/);
     // The pointer reads the same way.
-    const box = await page.getByTestId('chart').first().locator('svg').boundingBox();
+    const box = await page.getByTestId('chart').first().locator('svg.area').boundingBox();
     await page.mouse.move(box.x + 2, box.y + box.height / 2);
     await readout.filter({ hasText: /^\d{4}-/ }).waitFor();
   });

@@ -68,7 +68,9 @@ pub fn ChainStatus() -> impl IntoView {
                     }.into_any()
                 }
             }}
-            <button type="button" class="button" on:click=move |_| check.refetch()>"Check again"</button>
+            <div class="action-bar">
+                <button type="button" class="button" on:click=move |_| check.refetch()>"Check again"</button>
+            </div>
         </div>
     }
 }

@@ -94,10 +94,12 @@ pub fn AuditPage() -> impl IntoView {
         <section class="page">
             <div class="page-head">
                 <h1>"Audit log"</h1>
-                <button type="button" class="button" disabled=export.busy() on:click=download>
-                    {move || if export.busy.get() { "Exporting…" } else { "Export CSV" }}
-                </button>
-                {audit.refresh_button()}
+                <div class="action-bar">
+                    <button type="button" class="button" disabled=export.busy() on:click=download>
+                        {move || if export.busy.get() { "Exporting…" } else { "Export CSV" }}
+                    </button>
+                    {audit.refresh_button()}
+                </div>
             </div>
             <form class="filters" node_ref=form on:submit=apply aria-label="Filter the audit log">
                 {input("actor", "Who", "text")}
@@ -106,8 +108,11 @@ pub fn AuditPage() -> impl IntoView {
                 {input("from", "From", "datetime-local")}
                 {input("to", "Until", "datetime-local")}
                 <datalist id="audit-actions" inner_html=ACTIONS.map(|a| format!("<option value=\"{a}\">")).concat()></datalist>
-                <button type="submit" class="button primary">"Filter"</button>
-                <a class="button" href=Route::Audit.href()>"Clear"</a>
+                // Filter and Clear stay together whichever cell of the grid they fall in.
+                <div class="action-bar">
+                    <button type="submit" class="button primary">"Filter"</button>
+                    <a class="button" href=Route::Audit.href()>"Clear"</a>
+                </div>
             </form>
             <chain::ChainStatus />
             {move || export.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}

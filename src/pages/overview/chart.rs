@@ -121,6 +121,48 @@ impl Frame {
         d
     }
 
+    /// Gridlines: one across the chart at each value, one down it at each time.
+    pub fn grid(&self, values: &[f64], times: &[i64]) -> String {
+        let mut d = String::new();
+        for &v in values {
+            let _ = write!(d, "M0,{}H{WIDTH}", self.y(v));
+        }
+        for &t in times {
+            d.push_str(&self.rule(t));
+        }
+        d
+    }
+
+    /// The full-width band of values from `low` to `high` (a threshold's zone);
+    /// nothing when it lies above the chart's top.
+    pub fn zone(&self, low: f64, high: f64) -> String {
+        if low >= self.top {
+            return String::new();
+        }
+        let (y0, y1) = (self.y(low), self.y(high));
+        format!("M0,{y1}H{WIDTH}V{y0}H0Z")
+    }
+
+    /// The area from zero up to `factor` times one figure of each bucket's
+    /// average: below 90 % of the configured rate, say, where that rate changes.
+    pub fn under(&self, buckets: &[Bucket], series: usize, factor: f64) -> String {
+        let mut d = String::new();
+        for run in self.runs(buckets) {
+            let (first, last) = (self.x_of(&run[0]), self.x_of(&run[run.len() - 1]));
+            let _ = write!(d, "M{first},{HEIGHT}");
+            for b in run {
+                let _ = write!(
+                    d,
+                    "L{},{}",
+                    self.x_of(b),
+                    self.y(b.stats[series].avg * factor)
+                );
+            }
+            let _ = write!(d, "L{last},{HEIGHT}Z");
+        }
+        d
+    }
+
     /// A vertical rule at `t`.
     pub fn rule(&self, t: i64) -> String {
         format!("M{},0V{HEIGHT}", self.x(t))
@@ -189,6 +231,38 @@ mod tests {
             (frame.y(-3.0), frame.y(7.0)),
             (HEIGHT, 0),
             "values clamp too"
+        );
+    }
+
+    #[test]
+    fn gridlines_cross_at_each_value_and_time() {
+        let frame = Frame::new(0, 100, 10, &[bucket(0, 1.0, 1.0, 2.0, false)], &[0]);
+        assert_eq!(frame.top, 2.0);
+        assert_eq!(
+            frame.grid(&[0.0, 1.0, 2.0], &[50]),
+            "M0,100H1000M0,50H1000M0,0H1000M500,0V100"
+        );
+    }
+
+    #[test]
+    fn threshold_zones_are_clipped_to_the_chart() {
+        let frame = Frame::new(0, 100, 10, &[bucket(0, 1.0, 1.0, 10.0, false)], &[0]);
+        assert_eq!(frame.zone(1.0, 5.0), "M0,50H1000V90H0Z");
+        assert_eq!(frame.zone(5.0, f64::INFINITY), "M0,0H1000V50H0Z");
+        assert_eq!(frame.zone(10.0, 20.0), "", "above the top: not drawn");
+    }
+
+    #[test]
+    fn the_area_under_a_fraction_follows_the_figure_and_breaks_at_gaps() {
+        let buckets = [
+            bucket(0, 10.0, 10.0, 10.0, false),
+            bucket(10, 5.0, 5.0, 5.0, false),
+            bucket(60, 10.0, 10.0, 10.0, false),
+        ];
+        let frame = Frame::new(0, 100, 10, &buckets, &[0]);
+        assert_eq!(
+            frame.under(&buckets, 0, 0.9),
+            "M50,100L50,10L150,55L150,100ZM650,100L650,10L650,100Z"
         );
     }
 

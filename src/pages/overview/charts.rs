@@ -14,6 +14,7 @@ use crate::infra::time::parse_rfc3339;
 use crate::pages::audit::describe;
 use crate::pages::overview::chart::{Frame, HEIGHT, WIDTH};
 use crate::pages::overview::history::{self, range_param, HistoryStore, RANGES};
+use crate::pages::overview::ticks::{clock, time_ticks, value_ticks};
 use crate::routes::Route;
 use crate::ui::format;
 use crate::ui::load::LoadError;
@@ -39,7 +40,7 @@ pub fn Charts() -> impl IntoView {
         <section class="history" aria-labelledby="history-title">
             <div class="history-head">
                 <h2 id="history-title">"History"</h2>
-                <nav class="ranges" aria-label="Chart range">
+                <nav class="ranges action-bar" aria-label="Chart range">
                     {RANGES.map(|(r, label)| view! {
                         <a href=format!("{}?range={r}", Route::Overview.href()) title=label aria-current=move || (range.get() == r).then_some("true")>{r}</a>
                     })}
@@ -56,14 +57,62 @@ pub fn Charts() -> impl IntoView {
     }
 }
 
-/// The charts: title, the unit of their figures, the figure drawn, and the
-/// figures their scale must fit (the tick rate chart shows the configured rate too).
-const CHARTS: [(&str, &str, usize, &[usize]); 4] = [
-    ("Tick rate", "/s", ACTUAL_RATE, &[TICK_RATE, ACTUAL_RATE]),
-    ("Ticks behind", "", TICKS_BEHIND, &[TICKS_BEHIND]),
-    ("Tick duration", " ms", TICK_DURATION, &[TICK_DURATION]),
-    ("Players online", "", PLAYERS_ONLINE, &[PLAYERS_ONLINE]),
+/// One of the small multiples.
+struct Chart {
+    title: &'static str,
+    /// Appended to each value on its axis.
+    unit: &'static str,
+    /// The figure drawn.
+    series: usize,
+    /// The figures its scale must fit (the tick rate chart shows the configured rate too).
+    scale: &'static [usize],
+    /// Galaxy's own panels' thresholds: warning above the first, critical above the second.
+    zones: Option<(f64, f64)>,
+    /// What the dashes and shading mean, in words beside the title.
+    legend: &'static str,
+}
+
+const CHARTS: [Chart; 4] = [
+    Chart {
+        title: "Tick rate",
+        unit: "/s",
+        series: ACTUAL_RATE,
+        scale: &[TICK_RATE, ACTUAL_RATE],
+        zones: None,
+        legend: "dashed: configured · shaded: under 90 % of it",
+    },
+    Chart {
+        title: "Ticks behind",
+        unit: "",
+        series: TICKS_BEHIND,
+        scale: &[TICKS_BEHIND],
+        zones: Some((1.0, 5.0)),
+        legend: "shaded: warning over 1, critical over 5",
+    },
+    Chart {
+        title: "Tick duration",
+        unit: " ms",
+        series: TICK_DURATION,
+        scale: &[TICK_DURATION],
+        zones: Some((500.0, 900.0)),
+        legend: "shaded: warning over 500 ms, critical over 900 ms",
+    },
+    Chart {
+        title: "Players online",
+        unit: "",
+        series: PLAYERS_ONLINE,
+        scale: &[PLAYERS_ONLINE],
+        zones: None,
+        legend: "",
+    },
 ];
+
+/// Galaxy's panel shows the actual tick rate green above this share of the configured one.
+const HEALTHY_RATE_SHARE: f64 = 0.9;
+
+/// Time labels closer than this to either end of the canvas would spill out of
+/// the chart: their gridline stays, their label goes.
+const LABEL_MARGIN: i64 = 30;
 
 #[component]
 fn ChartGrid(store: HistoryStore) -> impl IntoView {
@@ -94,13 +143,17 @@ fn ChartGrid(store: HistoryStore) -> impl IntoView {
         if ev.movement_x() == 0 && ev.movement_y() == 0 {
             return;
         }
-        let Some(target) = ev
+        // Across the plotted area of the chart pointed at, not its axis labels.
+        let Some(area) = ev
             .target()
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|t| t.closest(".chart").ok().flatten())
+            .and_then(|c| c.query_selector("svg.area").ok().flatten())
         else {
             return;
         };
-        let fraction = f64::from(ev.offset_x()) / f64::from(target.client_width().max(1));
+        let rect = area.get_bounding_client_rect();
+        let fraction = (f64::from(ev.client_x()) - rect.left()) / rect.width().max(1.0);
         let i = shown.with_untracked(|h| {
             h.as_ref().and_then(|h| {
                 Frame::new(h.from, h.to, h.bucket_seconds, &[], &[]).nearest(&h.buckets, fraction)
@@ -151,23 +204,59 @@ fn ChartGrid(store: HistoryStore) -> impl IntoView {
     }
 }
 
-/// Every chart as SVG: paused time, the band between minimum and maximum, the
-/// average (and the configured rate), a rule per event and one at the cursor.
+/// Every chart as SVG: paused time, gridlines, threshold zones, the band
+/// between minimum and maximum, the average (and the configured rate), a rule
+/// per event and one at the cursor; its value and time labels beside it.
 fn charts_markup(h: &History, cursor: Option<usize>) -> String {
     let mut out = String::new();
     let cursor = cursor.and_then(|i| h.buckets.get(i));
-    for (title, unit, series, scale) in CHARTS {
-        let f = Frame::new(h.from, h.to, h.bucket_seconds, &h.buckets, scale);
+    let times = time_ticks(h.from, h.to, format::local_offset_minutes);
+    for chart in &CHARTS {
+        let f = Frame::new(h.from, h.to, h.bucket_seconds, &h.buckets, chart.scale);
+        let values = value_ticks(f.top);
         let _ = write!(
             out,
-            "<figure class=\"chart\" data-testid=\"chart\"><figcaption>{title}<span class=\"chart-top\">{}{unit}</span></figcaption>\
-             <svg viewBox=\"0 0 {WIDTH} {HEIGHT}\" preserveAspectRatio=\"none\" aria-hidden=\"true\">\
-             <path class=\"paused\" d=\"{}\"/><path class=\"band\" d=\"{}\"/>",
-            format::decimal(f.top),
-            f.paused(&h.buckets),
-            f.band(&h.buckets, series),
+            "<figure class=\"chart\" data-testid=\"chart\"><figcaption>{}<span class=\"chart-legend\">{}</span></figcaption>\
+             <div class=\"plot\"><svg class=\"value-axis\" aria-hidden=\"true\">",
+            chart.title, chart.legend,
         );
-        if series == ACTUAL_RATE {
+        for &v in &values {
+            let _ = write!(
+                out,
+                "<text x=\"100%\" y=\"{}%\" dy=\"0.32em\">{}{}</text>",
+                f.y(v) * 100 / HEIGHT,
+                format::decimal(v),
+                chart.unit
+            );
+        }
+        let _ = write!(
+            out,
+            "</svg><svg class=\"area\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" preserveAspectRatio=\"none\" aria-hidden=\"true\">\
+             <path class=\"paused\" d=\"{}\"/><path class=\"grid\" d=\"{}\"/>",
+            f.paused(&h.buckets),
+            f.grid(&values, &times),
+        );
+        if let Some((warning, critical)) = chart.zones {
+            let _ = write!(
+                out,
+                "<path class=\"zone warning\" d=\"{}\"/><path class=\"zone critical\" d=\"{}\"/>",
+                f.zone(warning, critical),
+                f.zone(critical, f64::INFINITY),
+            );
+        }
+        if chart.series == ACTUAL_RATE {
+            let _ = write!(
+                out,
+                "<path class=\"zone warning\" d=\"{}\"/>",
+                f.under(&h.buckets, TICK_RATE, HEALTHY_RATE_SHARE)
+            );
+        }
+        let _ = write!(
+            out,
+            "<path class=\"band\" d=\"{}\"/>",
+            f.band(&h.buckets, chart.series),
+        );
+        if chart.series == ACTUAL_RATE {
             let _ = write!(
                 out,
                 "<path class=\"configured\" d=\"{}\"/>",
@@ -177,7 +266,7 @@ fn charts_markup(h: &History, cursor: Option<usize>) -> String {
         let _ = write!(
             out,
             "<path class=\"line\" d=\"{}\"/>",
-            f.line(&h.buckets, series, |s| s.avg)
+            f.line(&h.buckets, chart.series, |s| s.avg)
         );
         for e in &h.events {
             if let Some(at) = parse_rfc3339(&e.at) {
@@ -196,7 +285,20 @@ fn charts_markup(h: &History, cursor: Option<usize>) -> String {
                 f.rule(b.at + f.bucket / 2)
             );
         }
-        out.push_str("</svg></figure>");
+        out.push_str("</svg><svg class=\"time-axis\" aria-hidden=\"true\">");
+        for &t in &times {
+            let x = f.x(t);
+            if (LABEL_MARGIN..=WIDTH - LABEL_MARGIN).contains(&x) {
+                let _ = write!(
+                    out,
+                    "<text x=\"{}.{}%\" y=\"1em\">{}</text>",
+                    x / 10,
+                    x % 10,
+                    clock(t, format::local_offset_minutes(t))
+                );
+            }
+        }
+        out.push_str("</svg></div></figure>");
     }
     out
 }

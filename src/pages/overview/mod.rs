@@ -8,6 +8,7 @@ pub mod charts;
 pub mod history;
 pub mod next_operation;
 pub mod status;
+pub mod ticks;
 
 use gloo_net::http::Method;
 use leptos::prelude::*;
@@ -152,6 +153,7 @@ fn GameControls() -> impl IntoView {
     };
     view! {
         <div class="controls">
+            <div class="action-bar">
             {move || if paused.get() {
                 view! {
                     <button type="button" class="button primary" disabled=disabled on:click=resume>
@@ -165,6 +167,7 @@ fn GameControls() -> impl IntoView {
                     </button>
                 }.into_any()
             }}
+            </div>
             {move || session.note(Role::Operator, "pause or resume the game").map(|n| view! { <p class="needs">{n}</p> })}
             // The dialog shows its own error; this one is Resume's.
             {move || mutation.error.get().filter(|_| !confirming.get()).map(|e| view! { <p class="form-error" role="alert">{e.message()}</p> })}

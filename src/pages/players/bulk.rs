@@ -82,7 +82,7 @@ pub fn BulkActions(
         {move || {
             let n = selected.with(Vec::len);
             (n > 0).then(|| view! {
-                <div class="bulk-bar" role="region" aria-label="Selected players">
+                <div class="bulk-bar action-bar stacks" role="region" aria-label="Selected players">
                     <span>{format!("{n} selected")}</span>
                     <button type="button" class="button danger" disabled=lacks on:click=move |_| open(true)>"Ban selected…"</button>
                     <button type="button" class="button" disabled=lacks on:click=move |_| open(false)>"Kick selected…"</button>

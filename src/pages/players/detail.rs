@@ -85,10 +85,11 @@ pub fn PlayerDetailPage(
                             <dt>"Status"</dt><dd data-testid="online">{if p.online { "Online" } else { "Offline" }}</dd>
                             <dt>"Ban"</dt><dd data-testid="ban">{ban_text(&p)}</dd>
                         </dl>
-                        <Moderation player=p.clone() changed />
-                        <button type="button" class="button danger" disabled=move || session.lacks(Role::Admin) on:click=move |_| { delete.clear(); deleting.set(true) }>
-                            "Delete player"
-                        </button>
+                        <Moderation player=p.clone() changed>
+                            <button type="button" class="button danger" disabled=move || session.lacks(Role::Admin) on:click=move |_| { delete.clear(); deleting.set(true) }>
+                                "Delete player"
+                            </button>
+                        </Moderation>
                         {move || session.note(Role::Admin, "delete players").map(|n| view! { <p class="needs">{n}</p> })}
                         {move || deleting.get().then(|| view! {
                             <ConfirmDialog

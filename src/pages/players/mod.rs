@@ -167,12 +167,14 @@ pub fn PlayersPage() -> impl IntoView {
         <section class="page">
             <div class="page-head">
                 <h1>"Players"</h1>
-                <button type="button" class="button" disabled=export.busy() on:click=download>
-                    {move || if export.busy.get() { "Exporting…" } else { "Export CSV" }}
-                </button>
+                <div class="action-bar">
+                    <button type="button" class="button" disabled=export.busy() on:click=download>
+                        {move || if export.busy.get() { "Exporting…" } else { "Export CSV" }}
+                    </button>
+                </div>
             </div>
             {move || export.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-            <div class="toolbar">
+            <div class="toolbar action-bar stacks">
                 <label for="player-show">"Show"</label>
                 <select id="player-show" prop:value=shown on:change=on_show>
                     <option value="">"All players"</option>

@@ -90,9 +90,10 @@ pub fn ban_text(p: &Player) -> String {
     }
 }
 
-/// Ban, unban and kick, for operators; `changed` runs after each.
+/// Ban, unban and kick, for operators; `changed` runs after each. `children`: the
+/// page's other actions on the player, in the same bar.
 #[component]
-pub fn Moderation(player: Player, changed: Callback<()>) -> impl IntoView {
+pub fn Moderation(player: Player, changed: Callback<()>, children: Children) -> impl IntoView {
     let api = use_api();
     let toasts = use_toasts();
     let session = use_session();
@@ -123,7 +124,7 @@ pub fn Moderation(player: Player, changed: Callback<()>) -> impl IntoView {
     );
     let lacks = move || action.busy.get() || session.lacks(Role::Operator);
     view! {
-        <div class="controls">
+        <div class="action-bar">
             <button type="button" class="button danger" disabled=lacks on:click=move |_| { action.clear(); banning.set(true) }>
                 {if player.ban.is_some() { "Change ban…" } else { "Ban…" }}
             </button>
@@ -133,6 +134,7 @@ pub fn Moderation(player: Player, changed: Callback<()>) -> impl IntoView {
             {player.online.then(|| view! {
                 <button type="button" class="button" disabled=lacks on:click=move |_| act(Method::POST, kick_path.clone(), None, "kicked: the live session ended")>"Kick"</button>
             })}
+            {children()}
         </div>
         {move || session.note(Role::Operator, "ban or kick players").map(|n| view! { <p class="needs">{n}</p> })}
         {move || action.message().get().filter(|_| !banning.get()).map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
