@@ -155,7 +155,6 @@ pub fn SchedulesPage() -> impl IntoView {
                                             </ol>
                                         </td>
                                         <td class="actions">
-                                            <div class="action-bar">
                                                 <button type="button" class="button" disabled=move || !operator() || action.busy.get()
                                                     on:click=move |_| run_now(for_run.clone())>"Run now"</button>
                                                 <button type="button" class="button" disabled=move || !operator()
@@ -166,7 +165,6 @@ pub fn SchedulesPage() -> impl IntoView {
                                                 </button>
                                                 <button type="button" class="button danger" disabled=move || !operator()
                                                     on:click=move |_| { action.clear(); cancelling.set(Some(for_cancel.clone())); }>"Cancel…"</button>
-                                            </div>
                                         </td>
                                     </tr>
                                 }
