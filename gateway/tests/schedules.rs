@@ -298,46 +298,39 @@ async fn times_in_the_past_skipped_by_a_clock_change_or_beyond_a_role_are_refuse
             .contains("does not exist"),
         "{body}"
     );
-    let (code, body) = gw
-        .send(
-            &operator,
-            Method::POST,
-            "/admin/schedules",
-            Some(berlin("2027-03-28T04:00")),
-        )
-        .await;
-    assert_eq!(
-        (code, body["next_at"].as_str()),
-        (201, Some("2027-03-28T02:00:00Z")),
-        "{body}"
-    );
-    assert_eq!(body["next_at_local"], "2027-03-28T04:00:00+02:00");
-    let (code, body) = gw
-        .send(
-            &operator,
-            Method::POST,
-            "/admin/schedules",
-            Some(berlin("2027-10-31T02:30")),
-        )
-        .await;
-    assert_eq!(
-        (code, body["next_at"].as_str()),
-        (201, Some("2027-10-31T00:30:00Z")),
-        "{body}"
-    );
-    let (code, body) = gw
-        .send(
-            &operator,
-            Method::POST,
-            "/admin/schedules",
-            Some(berlin("2027-10-31T04:00")),
-        )
-        .await;
-    assert_eq!(
-        (code, body["next_at"].as_str()),
-        (201, Some("2027-10-31T03:00:00Z")),
-        "{body}"
-    );
+    // Local time, the instant it is, and that instant in Berlin with its offset.
+    for (local, utc, shown) in [
+        (
+            "2027-03-28T04:00",
+            "2027-03-28T02:00:00Z",
+            "2027-03-28T04:00:00+02:00",
+        ),
+        // The first of the two 02:30s, still in summer time.
+        (
+            "2027-10-31T02:30",
+            "2027-10-31T00:30:00Z",
+            "2027-10-31T02:30:00+02:00",
+        ),
+        (
+            "2027-10-31T04:00",
+            "2027-10-31T03:00:00Z",
+            "2027-10-31T04:00:00+01:00",
+        ),
+    ] {
+        let (code, body) = gw
+            .send(
+                &operator,
+                Method::POST,
+                "/admin/schedules",
+                Some(berlin(local)),
+            )
+            .await;
+        assert_eq!(code, 201, "{body}");
+        assert_eq!(
+            (body["next_at"].as_str(), body["next_at_local"].as_str()),
+            (Some(utc), Some(shown))
+        );
+    }
 }
 
 #[tokio::test]

@@ -209,6 +209,32 @@ pub struct Checked {
     pub next_at: Option<OffsetDateTime>,
 }
 
+impl Checked {
+    /// The schedule `id` as checked, saved now by `owner` (who it then acts for) as its
+    /// `revision`.
+    pub fn into_schedule(
+        self,
+        id: Uuid,
+        owner: Owner,
+        created_at: OffsetDateTime,
+        revision: i32,
+    ) -> Schedule {
+        Schedule {
+            id,
+            name: self.name,
+            time_zone: self.time_zone,
+            when: self.when,
+            steps: self.steps,
+            enabled: self.enabled,
+            owner,
+            created_at,
+            updated_at: OffsetDateTime::now_utc(),
+            revision,
+            next_at: self.next_at,
+        }
+    }
+}
+
 /// Checks `draft` as `role` would schedule it at `now` (the gateway's clock). A one-off whose
 /// first step would be due before `now` is refused ("in the past"); a cron schedule starts at
 /// its first occurrence whose first step is still ahead.

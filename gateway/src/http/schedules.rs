@@ -101,6 +101,13 @@ async fn list(_: Session, State(state): State<AppState>) -> ApiResult<Json<Value
     })))
 }
 
+fn owner(session: &Session) -> Owner {
+    Owner {
+        id: session.id,
+        username: session.username.clone(),
+    }
+}
+
 fn not_found(id: Uuid) -> ApiError {
     ApiError::NotFound(format!("Schedule {id} not found"))
 }
@@ -134,22 +141,12 @@ async fn create(
 ) -> ApiResult<(StatusCode, Json<ScheduleView>)> {
     let now = state.world().ban_clock();
     let checked = schedules::check(draft, session.role, now)?;
-    let schedule = Schedule {
-        id: crate::domain::accounts::random_id(),
-        name: checked.name,
-        time_zone: checked.time_zone,
-        when: checked.when,
-        steps: checked.steps,
-        enabled: checked.enabled,
-        owner: Owner {
-            id: session.id,
-            username: session.username.clone(),
-        },
-        created_at: OffsetDateTime::now_utc(),
-        updated_at: OffsetDateTime::now_utc(),
-        revision: 1,
-        next_at: checked.next_at,
-    };
+    let schedule = checked.into_schedule(
+        crate::domain::accounts::random_id(),
+        owner(&session),
+        OffsetDateTime::now_utc(),
+        1,
+    );
     let entry = state.audit_entry(
         &session.actor(),
         audit("schedule.create", &schedule).detail(plan(&schedule)),
@@ -218,23 +215,8 @@ async fn update(
     let existing = current(&state, id).await?;
     let checked = schedules::check(draft, session.role, now)?;
     let revision = expected.unwrap_or(existing.revision);
-    let updated = Schedule {
-        id,
-        name: checked.name,
-        time_zone: checked.time_zone,
-        when: checked.when,
-        steps: checked.steps,
-        enabled: checked.enabled,
-        // Whoever saves it last is who it acts for, with their role.
-        owner: Owner {
-            id: session.id,
-            username: session.username.clone(),
-        },
-        created_at: existing.created_at,
-        updated_at: OffsetDateTime::now_utc(),
-        revision: revision + 1,
-        next_at: checked.next_at,
-    };
+    // Whoever saves it last is who it acts for, with their role.
+    let updated = checked.into_schedule(id, owner(&session), existing.created_at, revision + 1);
     let stamp = state.audit_entry(&session.actor(), Audit::default());
     let after = plan(&updated);
     state
@@ -340,10 +322,7 @@ async fn run_now(
     let at = now - schedules::first_offset(&schedule.steps);
     let mut run = Run::start(&schedule, at, Trigger::Manual, &session.username);
     // The operator runs it: in their name, with their role, from now on.
-    run.owner = Owner {
-        id: session.id,
-        username: session.username.clone(),
-    };
+    run.owner = owner(&session);
     let entry = state.audit_entry(
         &session.actor(),
         audit("schedule.run_now", &schedule).detail(format!("first step at {}", rfc3339(now))),

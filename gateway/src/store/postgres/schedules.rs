@@ -98,6 +98,42 @@ fn run(row: &Row) -> StoreResult<Run> {
     })
 }
 
+/// Both take a schedule's columns in the order of [`save`]'s parameters.
+const INSERT: &str = "INSERT INTO admin_schedules (id, name, time_zone, timing, steps, enabled, \
+     owner_id, owner_username, created_at, updated_at, revision, next_at, next_due_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+const UPDATE: &str = "UPDATE admin_schedules SET name = $2, time_zone = $3, timing = $4, \
+     steps = $5, enabled = $6, owner_id = $7, owner_username = $8, created_at = $9, \
+     updated_at = $10, revision = $11, next_at = $12, next_due_at = $13 WHERE id = $1";
+
+async fn save(
+    tx: &tokio_postgres::Transaction<'_>,
+    statement: &str,
+    s: &Schedule,
+) -> StoreResult<()> {
+    tx.execute(
+        statement,
+        &[
+            &s.id,
+            &s.name,
+            &s.time_zone,
+            &Json(&s.when),
+            &Json(&s.steps),
+            &s.enabled,
+            &s.owner.id,
+            &s.owner.username,
+            &s.created_at,
+            &s.updated_at,
+            &s.revision,
+            &s.next_at,
+            &s.next_due(),
+        ],
+    )
+    .await
+    .map(drop)
+    .map_err(unavailable)
+}
+
 fn rows_to<T>(rows: &[Row], f: fn(&Row) -> StoreResult<T>) -> StoreResult<Vec<T>> {
     rows.iter().map(f).collect()
 }
@@ -160,28 +196,7 @@ impl Postgres {
             ))
             .into());
         }
-        tx.execute(
-            "INSERT INTO admin_schedules (id, name, time_zone, timing, steps, enabled, owner_id, \
-             owner_username, created_at, updated_at, revision, next_at, next_due_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-            &[
-                &s.id,
-                &s.name,
-                &s.time_zone,
-                &Json(&s.when),
-                &Json(&s.steps),
-                &s.enabled,
-                &s.owner.id,
-                &s.owner.username,
-                &s.created_at,
-                &s.updated_at,
-                &s.revision,
-                &s.next_at,
-                &s.next_due(),
-            ],
-        )
-        .await
-        .map_err(unavailable)?;
+        save(&tx, INSERT, s).await?;
         insert_audit(&tx, &entry).await?;
         tx.commit().await.map_err(unavailable)
     }
@@ -207,27 +222,7 @@ impl Postgres {
         if before.revision != s.revision - 1 {
             return Err(changed_meanwhile(&before).into());
         }
-        tx.execute(
-            "UPDATE admin_schedules SET name = $2, time_zone = $3, timing = $4, steps = $5, \
-             enabled = $6, owner_id = $7, owner_username = $8, updated_at = $9, revision = $10, \
-             next_at = $11, next_due_at = $12 WHERE id = $1",
-            &[
-                &s.id,
-                &s.name,
-                &s.time_zone,
-                &Json(&s.when),
-                &Json(&s.steps),
-                &s.enabled,
-                &s.owner.id,
-                &s.owner.username,
-                &s.updated_at,
-                &s.revision,
-                &s.next_at,
-                &s.next_due(),
-            ],
-        )
-        .await
-        .map_err(unavailable)?;
+        save(&tx, UPDATE, s).await?;
         insert_audit(&tx, &entry(&before)).await?;
         tx.commit().await.map_err(unavailable)?;
         Ok(Some(before))
