@@ -88,6 +88,25 @@ impl Action {
     }
 }
 
+/// An action's object with no field beyond its kind's. serde lets a unit variant of an
+/// internally tagged enum take any other field (serde-rs/serde#2123), so `{"type": "pause",
+/// "label": "x"}` would pass as a pause; the contract says no more fields.
+fn action_fields<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Action, D::Error> {
+    use serde::de::Error;
+    let map = serde_json::Map::<String, Value>::deserialize(d)?;
+    let allowed: &[&str] = match map.get("type").and_then(Value::as_str) {
+        Some("snapshot") => &["type", "label"],
+        Some("set_config") => &["type", "key", "value"],
+        Some("reset_config") => &["type", "key"],
+        Some("message") => &["type", "text"],
+        _ => &["type"],
+    };
+    if let Some(extra) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(D::Error::unknown_field(extra, allowed));
+    }
+    serde_json::from_value(Value::Object(map)).map_err(D::Error::custom)
+}
+
 /// What a failing step does to the rest of its run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -102,6 +121,7 @@ pub enum OnFailure {
 pub struct Step {
     /// Seconds from the schedule's time; negative is before it (a warning).
     pub offset_seconds: i32,
+    #[serde(deserialize_with = "action_fields")]
     pub action: Action,
     #[serde(default)]
     pub on_failure: OnFailure,
@@ -696,6 +716,21 @@ mod tests {
         assert_eq!(after, datetime!(2027-03-29 02:00 UTC));
         let winter = next_cron(&cron, &berlin, datetime!(2027-10-30 12:00 UTC)).unwrap();
         assert_eq!(winter, datetime!(2027-10-31 03:00 UTC));
+    }
+
+    #[test]
+    fn an_action_takes_no_field_beyond_its_kinds() {
+        let step = |action: &str| {
+            serde_json::from_str::<Step>(&format!(r#"{{"offset_seconds": 0, "action": {action}}}"#))
+        };
+        assert!(step(r#"{"type": "pause"}"#).is_ok());
+        assert!(step(r#"{"type": "pause", "label": "x"}"#).is_err());
+        assert!(step(r#"{"type": "snapshot", "label": "x"}"#).is_ok());
+        assert!(step(r#"{"type": "message", "text": "hi", "key": "x"}"#).is_err());
+        assert!(step(r#"{"type": "launch"}"#).is_err());
+        let when = |text: &str| serde_json::from_str::<When>(text);
+        assert!(when(r#"{"type": "once", "at": "2026-12-08T04:00"}"#).is_ok());
+        assert!(when(r#"{"type": "once", "at": "2026-12-08T04:00", "expression": "x"}"#).is_err());
     }
 
     #[test]
