@@ -1,6 +1,8 @@
 // Schedules: tonight's maintenance planned in the browser, run by the gateway on its (dev)
 // clock while nobody watches, and read back in the morning in the audit log.
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
 import {
   api, dev, env, launchBrowser, loginAs, seededPlayer, seriousA11yViolations, withPage,
@@ -65,6 +67,9 @@ test('an operator schedules the 04:00 maintenance with three warnings, and reads
     const row = page.getByTestId('schedules').getByRole('row', { name: /Nightly maintenance/ });
     await row.getByTestId('next-run').filter({ hasText: `${date} 04:00:00+01:00` }).waitFor();
     await row.getByText(/^in \d+ h \d\d min$/).waitFor();
+    // The planned night as the operator sees it, for the artifacts.
+    mkdirSync(env.artifacts, { recursive: true });
+    await page.screenshot({ path: join(env.artifacts, 'schedules-planned.png'), fullPage: true });
 
     const { body: listed } = await api('GET', '/admin/schedules');
     const [schedule] = listed.items;
