@@ -15,8 +15,10 @@ beforeEach(async () => { await dev('POST', '/reset', {}); });
 test('runtime config: edit with validation, server 422 next to the field, reset to default', async () => {
   await withPage(browser, 'runtime-config', async (page) => {
     await loginAndWait(page, '/config');
-    assert.equal(await page.title(), 'Runtime config · Galaxy admin');
     const row = page.locator('tr[data-key="tick_rate"]');
+    // The page's code arrives as its own module: its title comes with it, after the shell's role.
+    await row.waitFor();
+    assert.equal(await page.title(), 'Runtime config · Galaxy admin');
     const input = row.getByRole('textbox');
     const save = row.getByRole('button', { name: 'Save' });
 
