@@ -1084,21 +1084,32 @@ impl FromJson for UpcomingStep {
     }
 }
 
+/// Only what the shell needs of `listSchedules` on every page: the steps to come and the
+/// gateway's clock (the schedules themselves are read by their page, in its own module).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Schedules {
-    pub items: Vec<Schedule>,
-    pub upcoming: Vec<UpcomingStep>,
+pub struct Upcoming {
+    pub steps: Vec<UpcomingStep>,
     /// The gateway's clock when it answered, which runs the steps.
     pub now: i64,
 }
 
-impl FromJson for Schedules {
+impl FromJson for Upcoming {
     fn from_json(v: &Value) -> Result<Self, String> {
         Ok(Self {
-            items: list(v, "items")?,
-            upcoming: list(v, "upcoming")?,
+            steps: list(v, "upcoming")?,
             now: time(v, "now")?,
         })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedules {
+    pub items: Vec<Schedule>,
+}
+
+impl FromJson for Schedules {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        list(v, "items").map(|items| Self { items })
     }
 }
 

@@ -11,13 +11,15 @@ pub mod watch;
 use gloo_net::http::Method;
 use leptos::prelude::*;
 
-use crate::infra::api::types::{Schedule, ScheduleRun};
+use crate::infra::api::types::{Schedule, ScheduleRun, Schedules};
 use crate::infra::api::use_api;
 use crate::infra::json::object;
+use crate::infra::loader::Loader;
 use crate::infra::mutation::Mutation;
 use crate::infra::session::{use_session, Role};
 use crate::ui::dialog::ConfirmDialog;
 use crate::ui::format;
+use crate::ui::load::render;
 use crate::ui::toast::use_toasts;
 use draft::offset_label;
 use editor::ScheduleEditor;
@@ -36,12 +38,16 @@ pub fn SchedulesPage() -> impl IntoView {
     let toasts = use_toasts();
     let session = use_session();
     let schedules = use_schedules();
-    // Asked afresh on arrival: the shell's copy may be up to a poll old.
-    schedules.reload(api);
+    let runs_changed = RwSignal::new(0_u32);
+    let list = Loader::new(move || {
+        runs_changed.track();
+        api.get::<Schedules>("/admin/schedules")
+    });
+    let retry = Callback::new(move |_| list.refetch());
     let editing = RwSignal::new(None::<Editing>);
     let cancelling = RwSignal::new(None::<Schedule>);
     let action = Mutation::new();
-    let runs_changed = RwSignal::new(0_u32);
+    // The shell's copy (the banner, the overview) and this page's list, and the runs.
     let changed = move || {
         schedules.reload(api);
         runs_changed.update(|n| *n += 1);
@@ -109,12 +115,12 @@ pub fn SchedulesPage() -> impl IntoView {
                 view! { <ScheduleEditor editing=existing on_saved on_cancel=on_cancel_edit /> }
             })}
             {move || action.message().get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-            {move || match schedules.latest.get() {
-                None => view! { <p class="loading" aria-busy="true">"Loading schedules…"</p> }.into_any(),
-                Some(list) if list.items.is_empty() => view! {
+            {move || render(list.get(), "the schedules", retry, move |list| if list.items.is_empty() {
+                view! {
                     <p class="empty">"Nothing is scheduled. Plan tonight's maintenance with New schedule."</p>
-                }.into_any(),
-                Some(list) => view! {
+                }.into_any()
+            } else {
+                view! {
                     <table class="data" data-testid="schedules">
                         <thead>
                             <tr>
@@ -171,8 +177,8 @@ pub fn SchedulesPage() -> impl IntoView {
                             }).collect_view()}
                         </tbody>
                     </table>
-                }.into_any(),
-            }}
+                }.into_any()
+            })}
             {move || cancelling.get().map(|s| {
                 let target = s.clone();
                 view! {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use crate::infra::api::types::{Schedules, UpcomingStep};
+use crate::infra::api::types::{Upcoming, UpcomingStep};
 use crate::infra::api::Api;
 use crate::infra::polling::{watch, Clock};
 
@@ -19,7 +19,7 @@ pub const BANNER_LEAD_MS: f64 = 5.0 * 60.0 * 1000.0;
 
 #[derive(Clone, Copy)]
 pub struct ScheduleWatch {
-    pub latest: RwSignal<Option<Schedules>>,
+    pub latest: RwSignal<Option<Upcoming>>,
     /// The gateway's clock minus this machine's, in ms.
     skew_ms: RwSignal<f64>,
 }
@@ -36,7 +36,7 @@ impl ScheduleWatch {
         };
         provide_context(this);
         watch(POLL, MAX_BACKOFF, move || async move {
-            match api.get::<Schedules>("/admin/schedules").await {
+            match api.get::<Upcoming>("/admin/schedules").await {
                 Ok(list) => {
                     this.apply(list);
                     true
@@ -52,13 +52,13 @@ impl ScheduleWatch {
     pub fn reload(&self, api: Api) {
         let this = *self;
         leptos::task::spawn_local(async move {
-            if let Ok(list) = api.get::<Schedules>("/admin/schedules").await {
+            if let Ok(list) = api.get::<Upcoming>("/admin/schedules").await {
                 this.apply(list);
             }
         });
     }
 
-    pub fn apply(&self, list: Schedules) {
+    pub fn apply(&self, list: Upcoming) {
         self.skew_ms
             .try_set(list.now as f64 * 1000.0 - js_sys::Date::now());
         self.latest.try_set(Some(list));
@@ -74,7 +74,7 @@ impl ScheduleWatch {
     /// The next step to come, if any.
     pub fn next(&self) -> Memo<Option<UpcomingStep>> {
         let latest = self.latest;
-        Memo::new(move |_| latest.with(|l| l.as_ref().and_then(|l| l.upcoming.first().cloned())))
+        Memo::new(move |_| latest.with(|l| l.as_ref().and_then(|l| l.steps.first().cloned())))
     }
 
     /// The next scheduled pause, if any.
@@ -83,7 +83,7 @@ impl ScheduleWatch {
         Memo::new(move |_| {
             latest.with(|l| {
                 l.as_ref()
-                    .and_then(|l| l.upcoming.iter().find(|u| u.kind == "pause").cloned())
+                    .and_then(|l| l.steps.iter().find(|u| u.kind == "pause").cloned())
             })
         })
     }
