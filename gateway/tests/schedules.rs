@@ -593,3 +593,105 @@ async fn say(gw: &Gateway, token: String, text: String) -> (u16, Value) {
     )
     .await
 }
+
+#[tokio::test]
+async fn an_edit_during_a_run_never_starts_it_again() {
+    let gw = Gateway::start().await;
+    let (_, operator) = gw.signed_in("olga", "operator").await;
+    let now = clock(&gw).await;
+    let (at, instant) = local_minute(now + time::Duration::hours(1));
+    let steps = json!([message(-600, "Pause in 10 minutes"),
+                       { "offset_seconds": 0, "action": { "type": "pause" } }]);
+    let (_, schedule) = gw
+        .send(
+            &operator,
+            Method::POST,
+            "/admin/schedules",
+            Some(draft(&at, steps)),
+        )
+        .await;
+    let id = schedule["id"].as_str().unwrap().to_owned();
+    advance(&gw, until(instant - time::Duration::minutes(10), now)).await;
+    assert_eq!(
+        runs(&gw, &operator).await.len(),
+        1,
+        "the warning's time started the run"
+    );
+    // Starting it moved the schedule on: an edit made from before is refused...
+    let stale = gw
+        .request(Method::PUT, &format!("/admin/schedules/{id}"))
+        .bearer_auth(&operator)
+        .header("if-match", "\"1\"")
+        .json(&draft(&at, json!([message(-60, "Pause in a minute")])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 412);
+    // ... and one from now cannot run the started one-off again.
+    let (code, body) = gw
+        .send(
+            &operator,
+            Method::PUT,
+            &format!("/admin/schedules/{id}"),
+            Some(draft(&at, json!([message(-60, "Pause in a minute")]))),
+        )
+        .await;
+    assert_eq!(code, 409, "{body}");
+    let now = clock(&gw).await;
+    advance(&gw, until(instant, now)).await;
+    assert!(paused(&gw, &operator).await);
+    assert_eq!(runs(&gw, &operator).await.len(), 1, "one run");
+    assert_eq!(
+        audit(&gw, &operator, "game.message").await.len(),
+        1,
+        "one warning"
+    );
+}
+
+#[tokio::test]
+async fn an_operator_cannot_run_or_enable_an_admins_configuration_schedule() {
+    let gw = Gateway::start().await;
+    let admin = gw.login().await;
+    let (_, operator) = gw.signed_in("olga", "operator").await;
+    let (at, _) = local_minute(clock(&gw).await + time::Duration::hours(1));
+    let mut body = draft(
+        &at,
+        json!([{ "offset_seconds": 0, "action": { "type": "set_config", "key": "tick_rate", "value": 2 } }]),
+    );
+    body["enabled"] = json!(false);
+    let (code, schedule) = gw
+        .send(&admin, Method::POST, "/admin/schedules", Some(body))
+        .await;
+    assert_eq!(code, 201, "{schedule}");
+    let id = schedule["id"].as_str().unwrap();
+    let run = gw
+        .send(
+            &operator,
+            Method::POST,
+            &format!("/admin/schedules/{id}/run"),
+            None,
+        )
+        .await;
+    assert_eq!(run.0, 403, "{}", run.1);
+    let enabled = format!("/admin/schedules/{id}/enabled");
+    let (code, _) = gw
+        .send(
+            &operator,
+            Method::PUT,
+            &enabled,
+            Some(json!({ "enabled": true })),
+        )
+        .await;
+    assert_eq!(code, 403, "enabling takes the role its steps need");
+    assert!(runs(&gw, &admin).await.is_empty());
+    assert_eq!(
+        gw.get(&admin, "/admin/config").await["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["key"] == "tick_rate")
+            .unwrap()["value"],
+        json!(1.0),
+        "nothing changed"
+    );
+}

@@ -338,10 +338,10 @@ fn ScheduledPauseBanner() -> impl IntoView {
                 let (name, at) = (name.clone(), at.clone());
                 view! {
                     <div class="banner warning scheduled-pause" role="status" data-testid="scheduled-pause">
-                        {move || format!(
-                            "Scheduled: the game pauses in {} (“{name}”, at {at}).",
-                            format::remaining(left.try_get().unwrap_or_default()),
-                        )}
+                        // Announced once as it appears, not at every second of the countdown.
+                        {format!("Scheduled: “{name}” pauses the game at {at}, in ")}
+                        <span aria-live="off">{move || format::remaining(left.try_get().unwrap_or_default())}</span>
+                        "."
                         " "
                         <a href=Route::Schedules.href()>"See schedules"</a>
                     </div>

@@ -26,6 +26,14 @@ async function clockTo(at) {
   return clock(Math.max(0, Math.ceil((at - await clock()) / 1000)));
 }
 
+/** Berlin's offset from UTC on `date`, as "+01:00" (winter) or "+02:00" (summer). */
+function berlinOffset(date) {
+  const noonUtc = new Date(`${date}T12:00:00Z`);
+  const name = new Intl.DateTimeFormat('en-US', { timeZone: ZONE, timeZoneName: 'longOffset' })
+    .formatToParts(noonUtc).find((p) => p.type === 'timeZoneName').value;
+  return name.replace('GMT', '');
+}
+
 /** The date in Berlin of the day after the gateway's now: its 04:00 is always ahead. */
 async function tomorrowInBerlin() {
   const day = new Date(await clock() + 86_400_000);
@@ -63,9 +71,10 @@ test('an operator schedules the 04:00 maintenance with three warnings, and reads
     }
     await editor.getByRole('button', { name: 'Save schedule' }).click();
     await page.getByText('Schedule “Nightly maintenance” saved').waitFor();
-    // Shown in Berlin's time with its offset (winter: UTC+1), and counting down.
+    // Shown in Berlin's time with its offset (+01:00 in winter, +02:00 in summer), counting down.
+    const offset = berlinOffset(date);
     const row = page.getByTestId('schedules').getByRole('row', { name: /Nightly maintenance/ });
-    await row.getByTestId('next-run').filter({ hasText: `${date} 04:00:00+01:00` }).waitFor();
+    await row.getByTestId('next-run').filter({ hasText: `${date} 04:00:00${offset}` }).waitFor();
     await row.getByText(/^in \d+ h \d\d min$/).waitFor();
     // The planned night as the operator sees it, for the artifacts.
     mkdirSync(env.artifacts, { recursive: true });
@@ -73,9 +82,9 @@ test('an operator schedules the 04:00 maintenance with three warnings, and reads
 
     const { body: listed } = await api('GET', '/admin/schedules');
     const [schedule] = listed.items;
-    assert.equal(schedule.next_at_local, `${date}T04:00:00+01:00`);
+    assert.equal(schedule.next_at_local, `${date}T04:00:00${offset}`);
     const at = Date.parse(schedule.next_at);
-    assert.equal(new Date(at).toISOString().slice(11, 16), '03:00', '04:00 in Berlin in winter is 03:00 UTC');
+    assert.equal(at, Date.parse(`${date}T04:00:00${offset}`), '04:00 in Berlin is that instant in UTC');
 
     // The night, on the gateway's clock: each warning at its time, then the snapshot and the pause.
     const minutes = (n) => at - n * 60_000;
@@ -90,7 +99,7 @@ test('an operator schedules the 04:00 maintenance with three warnings, and reads
     await withPage(browser, 'schedule-banner', async (other) => {
       await loginAs(other, 'otto', 'operator', '/');
       const banner = other.getByTestId('scheduled-pause');
-      await banner.filter({ hasText: /Scheduled: the game pauses in [45] min \d\d s \(“Nightly maintenance”/ }).waitFor();
+      await banner.filter({ hasText: /Scheduled: “Nightly maintenance” pauses the game at .*, in [45] min \d\d s\./ }).waitFor();
       const next = other.getByTestId('next-operation');
       await next.getByText('send “Server maintenance in 1 minute. The universe pauses shortly.”').waitFor();
       await next.getByText(/^in [34] min \d\d s$/).waitFor();

@@ -146,12 +146,9 @@ pub struct Draft {
     pub time_zone: String,
     pub when: When,
     pub steps: Vec<Step>,
-    #[serde(default = "enabled_by_default")]
-    pub enabled: bool,
-}
-
-fn enabled_by_default() -> bool {
-    true
+    /// Absent: enabled for a new schedule, as it was for an edit.
+    #[serde(default)]
+    pub enabled: Option<bool>,
 }
 
 /// Who a schedule acts for: the account that last saved it. Its steps run with that account's
@@ -179,12 +176,32 @@ pub struct Schedule {
     /// Bumped by every change, for `If-Match`-like edits.
     pub revision: i32,
     /// The schedule's time of the next occurrence not started yet; `None` once a one-off
-    /// schedule has started, or when a cron expression matches no more.
+    /// schedule has started, or when a cron expression matches no more. Starting an occurrence
+    /// moves it on and bumps `revision`, so an edit made from before cannot move it back.
     #[serde(with = "time::serde::rfc3339::option")]
     pub next_at: Option<OffsetDateTime>,
 }
 
+/// A schedule as the API lists it: with when its next occurrence's first step is due, and its
+/// next occurrence in its own zone with the offset.
+#[derive(Serialize)]
+pub struct Listed<'a> {
+    #[serde(flatten)]
+    pub schedule: &'a Schedule,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub next_due_at: Option<OffsetDateTime>,
+    pub next_at_local: Option<String>,
+}
+
 impl Schedule {
+    pub fn listed(&self) -> Listed<'_> {
+        Listed {
+            schedule: self,
+            next_due_at: self.next_due(),
+            next_at_local: self.next_at.and_then(|t| in_zone(t, &self.time_zone)),
+        }
+    }
+
     /// When the next occurrence's first step is due (what the runner waits for).
     pub fn next_due(&self) -> Option<OffsetDateTime> {
         Some(self.next_at? + first_offset(&self.steps))
@@ -225,19 +242,21 @@ pub struct Checked {
     pub time_zone: String,
     pub when: When,
     pub steps: Vec<Step>,
-    pub enabled: bool,
+    pub enabled: Option<bool>,
     pub next_at: Option<OffsetDateTime>,
 }
 
 impl Checked {
     /// The schedule `id` as checked, saved now by `owner` (who it then acts for) as its
     /// `revision`.
+    /// `revision`; `was_enabled` is what an edit keeps when the draft does not say.
     pub fn into_schedule(
         self,
         id: Uuid,
         owner: Owner,
         created_at: OffsetDateTime,
         revision: i32,
+        was_enabled: bool,
     ) -> Schedule {
         Schedule {
             id,
@@ -245,7 +264,7 @@ impl Checked {
             time_zone: self.time_zone,
             when: self.when,
             steps: self.steps,
-            enabled: self.enabled,
+            enabled: self.enabled.unwrap_or(was_enabled),
             owner,
             created_at,
             updated_at: OffsetDateTime::now_utc(),
@@ -601,10 +620,14 @@ impl Run {
             .then_some(index)
     }
 
-    /// Whether an earlier step failed and said the run stops there.
+    /// Whether an earlier step did not run as planned (failed, missed, or interrupted, so
+    /// perhaps not done) and said the run stops there.
     pub fn stopped(&self) -> bool {
         self.outcomes.iter().any(|o| {
-            o.result == StepResult::Failed && self.steps[o.index].on_failure == OnFailure::Stop
+            matches!(
+                o.result,
+                StepResult::Failed | StepResult::Missed | StepResult::Interrupted
+            ) && self.steps[o.index].on_failure == OnFailure::Stop
         })
     }
 
@@ -749,7 +772,7 @@ mod tests {
             time_zone: "Europe/Berlin".into(),
             when,
             steps,
-            enabled: true,
+            enabled: None,
         }
     }
 

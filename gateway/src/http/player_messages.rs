@@ -31,7 +31,7 @@ async fn send_now(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<MessageBody>,
 ) -> ApiResult<(StatusCode, Json<Message>)> {
-    let message = send(&state, &session.actor(), &body.text).await?;
+    let message = send(&state, &session.actor(), &body.text, true).await?;
     Ok((StatusCode::CREATED, Json(message)))
 }
 
@@ -40,8 +40,14 @@ async fn list(_: Session, State(state): State<AppState>) -> Json<Value> {
 }
 
 /// Sends `text` to every player online for `actor`, recorded as `game.message`: checked,
-/// rate-limited, and published to every replica's sockets.
-pub async fn send(state: &AppState, actor: &Actor, text: &str) -> ApiResult<Message> {
+/// rate-limited when `limited` (by hand; a schedule's planned warnings are not), and
+/// published to every replica's sockets.
+pub async fn send(
+    state: &AppState,
+    actor: &Actor,
+    text: &str,
+    limited: bool,
+) -> ApiResult<Message> {
     check_text(text).map_err(|msg| {
         ApiError::field(
             &["body", "text"],
@@ -53,7 +59,7 @@ pub async fn send(state: &AppState, actor: &Actor, text: &str) -> ApiResult<Mess
     let (frame, message) = {
         let mut world = state.world();
         let now = world.ban_clock();
-        if let Some(wait) = world.player_messages.wait(now) {
+        if let Some(wait) = world.player_messages.wait(now).filter(|_| limited) {
             return Err(ApiError::RateLimited {
                 detail: format!(
                     "Players were sent {} messages in the last minute; send this one in {wait} s",

@@ -18,6 +18,9 @@ use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::store::StoreResult;
 
+/// How long a step may take: half the claim's lease.
+const STEP_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Runs the schedules until the process ends, once a second and whenever `state.schedule_wake`
 /// is notified (a schedule saved, the dev clock moved).
 pub async fn run_forever(state: AppState) {
@@ -77,9 +80,10 @@ pub async fn run_due(state: &AppState) -> StoreResult<()> {
             .await?;
     }
     loop {
-        let now = state.world().ban_clock();
         let mut took = false;
         for run in state.schedules.active().await? {
+            // Read again for each run: a claim is dated when it is made, not when the pass began.
+            let now = state.world().ban_clock();
             if let Some((index, since)) = run.claimed {
                 if since + CLAIM_LEASE < now {
                     interrupted(state, &run, index, now).await?;
@@ -196,9 +200,18 @@ async fn take_step(state: &AppState, run: &Run, index: usize, now: OffsetDateTim
         punctuality(due_at, now)
     );
     let actor = owner_actor(&run.owner, owner.role, via);
-    match perform(state, &actor, &step.action).await {
-        Ok(detail) => outcome(StepResult::Succeeded, detail),
-        Err(e) => outcome(StepResult::Failed, e.message()),
+    // Well within the claim's lease, so no other replica takes this step for interrupted
+    // while it still runs.
+    match tokio::time::timeout(STEP_TIMEOUT, perform(state, &actor, &step.action)).await {
+        Ok(Ok(detail)) => outcome(StepResult::Succeeded, detail),
+        Ok(Err(e)) => outcome(StepResult::Failed, e.message()),
+        Err(_) => outcome(
+            StepResult::Failed,
+            format!(
+                "did not finish within {} s; it may have happened: check before running it again",
+                STEP_TIMEOUT.as_secs()
+            ),
+        ),
     }
 }
 
@@ -243,7 +256,8 @@ async fn perform(state: &AppState, actor: &Actor, action: &Action) -> Result<Str
             config(state, actor, key, ConfigChange::Reset, "config.reset").await
         }
         Action::Message { text } => {
-            let sent = crate::http::player_messages::send(state, actor, text).await?;
+            // Planned warnings are not held back by the limit on sending by hand.
+            let sent = crate::http::player_messages::send(state, actor, text, false).await?;
             Ok(format!("sent to {} players online", sent.recipients))
         }
     }

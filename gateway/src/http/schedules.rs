@@ -27,25 +27,9 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/schedule-runs", get(runs))
 }
 
-/// A schedule as listed: with its next occurrence in its zone, with the offset.
-#[derive(Serialize)]
-struct ScheduleView {
-    #[serde(flatten)]
-    schedule: Schedule,
-    #[serde(with = "time::serde::rfc3339::option")]
-    next_due_at: Option<OffsetDateTime>,
-    next_at_local: Option<String>,
-}
-
-fn view(schedule: Schedule) -> ScheduleView {
-    let next_at_local = schedule
-        .next_at
-        .and_then(|t| schedules::in_zone(t, &schedule.time_zone));
-    ScheduleView {
-        next_due_at: schedule.next_due(),
-        next_at_local,
-        schedule,
-    }
+/// A schedule as the API answers it (`Schedule::listed`).
+fn view(schedule: &Schedule) -> Json<Value> {
+    Json(json!(schedule.listed()))
 }
 
 /// One step still to come, of a run under way or of a schedule's next occurrence.
@@ -92,7 +76,7 @@ async fn list(_: Session, State(state): State<AppState>) -> ApiResult<Json<Value
     }
     upcoming.sort_by_key(|u| u.due_at);
     upcoming.truncate(UPCOMING);
-    let items: Vec<ScheduleView> = items.into_iter().map(view).collect();
+    let items: Vec<_> = items.iter().map(Schedule::listed).collect();
     Ok(Json(json!({
         "items": items,
         "upcoming": upcoming,
@@ -131,14 +115,15 @@ fn plan(s: &Schedule) -> String {
         .iter()
         .map(|step| format!("{:+} s: {}", step.offset_seconds, step.action.describe()))
         .collect();
-    format!("{when}; {}", steps.join("; "))
+    let state = if s.enabled { "enabled" } else { "disabled" };
+    format!("“{}”, {state}, {when}; {}", s.name, steps.join("; "))
 }
 
 async fn create(
     session: Session,
     State(state): State<AppState>,
     JsonBody(draft): JsonBody<Draft>,
-) -> ApiResult<(StatusCode, Json<ScheduleView>)> {
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let now = state.world().ban_clock();
     let checked = schedules::check(draft, session.role, now)?;
     let schedule = checked.into_schedule(
@@ -146,6 +131,7 @@ async fn create(
         owner(&session),
         OffsetDateTime::now_utc(),
         1,
+        true,
     );
     let entry = state.audit_entry(
         &session.actor(),
@@ -153,7 +139,7 @@ async fn create(
     );
     state.schedules.create(&schedule, entry).await?;
     state.schedule_wake.notify_one();
-    Ok((StatusCode::CREATED, Json(view(schedule))))
+    Ok((StatusCode::CREATED, view(&schedule)))
 }
 
 /// The revision an edit was made from: `If-Match: "3"`; without it, the edit applies to the
@@ -208,15 +194,45 @@ async fn update(
     Path(id): Path<String>,
     headers: HeaderMap,
     JsonBody(draft): JsonBody<Draft>,
-) -> ApiResult<Json<ScheduleView>> {
+) -> ApiResult<Json<Value>> {
     let id = path_uuid(&id, "schedule_id")?;
     let expected = expected_revision(&headers)?;
     let now = state.world().ban_clock();
     let existing = current(&state, id).await?;
     let checked = schedules::check(draft, session.role, now)?;
-    let revision = expected.unwrap_or(existing.revision);
+    if expected.is_some_and(|e| e != existing.revision) {
+        return Err(crate::store::schedules::changed_meanwhile(&existing).into());
+    }
+    let revision = existing.revision;
     // Whoever saves it last is who it acts for, with their role.
-    let updated = checked.into_schedule(id, owner(&session), existing.created_at, revision + 1);
+    let mut updated = checked.into_schedule(
+        id,
+        owner(&session),
+        existing.created_at,
+        revision + 1,
+        existing.enabled,
+    );
+    // An occurrence that has started is never started again: the edit applies from the
+    // next one on (a one-off has none left once started).
+    let started = state
+        .schedules
+        .runs(Some(id), 50)
+        .await?
+        .into_iter()
+        .filter(|r| r.trigger == Trigger::Scheduled)
+        .map(|r| r.at)
+        .max();
+    if let (Some(last), Some(next)) = (started, updated.next_at) {
+        if next <= last {
+            updated.next_at = schedules::following(&updated, last);
+            if updated.next_at.is_none() {
+                return Err(ApiError::Conflict(format!(
+                    "Its run of {} has started; an edit cannot run it again. Cancel it, or schedule a new one",
+                    rfc3339(last)
+                )));
+            }
+        }
+    }
     let stamp = state.audit_entry(&session.actor(), Audit::default());
     let after = plan(&updated);
     state
@@ -231,7 +247,7 @@ async fn update(
         .await?
         .ok_or_else(|| not_found(id))?;
     state.schedule_wake.notify_one();
-    Ok(Json(view(updated)))
+    Ok(view(&updated))
 }
 
 #[derive(Deserialize)]
@@ -248,11 +264,11 @@ async fn set_enabled(
     State(state): State<AppState>,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<Enabled>,
-) -> ApiResult<Json<ScheduleView>> {
+) -> ApiResult<Json<Value>> {
     let id = path_uuid(&id, "schedule_id")?;
     let existing = current(&state, id).await?;
     if existing.enabled == body.enabled {
-        return Ok(Json(view(existing)));
+        return Ok(view(&existing));
     }
     if body.enabled {
         may_run(&session, &existing)?;
@@ -287,7 +303,7 @@ async fn set_enabled(
         .await?
         .ok_or_else(|| not_found(id))?;
     state.schedule_wake.notify_one();
-    Ok(Json(view(updated)))
+    Ok(view(&updated))
 }
 
 async fn cancel(

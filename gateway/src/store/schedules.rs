@@ -37,7 +37,7 @@ pub fn changed_meanwhile(current: &Schedule) -> Rejected {
     Rejected::ChangedMeanwhile {
         detail: "This schedule was changed since you opened it; review the current version".into(),
         etag: current.revision.to_string(),
-        current: serde_json::to_value(current).expect("a schedule serializes"),
+        current: serde_json::to_value(current.listed()).expect("a schedule serializes"),
     }
 }
 
@@ -172,7 +172,9 @@ impl Schedules {
     }
 
     /// Starts `run` of `schedule` when its `next_at` is still the one read (moving it to
-    /// `next_at`), recorded with `entries`; `None` when another replica started it.
+    /// `next_at` and bumping its revision, so an edit from before is refused), recorded with
+    /// `entries`; `None` when another replica started it, or the occurrence already has its
+    /// run (the schedule still moves on).
     pub async fn start(
         &self,
         schedule: &Schedule,
@@ -190,7 +192,13 @@ impl Schedules {
                     return Ok(None);
                 }
                 current.next_at = next_at;
-                Ok(Some(add_run(&mut world, run, entries)))
+                current.revision += 1;
+                let started = world.schedule_runs.iter().any(|r| {
+                    r.schedule_id == run.schedule_id
+                        && r.trigger == crate::domain::schedules::Trigger::Scheduled
+                        && r.at == run.at
+                });
+                Ok((!started).then(|| add_run(&mut world, run, entries)))
             }
             Schedules::Postgres(pg) => pg.start_run(schedule, run, next_at, entries).await,
         }

@@ -47,7 +47,7 @@ impl StepDraft {
     pub fn from_step(step: &ScheduleStep) -> Self {
         let a = &step.action;
         Self {
-            minutes: (step.offset_seconds.abs() / 60).to_string(),
+            minutes: minutes_text(step.offset_seconds.abs()),
             before: step.offset_seconds < 0,
             kind: a.kind.clone(),
             text: a
@@ -59,6 +59,16 @@ impl StepDraft {
             value: a.value.as_ref().map(value_text).unwrap_or_default(),
             stop_on_failure: step.stop_on_failure,
         }
+    }
+}
+
+/// Seconds as minutes, whole when they are ("10"), else with the fraction ("0.5"), so an
+/// offset of seconds made through the API survives an edit here.
+fn minutes_text(seconds: i64) -> String {
+    if seconds % 60 == 0 {
+        (seconds / 60).to_string()
+    } else {
+        (seconds as f64 / 60.0).to_string()
     }
 }
 
@@ -116,15 +126,22 @@ pub fn offset_label(seconds: i64) -> String {
 
 /// The step's seconds from the schedule's time, or what is wrong with what was typed.
 pub fn offset_seconds(step: &StepDraft, position: usize) -> Result<i64, String> {
-    let minutes: i64 = step.minutes.trim().parse().map_err(|_| {
-        format!("Step {position}: minutes before or after is a whole number, such as 10")
-    })?;
-    if !(0..=1440).contains(&minutes) {
+    let minutes: f64 = step
+        .minutes
+        .trim()
+        .parse()
+        .ok()
+        .filter(|m: &f64| m.is_finite())
+        .ok_or_else(|| {
+            format!("Step {position}: minutes before or after is a number, such as 10")
+        })?;
+    if !(0.0..=1440.0).contains(&minutes) {
         return Err(format!(
             "Step {position}: at most 1440 minutes (a day) before or after"
         ));
     }
-    Ok(if step.before { -minutes } else { minutes } * 60)
+    let seconds = (minutes * 60.0).round() as i64;
+    Ok(if step.before { -seconds } else { seconds })
 }
 
 fn action(step: &StepDraft) -> Value {
@@ -264,5 +281,14 @@ mod tests {
         assert_eq!(offset_label(-600), "10 min before");
         assert_eq!(offset_label(0), "at the time");
         assert_eq!(offset_label(90), "1 min 30 s after");
+        // An offset of seconds made through the API comes back the same after an edit.
+        for seconds in [-30, -600, 20, 0] {
+            let step = ScheduleStep {
+                offset_seconds: seconds,
+                action: Default::default(),
+                stop_on_failure: true,
+            };
+            assert_eq!(offset_seconds(&StepDraft::from_step(&step), 1), Ok(seconds));
+        }
     }
 }

@@ -204,7 +204,7 @@ fn StepFields(r: StepRow, steps: RwSignal<Vec<StepRow>>, is_admin: Signal<bool>)
     view! {
         <li class="step">
             <span class="step-number">{move || format!("Step {}", position())}</span>
-            <label>"Minutes"<input type="number" min="0" max="1440" step="1" required bind:value=r.minutes class="short" /></label>
+            <label>"Minutes"<input type="number" min="0" max="1440" step="any" required bind:value=r.minutes class="short" /></label>
             <label>"Before or after"
                 <select on:change=move |ev| r.before.set(event_target_value(&ev) == "before") prop:value=move || if r.before.get() { "before" } else { "after" }>
                     <option value="before">"before"</option>

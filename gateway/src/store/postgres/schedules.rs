@@ -312,8 +312,8 @@ impl Postgres {
         let next_due = next_at.map(|t| t + crate::domain::schedules::first_offset(&s.steps));
         let moved = tx
             .execute(
-                "UPDATE admin_schedules SET next_at = $3, next_due_at = $4 \
-                 WHERE id = $1 AND next_at = $2",
+                "UPDATE admin_schedules SET next_at = $3, next_due_at = $4, \
+                 revision = revision + 1 WHERE id = $1 AND next_at = $2",
                 &[&s.id, &s.next_at, &next_at, &next_due],
             )
             .await
@@ -322,6 +322,8 @@ impl Postgres {
             return Ok(None);
         }
         let Some(started) = Self::insert_run(&tx, &r).await? else {
+            // The occurrence has its run already: the schedule still moves on past it.
+            tx.commit().await.map_err(unavailable)?;
             return Ok(None);
         };
         for entry in &entries {
