@@ -26,13 +26,14 @@ fn option_id(index: usize) -> String {
 }
 
 #[component]
-pub fn PaletteDialog(
-    offered: Memo<Vec<Command>>,
-    run: Callback<Command>,
-    on_close: Callback<()>,
-    busy: Signal<bool>,
-    error: Signal<Option<String>>,
-) -> impl IntoView {
+pub fn PaletteDialog() -> impl IntoView {
+    let super::Host {
+        offered,
+        run,
+        on_close,
+        busy,
+        error,
+    } = expect_context();
     let api = use_api();
     let text = RwSignal::new(String::new());
     let players = RwSignal::new(Vec::<Command>::new());

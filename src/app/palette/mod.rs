@@ -1,10 +1,11 @@
 //! The command palette: Ctrl/Cmd+K or the top bar's button opens a dialog that jumps to
 //! a page or a player, or starts an action the role allows. The shortcut, the button and
-//! the actions live here in the shell; the dialog (`dialog`) is built when it opens.
+//! the actions live here in the shell; the dialog (`dialog`) is a module of its own
+//! (`app::chunks`), fetched the first time it opens, so the cold load does not carry it.
 //! Actions make the same calls and ask the same questions as the pages that offer them.
 
 pub mod commands;
-mod dialog;
+pub(super) mod dialog;
 
 use gloo_net::http::Method;
 use leptos::prelude::*;
@@ -23,6 +24,16 @@ use commands::Command;
 #[derive(Clone, Copy)]
 struct Palette {
     open: RwSignal<bool>,
+}
+
+/// What the dialog is given by the host. By context: a split module's entry takes no arguments.
+#[derive(Clone, Copy)]
+pub(super) struct Host {
+    pub offered: Memo<Vec<Command>>,
+    pub run: Callback<Command>,
+    pub on_close: Callback<()>,
+    pub busy: Signal<bool>,
+    pub error: Signal<Option<String>>,
 }
 
 /// The palette's state, for the button in the top bar and the host below.
@@ -126,11 +137,15 @@ pub fn PaletteHost() -> impl IntoView {
             }
         }
     });
-    let on_close = Callback::new(move |_| open.set(false));
+    provide_context(Host {
+        offered,
+        run,
+        on_close: Callback::new(move |_| open.set(false)),
+        busy: action.busy(),
+        error: action.message(),
+    });
     view! {
-        {move || open.get().then(|| view! {
-            <dialog::PaletteDialog offered run on_close busy=action.busy() error=action.message() />
-        })}
+        {move || open.get().then(super::chunks::palette_dialog)}
         {move || pausing.get().then(|| view! {
             <PauseDialog mutation=action on_close=Callback::new(move |_| pausing.set(false)) />
         })}
