@@ -1,8 +1,8 @@
 //! Pages whose code is not in the first download. Each `#[wasm_split]` function
 //! below becomes its own wasm module (scripts/split-wasm.sh), fetched the first
-//! time its page is shown; the login, the shell, the overview and the players
-//! stay in the main module, so the cold load carries only what the first
-//! screens need.
+//! time its page is shown (the command palette's dialog: the first time it
+//! opens); the login, the shell, the overview and the players stay in the main
+//! module, so the cold load carries only what the first screens need.
 //!
 //! `fallible`: a chunk that does not arrive (a network failure, a deploy that
 //! replaced it) is asked for twice more, then is an error the page shows with a
@@ -16,6 +16,7 @@ use send_wrapper::SendWrapper;
 use wasm_split_helpers::{wasm_split, SplitLoaderError};
 
 use super::confirm::ConfirmForm;
+use super::palette::dialog::PaletteDialog;
 use crate::pages::{
     accounts::AccountsPage, audit::AuditPage, password::PasswordPage,
     runtime_config::RuntimeConfigPage, schedules::SchedulesPage, services::ServicesPage,
@@ -68,6 +69,11 @@ fn confirm() -> Result<AnyView, SplitLoaderError> {
     Ok(view! { <ConfirmForm /> }.into_any())
 }
 
+#[wasm_split(palette, fallible)]
+fn palette() -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <PaletteDialog /> }.into_any())
+}
+
 pub fn config_page() -> AnyView {
     lazy("this page", config)
 }
@@ -102,6 +108,10 @@ pub fn enrol_page() -> AnyView {
 
 pub fn confirm_form() -> AnyView {
     lazy("the confirmation", confirm)
+}
+
+pub fn palette_dialog() -> AnyView {
+    lazy("the command palette", palette)
 }
 
 /// Pauses before asking again for a module that did not arrive: a rolling update can

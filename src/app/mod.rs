@@ -2,6 +2,7 @@
 
 mod chunks;
 mod confirm;
+mod palette;
 pub mod shell;
 
 use leptos::prelude::*;

@@ -37,6 +37,7 @@ pub fn Shell() -> impl IntoView {
         Duration::from_millis(config.status_poll_ms.into()),
     );
     ScheduleWatch::provide_polling(api);
+    super::palette::provide();
     // The role: asked at the start, again whenever a 403 says it may have changed,
     // and with every status the gateway answers for as long as it is not known
     // (the first ask failed), so controls are never left disabled for good.
@@ -135,6 +136,7 @@ pub fn Shell() -> impl IntoView {
         <div class="visually-hidden" role="status" aria-live="polite" data-testid="page-announcement">{announced}</div>
         <crate::pages::login::SignInAgain />
         <super::confirm::ConfirmationHost />
+        <super::palette::PaletteHost />
     }
 }
 
@@ -274,6 +276,7 @@ fn Header() -> impl IntoView {
             <span class="brand">"Galaxy admin"</span>
             <EnvironmentBadge />
             <span class="spacer"></span>
+            <super::palette::PaletteButton />
             <ThemeToggle />
             <span class="operator" data-testid="operator">{move || session.active().map(|a| a.username).unwrap_or_default()}</span>
             <span class="role-badge" data-testid="role" title="Your role">{move || session.role().map(Role::label)}</span>

@@ -17,6 +17,11 @@ use crate::ui::toast::use_toasts;
 
 const AUTO_REFRESH: Duration = Duration::from_secs(10);
 
+/// What the operator is told once a snapshot they asked for is taken (here or elsewhere).
+pub fn taken(s: &Snapshot) -> String {
+    format!("Snapshot #{} taken at tick {}", s.id, s.tick_number)
+}
+
 #[derive(Clone, PartialEq)]
 enum Pending {
     /// Restore asked while the game runs: explain, offer to pause first.
@@ -62,10 +67,7 @@ pub fn SnapshotsPage() -> impl IntoView {
         create.run(
             api.json::<Snapshot>(Method::POST, "/admin/snapshots", None),
             move |s| {
-                toasts.success(format!(
-                    "Snapshot #{} taken at tick {}",
-                    s.id, s.tick_number
-                ));
+                toasts.success(taken(&s));
                 list.refetch();
             },
         )

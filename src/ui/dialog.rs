@@ -37,10 +37,8 @@ pub fn Modal(
         }
     });
     Effect::new(move |_| {
-        if let Some(d) = dialog.get() {
-            if !d.open() {
-                let _ = d.show_modal();
-            }
+        if dialog.get().is_some() {
+            open_when_connected(dialog);
         }
     });
     let close = move || {
@@ -124,6 +122,20 @@ pub fn Modal(
                 {children()}
             </div>
         </dialog>
+    }
+}
+
+/// Opens the dialog once it is in the document: one built inside a `Suspense` (a split
+/// module's view, such as the command palette's) gets there only after its effects ran,
+/// and `showModal()` refuses a dialog that is not in the document.
+fn open_when_connected(dialog: NodeRef<leptos::html::Dialog>) {
+    let Some(d) = dialog.try_get_untracked().flatten() else {
+        return;
+    };
+    if !d.is_connected() {
+        request_animation_frame(move || open_when_connected(dialog));
+    } else if !d.open() {
+        let _ = d.show_modal();
     }
 }
 

@@ -14,14 +14,14 @@ use gloo_net::http::Method;
 use leptos::prelude::*;
 
 use crate::infra::api::types::GameStatus;
-use crate::infra::api::use_api;
+use crate::infra::api::{use_api, Api};
 use crate::infra::mutation::Mutation;
 use crate::infra::polling::Clock;
 use crate::infra::session::{use_session, Role};
 use crate::ui::dialog::{reason_body, ConfirmDialog};
 use crate::ui::format;
-use crate::ui::toast::use_toasts;
-use status::{lag, use_game_status, Lag};
+use crate::ui::toast::{use_toasts, Toasts};
+use status::{lag, use_game_status, GameStatusStore, Lag};
 
 #[component]
 pub fn OverviewPage() -> impl IntoView {
@@ -124,29 +124,10 @@ fn GameControls() -> impl IntoView {
     let toasts = use_toasts();
     let mutation = Mutation::new();
     let confirming = RwSignal::new(false);
-    let reason = RwSignal::new(String::new());
     let paused = Memo::new(move |_| store.latest.with(|s| s.as_ref().is_some_and(|s| s.paused)));
     let session = use_session();
     let disabled = move || mutation.busy.get() || session.lacks(Role::Operator);
-    let pause = move || {
-        mutation.run(
-            api.json::<GameStatus>(Method::POST, "/admin/game/pause", reason_body(reason)),
-            move |s| {
-                confirming.set(false);
-                store.apply(Ok(s));
-                toasts.success("Game paused");
-            },
-        )
-    };
-    let resume = move |_| {
-        mutation.run(
-            api.json::<GameStatus>(Method::POST, "/admin/game/resume", None),
-            move |s| {
-                store.apply(Ok(s));
-                toasts.success("Game resumed");
-            },
-        )
-    };
+    let on_resume = move |_| resume(api, store, toasts, mutation, || {});
     let ask_pause = move |_| {
         mutation.clear();
         confirming.set(true)
@@ -156,7 +137,7 @@ fn GameControls() -> impl IntoView {
             <div class="action-bar">
             {move || if paused.get() {
                 view! {
-                    <button type="button" class="button primary" disabled=disabled on:click=resume>
+                    <button type="button" class="button primary" disabled=disabled on:click=on_resume>
                         {move || if mutation.busy.get() { "Resuming…" } else { "Resume game" }}
                     </button>
                 }.into_any()
@@ -172,17 +153,58 @@ fn GameControls() -> impl IntoView {
             // The dialog shows its own error; this one is Resume's.
             {move || mutation.error.get().filter(|_| !confirming.get()).map(|e| view! { <p class="form-error" role="alert">{e.message()}</p> })}
             {move || confirming.get().then(|| view! {
-                <ConfirmDialog
-                    title="Pause the game?".to_owned()
-                    message="Time stops for every player until the game is resumed. Players stay connected.".to_owned()
-                    confirm_label="Pause game".to_owned()
-                    busy=mutation.busy()
-                    error=mutation.message()
-                    on_confirm=Callback::new(move |_| pause())
-                    on_cancel=Callback::new(move |_| confirming.set(false))
-                    reason
-                />
+                <PauseDialog mutation on_close=Callback::new(move |_| confirming.set(false)) />
             })}
         </div>
+    }
+}
+
+/// Resumes the game, then `done`: the overview's button and the command palette's action.
+pub fn resume(
+    api: Api,
+    store: GameStatusStore,
+    toasts: Toasts,
+    mutation: Mutation,
+    done: impl FnOnce() + 'static,
+) {
+    mutation.run(
+        api.json::<GameStatus>(Method::POST, "/admin/game/resume", None),
+        move |s| {
+            store.apply(Ok(s));
+            toasts.success("Game resumed");
+            done();
+        },
+    )
+}
+
+/// Asks before pausing the game, then pauses it: the overview's button and the command
+/// palette's action ask the same question and make the same call.
+#[component]
+pub fn PauseDialog(mutation: Mutation, on_close: Callback<()>) -> impl IntoView {
+    let api = use_api();
+    let store = use_game_status();
+    let toasts = use_toasts();
+    let reason = RwSignal::new(String::new());
+    let pause = move || {
+        mutation.run(
+            api.json::<GameStatus>(Method::POST, "/admin/game/pause", reason_body(reason)),
+            move |s| {
+                on_close.run(());
+                store.apply(Ok(s));
+                toasts.success("Game paused");
+            },
+        )
+    };
+    view! {
+        <ConfirmDialog
+            title="Pause the game?".to_owned()
+            message="Time stops for every player until the game is resumed. Players stay connected.".to_owned()
+            confirm_label="Pause game".to_owned()
+            busy=mutation.busy()
+            error=mutation.message()
+            on_confirm=Callback::new(move |_| pause())
+            on_cancel=on_close
+            reason
+        />
     }
 }
