@@ -573,11 +573,13 @@ async fn history_from(url: &str, timeout_secs: u64) -> (u16, Value) {
 /// saying so, never a panic or a 200 with an empty history.
 #[tokio::test]
 async fn a_prometheus_that_fails_is_a_503_that_says_why() {
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}", listener.local_addr().unwrap())
-    };
+    // Bound but not listening: the port stays this test's while it runs (a port merely freed
+    // can be taken by another test's server at once), and a connect to it is refused.
+    let reserved = tokio::net::TcpSocket::new_v4().unwrap();
+    reserved.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let closed = format!("http://{}", reserved.local_addr().unwrap());
     let (status, body) = history_from(&closed, 5).await;
+    drop(reserved);
     assert_eq!(status, 503, "{body}");
     let detail = body["detail"].as_str().unwrap();
     assert!(
